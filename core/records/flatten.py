@@ -1,0 +1,81 @@
+"""Turn a record into model input text and pick out its reference summary.
+
+Input is the configured ``input_fields`` in their order, or else every top-level field
+that is not the id, the target or an identifier, in alphabetical order. Nested objects
+become ``key.sub: value`` lines, sorted by key, so the same record always reads the same.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from core.config import RecordsConfig
+
+__all__ = ["normalize_key", "flatten_lines", "model_input", "target_text"]
+
+_KEY_NOISE = re.compile(r"[\s_\-.]")
+
+
+def normalize_key(key: str) -> str:
+    """Fold a field name so ``patientName``, ``patient_name`` and ``Patient-Name`` compare equal."""
+    return _KEY_NOISE.sub("", key).casefold()
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def flatten_lines(value: Any, prefix: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Flatten a JSON value into ``key: value`` lines; keys whose folded name is in ``skip`` are left out.
+
+    Lists of scalars join with ``; ``; lists holding objects index them as ``key[0].sub``.
+    Empty strings, nulls and empty containers produce no line.
+    """
+    if isinstance(value, dict):
+        lines: list[str] = []
+        for key in sorted(value):
+            if normalize_key(key) in skip:
+                continue
+            lines += flatten_lines(value[key], f"{prefix}.{key}" if prefix else key, skip)
+        return lines
+    if isinstance(value, list):
+        if all(not isinstance(item, (dict, list)) for item in value):
+            items = [_scalar(item) for item in value if item is not None and _scalar(item)]
+            return [f"{prefix}: {'; '.join(items)}"] if items else []
+        lines = []
+        for i, item in enumerate(value):
+            lines += flatten_lines(item, f"{prefix}[{i}]", skip)
+        return lines
+    if value is None:
+        return []
+    text = _scalar(value)
+    return [f"{prefix}: {text}"] if text else []
+
+
+def _input_keys(data: dict[str, Any], config: RecordsConfig, skip: frozenset[str]) -> Iterable[str]:
+    if config.input_fields is not None:
+        return [k for k in config.input_fields if k in data]
+    excluded = {normalize_key(config.id_field), normalize_key(config.target_field)} | skip
+    return sorted(k for k in data if normalize_key(k) not in excluded)
+
+
+def model_input(data: dict[str, Any], config: RecordsConfig) -> str:
+    """The record's model input: its input fields flattened to ``key: value`` lines."""
+    skip = frozenset(normalize_key(k) for k in config.identifier_fields)
+    lines: list[str] = []
+    for key in _input_keys(data, config, skip):
+        lines += flatten_lines(data[key], key, skip)
+    return "\n".join(lines)
+
+
+def target_text(data: dict[str, Any], config: RecordsConfig) -> str | None:
+    """The record's reference summary, stripped, or ``None`` when it has none."""
+    value = data.get(config.target_field)
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,247 @@
+"""Read raw JSON values from record files: a JSON array, JSON Lines, one object per file,
+or a directory of such files.
+
+The reader only parses. Every parse failure becomes a :class:`Problem` with the file, line
+and column; nothing here raises for bad content, so one bad line never hides the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import InputError
+from core.records.problems import Location, Problem
+
+__all__ = ["RawRecord", "RECORD_SUFFIXES", "discover_files", "read_file"]
+
+#: File suffixes read from a directory (case-insensitive).
+RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
+_JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+_BOM = b"\xef\xbb\xbf"
+_WS = " \t\r\n"
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A parsed JSON value and where it came from; not yet validated."""
+
+    location: Location
+    value: Any
+
+
+class _ShapeError(ValueError):
+    """Valid-looking JSON that a record may not contain (duplicate keys, NaN)."""
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _ShapeError(f"duplicate key {key!r} in one object")
+        obj[key] = value
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise _ShapeError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+
+
+def discover_files(source: Path) -> list[Path]:
+    """List the record files of ``source`` (a file, or a directory searched recursively).
+
+    Raises :class:`InputError` for a missing path or a directory with no JSON files.
+    """
+    if source.is_file():
+        return [source]
+    if source.is_dir():
+        files = sorted(
+            p
+            for p in source.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in RECORD_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(source).parts)
+        )
+        if not files:
+            raise InputError(f"{source}: directory holds no .json, .jsonl or .ndjson files")
+        return files
+    if source.exists():
+        raise InputError(f"{source}: not a regular file or directory")
+    raise InputError(f"{source}: no such file or directory")
+
+
+def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Problem]:
+    """Yield each value in the file, or a :class:`Problem` for what cannot be parsed.
+
+    The format comes from the content: ``[`` starts an array, one object per line is JSON
+    Lines (as is any ``.jsonl``/``.ndjson`` file), otherwise the file is one object.
+    """
+    name = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        yield Problem(Location(name), f"cannot read: {exc.strerror or exc}")
+        return
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    if not data.strip():
+        yield Problem(Location(name), "file is empty")
+        return
+    sniff = data.lstrip()[:1]
+    if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _first_line_is_object(data)):
+        yield from _read_lines(data, name)
+        return
+    text = _decode_whole(data, name)
+    if isinstance(text, Problem):
+        yield text
+    elif sniff == b"[":
+        yield from _read_array(text, name)
+    elif sniff == b"{":
+        yield from _read_single(text, name)
+    else:
+        yield Problem(Location(name, 1), "expected a JSON object, an array of objects, or JSON Lines")
+
+
+def _first_line_is_object(data: bytes) -> bool:
+    """Whether the file has several lines and its first line is a complete JSON object."""
+    stripped = data.strip()
+    if b"\n" not in stripped:
+        return False
+    first = stripped.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _decode_whole(data: bytes, name: str) -> str | Problem:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Problem(
+            Location(name, line),
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {col}); re-export the file as UTF-8",
+        )
+
+
+def _parse_error(exc: Exception, text: str, location: Location, line_offset: int, unit: str) -> Problem:
+    """Turn a decoder failure into a problem at the right file line.
+
+    ``line_offset`` is the file line before ``text`` starts (0 when ``text`` is the file).
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        where = Location(location.file, line_offset + exc.lineno, location.index)
+        if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip(_WS)):
+            return Problem(where, f"the JSON ends early: the {unit} looks truncated")
+        return Problem(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+    if isinstance(exc, RecursionError):
+        return Problem(location, "nested too deeply to parse")
+    return Problem(location, str(exc))
+
+
+def _decode_at(
+    text: str, pos: int, location: Location, line_offset: int = 0, unit: str = "file"
+) -> tuple[Any, int] | Problem:
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except (json.JSONDecodeError, _ShapeError, RecursionError) as exc:
+        return _parse_error(exc, text, location, line_offset, unit)
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def _read_single(text: str, name: str) -> Iterator[RawRecord | Problem]:
+    pos = _skip_ws(text, 0)
+    result = _decode_at(text, pos, Location(name))
+    if isinstance(result, Problem):
+        yield result
+        return
+    value, end = result
+    end = _skip_ws(text, end)
+    if end < len(text):
+        line = text.count("\n", 0, end) + 1
+        yield Problem(Location(name, line), "extra data after the JSON object")
+        return
+    yield RawRecord(Location(name, text.count("\n", 0, pos) + 1), value)
+
+
+def _read_array(text: str, name: str) -> Iterator[RawRecord | Problem]:
+    pos = _skip_ws(text, _skip_ws(text, 0) + 1)
+    line, counted = 1, 0
+    index = 0
+    if pos < len(text) and text[pos] == "]":
+        yield Problem(Location(name, 1), "the array holds no records")
+        return
+    while True:
+        if pos >= len(text):
+            yield Problem(Location(name, text.count("\n") + 1), "the JSON ends early: the file looks truncated")
+            return
+        line += text.count("\n", counted, pos)
+        counted = pos
+        location = Location(name, line, index)
+        result = _decode_at(text, pos, location)
+        if isinstance(result, Problem):
+            if index:
+                result = Problem(result.location, result.message + f"; records after element {index - 1} were not read")
+            yield result
+            return
+        value, end = result
+        yield RawRecord(location, value)
+        index += 1
+        pos = _skip_ws(text, end)
+        if pos >= len(text):
+            continue  # reported as truncated at the top of the loop
+        if text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+        elif text[pos] == "]":
+            rest = _skip_ws(text, pos + 1)
+            if rest < len(text):
+                yield Problem(Location(name, text.count("\n", 0, rest) + 1), "extra data after the JSON array")
+            return
+        else:
+            bad_line = text.count("\n", 0, pos) + 1
+            yield Problem(Location(name, bad_line), "malformed JSON: expected ',' or ']' between records")
+            return
+
+
+def _read_lines(data: bytes, name: str) -> Iterator[RawRecord | Problem]:
+    lines = data.split(b"\n")
+    ends_with_newline = data.endswith(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        raw = raw.rstrip(b"\r")
+        if not raw.strip():
+            continue
+        location = Location(name, number)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Problem(
+                location,
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); re-export the file as UTF-8",
+            )
+            continue
+        pos = _skip_ws(text, 0)
+        result = _decode_at(text, pos, location, number - 1, "line")
+        if isinstance(result, Problem):
+            last = number == len(lines) and not ends_with_newline
+            if last and "truncated" not in result.message and "malformed" in result.message:
+                result = Problem(location, result.message + " (last line, no newline: truncated file?)")
+            yield result
+            continue
+        value, end = result
+        if _skip_ws(text, end) < len(text):
+            yield Problem(location, "malformed JSON: extra data after the value (one record per line)")
+            continue
+        yield RawRecord(location, value)

@@ -1,0 +1,167 @@
+"""Validate one parsed record: its shape (depth, field sizes) and, with pydantic, its
+id, target and patient fields.
+
+Messages name the field and describe the JSON type found, never the value, so no PHI
+reaches the terminal or a report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, create_model
+
+from core.config import RecordsConfig
+from core.records.flatten import model_input
+from core.records.problems import Location, Problem
+from core.records.reader import RawRecord
+
+__all__ = ["Record", "json_type", "validate_record"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A valid record: its id, a keyed hash of its patient, the data and where it came from.
+
+    ``patient_key`` is an HMAC of the patient fields, never the fields themselves;
+    ``patient_from`` says which fields gave it (``"id"`` when the record has none).
+    """
+
+    record_id: str
+    patient_key: str
+    patient_from: str
+    data: dict[str, Any]
+    location: Location
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for messages that must not quote the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("blank")
+    return value
+
+
+_Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+_Key = _Text | StrictInt
+
+
+@lru_cache(maxsize=8)
+def _envelope(id_field: str, target_field: str, patient_fields: tuple[str, ...], require_target: bool) -> type[BaseModel]:
+    """A pydantic model of the fields MedSum relies on; all other fields pass through."""
+    fields: dict[str, Any] = {"rid": (_Key, Field(alias=id_field))}
+    if require_target:
+        fields["target"] = (_Text, Field(alias=target_field))
+    else:
+        fields["target"] = (_Text | None, Field(None, alias=target_field))
+    for i, name in enumerate(patient_fields):
+        if name not in (id_field, target_field):
+            fields[f"patient_{i}"] = (_Key | None, Field(None, alias=name))
+    return create_model("RecordEnvelope", __config__=ConfigDict(extra="allow"), **fields)
+
+
+def _pydantic_problems(
+    exc: ValidationError, data: dict[str, Any], target_field: str, location: Location, rid: str | None
+) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for err in exc.errors():
+        field = str(err["loc"][0])
+        if field in seen:  # a union reports once per member; say it once
+            continue
+        seen.add(field)
+        if err["type"] == "missing":
+            message = "is missing"
+        elif field in data and isinstance(data[field], str):
+            message = "is empty"
+        else:
+            expected = "a string" if field == target_field else "a string or an integer"
+            found = json_type(data.get(field))
+            message = f"must be {expected}, found {found}"
+        problems.append(Problem(location, message, rid, field))
+    return problems
+
+
+def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Location, rid: str | None) -> list[Problem]:
+    """Fields nested deeper than ``max_depth`` or longer than ``max_field_chars``."""
+    problems: list[Problem] = []
+    stack: list[tuple[str, Any, int]] = [(key, value, 1) for key, value in data.items()]
+    deep_fields: set[str] = set()
+    while stack:
+        path, value, depth = stack.pop()
+        top = path.split(".", 1)[0].split("[", 1)[0]
+        if isinstance(value, str):
+            if len(value) > config.max_field_chars:
+                problems.append(Problem(
+                    location,
+                    f"is {len(value):,} characters, over the limit of {config.max_field_chars:,} (records.max_field_chars)",
+                    rid, path,
+                ))
+        elif isinstance(value, (dict, list)):
+            if depth >= config.max_depth:
+                if top not in deep_fields:
+                    deep_fields.add(top)
+                    problems.append(Problem(
+                        location, f"nests deeper than {config.max_depth} levels (records.max_depth)", rid, top
+                    ))
+                continue
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                sub = f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]"
+                stack.append((sub, item, depth + 1))
+    return sorted(problems, key=lambda p: p.field or "")
+
+
+def _patient(model: BaseModel, data: dict[str, Any], config: RecordsConfig, salt: str, rid: str) -> tuple[str, str]:
+    for group in config.patient_keys:
+        values = [data.get(name) for name in group]
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip() for v in values):
+            folded = "\x1f".join(" ".join(str(v).split()).casefold() for v in values)
+            label = "+".join(group)
+            break
+    else:
+        folded, label = f"record\x1f{rid}", "id"
+    digest = hmac.new(salt.encode(), f"{label}\x1e{folded}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32], label
+
+
+def validate_record(raw: RawRecord, config: RecordsConfig, salt: str, *, require_target: bool = True) -> Record | list[Problem]:
+    """Check one parsed value; return the :class:`Record`, or every problem found in it."""
+    location = raw.location
+    data = raw.value
+    if not isinstance(data, dict):
+        return [Problem(location, f"a record must be a JSON object, found {json_type(data)}")]
+    raw_id = data.get(config.id_field)
+    rid = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip() else None
+    problems = _shape_problems(data, config, location, rid)
+    envelope = _envelope(config.id_field, config.target_field, tuple(f for g in config.patient_keys for f in g), require_target)
+    model = None
+    try:
+        model = envelope.model_validate(data)
+    except ValidationError as exc:
+        problems += _pydantic_problems(exc, data, config.target_field, location, rid)
+    if not problems and not model_input(data, config).strip():
+        problems.append(Problem(location, "has no input text: every input field is empty or an identifier", rid))
+    if problems or model is None or rid is None:
+        return problems
+    patient_key, patient_from = _patient(model, data, config, salt, rid)
+    return Record(rid.strip(), patient_key, patient_from, data, location)
