@@ -1,13 +1,14 @@
 """Split records 80/10/10 into train, validation and test by patient, deterministically.
 
-Patients are ordered by their keyed hash (so the order reveals nothing and does not depend
-on file order), then each patient goes, with all their records, to the split furthest below
+Patients are ordered by a hash of the salt and their patient key (so the order reveals
+nothing and does not depend on file order), then each patient goes, with all their records, to the split furthest below
 its target share of records. The same records and salt always give the same split, and a
 patient's records never straddle two splits.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ def split_by_patient(records: Sequence[Record], config: SplitConfig) -> dict[str
     total = len(records)
     assigned = {name: 0 for name in SPLITS}
     split_of: dict[str, str] = {}
-    for key in sorted(by_patient):
+    for key in sorted(by_patient, key=lambda k: hashlib.sha256(f"{config.salt}\x1f{k}".encode()).digest()):
         count = len(by_patient[key])
         # The split with the largest shortfall against its target takes the whole patient.
         name = max(SPLITS, key=lambda s: (targets[s] * total - assigned[s], -SPLITS.index(s)))

@@ -1,0 +1,60 @@
+"""What every command shares: the ``--workspace`` option, the guard setup, and output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.config import LoadedConfig, load_config
+from core.guard import configure_network_guard
+from core.workspace import Workspace, WorkspaceLocation, open_workspace, resolve_workspace
+
+__all__ = ["WorkspaceOption", "locate", "open_for_command", "settings_for_command", "say", "warn"]
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace directory (default: $MEDSUM_HOME, else the user data directory).",
+        show_default=False,
+    ),
+]
+
+
+def locate(workspace: Path | None) -> WorkspaceLocation:
+    """Resolve the workspace the one way every command does."""
+    return resolve_workspace(workspace)
+
+
+def settings_for_command(workspace: Path | None) -> tuple[WorkspaceLocation, LoadedConfig]:
+    """Settings for a command that works with or without an initialized workspace.
+
+    Uses the workspace's config when ``medsum init`` has run there, else the defaults, with
+    the IT policy applied either way; then sets the network guard accordingly.
+    """
+    location = locate(workspace)
+    loaded = open_workspace(location).loaded if location.initialized else load_config(None)
+    configure_network_guard(loaded)
+    return location, loaded
+
+
+def open_for_command(workspace: Path | None) -> Workspace:
+    """Open the initialized workspace for a command that needs one, and set the guard."""
+    opened = open_workspace(locate(workspace))
+    configure_network_guard(opened.loaded)
+    return opened
+
+
+def say(message: str = "") -> None:
+    """Print a line of normal output."""
+    typer.echo(message)
+
+
+def warn(message: str) -> None:
+    """Print a warning line on stderr."""
+    typer.echo(f"medsum: warning: {message}", err=True)
+    sys.stderr.flush()

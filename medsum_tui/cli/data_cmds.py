@@ -1,0 +1,52 @@
+"""``medsum data ...``: check record files (import comes with the datasets feature)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.records import load_records, split_by_patient, split_sizes, write_problem_report
+from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command, warn
+from medsum_tui.cli.app import data_app
+
+__all__ = ["check_command"]
+
+
+@data_app.command("check")
+def check_command(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="A JSON array, JSON Lines file, or a directory of .json files.")],
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Succeed when some records are valid; list the bad ones.")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write the problems to this JSON file.")] = None,
+    workspace: WorkspaceOption = None,
+) -> int:
+    """Validate records without importing anything: counts, split sizes and every problem.
+
+    Exits 3 when a record is bad (or, with --skip-bad, when no record is good).
+    """
+    _, loaded = settings_for_command(workspace)
+    result = load_records(input_path, loaded.config)
+    say(f"Files: {len(result.files)}")
+    say(f"Records: {result.records_seen} read, {len(result.records)} valid, {len(result.problems)} problem(s)")
+    say(f"Patients: {result.patient_count}")
+    if result.records_without_patient:
+        fields = ", ".join("+".join(group) for group in loaded.config.records.patient_keys)
+        warn(f"{result.records_without_patient} record(s) have no patient field ({fields}); "
+             "each is treated as its own patient in the split")
+    sizes = split_sizes(split_by_patient(result.records, loaded.config.split))
+    say("Split by patient: " + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in sizes.items()))
+    if result.problems:
+        say("Problems:")
+        for problem in result.problems:
+            say(f"  {problem}")
+    if report is not None:
+        write_problem_report(report, result.problems, records_ok=len(result.records), records_seen=result.records_seen)
+        say(f"Problem report: {report}")
+    if not result.records:
+        warn("no valid records")
+        return 3
+    if result.problems and not skip_bad:
+        warn(f"{len(result.problems)} problem(s); fix them, or pass --skip-bad to use only the valid records")
+        return 3
+    return 0

@@ -1,0 +1,33 @@
+"""``medsum demo``: run the demo pipeline on the built-in defaults."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from core.demo import run_demo
+from core.guard import configure_network_guard
+from core.workspace import init_workspace
+from medsum_tui.cli._runtime import WorkspaceOption, locate, say
+from medsum_tui.cli.app import app
+
+
+@app.command("demo")
+def demo_command(
+    workspace: WorkspaceOption = None,
+    n: Annotated[int, typer.Option("--n", min=10, help="Synthetic records to make.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Initialize the workspace if needed, synthesize a corpus, load and split it."""
+    opened, _ = init_workspace(locate(workspace))
+    configure_network_guard(opened.loaded)
+    say(f"Workspace: {opened.root}")
+    result = run_demo(opened, n=n, seed=seed)
+    say(f"1/2 synthesized {n} records -> {result.corpus_file}")
+    say(f"    gold PHI spans -> {result.gold_file}: "
+        + ", ".join(f"{cat} {count}" for cat, count in result.phi_spans.items()))
+    say(f"2/2 loaded {result.records} valid records of {result.patients} patients ({result.problems} problems)")
+    say("    split by patient: "
+        + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in result.splits.items()))
+    say("Demo complete.")

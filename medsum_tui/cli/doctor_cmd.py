@@ -1,0 +1,33 @@
+"""``medsum doctor``: report on the installation, offline guarantees and workspace."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from core.doctor import run_checks
+from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command
+from medsum_tui.cli.app import app
+
+_MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+@app.command("doctor")
+def doctor_command(
+    workspace: WorkspaceOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> int:
+    """Check Python, torch/CUDA, offline mode, the network guard, the keyring and the workspace."""
+    location, _ = settings_for_command(workspace)
+    checks = run_checks(location)
+    failed = any(c.status == "fail" for c in checks)
+    if as_json:
+        say(json.dumps({"ok": not failed, "checks": [c.to_json() for c in checks]}, indent=2))
+    else:
+        for check in checks:
+            say(f"[{_MARK[check.status]}] {check.name}: {check.detail}")
+            if check.fix:
+                say(f"       fix: {check.fix}")
+    return 1 if failed else 0
