@@ -1,0 +1,51 @@
+"""Run the ``medsum`` CLI in-process (fast) or as a real subprocess (for end-to-end checks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from medsum_tui.cli import main
+from privacy.offline import install_network_guard
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Outcome:
+    """What a CLI run printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def medsum(capsys: pytest.CaptureFixture[str]):
+    """Call ``main(argv)`` in this process and capture its output."""
+
+    def _run(*args: str) -> Outcome:
+        capsys.readouterr()
+        try:
+            code = main(list(args))
+        finally:
+            install_network_guard(enabled=True, source="test")
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return _run
+
+
+def run_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Outcome:
+    """Run ``python -m medsum_tui ARGS`` with no stdin, as a user's shell would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "medsum_tui", *args],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    return Outcome(proc.returncode, proc.stdout, proc.stderr)
