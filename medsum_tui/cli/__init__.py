@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 from core.errors import InputError, MedsumError
 from medsum_tui.cli import data_cmds, demo_cmd, doctor_cmd, synth_cmd, workspace_cmds  # noqa: F401  (register commands)
 from medsum_tui.cli.app import app
@@ -28,8 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     User errors print one line on stderr; only bugs show a traceback.
     """
     try:
-        result = app(args=argv, prog_name="medsum", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        app(args=argv, prog_name="medsum")
+    except SystemExit as exc:  # Typer/Click end every run this way, with the exit code
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        _error(str(exc.code))
+        return 1
     except InputError as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
@@ -41,14 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     except NetworkBlockedError as exc:
         _error(str(exc))
         return 1
-    except click.exceptions.Abort:
-        _error("interrupted")
-        return 130
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
+    return 0

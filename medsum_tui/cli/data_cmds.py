@@ -20,7 +20,7 @@ def check_command(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Succeed when some records are valid; list the bad ones.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the problems to this JSON file.")] = None,
     workspace: WorkspaceOption = None,
-) -> int:
+) -> None:
     """Validate records without importing anything: counts, split sizes and every problem.
 
     Exits 3 when a record is bad (or, with --skip-bad, when no record is good).
@@ -45,8 +45,7 @@ def check_command(
         say(f"Problem report: {report}")
     if not result.records:
         warn("no valid records")
-        return 3
+        raise typer.Exit(3)
     if result.problems and not skip_bad:
         warn(f"{len(result.problems)} problem(s); fix them, or pass --skip-bad to use only the valid records")
-        return 3
-    return 0
+        raise typer.Exit(3)

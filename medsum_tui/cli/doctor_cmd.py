@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from core.doctor import run_checks
-from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command
+from core.config import ConfigError, load_config
+from core.guard import configure_network_guard
+from medsum_tui.cli._runtime import WorkspaceOption, locate, say
 from medsum_tui.cli.app import app
 
 _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
@@ -18,9 +20,14 @@ _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 def doctor_command(
     workspace: WorkspaceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-) -> int:
+) -> None:
     """Check Python, torch/CUDA, offline mode, the network guard, the keyring and the workspace."""
-    location, _ = settings_for_command(workspace)
+    location = locate(workspace)
+    # Doctor reports a broken workspace or config instead of refusing to run on it.
+    try:
+        configure_network_guard(load_config(location.config_file if location.initialized else None))
+    except ConfigError:
+        configure_network_guard(None)
     checks = run_checks(location)
     failed = any(c.status == "fail" for c in checks)
     if as_json:
@@ -30,4 +37,5 @@ def doctor_command(
             say(f"[{_MARK[check.status]}] {check.name}: {check.detail}")
             if check.fix:
                 say(f"       fix: {check.fix}")
-    return 1 if failed else 0
+    if failed:
+        raise typer.Exit(1)
