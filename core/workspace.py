@@ -14,6 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
+from core.atomic import atomic_writer
 from core.config import LoadedConfig, MedsumConfig, default_config_toml, load_config
 from core.errors import MedsumError
 
@@ -127,9 +128,8 @@ def init_workspace(location: WorkspaceLocation) -> tuple[Workspace, list[str]]:
         if not sub.exists():
             sub.mkdir(mode=_MODE)
     if not location.config_file.exists():
-        tmp = location.config_file.with_suffix(".toml.tmp")
-        tmp.write_text(default_config_toml(), encoding="utf-8")
-        os.replace(tmp, location.config_file)
+        with atomic_writer(location.config_file) as handle:
+            handle.write(default_config_toml())
         actions.append(f"wrote {location.config_file}")
     return open_workspace(location), actions
 

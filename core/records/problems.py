@@ -7,9 +7,10 @@ field; its message never quotes a field's value.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from core.atomic import atomic_writer
 
 __all__ = ["Location", "Problem", "write_problem_report"]
 
@@ -63,6 +64,5 @@ def write_problem_report(path: Path, problems: list[Problem], *, records_ok: int
         "problem_count": len(problems),
         "problems": [p.to_json() for p in problems],
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    with atomic_writer(path) as handle:
+        handle.write(json.dumps(report, indent=2) + "\n")
