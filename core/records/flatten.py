@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from core.config import RecordsConfig
@@ -19,6 +20,7 @@ __all__ = ["normalize_key", "flatten_lines", "model_input", "target_text"]
 _KEY_NOISE = re.compile(r"[\s_\-.]")
 
 
+@lru_cache(maxsize=4096)
 def normalize_key(key: str) -> str:
     """Fold a field name so ``patientName``, ``patient_name`` and ``Patient-Name`` compare equal."""
     return _KEY_NOISE.sub("", key).casefold()
@@ -66,9 +68,14 @@ def _input_keys(data: dict[str, Any], config: RecordsConfig, skip: frozenset[str
     return sorted(k for k in data if normalize_key(k) not in excluded)
 
 
+@lru_cache(maxsize=8)
+def _folded(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize_key(k) for k in keys)
+
+
 def model_input(data: dict[str, Any], config: RecordsConfig) -> str:
     """The record's model input: its input fields flattened to ``key: value`` lines."""
-    skip = frozenset(normalize_key(k) for k in config.identifier_fields)
+    skip = _folded(tuple(config.identifier_fields))
     lines: list[str] = []
     for key in _input_keys(data, config, skip):
         lines += flatten_lines(data[key], key, skip)

@@ -102,19 +102,23 @@ def _pydantic_problems(
 
 
 def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Location, rid: str | None) -> list[Problem]:
-    """Fields nested deeper than ``max_depth`` or longer than ``max_field_chars``."""
+    """Fields nested deeper than ``max_depth`` or longer than ``max_field_chars``.
+
+    Paths are formatted only for containers and offending leaves: most values are short
+    strings, and this runs on every record.
+    """
     problems: list[Problem] = []
-    stack: list[tuple[str, Any, int]] = [(key, value, 1) for key, value in data.items()]
     deep_fields: set[str] = set()
+    # (value, depth, top-level field, parent path, key, parent is a list)
+    stack: list[tuple[Any, int, str, str, Any, bool]] = [(v, 1, k, "", k, False) for k, v in data.items()]
     while stack:
-        path, value, depth = stack.pop()
-        top = path.split(".", 1)[0].split("[", 1)[0]
+        value, depth, top, parent, key, in_list = stack.pop()
         if isinstance(value, str):
             if len(value) > config.max_field_chars:
                 problems.append(Problem(
                     location,
                     f"is {len(value):,} characters, over the limit of {config.max_field_chars:,} (records.max_field_chars)",
-                    rid, path,
+                    rid, _join(parent, key, in_list),
                 ))
         elif isinstance(value, (dict, list)):
             if depth >= config.max_depth:
@@ -124,11 +128,18 @@ def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Locat
                         location, f"nests deeper than {config.max_depth} levels (records.max_depth)", rid, top
                     ))
                 continue
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in items:
-                sub = f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]"
-                stack.append((sub, item, depth + 1))
+            path = _join(parent, key, in_list)
+            if isinstance(value, dict):
+                stack.extend((v, depth + 1, top, path, k, False) for k, v in value.items())
+            else:
+                stack.extend((v, depth + 1, top, path, i, True) for i, v in enumerate(value))
     return sorted(problems, key=lambda p: p.field or "")
+
+
+def _join(parent: str, key: Any, in_list: bool) -> str:
+    if in_list:
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else str(key)
 
 
 def _patient(model: BaseModel, data: dict[str, Any], config: RecordsConfig, salt: str, rid: str) -> tuple[str, str]:

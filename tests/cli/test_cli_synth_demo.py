@@ -1,0 +1,54 @@
+"""``medsum synth`` and ``medsum demo`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+
+def test_synth_writes_n_records_and_gold(medsum, tmp_path: Path) -> None:
+    out, gold = tmp_path / "r.jsonl", tmp_path / "g.jsonl"
+    result = medsum("synth", "--n", "120", "--seed", "1", "--out", str(out), "--gold", str(gold))
+    assert result.code == 0, result.err
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    spans = [json.loads(line) for line in gold.read_text().splitlines()]
+    assert len(records) == 120
+    assert {s["record_id"] for s in spans} == {r["id"] for r in records}
+    assert set(spans[0]) == {"record_id", "path", "start", "end", "category", "text"}
+    assert "Wrote 120 records" in result.out
+
+
+def test_synth_same_seed_same_bytes(medsum, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        medsum("synth", "--n", "30", "--seed", "7", "--out", str(tmp_path / f"{name}.jsonl"))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_synth_into_missing_directory_is_one_line_error(medsum, tmp_path: Path) -> None:
+    result = medsum("synth", "--n", "5", "--out", str(tmp_path / "nope" / "r.jsonl"))
+    assert result.code == 1
+    assert result.err.count("\n") == 1 and "does not exist" in result.err
+
+
+def test_synth_rejects_zero(medsum, tmp_path: Path) -> None:
+    assert medsum("synth", "--n", "0", "--out", str(tmp_path / "r.jsonl")).code == 2
+
+
+@pytest.mark.slow
+def test_demo_initializes_synthesizes_loads_and_splits(medsum, workspace_dir: Path) -> None:
+    result = medsum("demo", "--workspace", str(workspace_dir), "--n", "60")
+    assert result.code == 0, result.err
+    assert "loaded 60 valid records" in result.out and "(0 problems)" in result.out
+    assert "split by patient: train" in result.out
+    demo = workspace_dir / "demo"
+    assert stat.S_IMODE(workspace_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE(demo.stat().st_mode) == 0o700
+    assert len((demo / "synthetic.jsonl").read_text().splitlines()) == 60
+    assert (demo / "synthetic.gold.jsonl").stat().st_size > 0
+    # Running it again reuses the workspace and rewrites the same corpus.
+    before = (demo / "synthetic.jsonl").read_bytes()
+    assert medsum("demo", "--workspace", str(workspace_dir), "--n", "60").code == 0
+    assert (demo / "synthetic.jsonl").read_bytes() == before
