@@ -73,7 +73,7 @@ class RecordsConfig(_Section):
     max_depth: int = Field(32, ge=1, le=500, description="deepest nesting accepted")
 
     @model_validator(mode="after")
-    def _groups_not_empty(self) -> "RecordsConfig":
+    def _groups_not_empty(self) -> RecordsConfig:
         if any(not group for group in self.patient_keys):
             raise ValueError("patient_keys: every group needs at least one field")
         return self
@@ -88,7 +88,7 @@ class SplitConfig(_Section):
     salt: str = Field("medsum-split-v1", min_length=1, description="changing it reshuffles patients")
 
     @model_validator(mode="after")
-    def _sums_to_one(self) -> "SplitConfig":
+    def _sums_to_one(self) -> SplitConfig:
         total = self.train + self.validation + self.test
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"train + validation + test must be 1, got {total:g}")

@@ -10,9 +10,9 @@ import typer
 
 from core.config import LoadedConfig, load_config
 from core.guard import configure_network_guard
-from core.workspace import Workspace, WorkspaceLocation, open_workspace, resolve_workspace
+from core.workspace import WorkspaceLocation, open_workspace, resolve_workspace
 
-__all__ = ["WorkspaceOption", "locate", "open_for_command", "settings_for_command", "say", "warn"]
+__all__ = ["WorkspaceOption", "locate", "settings_for_command", "say", "warn"]
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -40,13 +40,6 @@ def settings_for_command(workspace: Path | None) -> tuple[WorkspaceLocation, Loa
     loaded = open_workspace(location).loaded if location.initialized else load_config(None)
     configure_network_guard(loaded)
     return location, loaded
-
-
-def open_for_command(workspace: Path | None) -> Workspace:
-    """Open the initialized workspace for a command that needs one, and set the guard."""
-    opened = open_workspace(locate(workspace))
-    configure_network_guard(opened.loaded)
-    return opened
 
 
 def say(message: str = "") -> None:
