@@ -94,7 +94,7 @@ def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Pr
         yield Problem(Location(name), "file is empty")
         return
     sniff = data.lstrip()[:1]
-    if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _first_line_is_object(data)):
+    if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _looks_like_lines(data)):
         yield from _read_lines(data, name)
         return
     text = _decode_whole(data, name)
@@ -108,16 +108,21 @@ def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Pr
         yield Problem(Location(name, 1), "expected a JSON object, an array of objects, or JSON Lines")
 
 
-def _first_line_is_object(data: bytes) -> bool:
-    """Whether the file has several lines and its first line is a complete JSON object."""
-    stripped = data.strip()
-    if b"\n" not in stripped:
+def _looks_like_lines(data: bytes) -> bool:
+    """Whether the file has several lines and one of its first two is a complete JSON object.
+
+    Two, so that a malformed first line does not turn a JSON Lines file into one bad object.
+    """
+    lines = [line for line in data.strip().split(b"\n", 3)[:3] if line.strip()]
+    if len(lines) < 2:
         return False
-    first = stripped.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-    try:
-        return isinstance(json.loads(first), dict)
-    except (ValueError, RecursionError):
-        return False
+    for line in lines[:2]:
+        try:
+            if isinstance(json.loads(line.decode("utf-8", "replace")), dict):
+                return True
+        except (ValueError, RecursionError):
+            continue
+    return False
 
 
 def _decode_whole(data: bytes, name: str) -> str | Problem:

@@ -25,6 +25,14 @@ def test_malformed_json_line_is_isolated(tmp_path: Path, load) -> None:
     assert _messages(result) == [f"{path}:2: malformed JSON: Expecting ',' delimiter at column 14"]
 
 
+def test_malformed_first_line_of_jsonl_in_dot_json_file(tmp_path: Path, load) -> None:
+    path = tmp_path / "in.json"
+    path.write_text('{"id": broken\n' + json.dumps(good_record(2)) + "\n" + json.dumps(good_record(3)) + "\n")
+    result = load(path)
+    assert [r.record_id for r in result.records] == ["r-0002", "r-0003"]
+    assert [p.location.line for p in result.problems] == [1]
+
+
 def test_malformed_json_in_array_names_line_and_keeps_earlier_records(tmp_path: Path, load) -> None:
     path = tmp_path / "in.json"
     path.write_text("[\n" + json.dumps(good_record(1)) + ",\n{\"id\": oops}\n]")
