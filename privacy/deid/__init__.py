@@ -1,0 +1,1 @@
+"""De-identification of medical JSON: detectors, replacement strategies and reports."""

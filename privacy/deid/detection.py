@@ -1,0 +1,59 @@
+"""A detected PHI span in a string, and how overlapping detections are resolved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from privacy.phi import PhiCategory
+
+__all__ = ["Detection", "resolve_overlaps"]
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """PHI at ``text[start:end]`` of one string field.
+
+    ``rule`` names the detector that fired (for reports and debugging; never a value).
+    ``known`` is true when the span matches an identifier that the same record's structured
+    fields hold: such a span is redacted even if it is also medical vocabulary.
+    """
+
+    start: int
+    end: int
+    category: PhiCategory
+    rule: str
+    known: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"bad span {self.start}:{self.end}")
+
+
+# When two detections overlap, the more specific category wins ties of length.
+_PRIORITY: dict[PhiCategory, int] = {
+    PhiCategory.EMAIL: 0, PhiCategory.URL: 1, PhiCategory.IP: 2, PhiCategory.SSN: 3,
+    PhiCategory.FAX: 4, PhiCategory.PHONE: 5, PhiCategory.DATE: 6, PhiCategory.ADDRESS: 7,
+    PhiCategory.FACILITY: 8, PhiCategory.MRN: 9, PhiCategory.HEALTH_PLAN: 10, PhiCategory.ACCOUNT: 11,
+    PhiCategory.LICENSE: 12, PhiCategory.DEVICE: 13, PhiCategory.VEHICLE: 14, PhiCategory.AGE: 15,
+    PhiCategory.ZIP: 16, PhiCategory.CITY: 17, PhiCategory.NAME: 18, PhiCategory.ID: 19,
+}
+
+
+def resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
+    """Merge overlapping detections into non-overlapping spans, sorted by start.
+
+    Overlapping spans become one span covering both (recall first: nothing detected is
+    dropped), labelled with the category of the longest part, ties broken by specificity.
+    """
+    ordered = sorted(detections, key=lambda d: (d.start, -d.end))
+    merged: list[Detection] = []
+    for det in ordered:
+        if merged and det.start < merged[-1].end:
+            last = merged[-1]
+            lead = max((last, det), key=lambda d: (d.end - d.start, -_PRIORITY[d.category]))
+            merged[-1] = Detection(last.start, max(last.end, det.end), lead.category, lead.rule,
+                                   last.known or det.known)
+        else:
+            merged.append(det)
+    return merged
