@@ -22,6 +22,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import MedsumError
+from privacy.deid.settings import DeidSettings
 
 __all__ = [
     "POLICY_ENV",
@@ -108,6 +109,7 @@ class MedsumConfig(_Section):
     records: RecordsConfig = Field(default_factory=RecordsConfig)
     split: SplitConfig = Field(default_factory=SplitConfig)
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
+    deid: DeidSettings = Field(default_factory=DeidSettings)
 
 
 class ConfigError(MedsumError):

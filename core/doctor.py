@@ -90,18 +90,13 @@ def _guard() -> Check:
     return Check("network guard", "ok", f"on ({status.source}): only loopback connections, no DNS lookups")
 
 
-def _keyring() -> Check:
-    try:
-        import keyring
-        from keyring.backends import fail
-        backend = keyring.get_keyring()
-    except Exception as exc:  # keyring backends raise many types when a service is absent
-        return Check("keyring", "warn", f"keyring unusable: {type(exc).__name__}", "install a Secret Service (e.g. gnome-keyring)")
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if isinstance(backend, fail.Keyring):
-        return Check("keyring", "warn", "no OS keyring backend on this machine",
-                     "install and unlock a Secret Service, or use the file fallback once secrets are needed")
-    return Check("keyring", "ok", f"backend {name}")
+def _keyring(location: WorkspaceLocation) -> Check:
+    from core.secrets import secrets_status  # keyring backends load only when doctor runs
+
+    status = secrets_status(location)
+    if status.usable:
+        return Check("keyring", "ok", f"{status.name}: {status.detail}")
+    return Check("keyring", "warn", f"{status.name}: {status.detail}", status.fix)
 
 
 def _workspace(location: WorkspaceLocation) -> list[Check]:
@@ -128,4 +123,4 @@ def _workspace(location: WorkspaceLocation) -> list[Check]:
 
 def run_checks(location: WorkspaceLocation) -> list[Check]:
     """Run every check, in report order."""
-    return [_python(), _libraries(), _torch(), _offline_env(), _guard(), _keyring(), *_workspace(location)]
+    return [_python(), _libraries(), _torch(), _offline_env(), _guard(), _keyring(location), *_workspace(location)]

@@ -1,0 +1,70 @@
+"""Benchmark: de-identification throughput on synthetic records, one process and two.
+
+Prints one JSON line: records/s and MB/s (of input JSON) with ``--workers 1`` and
+``--workers 2``, the speed-up, and a same-run baseline (a JSON parse and dump of the same
+file) so the ratio ``deid_vs_json_roundtrip`` survives a noisy shared machine.
+
+Run: ``.venv/bin/python bench/deid.py [--n 10000] [--seed 11] [--strategy surrogate]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.config import MedsumConfig  # noqa: E402
+from core.deid_run import deidentify_file  # noqa: E402
+from core.synth import generate_corpus, write_corpus  # noqa: E402
+
+_SECRET = b"bench-secret-not-for-real-use-32"
+
+
+def main() -> None:
+    """Measure and print the JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--strategy", choices=("surrogate", "redact"), default="surrogate")
+    args = parser.parse_args()
+    config = MedsumConfig()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "records.jsonl"
+        write_corpus(generate_corpus(args.n, args.seed), source, None)
+        size = source.stat().st_size
+
+        start = time.perf_counter()
+        rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+        (Path(tmp) / "copy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        baseline_s = time.perf_counter() - start
+
+        figures = {}
+        for workers in (1, 2):
+            report = deidentify_file(source, Path(tmp) / f"out{workers}.jsonl", config, strategy=args.strategy,
+                                     secret=_SECRET, workers=workers)
+            figures[workers] = report
+    one, two = figures[1], figures[2]
+    print(json.dumps({
+        "bench": "deid",
+        "n": args.n,
+        "strategy": args.strategy,
+        "input_mb": round(size / 1e6, 3),
+        "records_per_s_1": round(one.records / one.seconds, 1),
+        "mb_per_s_1": round(size / 1e6 / one.seconds, 3),
+        "records_per_s_2": round(two.records / two.seconds, 1),
+        "mb_per_s_2": round(size / 1e6 / two.seconds, 3),
+        "speedup_2_workers": round(one.seconds / two.seconds, 3),
+        "json_roundtrip_mb_per_s": round(size / 1e6 / baseline_s, 3),
+        "deid_vs_json_roundtrip": round(baseline_s / one.seconds, 4),
+        "phi_found": sum(one.found.values()),
+        "residual": sum(one.residual.values()),
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""``medsum deid-eval``: de-identify a corpus and score the findings against gold spans."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from core.config import MedsumConfig
+from core.deid_run import deidentify_records, load_for_deid
+from core.errors import InputError
+from privacy.deid.engine import iter_leaves
+from privacy.deid.scoring import Scores, Span, score
+
+__all__ = ["read_gold", "evaluate_deid", "format_table"]
+
+_GOLD_KEYS = ("record_id", "path", "start", "end", "category")
+
+
+def read_gold(path: Path) -> list[Span]:
+    """Read a gold file (one span per line); a bad line is a one-line error naming it."""
+    spans = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the gold file: {getattr(exc, 'strerror', None) or exc}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            spans.append(Span(str(row["record_id"]), str(row["path"]), int(row["start"]), int(row["end"]),
+                              str(row["category"])))
+        except (ValueError, KeyError, TypeError):
+            raise InputError(f"{path}:{number}: a gold span needs {', '.join(_GOLD_KEYS)}") from None
+    return spans
+
+
+def evaluate_deid(raw: Path, gold_file: Path, config: MedsumConfig, *, workers: int = 1) -> Scores:
+    """Run the detectors over ``raw`` and score them against ``gold_file``."""
+    gold = read_gold(gold_file)
+    loaded = load_for_deid(raw, config, skip_bad=False)
+    texts: dict[tuple[str, str], str] = {}
+    patient_names: dict[str, set[str]] = {}
+    predicted: list[Span] = []
+    for record in loaded.records:
+        for path, _key, _ancestors, value in iter_leaves(record.data):
+            if value is not None and not isinstance(value, bool):
+                texts[(record.record_id, path)] = str(value)
+        name = record.data.get("patient_name")
+        if isinstance(name, str):
+            patient_names[record.record_id] = {t.casefold() for t in re.findall(r"\w+", name)}
+    for result in deidentify_records(loaded.records, config, strategy="redact", secret=None, workers=workers):
+        predicted += [Span(result.record_id, f.path, f.start, f.end, f.category.value) for f in result.findings]
+    return score(texts, gold, predicted, patient_names)
+
+
+def format_table(scores: Scores) -> str:
+    """A plain-text table: token and entity recall, precision and F1 per category."""
+    data: dict[str, Any] = scores.to_json()
+    categories = sorted(set(data["token"]["by_category"]) | set(data["entity"]["by_category"]))
+    header = f"{'category':<12} {'tok R':>6} {'tok P':>6} {'tok F1':>6} {'ent R':>6} {'ent P':>6} {'ent F1':>6} {'gold tok':>8}"
+    rows = [header, "-" * len(header)]
+
+    def fmt(x: float | None) -> str:
+        return "   -  " if x is None else f"{x:6.3f}"
+
+    for name, tok, ent in [(c, data["token"]["by_category"].get(c, {}), data["entity"]["by_category"].get(c, {}))
+                           for c in categories] + [("OVERALL", data["token"]["overall"], data["entity"]["overall"])]:
+        gold_tokens = (tok.get("tp") or 0) + (tok.get("fn") or 0)
+        rows.append(f"{name:<12} {fmt(tok.get('recall'))} {fmt(tok.get('precision'))} {fmt(tok.get('f1'))} "
+                    f"{fmt(ent.get('recall'))} {fmt(ent.get('precision'))} {fmt(ent.get('f1'))} {gold_tokens:>8}")
+    rows.append(f"patient-name tokens missed: {data['patient_name_tokens_missed']} of {data['patient_name_tokens']}")
+    return "\n".join(rows)

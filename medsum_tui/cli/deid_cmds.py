@@ -1,0 +1,79 @@
+"""``medsum deid`` and ``medsum deid-eval``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.atomic import atomic_writer
+from core.deid_eval import evaluate_deid, format_table
+from core.deid_run import deidentify_file
+from core.errors import MedsumError
+from core.secrets import deid_secret
+from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command, warn
+from medsum_tui.cli.app import app
+
+__all__ = ["deid_command", "deid_eval_command"]
+
+
+def _check_out(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise MedsumError(f"{path}: directory {path.parent} does not exist")
+
+
+@app.command("deid")
+def deid_command(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines or a directory.")],
+    out: Annotated[Path, typer.Option("--out", help="De-identified records to write (JSON Lines).")],
+    strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact (default: config deid.strategy).")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write counts by category and the residual scan as JSON.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for large corpora.")] = 1,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="De-identify the valid records; list the bad ones.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """De-identify records: PHI in structured fields and free text, replaced by surrogates or tags."""
+    location, loaded = settings_for_command(workspace)
+    config = loaded.config
+    chosen = strategy or config.deid.strategy
+    if chosen not in ("surrogate", "redact"):
+        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact")
+    for target in (out, report):
+        if target is not None:
+            _check_out(target)
+    secret = deid_secret(location) if chosen == "surrogate" else None
+    result = deidentify_file(input_path, out, config, strategy=chosen, secret=secret, workers=workers,
+                             skip_bad=skip_bad)
+    summary = result.to_json()
+    say(f"De-identified {result.records} records ({chosen}) -> {out}")
+    say("PHI found: " + (", ".join(f"{k} {v}" for k, v in summary["phi_found"].items()) or "none"))
+    say(f"Residual scan: {summary['residual_total']} finding(s) left"
+        + (": " + ", ".join(f"{k} {v}" for k, v in summary["residual"].items()) if summary["residual_total"] else ""))
+    for problem in result.problems:
+        warn(f"skipped: {problem}")
+    if report is not None:
+        with atomic_writer(report) as handle:
+            handle.write(json.dumps(summary, indent=2) + "\n")
+        say(f"Report: {report}")
+
+
+@app.command("deid-eval")
+def deid_eval_command(
+    input_path: Annotated[Path, typer.Option("--input", help="Raw records (e.g. from medsum synth).")],
+    gold: Annotated[Path, typer.Option("--gold", help="Gold PHI spans (JSON Lines).")],
+    report: Annotated[Path | None, typer.Option("--report", help="Write the scores as JSON.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON instead of a table.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Score de-identification against gold spans: token and entity recall, precision, F1 per category."""
+    _, loaded = settings_for_command(workspace)
+    scores = evaluate_deid(input_path, gold, loaded.config, workers=workers)
+    data = scores.to_json()
+    say(json.dumps(data, indent=2) if as_json else format_table(scores))
+    if report is not None:
+        _check_out(report)
+        with atomic_writer(report) as handle:
+            handle.write(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,201 @@
+"""De-identify one record: structured PHI by key and value shape, free-text PHI by the
+detectors, then replacement by the chosen strategy, keeping the JSON structure.
+
+The engine returns the new record and, for reports and evaluation, where each finding
+was (path and offsets in the original value) and its category; never the value itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from privacy.deid.detection import Detection, resolve_overlaps
+from privacy.deid.known import KnownIdentifiers
+from privacy.deid.names import detect_names
+from privacy.deid.patterns import detect_patterns
+from privacy.deid.settings import DeidSettings, Strategy, fold_key
+from privacy.deid.surrogates import Replacer, redact
+from privacy.phi import PhiCategory
+
+__all__ = ["Finding", "DeidOutcome", "Deidentifier", "iter_leaves"]
+
+# Whole values that are PHI whatever their key.
+_SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
+    (PhiCategory.SSN, re.compile(r"\d{3}-\d{2}-\d{4}")),
+    (PhiCategory.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    (PhiCategory.PHONE, re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}")),
+)
+_AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One PHI occurrence: ``path`` is the dotted JSON path, offsets index its string value."""
+
+    path: str
+    start: int
+    end: int
+    category: PhiCategory
+    rule: str
+
+
+@dataclass
+class DeidOutcome:
+    """A de-identified record, what was found in it, and what a second scan still found."""
+
+    record: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+    residual: list[Finding] = field(default_factory=list)
+
+
+def iter_leaves(value: Any, path: str = "", key: str | None = None) -> Iterator[tuple[str, str | None, list[str], Any]]:
+    """Yield ``(dotted path, own key, ancestor keys, value)`` for every scalar under ``value``."""
+    stack: list[tuple[Any, str, str | None, list[str]]] = [(value, path, key, [])]
+    while stack:
+        node, node_path, node_key, ancestors = stack.pop()
+        if isinstance(node, dict):
+            chain = ancestors + [node_key] if node_key is not None else ancestors
+            for k in reversed(list(node)):
+                stack.append((node[k], f"{node_path}.{k}" if node_path else str(k), k, chain))
+        elif isinstance(node, list):
+            chain = ancestors + [node_key] if node_key is not None else ancestors
+            for i in range(len(node) - 1, -1, -1):
+                stack.append((node[i], f"{node_path}.{i}" if node_path else str(i), None, chain))
+        else:
+            yield node_path, node_key, ancestors, node
+
+
+def _set(record: Any, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = record
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+class Deidentifier:
+    """De-identifies records with one configuration and one secret."""
+
+    def __init__(self, settings: DeidSettings | None = None, *, secret: bytes | None = None,
+                 id_field: str = "id") -> None:
+        """``id_field`` names the top-level record id, which is kept as is (it must not be PHI)."""
+        self.settings = settings or DeidSettings()
+        self._key_map = self.settings.resolved_key_map()
+        self._secret = secret
+        self._id_key = fold_key(id_field)
+
+    def _structured_category(self, key: str | None, ancestors: list[str], value: Any) -> PhiCategory | None:
+        if key is not None:
+            folded = fold_key(key)
+            if folded in self._key_map:
+                return self._key_map[folded]
+        for ancestor in reversed(ancestors):
+            folded = fold_key(ancestor)
+            if folded in self._key_map and self._key_map[folded] is not None:
+                return self._key_map[folded]
+        if isinstance(value, str):
+            stripped = value.strip()
+            for category, shape in _SHAPES:
+                if shape.fullmatch(stripped):
+                    return category
+        return None
+
+    def classify(self, record: dict[str, Any]) -> tuple[list[tuple[str, PhiCategory, Any]], list[tuple[str, str]], KnownIdentifiers]:
+        """Split a record's leaves into structured PHI and free text; collect its identifiers."""
+        structured: list[tuple[str, PhiCategory, Any]] = []
+        texts: list[tuple[str, str]] = []
+        known = KnownIdentifiers()
+        for path, key, ancestors, value in iter_leaves(record):
+            if value is None or isinstance(value, bool):
+                continue
+            if not ancestors and key is not None and fold_key(key) == self._id_key:
+                continue
+            category = self._structured_category(key, ancestors, value)
+            if category == PhiCategory.AGE:
+                match = _AGE_NUMBER.fullmatch(str(value))
+                if match and int(match.group(1)) > 89:
+                    structured.append((path, category, value))
+                elif isinstance(value, str):
+                    texts.append((path, value))
+                continue
+            if category is not None and str(value).strip():
+                structured.append((path, category, value))
+                known.add(category, str(value))
+            elif isinstance(value, str) and value.strip():
+                texts.append((path, value))
+        return structured, texts, known
+
+    def detect_text(self, text: str, known: KnownIdentifiers | None = None) -> list[Detection]:
+        """All PHI in one free-text string, overlaps merged."""
+        found = detect_patterns(text) + detect_names(text)
+        if known is not None:
+            found += known.detect(text)
+        return resolve_overlaps(found)
+
+    def deidentify(self, record: dict[str, Any], patient: str, *, strategy: Strategy | None = None,
+                   residual_scan: bool = True) -> DeidOutcome:
+        """De-identify ``record`` (not modified) for the patient whose key is ``patient``."""
+        strategy = strategy or self.settings.strategy
+        if strategy == "surrogate" and self._secret is None:
+            raise ValueError("the surrogate strategy needs a secret")
+        replacer = Replacer(self._secret or b"", patient, max_shift_days=self.settings.max_date_shift_days) \
+            if strategy == "surrogate" else None
+
+        def substitute(category: PhiCategory, text: str) -> str:
+            return replacer.replace(category, text) if replacer else redact(category)
+
+        structured, texts, known = self.classify(record)
+        out = _copy(record)
+        outcome = DeidOutcome(out)
+        for path, category, value in structured:
+            text = str(value)
+            outcome.findings.append(Finding(path, 0, len(text), category, f"field.{category.lower()}"))
+            new = substitute(category, text)
+            if isinstance(value, int) and new.isdigit() and category != PhiCategory.AGE:
+                _set(out, path, int(new if new[0] != "0" else "1" + new[1:]))  # keep the digit count
+            else:
+                _set(out, path, new)
+        for path, text in texts:
+            detections = self.detect_text(text, known)
+            if not detections:
+                continue
+            pieces, cursor, placed = [], 0, []
+            length = 0
+            for det in detections:
+                pieces.append(text[cursor:det.start])
+                length += det.start - cursor
+                new = substitute(det.category, text[det.start:det.end])
+                placed.append((length, length + len(new)))
+                pieces.append(new)
+                length += len(new)
+                cursor = det.end
+                outcome.findings.append(Finding(path, det.start, det.end, det.category, det.rule))
+            pieces.append(text[cursor:])
+            new_text = "".join(pieces)
+            _set(out, path, new_text)
+            if residual_scan:
+                outcome.residual += self._residual(path, new_text, placed, known)
+        return outcome
+
+    def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
+        """Detections in the output that lie outside every replacement just made."""
+        leftovers = []
+        for det in self.detect_text(text, known):
+            if not any(det.start < end and start < det.end for start, end in placed):
+                leftovers.append(Finding(path, det.start, det.end, det.category, det.rule))
+        return leftovers

@@ -1,0 +1,888 @@
+"""Detect names of people (and hospital names) in free text without knowing the record.
+
+:func:`detect_names` finds:
+
+- names after a title or role, in any case: ``Dr. Chen``, ``dr. smith``, ``Mrs. O'Brien``,
+  ``Pt Lopez``, ``RN Jane Smith``, ``Jane Smith, RN``, ``Smith MD``, ``DR. CHEN`` (rule
+  ``title``/``role``); a title makes even a protected eponym a name (``Dr. Graves``);
+- a first or last name alone in a context that only a person fits: relatives (``wife Linda
+  called``, ``pt's son Joseph``, ``Linda (daughter)``), clinicians (``seen by Healey``,
+  ``per Healey``, ``d/w Healey``, ``appt 3/4 with Taylor``, ``signed by``, ``cc:``) (rule
+  ``context``);
+- capitalised tokens found in a first/last-name lexicon (rule ``lexicon``). Names that are
+  also common words (Will, May, Hope, Brown, Bishop...) and medical vocabulary
+  (:mod:`privacy.deid.protect`) count only with a title or context cue or next to another
+  name token (``Mark Brown``); sentence-initial capitals never make a common word a name;
+- dotted initials in a name context (``M.L., 68F``, ``verified (M.L., DOB ...)``);
+- ALL-CAPS text (nursing notes): the same rules on upper-case tokens, with a
+  case-insensitive lexicon lookup;
+- hospital and clinic names by their shape (category FACILITY): ``Lake Edward General
+  Hospital``, ``St. Mary Medical Center``, ``Mercy Hospital of Springfield``.
+
+The name lexicon is built from Faker's person-name tables (en_US, en_GB, en_IE, en_IN,
+es_MX, es_ES, de_DE, fr_FR, it_IT, pt_BR, nl_NL, vi_VN and the romanised zh_CN, zh_TW and
+ja_JP lists) and its English word lists (lorem, jobs, company phrases) supply common words.
+Faker is MIT licensed (Copyright (c) 2012 Daniele Faraglia); the tables are read from the
+installed package, not copied here.
+
+Detection works on one string; names that the record's structured fields hold are matched
+elsewhere (``Detection.known``). Everything is precompiled and looked up in sets: the text
+is scanned by a handful of regular expressions, and Python code runs per candidate token,
+never per character.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import lru_cache
+from importlib import resources
+
+from privacy.deid.detection import Detection
+from privacy.deid.protect import (
+    ABBREVIATIONS,
+    CLINICAL_WORDS,
+    EPONYMS,
+    PROTECTED_TERMS,
+    in_eponym_context,
+)
+from privacy.phi import PhiCategory
+
+
+def _words(text: str) -> frozenset[str]:
+    """The blank-separated words of ``text``."""
+    return frozenset(text.split())
+
+__all__ = ["NAME_STOPWORDS", "detect_names", "is_name_token"]
+
+# --- lexicon -----------------------------------------------------------------------------
+
+_LOCALES = ("en_US", "en_GB", "en_IE", "en_IN", "es_MX", "es_ES", "de_DE", "fr_FR", "it_IT", "pt_BR",
+            "nl_NL", "vi_VN", "zh_CN", "zh_TW", "ja_JP")
+
+# Common names that Faker's tables lack (Korean, Arabic, South Asian, Vietnamese romanisations).
+_EXTRA_FIRST = _words("""
+mohammed mohammad muhammad mohamed ahmed ahmad ali hassan hussein omar fatima aisha yusuf ibrahim
+mustafa khalid tariq samir amir nadia leila layla yasmin jin min-jun seo-yeon ji-woo hyun soo-jin
+wei li-na xiao ming jun hao yan mei ling priya anil sunil rajesh ramesh suresh deepak vijay anjali
+pooja sanjay arjun ravi amit rahul neha kavita sunita thanh minh linh trang huong tuan dung
+""")
+_EXTRA_LAST = _words("""
+kim park choi jung jeong kang cho yoon jang lim han oh seo shin kwon hwang ahn song yoo hong nguyen
+tran pham hoang huynh phan vu vo dang bui do ngo duong ly patel shah singh kumar sharma gupta reddy
+rao iyer nair menon das chowdhury khan siddiqui qureshi hussain rahman chaudhry malik akhtar
+abdullah wang zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin luo zheng liang xie
+tang tanaka watanabe yamamoto nakamura kobayashi kato yoshida yamada sasaki yamaguchi matsumoto
+""")
+
+# Common English words (and place names) that are also in the name tables. They are names
+# only with a title or context cue, or next to another name token ("Mark Brown").
+NAME_STOPWORDS: frozenset[str] = _words("""
+will may can june april august autumn summer winter spring dawn eve hope faith joy grace mercy
+charity patience prudence honor honour chance destiny trinity heaven sky rain storm river brook
+brooke lake forest woods wood hill hills dale glen field fields moss stone rock flint clay sandy
+coral pearl ruby amber jade crystal diamond ivy holly rose lily daisy violet iris poppy olive hazel
+fern heather laurel myrtle sage basil ginger pepper honey candy cookie penny goldie sunny star bliss
+happy merry bunny kitty buddy rusty dusty cash price rich sterling major king prince duke earl baron
+knight bishop pope dean chancellor marshal judge sheriff page porter butler cook baker miller fisher
+hunter farmer gardener carpenter mason turner walker weaver cooper potter archer bowman shepherd
+sawyer wheeler thatcher fletcher chandler slater glover parker carter tanner fowler ward steward
+marshall banks bank bond booth hall house church chapel castle tower bridge bridges street lane wall
+walls gates gate well wells ford bay shore beach north south east west brown green white black gray
+grey red blue gold golden silver scarlet young long short small little strong good best sharp bright
+wise fair gay sweet moody noble savage light early swift quick strange wild bold keen hardy proud
+lucky gentle case key day law job lot ring mark marks bill grant don guy art frank pat sue rob bob
+bud chip chuck dick rod jack ray gene herb cliff drew lance miles wade rocky forrest skip sonny
+dusty chase love moon sun snow frost cross church post block clear date drop fall fit floor fresh
+front power powers carry deep man room van hood font dash company till fee harm kick junk story
+water park bell song rice glass glasses house lamb wolf fox bird swan crane finch sparrow robin hawk
+jay lark martin peacock drake bear buck hart hurt colon cousin cousins doctor nurse patient early
+else such more an the he she her him his it its so an am are is was were be being been do did does
+had has have having me my mine we our you your they them their this that these those there then than
+what who whom whose which when where why how all any both each few other some no nor not only own
+same too very just now also back down up out off over under again further once here even still well
+way new old first last next best less least much many most per via vs via to in on at by for from
+with about into onto upon within without between among and or but if because as until while after
+before during since against above below monday tuesday wednesday thursday friday saturday sunday
+january february march july september october november december jan feb mar apr jun jul aug sep sept
+oct nov dec virginia georgia carolina florida dakota montana nevada indiana arizona texas kansas
+maryland washington jackson lincoln madison austin dallas houston denver phoenix orlando charlotte
+savannah cleveland jordan paris london berlin victoria sydney camden chester york christian jesus
+christ god lord allah angel angels saint saints santa max min mid pro con cap tab lab labs meta norm
+gross net amin mu pi vera english french german irish scott welsh dutch roman hospital clinic
+medical center health general memorial regional university family community cases edit stack beer
+branch lips foster bones cord smart pin cruise gall warmer die grand moles mall chin aura tan pages
+mate fan brands bath drum rush veer elder peer holder ties master bail sole sane freely ping convey
+flood rout rust cherry ridge pace hull jet mast tank hare watts combs mountain brick herring salmon
+curry dam bull wit gang india dang supple care service services unit ward floor office home admin
+""")
+
+_LATIN = re.compile(r"[a-zà-öø-ÿ'’-]+")
+_PARTICLES = _words("""
+de del della di da van von der den le la du dos das st
+""")
+
+
+def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Lower-case first and last names from Faker's person tables (alphabetic parts only)."""
+    first: set[str] = set(_EXTRA_FIRST)
+    last: set[str] = set(_EXTRA_LAST)
+    part_re = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+    for locale in _LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:  # pragma: no cover - a Faker without this locale
+            continue
+        for attr, value in vars(provider).items():
+            if attr.startswith("_") or not isinstance(value, (dict, tuple, list)):
+                continue
+            if attr.startswith(("first_name", "first_romanized")):
+                target = first
+            elif attr.startswith(("last_name", "last_romanized")) or attr.endswith("last_names"):
+                target = last
+            else:
+                continue
+            for name in value:
+                if not isinstance(name, str):
+                    continue
+                for part in part_re.findall(name.lower()):
+                    if len(part) >= 2 and _LATIN.fullmatch(part):  # Latin script only
+                        target.add(part)
+                        if "-" in part:
+                            target.update(p for p in part.split("-") if len(p) >= 2)
+    return frozenset(first - _PARTICLES), frozenset(last - _PARTICLES)
+
+
+def _data_words(name: str) -> frozenset[str]:
+    """Lower-case words of a data file (one a line, ``#`` comments)."""
+    text = resources.files("privacy.deid").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#")
+
+
+def _faker_words() -> frozenset[str]:
+    """Common English words from Faker's en_US word lists (lorem, jobs, company phrases)."""
+    words: set[str] = set()
+    sources = (("faker.providers.lorem.en_US", ("word_list",)), ("faker.providers.job.en_US", ("jobs",)),
+               ("faker.providers.company.en_US", ("catch_phrase_words", "bsWords")))
+    for module_name, attrs in sources:
+        try:
+            provider = importlib.import_module(module_name).Provider
+        except ImportError:  # pragma: no cover
+            continue
+        for attr in attrs:
+            value = getattr(provider, attr, ())
+            stack = list(value)
+            while stack:
+                item = stack.pop()
+                if isinstance(item, (list, tuple)):
+                    stack.extend(item)
+                elif isinstance(item, str):
+                    words.update(w.lower() for w in re.findall(r"[A-Za-z]+", item))
+    return frozenset(words)
+
+
+# Words of clinical notes and conversation that are never names (beyond Faker's lists).
+_NOTE_WORDS = _words("""
+patient patients pt pts doctor doctors dr nurse nurses family families wife husband son daughter
+mother father mom dad brother sister friend neighbor neighbour aunt uncle cousin niece nephew
+grandson granddaughter grandmother grandfather grandma grandpa spouse partner caregiver guardian
+history plan assessment impression diagnosis diagnoses medications medication meds allergies allergy
+vitals vital signs labs imaging procedure procedures followup follow disposition review systems
+social surgical past chief complaint present illness hpi subjective objective exam physical general
+constitutional respiratory cardiovascular neurological psychiatric skin extremities musculoskeletal
+genitourinary gastrointestinal endocrine hematologic lymphatic allergic immunologic note notes
+addendum signed signature attestation discussed seen called paged notified informed denies reports
+states presents presented returns returned admits admitted discharged transferred referred continue
+continued start started stop stopped hold held increase decrease change changed resume resumed order
+ordered check checked obtain obtained consider considered schedule scheduled discuss call return
+returning arrive arrived visit visits appointment appt telephone phone encounter message left
+voicemail questions answered updated update bedside shift handoff change yes yeah yep no nope okay
+ok alright sure right thanks thank please hello hi hey bye goodbye good morning afternoon evening
+night today tomorrow yesterday tonight week weeks month months year years um uh hmm oh ah wow well
+so now then sir madam maam miss mister guest also anyway anything something nothing everything
+somebody someone nobody everyone everybody let lets can't don't won't i'm i've i'd i'll you're we're
+they're it's that's there's what's tylenol advil motrin aleve
+""")
+
+_FIRST, _LAST = _faker_names()
+# Names common in the US (Faker's en_US tables): a short upper-case token alone in ALL-CAPS text
+# ("AMY", but not "RAI") must be one of them.
+_US_NAMES: frozenset[str] = frozenset(
+    n.lower() for attr in ("first_names", "last_names")
+    for n in getattr(importlib.import_module("faker.providers.person.en_US").Provider, attr))
+_LEXICON: frozenset[str] = _FIRST | _LAST
+_COMMON: frozenset[str] = _faker_words() | _NOTE_WORDS | NAME_STOPWORDS | CLINICAL_WORDS | (
+    _data_words("common_words.txt") - _LEXICON)
+
+# Token classes for lexicon lookups (by lower-case token).
+_STRONG, _SOFT, _EPONYM, _ABBR, _BLOCK = 1, 2, 3, 4, 5
+
+
+_TITLE_WORDS = _words("""
+dr doctor doctors mr mrs ms miss mister mx prof professor nurse patient pt sister sir madam maam
+""")
+
+
+def _classify(low: str) -> int | None:
+    if low in _TITLE_WORDS:
+        return _BLOCK
+    if low in EPONYMS:
+        return _EPONYM
+    if low in PROTECTED_TERMS:
+        # An acronym only ("TIA", "ANA", "TED") can still be a given name written Titlecase.
+        only_abbrev = low in ABBREVIATIONS and low not in CLINICAL_WORDS and low not in _NOTE_WORDS
+        return _ABBR if only_abbrev and low in _LEXICON and low not in NAME_STOPWORDS else _BLOCK
+    if low in NAME_STOPWORDS or low in _NOTE_WORDS:
+        return _SOFT if low in _LEXICON else _BLOCK
+    if low in _LEXICON:
+        return _SOFT if low in _COMMON else _STRONG
+    return None
+
+
+_CLASS: dict[str, int] = {}
+for _word in _LEXICON | _COMMON | PROTECTED_TERMS:
+    _cls = _classify(_word)
+    if _cls is not None:
+        _CLASS[_word] = _cls
+del _word, _cls
+
+# Pure function words: never a name, not even after a title ("Dr. The ...").
+_NEVER = _words("""
+the a an and or but if of to in on at by for from with as is are was were be been am it its he she
+his her him they them their we our you your i me my this that these those there here what who which
+when where why how not no yes so do does did has have had will would can could should may might must
+shall let also just very per via re oh ah um uh hi hey hello yes yeah ok okay well sir maam ma'am
+dear thanks thank please sorry dr doctor mr mrs ms miss mister mx prof professor nurse patient pt
+""")
+
+# --- token shapes --------------------------------------------------------------------------
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LO = "a-zß-öø-ÿ"
+_AL = "A-Za-zÀ-ÖØ-öø-ÿ"
+# The capitalised-token pass: words with inner apostrophes and hyphens, never a possessive 's.
+_CAPWORD_RE = re.compile(rf"[{_UP}][{_AL}]*(?:['’](?![sS](?![{_AL}]))[{_AL}]+|-[{_AL}]+)*")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'’-"
+                        "ßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ")
+_CAP_WORD = rf"(?:[OD]['’])?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*"  # Smith, McDonald, O'Brien
+_CAP_TOKEN = rf"{_CAP_WORD}(?:-{_CAP_WORD})*"  # Smith-Jones
+_UPPER_TOKEN = rf"(?:[OD]['’])?[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})*"  # SMITH, O'BRIEN
+_LOWER_TOKEN = rf"[{_LO}]{{2,}}(?:['’-][{_LO}]{{2,}})*"
+# One name-ish token at a position: Titlecase, upper-case, lower-case or an initial.
+_TOKEN_AT = re.compile(
+    rf"(?P<cap>{_CAP_TOKEN})(?![\w])|(?P<up>{_UPPER_TOKEN})(?![\w])|(?P<low>{_LOWER_TOKEN})(?![\w])"
+    rf"|(?P<init>[{_UP}])(?:\.|(?=[ \t,;?!)]|$))")
+_GAP = re.compile(r"[ \t]+")
+_GAP_WITH_INITIAL = re.compile(rf"[ \t]+[{_UP}]\.?[ \t]+")
+_INITIAL_GAP = re.compile(rf"[ \t][{_UP}]\.?[ \t]")
+_NAME_SHAPE = re.compile(rf"{_CAP_TOKEN}|{_UPPER_TOKEN}")
+
+_HAS_LETTERS = re.compile(rf"[{_AL}][{_AL}]")
+
+
+def _is_all_caps(text: str) -> bool:
+    """Whether ``text`` is an ALL-CAPS note: in its first and last 120 characters, upper-case
+    words outnumber lower-case ones five to one (so a few units such as "mg" are allowed)."""
+    if text.isupper():
+        return True
+    probe = text if len(text) <= 240 else text[:120] + " " + text[-120:]
+    n_upper = len(_UPPER_WORDS.findall(probe))
+    return n_upper >= 3 and len(_LOWER_WORDS.findall(probe)) * 5 <= n_upper
+
+
+_UPPER_WORDS = re.compile(r"\b[A-Z]{2,}")
+_LOWER_WORDS = re.compile(r"[a-z]{2,}")
+
+
+# --- cue words and phrases ----------------------------------------------------------------------
+
+_STRONG_TITLES = _words("""
+dr doctor mr mrs ms miss mx prof professor mister sister rev
+""")
+_DOT_TITLES = frozenset(["dr", "mr", "mrs", "ms", "mx", "prof", "pt", "sr", "rev"])
+_ROLE_TITLES = frozenset(["pa", "np", "rn", "lpn", "cna"])
+_TITLES = _STRONG_TITLES | frozenset(["pt", "patient", "rn", "np", "pa", "nurse", "lpn", "cna", "sr"])
+_RELATIONS = _words("""
+wife husband son sons daughter daughters mother father mom mum dad brother sister sibling niece
+nephew aunt uncle cousin grandson granddaughter grandmother grandfather grandma grandpa granny
+stepson stepdaughter stepmother stepfather spouse partner fiance fiancee fiancé fiancée boyfriend
+girlfriend friend neighbor neighbour roommate caregiver guardian son-in-law daughter-in-law
+mother-in-law father-in-law brother-in-law sister-in-law poa hcp hcpoa proxy
+""")
+# A cue directly before a name: "per Healey", "seen by Healey", "d/w Healey", "cc: Healey".
+_CUES = _words("""
+per called paged notified informed consulted cc re attending resident pcp provider surgeon physician
+d/w c/w
+""") | frozenset(f"{verb} {prep}" for verb, prep in (
+        ("seen", "by"), ("evaluated", "by"), ("examined", "by"), ("signed", "by"), ("cosigned", "by"),
+        ("co-signed", "by"), ("dictated", "by"), ("reviewed", "by"), ("authored", "by"), ("written", "by"),
+        ("verified", "by"), ("followed", "by"), ("referred", "by"), ("referred", "to"), ("referred", "from"),
+        ("covered", "by"), ("covering", "for"), ("discussed", "with"), ("spoke", "with"), ("spoke", "to"),
+        ("talked", "with"), ("talked", "to"), ("known", "to"), ("handoff", "to"), ("hand-off", "to"),
+        ("hand off", "to"), ("signed out", "to"), ("sign-out", "to"), ("signout", "to"), ("report", "to"),
+        ("report given", "to"), ("care", "of"), ("left message", "for"), ("left a message", "for"),
+        ("left message", "with"), ("left vm", "for"), ("left voicemail", "for"), ("message", "for"),
+        ("message", "from"), ("msg", "for"), ("msg", "from"), ("consult", "with"), ("conferred", "with"),
+        ("reviewed", "with"), ("agreed", "with"), ("met", "with"), ("visit", "with")))
+# Words after which "... with <name>" names a clinician: "appt 3/4 with Taylor".
+_APPTS = frozenset(("appt", "appointment", "f/u", "fu", "follow-up", "follow up", "rtc", "visit", "consult",
+                    "meet", "meeting", "scheduled", "booked"))
+_WITH_TAIL = re.compile(r"(?:[^.;\n]|\.(?=\d)){0,40}?\bwith[ \t]+(?=[\w'’])", re.IGNORECASE)
+# "admitted to MGH", "arrived at SMMC": an initialism after these names a facility.
+_ADMITS = frozenset(f"{verb} {prep}" for verb, preps in (
+    ("arrived", "at"), ("admitted", "to at"), ("admission", "to at"), ("readmitted", "to"),
+    ("transferred", "to from"), ("transfer", "to from"), ("seen", "at"), ("visit", "at"), ("presented", "to"),
+    ("records", "from"), ("discharged", "from"), ("treated", "at"), ("evaluated", "at"),
+    ("hospitalized", "at"), ("stay", "at")) for prep in preps.split())
+_VERBS = frozenset(("returned", "called back", "left"))
+_ROLES_AFTER = _words("""
+RN MD NP PA PA-C DO LPN CNA APRN FNP FNP-C DNP CRNA PhD MSN BSN PharmD MBBS DPM
+""")
+_FAC_HEADS = _words("""
+hospital clinic center centre infirmary hospice institute system group home
+""")
+
+_K_TITLE, _K_REL, _K_CUE, _K_APPT, _K_ADMIT, _K_VERB = 1, 2, 4, 8, 16, 32
+_PHRASE_KIND: dict[str, int] = {}
+for _group, _kind in ((_TITLES, _K_TITLE), (_RELATIONS, _K_REL), (_CUES, _K_CUE), (_APPTS, _K_APPT),
+                      (_ADMITS, _K_ADMIT), (_VERBS, _K_VERB)):
+    for _w in _group:
+        _PHRASE_KIND[_w] = _PHRASE_KIND.get(_w, 0) | _kind
+del _group, _kind, _w
+
+
+def _trie_pattern(phrases: frozenset[str] | set[str]) -> str:
+    """A regex alternation of ``phrases`` factored as a trie (much faster than a flat one);
+    a space in a phrase matches any run of blanks."""
+    root: dict[str, dict] = {}
+    for phrase in phrases:
+        node = root
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        alts = [("[ \t]+" if ch == " " else re.escape(ch)) + build(child)
+                for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+# Run over the lower-cased text (same offsets); _CUE_RE_ANYCASE when lower() changes a length.
+_CUE_RE = re.compile(r"\b" + _trie_pattern(set(_PHRASE_KIND)) + r"(?![a-z0-9])")
+_CUE_RE_ANYCASE = re.compile(_CUE_RE.pattern, re.IGNORECASE)
+
+# Flags of capitalised tokens (beyond their lexicon class).
+_F_ROLE, _F_FAC, _F_INIT = 1 << 4, 1 << 5, 1 << 6
+_CLASS_MASK = 0xF
+
+
+def _build_info() -> dict[str, int]:
+    info: dict[str, int] = dict(_CLASS)
+    for words, bit in ((frozenset(r.lower() for r in _ROLES_AFTER), _F_ROLE), (_FAC_HEADS, _F_FAC),
+                       (frozenset("abcdefghijklmnopqrstuvwxyz"), _F_INIT)):
+        for word in words:
+            info[word] = info.get(word, 0) | bit
+    return info
+
+
+# --- patterns used at a known position ------------------------------------------------------------
+
+_ROLE_BEFORE = re.compile(
+    rf"((?:{_CAP_TOKEN}|{_UPPER_TOKEN})(?:[ \t]+(?:[{_UP}]\.?[ \t]+)?(?:{_CAP_TOKEN}|{_UPPER_TOKEN})){{0,2}})"
+    r"(?:[ \t]*,[ \t]*|[ \t]+)$")
+_REL_SEP = re.compile(r"(?:['’]s)?(?:[ \t]*,[ \t]*|[ \t]*\([ \t]*|[ \t]*:[ \t]*|[ \t]+)(?=[A-ZÀ-ÖØ-Þ])")
+_REL_NAME_BEFORE = re.compile(
+    rf"({_CAP_TOKEN}|{_UPPER_TOKEN})[ \t]*(?:\(|,)[ \t]*(?:(?i:the|pt['’]s|patient['’]s|his|her|their)[ \t]+)?$")
+_CUE_SEP = re.compile(r"[ \t]*:?[ \t]+(?=[\w'’])")
+_TITLE_SEP = re.compile(r"(\.)?(?:[ \t]+|(?<=\.))(?=[\w'’])")
+_VERB_TAIL = {
+    "returned": re.compile(r"[ \t]+(?:(?:the|a|my|his|her|pt['’]?s)[ \t]+)?(?:phone[ \t]+)?(?:call|page|message)\b",
+                           re.IGNORECASE),
+    "called": re.compile(r"", re.IGNORECASE),
+    "left": re.compile(r"[ \t]+(?:a[ \t]+)?(?:message|voicemail|vm)\b", re.IGNORECASE),
+}
+_INITIALS_AT = re.compile(rf"[{_UP}]\.[{_UP}]\.(?:[{_UP}]\.)?(?![\w])")
+_INITIALS_NOT = _words("""
+A.M. P.M. U.S. U.K. M.D. R.N. D.O. N.P. P.A. N.B. E.R. O.R. I.V. I.M. P.O. Q.D. H.S. B.I.D. T.I.D.
+Q.I.D. P.R.N. A.D. B.C. C.C. E.G. I.E. V.S. Q.H. S.C. S.L. O.D. O.S. O.U. A.S. A.U. N.P.O. U.A. G.I.
+""")
+_INITIALS_BEFORE = re.compile(
+    r"(?i:(?:\bpt|\bpatient|\bverified|\bwith|\bby|\bfor|\bname|\binitials|\bre|\bmr|\bms|\bmrs|\bsaw|\bto)"
+    r"[.:]?[ \t]*\(?|\()[ \t]*$")
+_INITIALS_AFTER = re.compile(
+    r"(?P<age>[ \t]*,[ \t]*\d|[ \t]*\([ \t]*\d|[ \t]+\d{1,3}[ \t]*(?:y/?o|yo|-?year|[MF]\b))"
+    r"|[ \t]*['’]s\b|[ \t]+(?i:is|was|has|had|denies|reports|states|presents|presented|arrived|returns|returned|"
+    r"c/o|complains|seen|here|notes|tolerating|ambulating|resting|verbalized|agrees|called|admits|feels)\b")
+
+# --- facilities ----------------------------------------------------------------------------
+
+_FAC_WORD = rf"(?:[{_UP}][{_LO}]+(?:['’]s)?|[{_UP}]{{2,}}(?:['’]S)?|St\.|ST\.|Mt\.|MT\.)"
+_FAC_BEFORE = re.compile(rf"((?:(?:{_FAC_WORD}|and|&)[ \t]+){{1,6}})$")
+_FAC_OF = re.compile(rf"[ \t]+(?:of|OF)[ \t]+(?:(?:the|THE)[ \t]+)?({_FAC_WORD}(?:[ \t]+{_FAC_WORD}){{0,2}})")
+_FAC_ABBR_TAIL = re.compile(r"[ \t]+(?:(?:the|THE)[ \t]+)?(?P<abbr>[A-Z]{3,6})(?![\w])")
+_FAC_ABBR_NOT = _words("""
+ICU MICU SICU CCU CVICU CTICU NICU PICU PACU SNF ALF LTAC LTACH ECF IRF OSH HOME REHAB CLINIC STAT
+THE AND FOR WITH FROM THIS THAT ALL ANY OUR YOUR HIS HER ONE TWO NEW TELE STEPDOWN PCU IMC MED SURG
+""")
+# Words that alone do not name a facility ("Pain Clinic", "Community Hospital", "The Hospital").
+_FAC_GENERIC = _words("""
+the a at to from in of for and with by on via seen prior admitted admission transferred transfer
+discharged referred referral records record visit interval outside local main new city county state
+university community regional general memorial family health medical children's childrens women's
+womens & veterans outpatient inpatient urgent care walk free clinic hospital center centre st mt
+saint mount pt patient pain sleep eye wound diabetes heart cancer surgery surgical dental mental
+behavioral rehab rehabilitation nursing home day teaching private public federal district area group
+system institute infirmary hospice orthopedic orthopaedic orthopedics maintenance methadone dialysis
+fertility sports spine pediatric paediatric psychiatric psychiatry women women's men's student
+employee occupational infusion imaging diagnostic specialty specialist multispecialty primary
+ambulatory allergy asthma dermatology neurology cardiology oncology urology gastroenterology
+endocrinology nephrology rheumatology podiatry foot ankle hand vein weight loss wellness breast
+kidney lung liver transplant trauma burn eye ear nose throat ent ob gyn obgyn family's physical
+therapy speech hearing vision memory stroke
+""") | CLINICAL_WORDS
+# A facility name starts after the last of these (ALL-CAPS text has no case to stop at).
+_FAC_CUT = _words("""
+the a an at to from in on by with for via into seen prior admitted admission readmitted transferred
+transfer discharged referred referral records record visit interval outside pt patient called faxed
+fax send sent arrived presented returned went go going call also saw per previously up is was were
+seen evaluated treated followed
+""")
+# The head word must complete a facility name: "Clinic", "General Hospital", "Medical Center".
+_FAC_HEAD_OK = {
+    "hospital": None, "clinic": None, "infirmary": None, "hospice": None,
+    "center": _words("""
+medical health cancer surgery surgical rehabilitation rehab care trauma
+"""),
+    "centre": frozenset(["medical", "health", "cancer", "care"]),
+    "institute": frozenset(["heart", "cancer"]),
+    "system": frozenset(("health",)),
+    "group": frozenset(("medical",)),
+    "home": frozenset(("nursing",)),
+}
+
+_SURNAME_BAD_SUFFIX = ("tion", "sion", "ology", "ologist", "ment", "ness", "ity", "ies", "ing", "ed", "ful",
+                       "ous", "ive", "able", "ible", "ism", "ist", "ics", "ical", "ary", "ory", "ance", "ence")
+
+
+@lru_cache(maxsize=65536)
+def _unknown_name_like(low: str) -> bool:
+    """A token outside every word list that could still be a surname ("Healey")."""
+    return (len(low) >= 3 and low not in _COMMON and low not in PROTECTED_TERMS
+            and not low.endswith(_SURNAME_BAD_SUFFIX))
+
+
+def is_name_token(token: str) -> bool:
+    """True when ``token`` alone, capitalised and without any cue, reads as a person's name
+    (in the lexicon and neither a common word nor medical vocabulary)."""
+    return _CLASS.get(token.lower()) == _STRONG
+
+
+_INFO = _build_info()
+
+
+# --- the detector ----------------------------------------------------------------------------
+
+
+class _Scan:
+    """One pass over a text: cue words trigger their rules, capitalised tokens form runs."""
+
+    __slots__ = ("caps", "found", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.caps = _is_all_caps(text)
+        self.found: dict[tuple[int, int, PhiCategory], str] = {}  # span -> first rule
+
+    def add(self, start: int, end: int, rule: str, category: PhiCategory = PhiCategory.NAME) -> None:
+        if end > start:
+            self.found.setdefault((start, end, category), rule)
+
+    def detections(self) -> list[Detection]:
+        return [Detection(s, e, c, r) for (s, e, c), r in self.found.items()]
+
+    # --- the two passes ----------------------------------------------------------------------
+    def run(self) -> None:
+        self.capitalised()
+        self.cues()
+
+    def capitalised(self) -> None:
+        """Capitalised tokens: lexicon runs, roles after a name, facility heads, initials."""
+        text, caps, info_of = self.text, self.caps, _INFO
+        run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
+        prev_end = -10
+        for m in _CAPWORD_RE.finditer(text):
+            start = m.start()
+            if start and text[start - 1] in _WORD_CHARS:
+                continue  # inside a word ("iPhone", "HbA1c")
+            word = m.group()
+            low = word.lower()
+            info = info_of.get(low)
+            if info is None:
+                if run:
+                    prev_end = self._unknown_cap(run, start, m.end(), word, low, prev_end)
+                continue
+            if info > _CLASS_MASK:
+                self._flagged(start, m.end(), word, low, info)
+            upper = word.isupper()
+            if (caps and not upper) or (upper and len(word) == 1):
+                continue
+            cls = info & _CLASS_MASK
+            if run and (cls == 0 or cls == _BLOCK or not _joins(text, prev_end, start)):
+                if len(run) > 1 or run[0][2] == _STRONG or not caps and run[0][4]:
+                    self._flush(run)
+                run = []
+            if cls and cls != _BLOCK:
+                run.append((start, m.end(), cls, low, upper))
+                prev_end = m.end()
+        if run and (len(run) > 1 or run[0][2] == _STRONG):
+            self._flush(run)
+
+    def _unknown_cap(self, run: list, start: int, end: int, word: str, low: str, prev_end: int) -> int:
+        """An unknown capitalised token: extends "Christopher" to "Christopher Healey", else ends the run."""
+        last = run[-1]
+        if last[2] == _STRONG and last[3] in _FIRST and _joins(self.text, prev_end, start) \
+                and last[4] == word.isupper() and _unknown_name_like(low) and (not self.caps or len(low) >= 3):
+            run.append((start, end, _STRONG, low, last[4]))
+            return end
+        if len(run) > 1 or run[0][2] == _STRONG:
+            self._flush(run)
+        run.clear()
+        return -10
+
+    def _flagged(self, start: int, end: int, word: str, low: str, info: int) -> None:
+        text = self.text
+        if info & _F_ROLE and (word in _ROLES_AFTER or word == "PA" and text[end:end + 2] == "-C"):
+            self._role_after(start)
+        if info & _F_FAC:
+            self._facility(start, end, low)
+        if info & _F_INIT and len(word) == 1 and text[end:end + 1] == ".":
+            self._initials(start)
+
+    def cues(self) -> None:
+        """Cue words and phrases, found by one trie regex over the lower-cased text."""
+        text = self.text
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            matches = _CUE_RE.finditer(lowered)
+        else:  # pragma: no cover - a character whose lower case is longer ("İ")
+            lowered, matches = text, _CUE_RE_ANYCASE.finditer(text)
+        for m in matches:
+            phrase = m.group()
+            kind = _PHRASE_KIND.get(phrase) or _PHRASE_KIND.get(" ".join(phrase.lower().split()), 0)
+            self._cue(m.start(), m.end(), phrase, kind)
+
+    def _cue(self, start: int, end: int, phrase: str, kind: int) -> None:
+        text = self.text
+        low = phrase.lower()
+        if kind & _K_TITLE:
+            self._title(end, text[start:end], low)
+        if kind & _K_REL:
+            sep = _REL_SEP.match(text, end)
+            if sep is not None:
+                self.take_names(sep.end(), "context", False)
+            before = _REL_NAME_BEFORE.search(text, max(0, start - 40), start)
+            if before is not None:
+                self._single(before.start(1), before.end(1), "context")
+        if kind & _K_CUE:
+            sep = _CUE_SEP.match(text, end)
+            if sep is not None and (low != "re" or text[end:end + 1] == ":" or self.caps) and not (
+                    low == "called" and _NAMING_BEFORE.search(text, max(0, start - 24), start)):
+                self.take_names(sep.end(), "context", False)
+        if kind & _K_APPT:
+            tail = _WITH_TAIL.match(text, end)
+            if tail is not None:
+                self.take_names(tail.end(), "context", False)
+        if kind & _K_ADMIT:
+            tail = _FAC_ABBR_TAIL.match(text, end)
+            if tail is not None:
+                abbr = tail.group("abbr")
+                if abbr not in _FAC_ABBR_NOT and abbr.lower() not in PROTECTED_TERMS \
+                        and abbr.lower() not in _COMMON and abbr.lower() not in _LEXICON:
+                    self.add(tail.start("abbr"), tail.end("abbr"), "facility", PhiCategory.FACILITY)
+        if kind & _K_VERB:
+            tail = _VERB_TAIL[low.split()[0]].match(text, end)
+            if tail is not None:
+                before = _REL_NAME_BEFORE_VERB.search(text, max(0, start - 40), start)
+                if before is not None:
+                    self._single(before.start(1), before.end(1), "context")
+
+    # --- cue helpers ---------------------------------------------------------------------
+    def cue_token_ok(self, tok: str, kind: str, start: int, end: int, strong: bool,
+                     lexicon_only: bool = False) -> bool:
+        """Whether ``tok`` (of shape ``kind``) after a cue is a name; ``strong`` for a real title."""
+        low = tok.lower()
+        if low in _NEVER:
+            return False
+        cls = _CLASS.get(low)
+        if lexicon_only:
+            return cls == _STRONG and kind != "low"
+        if kind == "low":
+            return strong and cls == _STRONG
+        if kind == "init":
+            return strong
+        if kind == "up" and not self.caps and cls is None and low in ABBREVIATIONS:
+            return False
+        if cls == _EPONYM:
+            return strong or not in_eponym_context(self.text, start, end)
+        if cls == _BLOCK:
+            return strong and kind == "cap" and low not in PROTECTED_TERMS
+        if cls == _SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a real title will do
+            return strong or kind == "cap" or not self.caps
+        if cls in (_STRONG, _ABBR):
+            return True
+        if "-" in low:
+            return all(_CLASS.get(p) in (_STRONG, _SOFT) or _unknown_name_like(p) for p in low.split("-"))
+        return _unknown_name_like(low) or (strong and kind == "cap" and low not in PROTECTED_TERMS
+                                           and low not in _COMMON)
+
+    def _single(self, start: int, end: int, rule: str) -> None:
+        tok = self.text[start:end]
+        kind = "up" if tok.isupper() else "cap"
+        if kind == "up" and not self.caps:
+            return
+        if self.cue_token_ok(tok, kind, start, end, False):
+            self.add(start, end, rule)
+
+    def take_names(self, pos: int, rule: str, strong: bool, max_tokens: int = 3, lexicon_only: bool = False) -> int:
+        """Name tokens starting at ``pos`` (after a cue); adds a detection, returns its end or -1."""
+        text = self.text
+        first = _TOKEN_AT.match(text, pos)
+        if first is None:
+            return -1
+        kind = first.lastgroup or ""
+        tok = first.group(kind)
+        if kind == "up" and not self.caps and not strong and _CLASS.get(tok.lower()) not in (_STRONG, _SOFT):
+            return -1
+        if kind == "init":
+            if lexicon_only or tok == "I" and text[first.end(kind):first.end(kind) + 1] != ".":
+                return -1  # "a doctor I usually see"
+            # "Dr. J. Smith" / "Doctor X": an initial, then maybe a name.
+            end = first.end(kind)
+            nxt = _GAP.match(text, first.end())
+            if nxt is not None:
+                second = _TOKEN_AT.match(text, nxt.end())
+                if second is not None and second.lastgroup in ("cap", "up") and self.cue_token_ok(
+                        second.group(second.lastgroup), second.lastgroup or "", second.start(), second.end(),
+                        strong):
+                    end = self._extend(second.end(), max_tokens - 1)
+                    self.add(first.start(), end, rule)
+                    return end
+            if not strong or text[end:end + 1] in ("&", "/", "-"):
+                return -1
+            self.add(first.start(), end, rule)
+            return end
+        if not self.cue_token_ok(tok, kind, first.start(), first.end(), strong, lexicon_only):
+            return -1
+        end = self._extend(first.end(), max_tokens - 1) if kind != "low" else first.end()
+        self.add(first.start(), end, rule)
+        return end
+
+    def _extend(self, end: int, budget: int) -> int:
+        """Extend a name over following name tokens (``Wei Chen``, ``Jane A. Smith``)."""
+        text = self.text
+        while budget > 0:
+            gap = _GAP_WITH_INITIAL.match(text, end) or _GAP.match(text, end)
+            if gap is None:
+                break
+            nxt = _TOKEN_AT.match(text, gap.end())
+            if nxt is None or nxt.lastgroup not in ("cap", "up"):
+                break
+            if nxt.lastgroup == "up" and not self.caps:
+                break
+            low = nxt.group(nxt.lastgroup).lower()
+            cls = _CLASS.get(low)
+            if cls in (_STRONG, _SOFT, _ABBR):
+                if low in _NEVER:
+                    break
+            elif cls == _EPONYM:
+                if in_eponym_context(text, nxt.start(), nxt.end()):
+                    break
+            elif cls is not None or not _unknown_name_like(low):
+                break
+            end = nxt.end()
+            budget -= 1
+        return end
+
+    def _title(self, end: int, word: str, low: str) -> None:
+        text = self.text
+        sep = _TITLE_SEP.match(text, end)
+        if sep is None:
+            return
+        dot = sep.group(1) is not None
+        if dot and low not in _DOT_TITLES:
+            return  # "Jane Smith, RN. Pacemaker ...": the period ends a sentence
+        if word == "MS" and not dot and not self.caps:
+            return  # multiple sclerosis
+        if low in _ROLE_TITLES and word.islower():
+            return  # "pa", "np" in running lower-case text are not roles
+        strong = low in _STRONG_TITLES
+        # "pt." may end a sentence ("reviewed with pt. Prior ED visit ..."): lexicon names only.
+        self.take_names(sep.end(), "title", strong, lexicon_only=dot and not strong)
+
+    def _role_after(self, role_start: int) -> None:
+        """``Jane Smith, RN`` / ``Smith MD``: the name tokens just before a role."""
+        text = self.text
+        window_start = max(0, role_start - 80)
+        m = _ROLE_BEFORE.search(text, window_start, role_start)
+        if m is None:
+            return
+        name_start = m.start(1)
+        tokens = list(re.finditer(rf"{_CAP_TOKEN}|{_UPPER_TOKEN}|[{_UP}]\.?", m.group(1)))
+        if not tokens:
+            return
+        last = tokens[-1]
+        lkind = "up" if last.group().isupper() else "cap"
+        if lkind == "up" and not self.caps and _CLASS.get(last.group().lower()) not in (_STRONG, _SOFT):
+            return
+        if len(last.group().rstrip(".")) == 1 or not self.cue_token_ok(
+                last.group(), lkind, name_start + last.start(), name_start + last.end(), False):
+            return
+        start = name_start + last.start()
+        for tok in reversed(tokens[:-1]):
+            w = tok.group().rstrip(".")
+            if len(w) == 1 or _CLASS.get(w.lower()) in (_STRONG, _SOFT):
+                start = name_start + tok.start()
+            else:
+                break
+        first = _NAME_SHAPE.match(text, start)
+        while first is None and start < name_start + last.start():  # never start on an initial
+            start = _NAME_SHAPE.search(text, start + 1).start()
+            first = _NAME_SHAPE.match(text, start)
+        self.add(start, name_start + last.end(), "role")
+
+    def _initials(self, start: int) -> None:
+        text = self.text
+        m = _INITIALS_AT.match(text, start)
+        if m is None or (start and (text[start - 1].isalnum() or text[start - 1] == ".")):
+            return
+        before = text[max(0, start - 16):start]
+        if _INITIALS_BEFORE.search(before):
+            self.add(start, m.end(), "initials")
+            return
+        after = _INITIALS_AFTER.match(text, m.end())
+        if after is None:
+            return
+        last = before.rstrip()[-1:]
+        if m.group() in _INITIALS_NOT and not after.group("age") and last not in ("", ".", "\n"):
+            return  # "8 A.M. is fine": "A.M.", "C.C." only as a subject or with an age
+        if last in ("", ".", "\n", ":", ";", ",", "(", "!", "?"):
+            self.add(start, m.end(), "initials")
+
+    def _facility(self, start: int, end: int, low: str) -> None:
+        """A facility name ending in the head word at ``start``: "Lake Edward General Hospital"."""
+        text = self.text
+        m = _FAC_BEFORE.search(text, max(0, start - 90), start)
+        of = _FAC_OF.match(text, end)
+        of_ok = of is not None and any(w.lower() not in _FAC_GENERIC for w in of.group(1).split())
+        words = m.group(1).split() if m is not None else []
+        need = _FAC_HEAD_OK[low]
+        if need is not None and (not words or words[-1].lower() not in need):
+            return
+        k = 0
+        for i, w in enumerate(words):
+            if w.lower() in _FAC_CUT:
+                k = i + 1
+        while k < len(words) and words[k].lower() in ("and", "&", "of"):
+            k += 1
+        kept = words[k:]
+        distinctive = any(w.lower().rstrip(".") not in _FAC_GENERIC for w in kept)
+        if not distinctive and not of_ok:
+            return
+        if m is not None and kept:
+            begin = m.start(1)
+            for w in words[:k]:
+                begin = text.index(w, begin) + len(w)
+            begin = text.index(kept[0], begin)
+        else:
+            begin = start
+        self.add(begin, of.end(1) if of_ok and of is not None else end, "facility", PhiCategory.FACILITY)
+
+    # --- lexicon runs ----------------------------------------------------------------------
+    def _flush(self, run: list[tuple[int, int, int, str, bool]]) -> None:
+        """Emit the name(s) in a run of adjacent capitalised lexicon tokens."""
+        if not run:
+            return
+        text = self.text
+        caps = self.caps
+        if not caps and all(r[4] for r in run):
+            # Upper-case words in mixed text ("ID band checked: KRISTEN GUTIERREZ"): two names at least.
+            if sum(1 for r in run if r[2] != _BLOCK) < 2:
+                return
+            caps = True
+        usable: list[bool] = []
+        for start, end, cls, low, _upper in run:
+            if cls == _BLOCK:
+                usable.append(False)
+            elif cls == _EPONYM:
+                usable.append(not in_eponym_context(text, start, end))
+            elif caps and len(low) < 3:
+                usable.append(cls == _STRONG and len(run) > 1)
+            elif caps and len(low) == 3 and len(run) == 1:
+                usable.append(low in _US_NAMES)
+            else:
+                usable.append(True)
+        i, n = 0, len(run)
+        while i < n:
+            if not usable[i]:
+                i += 1
+                continue
+            j = i
+            while j + 1 < n and usable[j + 1]:
+                j += 1
+            group = run[i:j + 1]
+            classes = [g[2] for g in group]
+            if _STRONG in classes:
+                ok = True
+            elif len(group) >= 2:
+                # "Mark Brown": a first name then a last name, both ambiguous words alone.
+                ok = any(group[k][3] in _FIRST and group[k + 1][3] in _LAST and group[k][2] != _EPONYM
+                         and group[k][3] not in _NEVER and group[k + 1][3] not in _NEVER
+                         for k in range(len(group) - 1)) and not all(c in (_ABBR, _EPONYM) for c in classes)
+            else:
+                ok = False
+            if ok and in_eponym_context(text, group[-1][0], group[-1][1]):
+                ok = False  # "Hawkins fracture", "Charcot Marie tooth disease"
+            if ok:
+                while group and group[0][3] in _NEVER:
+                    group = group[1:]
+                while group and group[-1][3] in _NEVER:
+                    group = group[:-1]
+                if group:
+                    self.add(group[0][0], group[-1][1], "lexicon")
+            i = j + 1
+
+
+# "a medicine called Cylert", "a town called X": "called" names a thing, not a phone call.
+_NAMING_BEFORE = re.compile(
+    r"\b(?i:is|was|are|were|be|been|being|it['’]s|its|thing|something|one|stuff|medicine|medication|med|"
+    r"drug|pill|place|town|city|village|area|condition|disease|procedure|surgery|test|that['’]s|what['’]s|"
+    r"so|also|a|an|the|this|store|company|program|show|book|song)[ \t]+$")
+_REL_NAME_BEFORE_VERB = re.compile(rf"({_CAP_TOKEN})[ \t]+$")
+
+
+def _joins(text: str, end: int, start: int) -> bool:
+    """Whether tokens ending at ``end`` and starting at ``start`` are adjacent words of one name."""
+    if start - end == 1:
+        return text[end] == " "
+    if start - end > 4 or start <= end:
+        return False
+    return bool(_INITIAL_GAP.fullmatch(text, end, start)) or not text[end:start].strip(" \t")
+
+
+def detect_names(text: str) -> list[Detection]:
+    """Person names (category NAME) and hospital/clinic names (FACILITY) in ``text``.
+
+    Overlapping detections of different rules are all returned; callers merge them with
+    :func:`privacy.deid.detection.resolve_overlaps`. Spans never include a title, a role, a
+    possessive ``'s`` or surrounding punctuation.
+    """
+    if len(text) < 2 or _HAS_LETTERS.search(text) is None:
+        return []
+    scan = _Scan(text)
+    scan.run()
+    return scan.detections()

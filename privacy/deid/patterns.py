@@ -1,0 +1,743 @@
+"""Pattern detectors for the PHI in free text that is not a person's name.
+
+:func:`detect_patterns` finds dates (every common format, not a year alone), ages over 89,
+phone and fax numbers, emails, SSNs, record / account / health-plan / licence / device /
+vehicle / other identifiers, URLs, IP addresses, street addresses, and the cities and ZIP
+codes written with them. It returns raw detections: they may overlap, and the caller
+merges them (:func:`privacy.deid.detection.resolve_overlaps`).
+
+Precision on real clinical text matters as much as recall on synthetic notes, so numbers
+need more than a shape: ``120/80``, ``1/2 tab``, ``7/10 pain``, ``5/5 strength``, ``40 mg``
+and a year alone are not dates; a bare ten-digit number after ``MRN`` is a record number,
+not a phone; a five-digit number is a ZIP code only after a state or the word "zip", or
+at the end of a street address.
+
+How it stays fast (the de-identifier must handle megabytes of notes per second):
+
+- One scan of the text with a single regex that starts at a digit, ``(`` or ``+`` (so the
+  regex engine skips every other character in C) finds every number-shaped candidate:
+  dates, phones, SSNs, IPs, street addresses, ages, ZIP codes and identifier values.
+- Labels ("MRN", "member ID", "lic.") are checked backwards from an identifier value, by
+  an anchored match on the reversed few characters before it, never by scanning for them.
+- Month names are found in a lower-cased copy with a regex that also starts with a
+  character class; the full date regex is then tried only at the few word starts before
+  each month name.
+- Emails, URLs and "lives in <city>" run only when a substring test finds their trigger.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from privacy.deid.dates import (
+    CARDINAL_DAY_PATTERN, MONTH_NUMBERS, ORDINAL_DAY_PATTERN, SHORT_YEAR_PATTERN, SPELLED_YEAR_PATTERN,
+    WEEKDAY_NUMBERS,
+)
+from privacy.deid.detection import Detection
+from privacy.phi import PhiCategory as C
+
+__all__ = ["detect_patterns"]
+
+_Out = list[Detection]
+
+
+def _trie(words: list[str] | tuple[str, ...]) -> str:
+    """A regex matching any of ``words``, as a character trie (the engine tries a branch per
+    character, not per word). A space in a phrase matches any run of spaces, or none."""
+    root: dict[str, dict] = {}
+    for word in set(words):
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [(r"\s*" if ch == " " else re.escape(ch)) + emit(child)
+                    for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return "(?:" + emit(root) + ")"
+
+
+def _rev_words(words: list[str] | tuple[str, ...]) -> str:
+    """A regex matching each phrase of ``words`` written backwards."""
+    return _trie([" ".join(token[::-1] for token in reversed(phrase.split())) for phrase in words])
+
+
+def _reversed_before(text: str, start: int, width: int) -> str:
+    """The ``width`` characters before ``start``, lower-cased and reversed."""
+    return text[max(0, start - width):start].lower()[::-1]
+
+
+# --- shared vocabulary ------------------------------------------------------------------------
+
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])")
+_WEEKDAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+            r"|mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun)(?![a-z])")
+_YEAR4 = r"(?:1[89]\d\d|20\d\d)"
+_ORD = r"(?:st|nd|rd|th)"
+_SPOKEN_YEAR = r"(?:" + SPELLED_YEAR_PATTERN + r"|" + _YEAR4 + r"|" + SHORT_YEAR_PATTERN + r")"
+_EXT = r"(?:\s*(?:[xX]|[eE][xX][tT]\.?|[eE]xtension)\s*\d{1,6}(?![\w\-]))?"
+
+# Words after a number that make it a quantity rather than a date part or an identifier.
+_UNIT_AFTER = re.compile(
+    r"\s*(?:-\s*)?(?:mg|mcg|µg|ug|g|gm|grams?|kg|lbs?|pounds?|oz|ounces?|ml|cc|l|liters?|litres?|units?|iu|meq"
+    r"|mmol|mmhg|mm|cm|m|km|in|inch(?:es)?|ft|feet|foot|miles?|%|percent|tabs?|tablets?|caps?|capsules?|pills?"
+    r"|puffs?|drops?|doses?|sprays?|patch(?:es)?|cups?|glass(?:es)?|tsp|tbsp|teaspoons?|tablespoons?|packs?|ppd"
+    r"|cigarettes?|drinks?|beers?|times|x|hours?|hrs?|h|minutes?|mins?|seconds?|secs?|days?|d|weeks?|wks?"
+    r"|months?|mos?|years?|yrs?|y|bpm|beats|breaths|strength|ns|normal\s+saline|of\b|the\b|and\s+a\s+half)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _unit_follows(text: str, end: int) -> bool:
+    return _UNIT_AFTER.match(text, end) is not None
+
+
+# --- labels of identifiers, read backwards from the value ------------------------------------
+
+_MARKS = ("#", "no", "no.", "number", "num", "id")
+_LABELS: dict[str, tuple[str, ...]] = {
+    # phone words: a number they label is a phone, never an identifier
+    "phone": ("phone", "telephone", "tel", "tel.", "cell", "mobile", "fax", "pager", "beeper", "call", "callback",
+              "contact", "home", "work", "ph", "ph.", "reachable at", "reach at", "at"),
+    "veh": ("license plate", "licence plate", "lic plate", "plate", "plates", "vin", "vehicle", "vehicle id")
+    + tuple(f"tag {m}" for m in _MARKS),
+    "ssn": ("ssn", "ss#", "ss #", "ss no", "ss no.", "social security", "social security number", "soc sec",
+            "soc. sec."),
+    "mrn": ("mrn", "mr#", "mr #", "mr no", "mr no.", "medical record", "medical record number", "med rec",
+            "med. rec.", "medical rec", "chart", "record") + tuple(
+        f"{w} {m}" for w in ("chart", "hospital", "unit", "patient", "pt", "record") for m in _MARKS),
+    "acct": ("acct", "acct.", "account", "a/c", "enc", "enc.", "billing", "billing acct", "billing account", "fin",
+             "csn", "har") + tuple(f"{w} {m}" for w in ("encounter", "visit", "enc") for m in _MARKS),
+    "plan": ("member", "member id", "membership", "subscriber", "subscriber id", "policy", "policy holder",
+             "insurance", "insurance id", "insured id", "medicaid", "medicare", "mbi", "hicn", "beneficiary",
+             "beneficiary id", "payer id", "health plan") + tuple(
+        f"{w} {m}" for w in ("plan", "group", "health plan") for m in _MARKS),
+    "lic": ("lic", "lic.", "license", "licence", "dea", "npi", "upin") + tuple(
+        f"{w} {m}" for w in ("certificate", "cert", "cert.", "registration", "license", "licence") for m in _MARKS),
+    "dev": ("serial", "s/n", "sn", "udi", "device serial", "pacemaker serial") + tuple(
+        f"{w} {m}" for w in ("device", "pacemaker", "implant", "model", "lot", "serial") for m in _MARKS),
+    "gen": ("id", "i.d.", "identifier", "claim", "accession", "requisition", "confirmation", "ticket", "badge",
+            "employee id", "passport", "#", "no.") + tuple(
+        f"{w} {m}" for w in ("ref", "reference", "claim", "specimen", "case", "order", "accession", "sample")
+        for m in _MARKS),
+}
+_GAP_REV = (r"(?:[\s:#=(\-]|" + _rev_words(("no", "no.", "number", "num", "num.", "id", "i.d.", "is", "was"))
+            + r"(?![a-z0-9]))*")
+_LABEL_REV = re.compile(
+    _GAP_REV + "(?:" + "|".join(f"(?P<{name}>{_rev_words(words)})" for name, words in _LABELS.items())
+    + r")(?![a-z0-9])"
+)
+_LABEL_CATEGORY = {"veh": C.VEHICLE, "ssn": C.SSN, "mrn": C.MRN, "acct": C.ACCOUNT, "plan": C.HEALTH_PLAN,
+                   "lic": C.LICENSE, "dev": C.DEVICE, "gen": C.ID}
+
+
+def _label_before(text: str, start: int) -> str | None:
+    """The label group ("mrn", "plan", ..., "phone") written just before ``start``, if any."""
+    m = _LABEL_REV.match(_reversed_before(text, start, 48))
+    return m.lastgroup if m else None
+
+
+# --- the number scan ------------------------------------------------------------------------
+
+_SUFFIX_WORDS = (
+    "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center Centers Circle "
+    "Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove Coves Creek Crescent Crest "
+    "Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates Expressway Extension Extensions Fall Falls "
+    "Ferry Field Fields Flat Flats Ford Fords Forest Forge Forges Fork Forks Fort Freeway Garden Gardens Gateway Glen "
+    "Glens Green Greens Grove Groves Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet Island Islands Isle "
+    "Junction Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Light Lights Loaf Lock Locks Lodge Loop "
+    "Mall Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains Neck Orchard Oval "
+    "Overpass Park Parks Parkway Parkways Pass Passage Path Pike Pine Pines Place Plain Plains Plaza Point Points "
+    "Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges River Road Roads Route Row Rue Run Shoal "
+    "Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Squares Station Stravenue Stream Street Streets "
+    "Summit Terrace Throughway Trace Track Trafficway Trail Tunnel Turnpike Underpass Union Unions Valley Valleys "
+    "Via Viaduct View Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Boulevard"
+).split()  # Faker's en_US street suffixes, plus Boulevard
+# USPS abbreviations in title case ("St", "Ave"), and the all-caps ones that are not also
+# clinical abbreviations (CT, DR, PT and CIR are left out).
+_STREET_ABBR = ("St Ave Av Rd Blvd Ln Ct Pl Pkwy Hwy Cir Ter Terr Trl Sq Ctr Expy Fwy Tpke Aly Plz Xing Cres Crk Hts "
+                "Jct Mnr Mtn Pt Rdg Sta Vlg Vly Vw Wy Bnd Cv Hl Is Lk Pk Tr").split()
+_STREET_ABBR_CAPS = "ST AVE RD BLVD LN HWY PKWY TER TRL".split()
+_SUFFIX = (r"(?:(?i:" + _trie([w.lower() for w in _SUFFIX_WORDS]) + r")\b"
+           r"|(?:" + "|".join(sorted(_STREET_ABBR, key=len, reverse=True)) + r")(?:\.|\b)"
+           r"|Dr(?:\.(?!\s+[A-Z][a-z])|\b(?!\.))"  # "Elm Dr" but not "... Dr. Smith"
+           r"|(?:" + "|".join(sorted(_STREET_ABBR_CAPS, key=len, reverse=True)) + r")\b)")
+_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+           "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP").split()
+_STATE_NAMES = ("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii "
+                "Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota "
+                "Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah "
+                "Vermont Virginia Washington Wisconsin Wyoming").split() + [
+    "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Rhode Island",
+    "South Carolina", "South Dakota", "West Virginia", "District of Columbia", "Puerto Rico"]
+_STATE = r"(?:" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True)) + r"|[A-Z]{2})"
+_CITY_WORD = (r"(?!(?:Dr|Mr|Mrs|Ms|Pt|Patient|The|He|She|They|His|Her|With|And|Call|Lives|Resides|Home|Apt|Suite"
+              r"|Unit|Phone|Fax|Email|Tel|Cell|Seen|Per|On|In|At|For|From|To)\b)[A-Z][a-z]+(?:['’][a-z]+)?")
+_CITY = _CITY_WORD + r"(?:[ \-]" + _CITY_WORD + r"){0,2}"
+_STREET_NAME_WORD = r"(?!(?:AM|PM|Apt|Suite|Unit)\b)(?:[A-Z][A-Za-z'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+
+def _ssn_re(name: str, seps: str) -> str:
+    return (rf"(?P<{name}>(?<![\w\-/.]\d)\d\d(?P<{name}_s>[{seps}])\d\d(?P={name}_s)\d{{4}}(?![\w\-]|[./]\d))")
+
+
+def _phone_re(name: str) -> str:
+    return (rf"(?P<{name}>(?<![\w+/.\-$]\d)(?:(?<=1)[\s.\-]?(?:\(\d{{3}}\)\s?|\d{{3}}[\s.\-]?)\d{{3}}[\s.\-]?\d{{4}}"
+            rf"|\d\d[\s.\-]?\d{{3}}[\s.\-]?\d{{4}})(?![\w\-]|[./,]\d){_EXT})")
+
+
+def _age_re(name: str) -> str:
+    return rf"(?P<{name}>(?<![\w.]\d)(?:(?<=9)\d|(?<=1)[01]\d)(?!\d|\.\d))"
+
+
+_DATE_END = r"(?![\w/]|[.,:]\d|-\d+/)"
+_NUM = re.compile(
+    # The first character is a digit (starting a run of digits), "(" or "+": the engine
+    # skips everything else in C. Branches are grouped by what follows the run of digits
+    # (a separator, a space, anything else), and each checks what came before it.
+    r"[(+\d](?<!\d[(+\d])(?:"
+    r"(?P<ph_paren>(?<![\w+]\()\d{3}\)\s?-?\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT + r")"
+    r"|(?P<ph_intl>(?<![\w+]\+)1[\s.\-]?(?:\(\d{3}\)\s?|\d{3}[\s.\-]?)\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT + r")"
+    # a separator after at most four digits: SSN, phone, IP, dates, "92-year-old"
+    r"|(?<=\d)(?=\d{0,3}[/.\-])(?:" + _ssn_re("ssn", r"\-") + "|" + _phone_re("ph")
+    + r"|(?P<ip>(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
+    r"|(?P<iso>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d(?P<iso_s>[\-/.])\d\d?(?P=iso_s)\d\d?" + _DATE_END + ")"
+    r"|(?P<my>(?<![\w/.:+\-]\d)\d?[/\-](?:1[89]|20)\d\d" + _DATE_END + ")"
+    r"|(?P<dmy>(?<![\w/.:+\-]\d)\d?(?P<dmy_s>[/.\-])\d\d?(?P=dmy_s)(?:\d{4}|\d\d)" + _DATE_END + ")"
+    r"|(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
+    r"|(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
+    r"|" + _age_re("age") + ")"
+    # a space after at most six digits: SSN, phone, street address, "92 y/o"
+    r"|(?<=\d)(?=\d{0,5}[ \t])(?:" + _ssn_re("ssn_b", " ") + "|" + _phone_re("ph_b")
+    + r"|(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}"
+    r"(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
+    r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
+    r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor|lot|spc|space|\#)\.?\s*\#?\s*"
+    r"[A-Z0-9\-]{1,6}\b)?)"
+    r"(?:(?:,\s*|\s+in\s+)(?P<city>" + _CITY + r")(?:,?\s+(?P<state>" + _STATE + r")\b)?"
+    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-]))?)?)"
+    r"|" + _age_re("age_b") + ")"
+    # anything else: bare phone digits, "92F", ZIP codes, identifier values
+    r"|(?<=\d)(?:" + _phone_re("ph_c") + "|" + _age_re("age_c")
+    + r"|(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
+    r"|(?P<tok>(?<![.]\d)(?:\d{4,}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]*?[A-Za-z][\dA-Za-z\-]*?\d\d)[\dA-Za-z\-]*"
+    r"(?![@]|[/:.][A-Za-z\d]))"
+    r"))"
+)
+_KIND = {"ssn_b": "ssn", "ph_b": "ph", "ph_c": "ph", "age_b": "age", "age_c": "age"}
+
+# --- dates ----------------------------------------------------------------------------------
+
+_SCORE_WORDS = (
+    "pain", "hurt", "hurts", "rate", "rated", "rating", "rates", "scale", "severity", "intensity", "score", "level",
+    "ache", "discomfort", "strength", "power", "motor", "reflex", "reflexes", "dtr", "dtrs", "murmur", "grade", "gcs",
+    "apgar", "vision", "acuity", "bp", "b/p", "blood pressure", "ratio", "x", "out of", "take", "takes", "taking",
+    "took", "approximately", "approx", "about", "around", "only", "over", "under", "than", "nearly", "almost", "ate",
+    "eats", "eaten", "drank", "finished", "dose", "give", "given", "gave", "sig", "dispense", "one", "two", "three",
+)
+_SCORE_FILLERS = ("is", "was", "of", "at", "as", "about", "around", "approximately", "approx", "now", "currently",
+                  "today", "still", "like", "a", "an", "the")
+_SCORE_BEFORE_REV = re.compile(
+    r"[\s:=,(\-]*(?:(?:" + _rev_words(_SCORE_FILLERS) + r"|\d+(?:-\d+)?)(?![a-z0-9])\W+)*"
+    + _rev_words(_SCORE_WORDS) + r"(?![a-z])"
+)
+_SCORE_AFTER = re.compile(
+    r"\s*(?:pain|on\s+the|in\s+(?:severity|intensity|strength)|severity|intensity|scale|strength|power|murmur"
+    r"|systolic|diastolic|holosystolic|bilateral(?:ly)?|throughout|symmetric|in\s+all|in\s+the\s+(?:upper|lower)"
+    r"|reflex(?:es)?|nodes?|lymph|positive|negative|vision|of\b|the\b|way|dilution|split|ns\b)",
+    re.IGNORECASE,
+)
+_RANGE_REV = re.compile(r"-\d\d?/\d\d?(?![\d/.])")
+_DIGIT_BEFORE_REV = re.compile(r"[\s\-]\d|\s+dna\s+\d|\+")
+_PAIN_NEAR = re.compile(r"pain|hurt|ache|scale|severity|intensity|rate|rating|score|level|discomfort|\d/10\b",
+                        re.IGNORECASE)
+_DATE_CUE_REV = re.compile(
+    r"\W*" + _rev_words(("on", "since", "date", "dated", "seen", "visit", "appt", "appointment", "dx", "diagnosed",
+                         "from", "until", "till", "til", "before", "after", "by", "due", "admitted", "discharged",
+                         "of", "surgery", "started", "began", "onset")) + r"(?![a-z])"
+)
+_WEEKDAY_REV = re.compile(
+    r"\s+,?\.?" + _rev_words(tuple(WEEKDAY_NUMBERS)) + r"(?![a-z])"
+)
+
+
+def _days_in(month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+
+
+def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
+    """Context test for a bare ``m/d`` (or ``m/yy``): not a score, fraction or quantity."""
+    rev = _reversed_before(text, start, 40)
+    if rev[:1] == "-":  # "3/14-3/16" is a range of dates, "4-5/10" a score
+        return _RANGE_REV.match(rev) is not None
+    if _DIGIT_BEFORE_REV.match(rev) or _SCORE_BEFORE_REV.match(rev):
+        return False
+    if _SCORE_AFTER.match(text, end) is not None or _unit_follows(text, end):
+        return False
+    if b == 10 and a <= 10:  # "x/10" near pain words is a pain score unless a date word leads it
+        window = text[max(0, start - 60):start] + " " + text[end:end + 40]
+        if _PAIN_NEAR.search(window) and not _DATE_CUE_REV.match(rev):
+            return False
+    return True
+
+
+def _with_weekday(text: str, start: int) -> int:
+    """``start`` moved back over a weekday written just before it ("Tue 3/14")."""
+    if start < 4 or text[start - 1] not in " \t,":
+        return start
+    m = _WEEKDAY_REV.match(_reversed_before(text, start, 12))
+    return start - m.end() if m else start
+
+
+def _numeric_date(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
+    start, end = m.span()
+    value = m.group(0)
+    if kind == "iso":
+        parts = re.split(r"[\-/.]", value)
+        if not _days_in(int(parts[1]), int(parts[2])):
+            return
+        rule = "date.iso"
+    elif kind == "my":
+        month = int(re.split(r"[/\-]", value)[0])
+        if not 1 <= month <= 12 or ("-" in value and value.index("-") < 2):
+            return
+        rule = "date.month_year"
+    elif kind == "dmy":
+        sep = m.group("dmy_s")
+        a_text, b_text, y_text = value.split(sep)
+        a, b = int(a_text), int(b_text)
+        if not (_days_in(a, b) or _days_in(b, a)):
+            return
+        if sep == "." and len(y_text) == 2 and not (len(a_text) == 2 and len(b_text) == 2):
+            return  # 1.2.23 reads as a version or a list of numbers
+        rule = "date.dmy" if sep == "." or a > 12 else "date.mdy"
+    else:
+        a_text, b_text = value.split("/")
+        a, b = int(a_text), int(b_text)
+        if _days_in(a, b):
+            rule = "date.md"
+        elif 1 <= a <= 12 and len(b_text) == 2 and b > 31:
+            rule = "date.month_year"  # 9/93
+        else:
+            return
+        if not _bare_md_ok(text, start, end, a, b):
+            return
+    out.append(Detection(_with_weekday(text, start), end, C.DATE, rule))
+
+
+# Dates with month names, tried only at word starts just before a month name.
+_DATE_NAME = re.compile(
+    r"(?<![\w'])(?:(?P<wd>" + _WEEKDAY + r")\.?,?\s+)?(?:"
+    # March 14, 2023 / Mar. 14 / March 14th / March the 14th / Mar-14-2023 / March 14 '23
+    r"(?P<m1>" + _MONTH + r")\.?(?:\s+the\s+|\s+|-)(?P<d1>\d\d?)(?:" + _ORD + r")?(?!\d|[.,:]\d|[a-z%])"
+    r"(?:(?:,\s*|\s+|-)(?P<y1>" + _YEAR4 + r"|['’]\d\d)(?![\w/]|[.,]\d))?"
+    # 14 Mar 2023 / 14th of March / 14-MAR-23
+    r"|(?P<d2>\d\d?)(?:" + _ORD + r")?(?:\s+of\s+|\s+|-)(?P<m2>" + _MONTH + r")"
+    r"(?:\.?(?:,?\s+|-)(?P<y2>" + _YEAR4 + r"|(?<=-)\d\d|['’]\d\d)(?![\w/]|[.,]\d))?"
+    # March 2023 / March of 2023
+    r"|(?P<m3>" + _MONTH + r")\.?,?\s+(?:of\s+)?(?P<y3>" + _YEAR4 + r")(?![\w/]|[.,]\d)"
+    # spoken: January tenth (two thousand nine) / the tenth of January / August of two thousand eight
+    r"|(?P<m4>" + _MONTH + r")\s+(?:the\s+)?(?P<d4>" + ORDINAL_DAY_PATTERN + r")(?![a-z])"
+    r"(?:,?\s+(?:of\s+|in\s+)?(?P<y4>" + _SPOKEN_YEAR + r")(?![a-z\d]))?"
+    r"|(?P<d5>" + ORDINAL_DAY_PATTERN + r")(?:\s+of\s+|\s+)(?P<m5>" + _MONTH + r")"
+    r"(?:,?\s+(?:of\s+|in\s+)?(?P<y5>" + _SPOKEN_YEAR + r")(?![a-z\d]))?"
+    r"|(?P<m7>" + _MONTH + r")\s+(?P<d7>" + CARDINAL_DAY_PATTERN + r"),?\s+(?:of\s+)?"
+    r"(?P<y7>" + SPELLED_YEAR_PATTERN + r"|" + _YEAR4 + r")(?![a-z\d])"
+    r"|(?P<m6>" + _MONTH + r"),?\s+(?:of\s+)?(?P<y6>" + SPELLED_YEAR_PATTERN + r"|(?:o|oh)[\s-]+[a-z]+)(?![a-z])"
+    r"|(?P<m8>" + _MONTH + r")\s+of\s+(?P<y8>" + SHORT_YEAR_PATTERN + r")(?![a-z])"
+    r")",
+    re.IGNORECASE,
+)
+_MONTH_GROUPS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8")
+# Month names in lower-cased text; starts with a character class so the scan is fast.
+_MONTH_SCAN = re.compile(
+    r"[jfmasond](?<![a-z][jfmasond])(?:(?<=j)(?:an(?:uary)?|une?|uly?)|(?<=f)eb(?:ruary)?|(?<=m)(?:ar(?:ch)?|ay)"
+    r"|(?<=a)(?:pr(?:il)?|ug(?:ust)?)|(?<=s)ep(?:t(?:ember)?)?|(?<=o)ct(?:ober)?|(?<=n)ov(?:ember)?"
+    r"|(?<=d)ec(?:ember)?)(?![a-z])"
+)
+_MONTH_SCAN_ANYCASE = re.compile(r"(?<![^\W\d_])" + _MONTH, re.IGNORECASE)  # for text whose lower() changes length
+_WORD_START = re.compile(r"(?<![\w'’.\-/])\w")
+
+
+def _named_date(text: str, m: re.Match[str]) -> Detection | None:
+    month_text = next(g for g in (m.group(k) for k in _MONTH_GROUPS) if g)
+    if month_text.lower() == "may" and month_text[0] == "m":
+        return None  # the verb
+    if month_text.lower() in ("mar", "march") and month_text.islower() and not m.group("y1"):
+        return None  # "march" the verb
+    if m.group("d1"):
+        if not _days_in(MONTH_NUMBERS[month_text.lower()], int(m.group("d1"))):
+            return None
+        if not m.group("y1") and _unit_follows(text, m.end("d1")):
+            return None
+        rule = "date.month_day"
+    elif m.group("d2"):
+        if not _days_in(MONTH_NUMBERS[month_text.lower()], int(m.group("d2"))):
+            return None
+        rule = "date.day_month"
+    elif m.group("y3") or m.group("y6") or m.group("y8"):
+        rule = "date.month_year"
+    else:
+        rule = "date.spoken"
+    return Detection(m.start(), m.end(), C.DATE, rule)
+
+
+def _dates_named(text: str, low: str | None, out: _Out) -> None:
+    scan = _MONTH_SCAN.finditer(low) if low is not None else _MONTH_SCAN_ANYCASE.finditer(text)
+    covered = 0
+    for hit in scan:
+        pos = hit.start()
+        if pos < covered:
+            continue
+        lo = max(0, pos - 40)
+        starts = [w.start() for w in _WORD_START.finditer(text, lo, pos)][-4:]
+        starts.append(pos)
+        for start in starts:  # earliest first: the longest date that holds this month name
+            m = _DATE_NAME.match(text, start)
+            if m is None or m.end() <= pos:
+                continue
+            det = _named_date(text, m)
+            if det is not None:
+                out.append(det)
+                covered = det.end
+                break
+
+
+# --- ages over 89 ---------------------------------------------------------------------------
+
+_AGE_SUFFIX = re.compile(
+    r"\s*-?\s*(?:y/o|y\.o\b\.?|yo\b|y\s?o\b|yrs?\.?[\s-]*old|years?[\s-]*old|years?\s+of\s+age|yr-old"
+    r"|-y-o\b|years?-of-age)|(?-i:[FM])\b",
+    re.IGNORECASE,
+)
+_AGE_NOT_AFTER = re.compile(
+    r"\s*(?:days?|d\b|weeks?|wks?|months?|mos?|mg|kg|lbs?|pounds|minutes?|mins?|hours?|hrs?|bpm|mmhg|[%/])",
+    re.IGNORECASE,
+)
+_AGE_PREFIX_REV = re.compile(r"\s*:?\s*(?:dega|ega|sega|fo\s+ega)(?![a-z])")
+_TEMPERATURE_REV = re.compile(r"\W*(?:t|pmet|erutarepmet|xamt|mt|revef|elirbef|elirbefa|°)(?![\w.])")
+_AGE_WORDS = re.compile(
+    r"(?<![\w-])(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
+    r"(?=[\s-]+(?:years?[\s-]+old|year-old|yo\b|y/o))",
+    re.IGNORECASE,
+)
+
+
+def _age(text: str, m: re.Match[str], out: _Out) -> None:
+    start, end = m.span()
+    suffix = _AGE_SUFFIX.match(text, end)
+    if suffix is not None:
+        if suffix.group(0) in ("F", "M") and _TEMPERATURE_REV.match(_reversed_before(text, start, 15)):
+            return  # 98F is a temperature
+    elif not _AGE_PREFIX_REV.match(_reversed_before(text, start, 12)) or _AGE_NOT_AFTER.match(text, end):
+        return
+    out.append(Detection(start, end, C.AGE, "age.over89"))
+
+
+# --- phones and faxes -------------------------------------------------------------------------
+
+_FAX_WORD = re.compile(r"\b(?:fax(?:ed|ing|es)?|facsimile|fx)\b|\bF\s*[:#]|\(F\)", re.IGNORECASE)
+_PHONE_WORD = re.compile(
+    r"\b(?:ph(?:one)?|tel(?:ephone)?|cell|mobile|call(?:ed|back|s)?|pager|beeper|contact|reach(?:able)?|home|work"
+    r"|voicemail|vm|text)\b|\b[PCHW]\s*:",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<!\bSt)(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\b[A-Z])[.!?]\s+[A-Z]")
+_FAX_AFTER = re.compile(r"\s*[(\[]?\s*(?:fax|facsimile|\(f\)|f\))", re.IGNORECASE)
+_LONG_NUMBER = re.compile(r"\d[\d\s().-]{8,}\d")
+
+
+def _is_fax(text: str, start: int, end: int) -> bool:
+    if _FAX_AFTER.match(text, end):
+        return True
+    lo = max(0, start - 80)
+    window = text[lo:start]
+    low = window.lower()
+    if "fax" not in low and "fx" not in low and "f:" not in low and "f#" not in low and "(f)" not in low \
+            and "facsimile" not in low and "f :" not in low:
+        return False
+    last = None
+    for last in _FAX_WORD.finditer(window):
+        pass
+    if last is None:
+        return False
+    between = window[last.end():]
+    return not (_PHONE_WORD.search(between) or _SENTENCE_END.search(between) or _LONG_NUMBER.search(between))
+
+
+def _phone(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
+    start, end = m.span()
+    value = m.group(0)
+    if kind == "ph" and value.isdigit():
+        # Bare digits: a NANP number (area and exchange start with 2-9) unless labelled as an id.
+        label = _label_before(text, start)
+        if label is not None and label != "phone":
+            _labelled_value(text, start, end, label, out)
+            return
+        if len(value) != 10 or value[0] in "01" or value[3] in "01":
+            if len(value) >= 9:
+                out.append(Detection(start, end, C.ID, "id.digits"))
+            return
+    category = C.FAX if _is_fax(text, start, end) else C.PHONE
+    out.append(Detection(start, end, category, "fax" if category is C.FAX else "phone"))
+
+
+_PHONE_WORD_REV = re.compile(
+    r"\W*(?:ta|si|no|ot|fo)?\W*" + _rev_words(("call", "called", "phone", "ph", "tel", "telephone", "cell", "mobile",
+                                               "home", "work", "pager", "beeper", "page", "contact", "reach", "reached",
+                                               "reachable", "callback", "number", "no", "#", "fax", "f", "p", "c",
+                                               "h", "w")) + r"(?![a-z])"
+)
+
+
+def _local_phone(text: str, m: re.Match[str], out: _Out) -> None:
+    """A seven-digit number ("555-1234"): a phone only right after a phone word."""
+    start, end = m.span()
+    if _PHONE_WORD_REV.match(_reversed_before(text, start, 25)):
+        category = C.FAX if _is_fax(text, start, end) else C.PHONE
+        out.append(Detection(start, end, category, "fax.local" if category is C.FAX else "phone.local"))
+
+
+# --- identifiers ------------------------------------------------------------------------------
+
+_DATE_LIKE = re.compile(r"\d{4}-\d\d?-\d\d?|\d\d?-\d\d?-\d{2,4}|\d\d?-\d{4}")
+_ID_SHAPE = re.compile(
+    r"(?P<acct>ENC-?\d{5,}|ACC-?\d{4,}|ACCT-?\d{4,}|FIN-?\d{6,})"
+    r"|(?P<mrn>MRN-?\d{5,})"
+    r"|(?P<dev>SN-?\d{5,}[A-Z]?)"
+    r"|(?P<gen>[A-Z]{1,4}-?\d{6,12}[A-Z]?|\d{9,12})"
+)
+_SHAPE_CATEGORY = {"acct": C.ACCOUNT, "mrn": C.MRN, "dev": C.DEVICE, "gen": C.ID}
+
+
+def _labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> bool:
+    """Emit ``text[start:end]`` as the identifier that ``label`` names; False if it does not fit."""
+    category = _LABEL_CATEGORY.get(label)
+    if category is None:
+        return False
+    value = text[start:end]
+    digits = sum(ch.isdigit() for ch in value)
+    if category is C.VEHICLE:
+        if digits < 1 or len(value) < 4 or (not any(ch.isalpha() for ch in value) and digits < 5):
+            return False
+    elif category is C.SSN:
+        if digits != 9:
+            return False
+    elif digits < (4 if category is C.ID else 3) or len(value) < 4:
+        return False
+    if _DATE_LIKE.fullmatch(value) or _unit_follows(text, end):
+        return False
+    out.append(Detection(start, end, category, f"id.{label}"))
+    return True
+
+
+def _token(text: str, m: re.Match[str], out: _Out) -> None:
+    """A digit-bearing token: an identifier if a label precedes it or its shape says so."""
+    start, end = m.span()
+    while end > start and text[end - 1] == "-":
+        end -= 1
+    while start > 0 and text[start - 1].isascii() and (text[start - 1].isalnum() or text[start - 1] == "-"):
+        start -= 1
+    while start < end and text[start] == "-":
+        start += 1
+    if start > 0 and text[start - 1] in "@.":
+        return  # part of an email address, a domain or a decimal
+    label = _label_before(text, start)
+    if label is not None and _labelled_value(text, start, end, label, out):
+        return
+    shape = _ID_SHAPE.fullmatch(text, start, end)
+    if shape is not None and not (shape.lastgroup == "gen" and _unit_follows(text, end)):
+        out.append(Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup], f"id.shape.{shape.lastgroup}"))
+
+
+# --- addresses, cities and ZIP codes ------------------------------------------------------------
+
+_NOT_STREET_REV = re.compile(
+    r"\s*" + _rev_words(("level", "type", "stage", "grade", "phase", "class", "category", "tier", "room", "rm", "bed",
+                         "floor", "unit", "step", "day", "week", "year", "age", "version", "no", "number", "x",
+                         "times", "of", "for", "about", "approximately", "take", "took", "gave", "had", "has", "have",
+                         "with", "and", "or", "to", "from", "over", "under")) + r"(?![a-z])"
+)
+_STATE_BEFORE = re.compile(
+    r"(?:(?P<city>" + _CITY + r"),?\s+)?(?<![\w])(?P<state>" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True))
+    + r"|" + "|".join(_STATES) + r")\.?,?\s+\Z"
+)
+_STATE_SET = frozenset(_STATES)
+_STATE_NAME_ENDS = tuple(name.split()[-1] for name in _STATE_NAMES)
+_ZIP_WORD_REV = re.compile(r"\s*[:#]?\s*(?:si\s+)?(?:edoc\s*piz|piz|edoc\s+latsop)(?![a-z])")
+
+
+_ABBR_DOT_END = re.compile(r"\b(?:" + "|".join(_STREET_ABBR) + r"|Dr)\.\Z")
+
+
+def _address(text: str, m: re.Match[str], out: _Out) -> None:
+    start, end = m.start(), m.end("street")
+    if _NOT_STREET_REV.match(_reversed_before(text, start, 16)):
+        return
+    if text[end - 1] == "." and not _ABBR_DOT_END.search(text, start, end):
+        end -= 1
+    out.append(Detection(start, end, C.ADDRESS, "address.street"))
+    if m.group("city"):
+        out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.after_street"))
+    if m.group("zip"):
+        out.append(Detection(m.start("zip"), m.end("zip"), C.ZIP, "zip.after_street"))
+
+
+def _zip(text: str, m: re.Match[str], out: _Out) -> None:
+    start, end = m.span()
+    before = text[max(0, start - 24):start].rstrip(" ,.")
+    last = before[-2:] if len(before) >= 2 else ""
+    if (last in _STATE_SET and (len(before) == 2 or not before[-3].isalnum())) or before.endswith(_STATE_NAME_ENDS):
+        state = _STATE_BEFORE.search(text, max(0, start - 60), start)
+        if state is not None:
+            out.append(Detection(start, end, C.ZIP, "zip.state"))
+            if state.group("city"):
+                out.append(Detection(state.start("city"), state.end("city"), C.CITY, "city.state_zip"))
+            return
+    if _ZIP_WORD_REV.match(_reversed_before(text, start, 16)):
+        out.append(Detection(start, end, C.ZIP, "zip.labelled"))
+        return
+    _token(text, m, out)
+
+
+_LIVES_IN = re.compile(
+    r"[LlRrMmHh](?<![A-Za-z][LlRrMmHh])(?i:(?<=l)(?:ives|iving)|(?<=r)(?:esides|esiding|eside|esident\s+of"
+    r"|elocated\s+from)|(?<=m)oved\s+(?:here\s+)?from|(?<=h)ome\s*town)(?:\s+(?i:alone|here|with\s+\w+))?\s+(?:(?i:in)\s+)?(?P<city>" + _CITY + r")"
+)
+_NOT_CITY = frozenset(
+    "A An The Assisted Skilled Nursing Senior Memory Group Foster Independent Section House Apartment Apartments "
+    "Town City Home Long Korea China Japan India Mexico Canada Vietnam Philippines Germany France Italy Spain "
+    "England Ireland Russia Ukraine Poland Brazil Cuba Haiti Jamaica Africa Europe Asia Iran Iraq Israel Egypt "
+    "Nigeria Kenya Pakistan Afghanistan Thailand Cambodia Laos Taiwan Australia Guatemala Honduras Salvador "
+    "Colombia Peru Chile Argentina Venezuela America".split()
+)
+
+
+def _cities(text: str, out: _Out) -> None:
+    for m in _LIVES_IN.finditer(text):
+        city = m.group("city")
+        if city.split()[0] in _NOT_CITY or city in _STATE_NAMES:
+            continue
+        out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.lives_in"))
+
+
+# --- emails, URLs, IP addresses ---------------------------------------------------------------
+
+_EMAIL = re.compile(r"(?<![\w.+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\w\-])")
+_TLDS = ("com", "org", "net", "edu", "gov", "mil", "io", "us", "info", "biz", "health")
+_TLD = r"(?:" + "|".join(_TLDS) + r")"
+_TLD_HINT = re.compile(r"\." + _TLD + r"(?![a-z0-9\-])")
+_URL = re.compile(
+    r"(?<![\w@.\-/])(?:"
+    r"(?:https?|ftp|sftp)://[^\s<>\"'{}|\\^`\[\]]+"
+    r"|www\.[^\s<>\"'{}|\\^`\[\]]+"
+    r"|(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+" + _TLD + r"(?![\w\-])(?::\d{2,5})?(?:[/?#][^\s<>\"'{}|\\^`\[\]]*)?"
+    r")",
+    re.IGNORECASE,
+)
+_URL_TRAIL = ".,;:!?'\""
+_VERSION_REV = re.compile(r"\s*(?:v|\.?rev|noisrev)(?![a-z])")
+_IPV6_HINT = re.compile(r"[0-9A-Fa-f:]:[0-9A-Fa-f]{0,4}:")
+_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])", re.IGNORECASE)
+
+
+def _strip_url(url: str) -> str:
+    while url and url[-1] in _URL_TRAIL:
+        url = url[:-1]
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1]
+        while url and url[-1] in _URL_TRAIL:
+            url = url[:-1]
+    return url
+
+
+def _urls(text: str, out: _Out) -> None:
+    for m in _URL.finditer(text):
+        url = _strip_url(m.group(0))
+        if "." not in url or len(url) < 4:
+            continue
+        out.append(Detection(m.start(), m.start() + len(url), C.URL, "url"))
+
+
+def _ipv4(text: str, m: re.Match[str], out: _Out) -> None:
+    octets = m.group(0).split(".")
+    if any(int(o) > 255 or (len(o) > 1 and o[0] == "0") for o in octets):
+        return
+    if _VERSION_REV.match(_reversed_before(text, m.start(), 10)):
+        return
+    out.append(Detection(m.start(), m.end(), C.IP, "ip.v4"))
+
+
+def _ipv6(text: str, out: _Out) -> None:
+    for m in _IPV6.finditer(text):
+        candidate = m.group(0)
+        if "::" not in candidate and candidate.count(":") < 7:
+            continue
+        try:
+            ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        out.append(Detection(m.start(), m.end(), C.IP, "ip.v6"))
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+def _scan_numbers(text: str, out: _Out) -> None:
+    for m in _NUM.finditer(text):
+        kind = m.lastgroup
+        kind = _KIND.get(kind, kind)
+        if kind == "tok":
+            _token(text, m, out)
+        elif kind in ("md", "dmy", "iso", "my"):
+            _numeric_date(text, m, kind, out)
+        elif kind in ("ph", "ph_paren", "ph_intl"):
+            _phone(text, m, kind, out)
+        elif kind == "age":
+            _age(text, m, out)
+        elif kind == "zip5":
+            _zip(text, m, out)
+        elif kind == "addr":
+            _address(text, m, out)
+        elif kind == "ssn":
+            out.append(Detection(m.start(), m.end(), C.SSN, "ssn"))
+        elif kind == "ip":
+            _ipv4(text, m, out)
+        elif kind == "ph7":
+            _local_phone(text, m, out)
+
+
+def detect_patterns(text: str) -> list[Detection]:
+    """Every non-name PHI that a pattern finds in ``text``, as raw (possibly overlapping) detections."""
+    out: _Out = []
+    if not text:
+        return out
+    low = text.lower()
+    if len(low) != len(text):
+        low = None  # lower() changed offsets (rare characters): use the case-blind scans
+    _scan_numbers(text, out)
+    _dates_named(text, low, out)
+    probe = low if low is not None else text.lower()
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            out.append(Detection(m.start(), m.end(), C.EMAIL, "email"))
+    if "://" in probe or "www." in probe or ("." in probe and _TLD_HINT.search(probe)):
+        _urls(text, out)
+    if ":" in text and _IPV6_HINT.search(text):
+        _ipv6(text, out)
+    if "ninety" in probe or "hundred" in probe:
+        for m in _AGE_WORDS.finditer(text):
+            out.append(Detection(m.start(), m.end(), C.AGE, "age.over89.words"))
+    if "liv" in probe or "resid" in probe or "moved" in probe or "relocated" in probe or "hometown" in probe \
+            or "home town" in probe:
+        _cities(text, out)
+    out.sort(key=lambda d: (d.start, -d.end))
+    return out

@@ -1,0 +1,199 @@
+"""Replacement values: realistic, format-keeping surrogates, or ``[CATEGORY]`` redaction.
+
+Surrogates are chosen by a keyed HMAC of the patient, the category and the folded value,
+so the same value maps to the same surrogate everywhere in one patient's records and in
+every run that uses the same secret, and nothing about the real value can be recovered
+without the secret. Dates move by one offset per patient, so intervals between them stay
+true; ages over 89 become "90+".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit, urlunsplit
+
+from faker.providers.address.en_US import Provider as _Address
+from faker.providers.person.en_US import Provider as _Person
+
+from privacy.deid.dates import shift_date
+from privacy.phi import PhiCategory
+
+__all__ = ["Replacer", "redact"]
+
+
+def _names(source: object) -> tuple[str, ...]:
+    return tuple(sorted({str(n) for n in source if str(n).isalpha()}))
+
+
+@lru_cache(maxsize=1)
+def _lists() -> dict[str, tuple[str, ...]]:
+    """Surrogate vocabularies from Faker's en_US lists (MIT licence)."""
+    return {
+        "first": _names(_Person.first_names),
+        "last": _names(_Person.last_names),
+        "city_prefix": tuple(_Address.city_prefixes),
+        "city_suffix": tuple(_Address.city_suffixes),
+        "street_suffix": tuple(_Address.street_suffixes),
+    }
+
+
+_FIRST_FOLDED = frozenset(n.casefold() for n in _lists()["first"])
+_STREET_WORDS = frozenset(s.casefold() for s in _lists()["street_suffix"]) | {
+    "st", "st.", "ave", "ave.", "rd", "rd.", "blvd", "ln", "dr", "dr.", "ct", "apt", "apt.", "suite", "ste",
+    "unit", "#", "po", "box", "p.o.", "n", "s", "e", "w", "north", "south", "east", "west",
+}
+_FACILITY_WORDS = frozenset(
+    "st st. saint hospital medical center centre clinic general regional community health family memorial "
+    "university of the and care county children's sacred heart mercy".split()
+)
+_COMMON_EMAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com"})
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+
+
+def redact(category: PhiCategory) -> str:
+    """The redaction tag for a category, e.g. ``[NAME]``."""
+    return f"[{category.value}]"
+
+
+def _match_case(template: str, word: str) -> str:
+    if template.isupper() and len(template) > 1:
+        return word.upper()
+    if template.islower():
+        return word.lower()
+    return word[:1].upper() + word[1:].lower()
+
+
+class Replacer:
+    """Surrogates for one patient, from the secret and the patient's key."""
+
+    def __init__(self, secret: bytes, patient: str, *, max_shift_days: int = 365) -> None:
+        self._key = hmac.new(secret, b"medsum-surrogate\x1f" + patient.encode(), hashlib.sha256).digest()
+        draw = self._draw("date-shift", "")
+        days = 1 + draw % max_shift_days
+        self.date_offset = -days if (draw >> 32) & 1 else days
+
+    def _draw(self, category: str, value: str) -> int:
+        digest = hmac.new(self._key, f"{category}\x1f{value}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def _pick(self, pool: tuple[str, ...], category: str, value: str) -> str:
+        return pool[self._draw(category, value.casefold()) % len(pool)]
+
+    def replace(self, category: PhiCategory, text: str) -> str:
+        """The surrogate for ``text`` of ``category``, keeping its format."""
+        handler = _HANDLERS.get(category)
+        return handler(self, text) if handler else self._chars(category.value, text)
+
+    # -- per-category surrogates -------------------------------------------------------
+    def _chars(self, category: str, text: str) -> str:
+        """Digits to digits and letters to letters (case kept); punctuation stays."""
+        stream = hashlib.shake_256(hmac.new(self._key, f"{category}\x1f{text.casefold()}".encode(),
+                                            hashlib.sha256).digest()).digest(len(text) * 2)
+        out = []
+        for ch, b in zip(text, stream[: len(text)]):
+            if ch.isdigit():
+                out.append(str(b % 10))
+            elif ch.isalpha() and ch.isascii():
+                letter = chr(ord("a") + b % 26)
+                out.append(letter.upper() if ch.isupper() else letter)
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def _name_word(self, word: str) -> str:
+        pool = _lists()["first"] if word.casefold() in _FIRST_FOLDED else _lists()["last"]
+        return _match_case(word, self._pick(pool, "NAME", word))
+
+    def _name(self, text: str) -> str:
+        if re.fullmatch(r"(?:[A-Z]\.\s?){1,4}", text):  # initials
+            return self._chars("NAME", text)
+        return _WORD.sub(lambda m: self._name_word(m.group(0)), text)
+
+    def _date(self, text: str) -> str:
+        shifted = shift_date(text, self.date_offset)
+        return shifted if shifted is not None else self._chars("DATE", text)
+
+    def _age(self, text: str) -> str:
+        return "90+"
+
+    def _phone(self, text: str) -> str:
+        country = re.match(r"\s*\+\d{1,3}[\s.-]*", text)
+        prefix, body = (text[: country.end()], text[country.end():]) if country else ("", text)
+        out = self._chars("PHONE", body)
+        first = next((i for i, ch in enumerate(out) if ch.isdigit()), None)
+        if first is not None and out[first] in "01":  # area codes start with 2-9
+            out = out[:first] + str(int(out[first]) + 2) + out[first + 1:]
+        return prefix + out
+
+    def _email(self, text: str) -> str:
+        local, _, domain = text.partition("@")
+        name = self._pick(_lists()["first"], "EMAIL", local).lower()
+        number = self._draw("EMAIL#", local) % 100
+        domain = domain if domain.lower() in _COMMON_EMAIL else "example.org"
+        return f"{name}{number}@{domain}"
+
+    def _url(self, text: str) -> str:
+        has_scheme = "://" in text
+        parts = urlsplit(text if has_scheme else f"http://{text}")
+        labels = parts.hostname.split(".") if parts.hostname else []
+        keep = {"www", "portal", "mychart", "patient", "patients"}
+        host = ".".join(
+            label if i == len(labels) - 1 or label.lower() in keep
+            else self._pick(_lists()["last"], "URL", label).lower()
+            for i, label in enumerate(labels)
+        )
+        digits = lambda s: re.sub(r"\d+", lambda m: self._chars("URL", m.group(0)), s)  # noqa: E731
+        rebuilt = urlunsplit((parts.scheme, host, digits(parts.path), digits(parts.query), digits(parts.fragment)))
+        return rebuilt if has_scheme else rebuilt.split("://", 1)[1]
+
+    def _ip(self, text: str) -> str:
+        if ":" in text:
+            return re.sub(r"[0-9a-fA-F]", lambda m: "0123456789abcdef"[self._draw("IP", text + str(m.start())) % 16],
+                          text)
+        octets = [str(1 + self._draw("IP", f"{text}#{i}") % 254) for i in range(4)]
+        return ".".join(octets)
+
+    def _address(self, text: str) -> str:
+        def word(m: re.Match[str]) -> str:
+            w = m.group(0)
+            return w if w.casefold() in _STREET_WORDS else _match_case(w, self._pick(_lists()["last"], "ADDRESS", w))
+        return re.sub(r"\d+", lambda m: self._chars("ADDRESS", m.group(0)), _WORD.sub(word, text))
+
+    def _city(self, text: str) -> str:
+        lists = _lists()
+        draw = self._draw("CITY", text.casefold())
+        name = self._pick(lists["last"], "CITY", text)
+        if draw % 3 == 0:
+            city = f"{lists['city_prefix'][draw % len(lists['city_prefix'])]} {name}"
+        else:
+            city = f"{name}{lists['city_suffix'][draw % len(lists['city_suffix'])]}"
+        return city.upper() if text.isupper() else city
+
+    def _facility(self, text: str) -> str:
+        if re.fullmatch(r"[A-Z]{2,8}", text):
+            return self._chars("FACILITY", text)
+
+        def word(m: re.Match[str]) -> str:
+            w = m.group(0)
+            if w.casefold() in _FACILITY_WORDS:
+                return w
+            return _match_case(w, self._pick(_lists()["last"], "FACILITY", w))
+        return _WORD.sub(word, text)
+
+
+_HANDLERS = {
+    PhiCategory.NAME: Replacer._name,
+    PhiCategory.DATE: Replacer._date,
+    PhiCategory.AGE: Replacer._age,
+    PhiCategory.PHONE: Replacer._phone,
+    PhiCategory.FAX: Replacer._phone,
+    PhiCategory.EMAIL: Replacer._email,
+    PhiCategory.URL: Replacer._url,
+    PhiCategory.IP: Replacer._ip,
+    PhiCategory.ADDRESS: Replacer._address,
+    PhiCategory.CITY: Replacer._city,
+    PhiCategory.FACILITY: Replacer._facility,
+}

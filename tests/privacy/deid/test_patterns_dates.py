@@ -1,0 +1,76 @@
+"""Date detection in free text: every common format, and clinical numbers that are not dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy.deid.dates import parse_date
+from privacy.deid.patterns import detect_patterns
+from privacy.phi import PhiCategory
+
+
+def dates(text: str) -> list[str]:
+    return [text[d.start:d.end] for d in detect_patterns(text) if d.category is PhiCategory.DATE]
+
+
+@pytest.mark.parametrize("value", [
+    "03/14/2023", "3/14/23", "3-14-23", "14.03.2023", "2023-03-14", "2023/03/14", "12/31/1999",
+    "March 14, 2023", "Mar 14 2023", "Mar. 14, 2023", "14 Mar 2023", "14-MAR-2023", "14-Mar-23", "March 14th, 2023",
+    "14th of March", "the 14th of March 2023"[4:], "Sept. 5", "Sep 5", "Mar 5", "March 2023", "March of 2023",
+    "Tuesday, March 14, 2023", "Tue 3/14", "Tuesday 03/14/2023", "7/22", "12/31", "03/2023", "9/93",
+    "TUESDAY, MARCH 14, 2023", "MAR 14", "Feb 29", "May 5", "Mar 14 '23",
+    "January tenth two thousand nine", "August of two thousand eight", "the twenty-first of May"[4:],
+    "December nineteen ninety four", "July thirtieth O four", "March of ninety nine",
+])
+def test_date_formats_are_found_whole(value: str) -> None:
+    text = f"Pt seen {value} for f/u."
+    assert dates(text) == [value]
+    assert parse_date(value) is not None
+
+
+def test_dates_in_synthetic_style_sentences() -> None:
+    text = ("F/u visit Jan 19: 76-year-old female. Telephone encounter 3/14: son called. Hx HTN (dx 2/6). "
+            "RN NOTE JUL 2: PT RESTING.")
+    assert dates(text) == ["Jan 19", "3/14", "2/6", "JUL 2"]
+    # x/10 is a date unless a pain score is near
+    assert dates("Seen in Endocrinology clinic 2/10 for dizziness for 3 mos.") == ["2/10"]
+    assert dates("Sarah returned call 9/10; questions answered.") == ["9/10"]
+    assert dates("Abd pain since 3/10, now rated 6/10.") == ["3/10"]
+
+
+@pytest.mark.parametrize("text", [
+    "BP 120/80, HR 72, T 37.1 C, SpO2 98% RA.",
+    "Take 1/2 tab PO BID; 2/3 of the dose; 1 1/2 tablets.",
+    "Open 24/7. Vision 20/20.",
+    "Pain is 7/10, was 10/10 last night; rates it 3/10 at rest.",
+    "Patient rates the pain at 2/10 on the pain analog scale.",
+    "6/10 pain in the lower back, 4-5/10 at best.",
+    "Strength 5/5 in all extremities; 4/5 in the left deltoid.",
+    "Grade 2/6 systolic murmur at the LUSB.",
+    "Started 40 mg daily x 5 days, for 2 weeks, 10 years ago.",
+    "Pain 7 out of 10. Smoked 1-1/2 packs a day for 2-3 years.",
+    "Diagnosed in 2019. Surgery in 2005/2006.",
+    "Bactrim 400/80 Tab PO BID #30. Labs 3.5/4.2.",
+    "Version 1.2.3 installed; lab 1.2.23 ratio.",
+    "She came back in March. May I ask you something? We may 5 times a day.",
+    "He will march 5 miles.",
+])
+def test_clinical_numbers_are_not_dates(text: str) -> None:
+    assert dates(text) == []
+
+
+def test_a_year_alone_is_not_a_date() -> None:
+    assert dates("She was diagnosed in 2019 and again in 2021.") == []
+
+
+def test_date_ranges_and_neighbours() -> None:
+    assert dates("PT from 11/05/08 to 11/14/08; seen 3/14-3/16.") == ["11/05/08", "11/14/08", "3/14", "3/16"]
+
+
+def test_weekday_alone_is_not_a_date() -> None:
+    assert dates("Seen on Tuesday and again on Friday.") == []
+
+
+def test_rules_are_named() -> None:
+    rules = {d.rule for d in detect_patterns("03/14/2023, 2023-03-14, 3/14, March 14, 14 Mar, March 2023")}
+    assert {"date.mdy", "date.iso", "date.md", "date.month_day", "date.day_month", "date.month_year"} <= rules

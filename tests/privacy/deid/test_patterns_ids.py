@@ -1,0 +1,75 @@
+"""SSNs and labelled or self-describing identifiers (record, account, plan, licence, device, vehicle)."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy.deid.patterns import detect_patterns
+from privacy.phi import PhiCategory as C
+
+ID_CATEGORIES = (C.SSN, C.MRN, C.ACCOUNT, C.HEALTH_PLAN, C.LICENSE, C.DEVICE, C.VEHICLE, C.ID)
+
+
+def ids(text: str) -> list[tuple[str, str]]:
+    return [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text) if d.category in ID_CATEGORIES]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("SSN 393-46-9891 on file.", ("SSN", "393-46-9891")),
+    ("SSN: 393 46 9891.", ("SSN", "393 46 9891")),
+    ("Social security number 393469891.", ("SSN", "393469891")),
+    ("DOB 1941-06-22, MRN 3245216.", ("MRN", "3245216")),
+    ("MRN: 17956590; DOB 3/4/51.", ("MRN", "17956590")),
+    ("Medical record # 4521987.", ("MRN", "4521987")),
+    ("ID BAND CHECKED: MRN 3129151 ARMBAND.", ("MRN", "3129151")),
+    ("MRN1234567 on the label.", ("MRN", "MRN1234567")),
+    ("Acct ACC-424669.", ("ACCOUNT", "ACC-424669")),
+    ("Billing acct A26738999.", ("ACCOUNT", "A26738999")),
+    ("Encounter # ENC8401956 closed.", ("ACCOUNT", "ENC8401956")),
+    ("Visit ENC1756498 billed.", ("ACCOUNT", "ENC1756498")),
+    ("Insurance member ID RAZ470839053.", ("HEALTH_PLAN", "RAZ470839053")),
+    ("Insurance (QAT266878801) verified 3/14.", ("HEALTH_PLAN", "QAT266878801")),
+    ("Policy #: 88213-0041.", ("HEALTH_PLAN", "88213-0041")),
+    ("Group no. 774411 on the card.", ("HEALTH_PLAN", "774411")),
+    ("Signed by Dr. Chan (lic. MD430247).", ("LICENSE", "MD430247")),
+    ("DEA # AB1234563.", ("LICENSE", "AB1234563")),
+    ("NPI 1457392816.", ("LICENSE", "1457392816")),
+    ("Pacemaker (serial SN-7400908R) interrogated.", ("DEVICE", "SN-7400908R")),
+    ("Device serial RNB5702043N checked.", ("DEVICE", "RNB5702043N")),
+    ("S/N MDT7240900H.", ("DEVICE", "MDT7240900H")),
+    ("Arrived by private car, plate 8HFX483.", ("VEHICLE", "8HFX483")),
+    ("License plate 7NXY454.", ("VEHICLE", "7NXY454")),
+    ("VIN 1HGCM82633A004352.", ("VEHICLE", "1HGCM82633A004352")),
+    ("Specimen # 22-44187 sent.", ("ID", "22-44187")),
+    ("Claim 77812345 denied.", ("ID", "77812345")),
+    ("Pt ID 0048812.", ("MRN", "0048812")),
+    ("Badge ID: 0048812.", ("ID", "0048812")),
+])
+def test_labelled_identifiers(text: str, expected: tuple[str, str]) -> None:
+    assert ids(text) == [expected]
+
+
+def test_self_describing_shapes_need_no_label() -> None:
+    assert ids("Transferred ENC1234567 and ACC-123456; SN-5021817N.") == [
+        ("ACCOUNT", "ENC1234567"), ("ACCOUNT", "ACC-123456"), ("DEVICE", "SN-5021817N")]
+    assert ids("Code XJH123456789 on the form.") == [("ID", "XJH123456789")]
+
+
+@pytest.mark.parametrize("text", [
+    "Plate and 6 screws placed; 7-hole plate removed.",
+    "Serial troponins x3 and serial ECGs.",
+    "Plan: start lisinopril 10 mg daily; 1000 mg acetaminophen.",
+    "Insurance: Medicare. Group therapy weekly.",
+    "Chart reviewed in 2019. Account of events given.",
+    "Order 2 units PRBC. Case discussed.",
+    "Dispense #30, refills #3. Problem #1: HTN.",
+    "Platelets 150000, WBC 12.5. Lot of pain.",
+    "Type 2 diabetes, COVID-19, HbA1c 7.2, B12, SpO2 95%, L4-L5, G2P2, T2DM, CD4 326.",
+    "ID band checked. Pt ID verified (M.L., DOB 3/4/51).",
+])
+def test_clinical_text_is_not_identifiers(text: str) -> None:
+    assert ids(text) == []
+
+
+def test_no_id_inside_dates() -> None:
+    assert ids("Telephone encounter 2022-09-30: son called. Encounter 3-14-23.") == []
