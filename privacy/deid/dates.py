@@ -119,7 +119,7 @@ def _spelled_year_value(text: str) -> int | None:
     low = re.sub(r"[\s-]+", " ", text.lower()).strip()
     if low.startswith("two thousand"):
         rest = low[len("two thousand"):].replace(" and ", " ").strip()
-        rest = rest[4:] if rest.startswith("and ") else rest
+        rest = rest.removeprefix("and ")
         n = _words_to_number(rest) if rest else 0
         return None if n is None else 2000 + n
     m = re.match(r"(nineteen|twenty)(?: hundred)?(?: and)? (.+)$", low)

@@ -28,6 +28,7 @@ _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
     (PhiCategory.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     (PhiCategory.PHONE, re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}")),
 )
+_MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 
 
@@ -98,8 +99,22 @@ class Deidentifier:
         self._key_map = self.settings.resolved_key_map()
         self._secret = secret
         self._id_key = fold_key(id_field)
+        self._by_key: dict[tuple[str | None, tuple[str, ...]], PhiCategory | None] = {}
+        self._replacers: dict[str, Replacer] = {}
 
     def _structured_category(self, key: str | None, ancestors: list[str], value: Any) -> PhiCategory | None:
+        memo = (key, tuple(ancestors))
+        if memo not in self._by_key:
+            self._by_key[memo] = self._category_by_key(key, ancestors)
+        category = self._by_key[memo]
+        if category is None and isinstance(value, str) and len(value) <= _MAX_SHAPE:
+            stripped = value.strip()
+            for shape_category, shape in _SHAPES:
+                if shape.fullmatch(stripped):
+                    return shape_category
+        return category
+
+    def _category_by_key(self, key: str | None, ancestors: list[str]) -> PhiCategory | None:
         if key is not None:
             folded = fold_key(key)
             if folded in self._key_map:
@@ -108,11 +123,6 @@ class Deidentifier:
             folded = fold_key(ancestor)
             if folded in self._key_map and self._key_map[folded] is not None:
                 return self._key_map[folded]
-        if isinstance(value, str):
-            stripped = value.strip()
-            for category, shape in _SHAPES:
-                if shape.fullmatch(stripped):
-                    return category
         return None
 
     def classify(self, record: dict[str, Any]) -> tuple[list[tuple[str, PhiCategory, Any]], list[tuple[str, str]], KnownIdentifiers]:
@@ -153,8 +163,7 @@ class Deidentifier:
         strategy = strategy or self.settings.strategy
         if strategy == "surrogate" and self._secret is None:
             raise ValueError("the surrogate strategy needs a secret")
-        replacer = Replacer(self._secret or b"", patient, max_shift_days=self.settings.max_date_shift_days) \
-            if strategy == "surrogate" else None
+        replacer = self._replacer(patient) if strategy == "surrogate" else None
 
         def substitute(category: PhiCategory, text: str) -> str:
             return replacer.replace(category, text) if replacer else redact(category)
@@ -191,6 +200,16 @@ class Deidentifier:
             if residual_scan:
                 outcome.residual += self._residual(path, new_text, placed, known)
         return outcome
+
+    def _replacer(self, patient: str) -> Replacer:
+        """The patient's surrogate maker, kept for the patient's next records (they come together)."""
+        replacer = self._replacers.get(patient)
+        if replacer is None:
+            if len(self._replacers) >= 64:
+                self._replacers.clear()
+            replacer = Replacer(self._secret or b"", patient, max_shift_days=self.settings.max_date_shift_days)
+            self._replacers[patient] = replacer
+        return replacer
 
     def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
         """Detections in the output that lie outside every replacement just made."""

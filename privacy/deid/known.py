@@ -22,56 +22,74 @@ _GENERIC_FACILITY = frozenset(
     "st st. saint hospital medical center centre clinic general regional community health family "
     "memorial university of the and care county city children's childrens mercy sacred heart".split()
 )
+_ALNUM = re.compile(r"[^\W_]+")
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
+_DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+_COUNTRY = re.compile(r"\+?1[\s.-]?\(?$")
 _DIGITS_FIRST = (PhiCategory.PHONE, PhiCategory.FAX, PhiCategory.SSN)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
 
 
 @dataclass
 class KnownIdentifiers:
-    """The identifiers of one record, collected from its structured PHI, and a matcher for them."""
+    """The identifiers of one record, collected from its structured PHI, and a matcher for them.
 
-    literals: dict[str, PhiCategory] = field(default_factory=dict)  # folded text -> category
-    cased: dict[str, PhiCategory] = field(default_factory=dict)  # exact-case only (abbreviations)
+    Matching works on word tokens, not on a per-record regular expression (compiling one per
+    record cost more than all the detectors together): a value is a sequence of folded
+    tokens, looked up by its first token, so "Lopez", "MARIA LOPEZ" and "ACC 88231" for
+    "ACC-88231" all match with one pass over the text.
+    """
+
+    sequences: dict[str, list[tuple[tuple[str, ...], PhiCategory]]] = field(default_factory=dict)
+    cased: dict[str, PhiCategory] = field(default_factory=dict)  # exact-case single tokens (abbreviations)
+    initials: set[str] = field(default_factory=set)  # "ML" for Maria Lopez: matched only as "M.L." forms
+    first_initials: set[str] = field(default_factory=set)
     digit_runs: dict[str, PhiCategory] = field(default_factory=dict)  # digits of phone-like values
-    _pattern: re.Pattern[str] | None = None
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
         value = value.strip()
         if not value:
             return
-        self._pattern = None
         if category in _DIGITS_FIRST:
             digits = re.sub(r"\D", "", value)
             if len(digits) >= 7:
                 self.digit_runs[digits[-10:] if category != PhiCategory.SSN else digits] = category
             return
-        if category == PhiCategory.DATE or category == PhiCategory.AGE:
+        if category in (PhiCategory.DATE, PhiCategory.AGE):
             return  # the date and age detectors find these in any format
-        self._add_literal(value, category)
+        tokens = tuple(t.casefold() for t in _ALNUM.findall(value))
+        if not tokens:
+            return
+        loose = category in (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS)
+        if len(tokens) > 1 or len(tokens[0]) >= (2 if loose else _MIN_ID):
+            self._add_sequence(tokens, category)
         if category == PhiCategory.NAME:
             self._add_name_parts(value)
         elif category == PhiCategory.FACILITY:
             self._add_facility_parts(value)
 
-    def _add_literal(self, text: str, category: PhiCategory) -> None:
-        folded = text.casefold()
-        if len(folded) >= 2 and (category != PhiCategory.NAME or not folded.isdigit()):
-            if category in (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS) \
-                    or len(folded) >= _MIN_ID:
-                self.literals.setdefault(folded, category)
+    def _add_sequence(self, tokens: tuple[str, ...], category: PhiCategory) -> None:
+        bucket = self.sequences.setdefault(tokens[0], [])
+        if all(seq != tokens for seq, _ in bucket):
+            bucket.append((tokens, category))
+            if len(bucket) > 1:
+                bucket.sort(key=lambda item: -len(item[0]))
 
     def _add_name_parts(self, value: str) -> None:
         tokens = [t.group(0).rstrip("'’") for t in _TOKEN.finditer(value)]
         for token in tokens:
             if len(token) >= 2:
-                self.literals.setdefault(token.casefold(), PhiCategory.NAME)
+                for part in _ALNUM.findall(token):
+                    if len(part) >= 2:
+                        self._add_sequence((part.casefold(),), PhiCategory.NAME)
         if len(tokens) >= 2:
-            initials = [t[0].upper() for t in tokens]
-            self.cased.setdefault(".".join(initials) + ".", PhiCategory.NAME)
-            self.cased.setdefault(". ".join(initials) + ".", PhiCategory.NAME)
-            for first, last in ((tokens[0], tokens[-1]),):
-                self.cased.setdefault(f"{first[0].upper()}. {last}", PhiCategory.NAME)
+            self.initials.add("".join(t[0].upper() for t in tokens))
+            self.first_initials.add(tokens[0][0].upper())
 
     def _add_facility_parts(self, value: str) -> None:
         words = value.replace("-", " ").split()
@@ -79,41 +97,82 @@ class KnownIdentifiers:
         if len(letters) >= 3:
             self.cased.setdefault(letters.upper(), PhiCategory.FACILITY)
         for word in words:
-            if word.lower().strip(".,") not in _GENERIC_FACILITY and len(word) >= 4 and word[0].isupper():
-                self.literals.setdefault(word.casefold().strip(".,"), PhiCategory.FACILITY)
-
-    def _compiled(self) -> re.Pattern[str] | None:
-        if self._pattern is None:
-            parts = []
-            if self.literals:
-                alts = "|".join(re.escape(k) for k in sorted(self.literals, key=len, reverse=True))
-                parts.append(rf"(?P<lit>(?i:{alts}))")
-            if self.cased:
-                alts = "|".join(re.escape(k) for k in sorted(self.cased, key=len, reverse=True))
-                parts.append(rf"(?P<cased>{alts})")
-            for i, digits in enumerate(sorted(self.digit_runs, key=len, reverse=True)):
-                sep = r"[\s().-]{0,3}"
-                body = sep.join(re.escape(d) for d in digits)
-                parts.append(rf"(?P<d{i}>(?:\+?1{sep})?{body})")
-            if not parts:
-                return None
-            self._pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?![^\W_])")
-        return self._pattern
+            bare = word.strip(".,")
+            if bare.lower() not in _GENERIC_FACILITY and len(bare) >= 4 and bare[0].isupper():
+                self._add_sequence((bare.casefold(),), PhiCategory.FACILITY)
 
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
-        pattern = self._compiled()
-        if pattern is None:
-            return []
-        digit_keys = sorted(self.digit_runs, key=len, reverse=True)
-        found = []
-        for match in pattern.finditer(text):
-            kind = match.lastgroup or ""
-            if kind == "lit":
-                category = self.literals[match.group(0).casefold()]
-            elif kind == "cased":
-                category = self.cased[match.group(0)]
-            else:
-                category = self.digit_runs[digit_keys[int(kind[1:])]]
-            found.append(Detection(match.start(), match.end(), category, f"known.{category.lower()}", known=True))
+        found: list[Detection] = []
+        if self.sequences or self.cased:
+            self._detect_tokens(text, found)
+        if self.initials:
+            for m in _INITIALS.finditer(text):
+                if m.group(0).replace(".", "").replace(" ", "") in self.initials:
+                    found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
+        if self.digit_runs:
+            self._detect_digits(text, found)
+        return sorted(found, key=lambda d: d.start)
+
+    def _detect_tokens(self, text: str, found: list[Detection]) -> None:
+        lower = text.lower()
+        if len(lower) != len(text):  # a rare character whose lower case is longer: go token by token
+            starts = [(m.start(), m.end()) for m in _ALNUM.finditer(text)]
+        else:
+            starts = self._candidate_starts(text, lower)
+        skip_to = 0
+        for start, first_end in sorted(starts):
+            if start < skip_to:
+                continue
+            first = text[start:first_end]
+            hit = self._extend(text, start, first_end, first.casefold())
+            if hit is None and first in self.cased:
+                hit = (first_end, self.cased[first])
+            if hit is None:
+                continue
+            end, category = hit
+            if category == PhiCategory.NAME and start >= 3 and text[start - 1] == " " and text[start - 2] == "." \
+                    and text[start - 3] in self.first_initials and (start == 3 or not text[start - 4].isalnum()):
+                start -= 3  # "W. Chen"
+            found.append(Detection(start, end, category, f"known.{category.lower()}", known=True))
+            skip_to = end
+
+    def _candidate_starts(self, text: str, lower: str) -> set[tuple[int, int]]:
+        """Where a known first token occurs as a whole token, found with ``str.find`` (fast)."""
+        found: set[tuple[int, int]] = set()
+        for needle, haystack in [(k, lower) for k in self.sequences] + [(k, text) for k in self.cased]:
+            at = haystack.find(needle)
+            while at != -1:
+                end = at + len(needle)
+                if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
+                    found.add((at, end))
+                at = haystack.find(needle, at + 1)
         return found
+
+    def _extend(self, text: str, start: int, first_end: int, first: str) -> tuple[int, PhiCategory] | None:
+        """The longest known sequence starting with the token at ``start``: its end and category."""
+        for seq, category in self.sequences.get(first, ()):
+            end = first_end
+            for token in seq[1:]:
+                nxt = _ALNUM.search(text, end, end + 4 + len(token))
+                if nxt is None or nxt.start() - end > 3 or nxt.group(0).casefold() != token:
+                    break
+                end = nxt.end()
+            else:
+                return end, category
+        return None
+
+    def _detect_digits(self, text: str, found: list[Detection]) -> None:
+        for run in _DIGITISH.finditer(text):
+            positions = [run.start() + k for k, ch in enumerate(run.group(0)) if ch.isdigit()]
+            digits = "".join(text[p] for p in positions)
+            for known_digits, category in self.digit_runs.items():
+                at = digits.find(known_digits)
+                while at != -1:
+                    start = positions[at]
+                    country = _COUNTRY.search(text, max(0, start - 4), start)
+                    if country is not None and len(known_digits) == 10:
+                        start = country.start()  # "+1 555 ..." keeps its country code in the span
+                    found.append(Detection(start, positions[at + len(known_digits) - 1] + 1, category,
+                                           f"known.{category.lower()}", known=True))
+                    at = digits.find(known_digits, at + len(known_digits))

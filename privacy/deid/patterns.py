@@ -14,15 +14,16 @@ at the end of a street address.
 
 How it stays fast (the de-identifier must handle megabytes of notes per second):
 
-- One scan of the text with a single regex that starts at a digit, ``(`` or ``+`` (so the
-  regex engine skips every other character in C) finds every number-shaped candidate:
-  dates, phones, SSNs, IPs, street addresses, ages, ZIP codes and identifier values.
+- One scan with a single regex whose first element is a digit (so the regex engine skips
+  every other character in C) finds every number-shaped candidate: dates, phones, SSNs,
+  IPs, street addresses, ages, ZIP codes and identifier values. Phones that start with
+  ``(`` or ``+`` have their own literal-prefix scans.
 - Labels ("MRN", "member ID", "lic.") are checked backwards from an identifier value, by
   an anchored match on the reversed few characters before it, never by scanning for them.
-- Month names are found in a lower-cased copy with a regex that also starts with a
-  character class; the full date regex is then tried only at the few word starts before
-  each month name.
-- Emails, URLs and "lives in <city>" run only when a substring test finds their trigger.
+- Month names are found with ``str.find`` on their first three letters in a lower-cased
+  copy; the date regex is then tried only at the few word starts just before each one.
+- Emails, URLs, PO boxes and "lives in <city>" run only when a substring test finds their
+  trigger, and then only around it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ import ipaddress
 import re
 
 from privacy.deid.dates import (
-    CARDINAL_DAY_PATTERN, MONTH_NUMBERS, ORDINAL_DAY_PATTERN, SHORT_YEAR_PATTERN, SPELLED_YEAR_PATTERN,
+    CARDINAL_DAY_PATTERN,
+    MONTH_NUMBERS,
+    ORDINAL_DAY_PATTERN,
+    SHORT_YEAR_PATTERN,
+    SPELLED_YEAR_PATTERN,
     WEEKDAY_NUMBERS,
 )
 from privacy.deid.detection import Detection
@@ -62,6 +67,10 @@ def _trie(words: list[str] | tuple[str, ...]) -> str:
         return f"(?:{body})?" if ends else body
 
     return "(?:" + emit(root) + ")"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
 def _rev_words(words: list[str] | tuple[str, ...]) -> str:
@@ -104,6 +113,9 @@ def _unit_follows(text: str, end: int) -> bool:
 
 _MARKS = ("#", "no", "no.", "number", "num", "id")
 _LABELS: dict[str, tuple[str, ...]] = {
+    # code systems: a number they label is a code, not an identifier of a person
+    "code": ("snomed", "snomed ct", "sct", "loinc", "ndc", "cpt", "icd", "icd-9", "icd-10", "icd9", "icd10",
+             "rxnorm", "rxcui", "hcpcs", "code", "codes", "cui"),
     # phone words: a number they label is a phone, never an identifier
     "phone": ("phone", "telephone", "tel", "tel.", "cell", "mobile", "fax", "pager", "beeper", "call", "callback",
               "contact", "home", "work", "ph", "ph.", "reachable at", "reach at", "at"),
@@ -135,6 +147,7 @@ _LABEL_REV = re.compile(
     _GAP_REV + "(?:" + "|".join(f"(?P<{name}>{_rev_words(words)})" for name, words in _LABELS.items())
     + r")(?![a-z0-9])"
 )
+_ID_RULES = {name: f"id.{name}" for name in _LABELS}
 _LABEL_CATEGORY = {"veh": C.VEHICLE, "ssn": C.SSN, "mrn": C.MRN, "acct": C.ACCOUNT, "plan": C.HEALTH_PLAN,
                    "lic": C.LICENSE, "dev": C.DEVICE, "gen": C.ID}
 
@@ -147,7 +160,7 @@ def _label_before(text: str, start: int) -> str | None:
 
 # --- the number scan ------------------------------------------------------------------------
 
-_SUFFIX_WORDS = (
+_SUFFIX_WORDS = _words(
     "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center Centers Circle "
     "Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove Coves Creek Crescent Crest "
     "Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates Expressway Extension Extensions Fall Falls "
@@ -160,22 +173,23 @@ _SUFFIX_WORDS = (
     "Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Squares Station Stravenue Stream Street Streets "
     "Summit Terrace Throughway Trace Track Trafficway Trail Tunnel Turnpike Underpass Union Unions Valley Valleys "
     "Via Viaduct View Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Boulevard"
-).split()  # Faker's en_US street suffixes, plus Boulevard
+)  # Faker's en_US street suffixes, plus Boulevard
 # USPS abbreviations in title case ("St", "Ave"), and the all-caps ones that are not also
 # clinical abbreviations (CT, DR, PT and CIR are left out).
-_STREET_ABBR = ("St Ave Av Rd Blvd Ln Ct Pl Pkwy Hwy Cir Ter Terr Trl Sq Ctr Expy Fwy Tpke Aly Plz Xing Cres Crk Hts "
-                "Jct Mnr Mtn Pt Rdg Sta Vlg Vly Vw Wy Bnd Cv Hl Is Lk Pk Tr").split()
-_STREET_ABBR_CAPS = "ST AVE RD BLVD LN HWY PKWY TER TRL".split()
+_STREET_ABBR = _words("St Ave Av Rd Blvd Ln Ct Pl Pkwy Hwy Cir Ter Terr Trl Sq Ctr Expy Fwy Tpke Aly Plz Xing "
+                      "Cres Crk Hts Jct Mnr Mtn Pt Rdg Sta Vlg Vly Vw Wy Bnd Cv Hl Is Lk Pk Tr")
+_STREET_ABBR_CAPS = _words("ST AVE RD BLVD LN HWY PKWY TER TRL")
 _SUFFIX = (r"(?:(?i:" + _trie([w.lower() for w in _SUFFIX_WORDS]) + r")\b"
            r"|(?:" + "|".join(sorted(_STREET_ABBR, key=len, reverse=True)) + r")(?:\.|\b)"
            r"|Dr(?:\.(?!\s+[A-Z][a-z])|\b(?!\.))"  # "Elm Dr" but not "... Dr. Smith"
            r"|(?:" + "|".join(sorted(_STREET_ABBR_CAPS, key=len, reverse=True)) + r")\b)")
-_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-           "OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP").split()
-_STATE_NAMES = ("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii "
-                "Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota "
-                "Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah "
-                "Vermont Virginia Washington Wisconsin Wyoming").split() + [
+_STATES = _words("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+                 "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP")
+_STATE_NAMES = [
+    *_words("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho "
+            "Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota "
+            "Mississippi Missouri Montana Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah "
+            "Vermont Virginia Washington Wisconsin Wyoming"),
     "New Hampshire", "New Jersey", "New Mexico", "New York", "North Carolina", "North Dakota", "Rhode Island",
     "South Carolina", "South Dakota", "West Virginia", "District of Columbia", "Puerto Rico"]
 _STATE = r"(?:" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True)) + r"|[A-Z]{2})"
@@ -183,6 +197,7 @@ _CITY_WORD = (r"(?!(?:Dr|Mr|Mrs|Ms|Pt|Patient|The|He|She|They|His|Her|With|And|C
               r"|Unit|Phone|Fax|Email|Tel|Cell|Seen|Per|On|In|At|For|From|To)\b)[A-Z][a-z]+(?:['’][a-z]+)?")
 _CITY = _CITY_WORD + r"(?:[ \-]" + _CITY_WORD + r"){0,2}"
 _STREET_NAME_WORD = r"(?!(?:AM|PM|Apt|Suite|Unit)\b)(?:[A-Z][A-Za-z'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+
 
 def _ssn_re(name: str, seps: str) -> str:
     return (rf"(?P<{name}>(?<![\w\-/.]\d)\d\d(?P<{name}_s>[{seps}])\d\d(?P={name}_s)\d{{4}}(?![\w\-]|[./]\d))")
@@ -199,23 +214,23 @@ def _age_re(name: str) -> str:
 
 _DATE_END = r"(?![\w/]|[.,:]\d|-\d+/)"
 _NUM = re.compile(
-    # The first character is a digit (starting a run of digits), "(" or "+": the engine
-    # skips everything else in C. Branches are grouped by what follows the run of digits
-    # (a separator, a space, anything else), and each checks what came before it.
-    r"[(+\d](?<!\d[(+\d])(?:"
-    r"(?P<ph_paren>(?<![\w+]\()\d{3}\)\s?-?\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT + r")"
-    r"|(?P<ph_intl>(?<![\w+]\+)1[\s.\-]?(?:\(\d{3}\)\s?|\d{3}[\s.\-]?)\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT + r")"
+    # The first character is a digit that starts a run of digits: the engine skips every
+    # other character in C. Branches are grouped by what follows the run (a separator, a
+    # space, anything else), and each checks what came before it.
+    r"\d(?<!\d\d)(?:"
     # a separator after at most four digits: SSN, phone, IP, dates, "92-year-old"
-    r"|(?<=\d)(?=\d{0,3}[/.\-])(?:" + _ssn_re("ssn", r"\-") + "|" + _phone_re("ph")
+    r"(?=\d{0,3}[/.\-])(?:" + _ssn_re("ssn", r"\-") + "|" + _phone_re("ph")
     + r"|(?P<ip>(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
-    r"|(?P<iso>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d(?P<iso_s>[\-/.])\d\d?(?P=iso_s)\d\d?" + _DATE_END + ")"
+    # ISO dates, also as the date of a timestamp (2023-03-14T10:00)
+    r"|(?P<iso>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d(?P<iso_s>[\-/.])\d\d?(?P=iso_s)\d\d?"
+    r"(?!(?!T\d)[\w/]|[.,:]\d|-\d+/))"
     r"|(?P<my>(?<![\w/.:+\-]\d)\d?[/\-](?:1[89]|20)\d\d" + _DATE_END + ")"
     r"|(?P<dmy>(?<![\w/.:+\-]\d)\d?(?P<dmy_s>[/.\-])\d\d?(?P=dmy_s)(?:\d{4}|\d\d)" + _DATE_END + ")"
     r"|(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
     r"|(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
     r"|" + _age_re("age") + ")"
     # a space after at most six digits: SSN, phone, street address, "92 y/o"
-    r"|(?<=\d)(?=\d{0,5}[ \t])(?:" + _ssn_re("ssn_b", " ") + "|" + _phone_re("ph_b")
+    r"|(?=\d{0,5}[ \t])(?:" + _ssn_re("ssn_b", " ") + "|" + _phone_re("ph_b")
     + r"|(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}"
     r"(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
     r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
@@ -225,12 +240,17 @@ _NUM = re.compile(
     r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-]))?)?)"
     r"|" + _age_re("age_b") + ")"
     # anything else: bare phone digits, "92F", ZIP codes, identifier values
-    r"|(?<=\d)(?:" + _phone_re("ph_c") + "|" + _age_re("age_c")
+    r"|(?:" + _phone_re("ph_c") + "|" + _age_re("age_c")
     + r"|(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
-    r"|(?P<tok>(?<![.]\d)(?:\d{4,}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]*?[A-Za-z][\dA-Za-z\-]*?\d\d)[\dA-Za-z\-]*"
+    r"|(?P<tok>(?<![.]\d)(?:\d{4,24}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]{0,12}?[A-Za-z][\dA-Za-z\-]{0,12}?\d\d)"
+    r"[\dA-Za-z\-]{0,24}"
     r"(?![@]|[/:.][A-Za-z\d]))"
     r"))"
 )
+# Phones written "(555) 234-5678" or "+1 555 234 5678": a literal first character, found fast.
+_PHONE_PAREN = re.compile(r"\((?<![\w+]\()\d{3}\)\s?-?\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT)
+_PHONE_INTL = re.compile(r"\+(?<![\w+]\+)1[\s.\-]?(?:\(\d{3}\)\s?|\d{3}[\s.\-]?)\d{3}[\s.\-]?\d{4}"
+                         r"(?![\w\-]|[./,]\d)" + _EXT)
 _KIND = {"ssn_b": "ssn", "ph_b": "ph", "ph_c": "ph", "age_b": "age", "age_c": "age"}
 
 # --- dates ----------------------------------------------------------------------------------
@@ -255,7 +275,7 @@ _SCORE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _RANGE_REV = re.compile(r"-\d\d?/\d\d?(?![\d/.])")
-_DIGIT_BEFORE_REV = re.compile(r"[\s\-]\d|\s+dna\s+\d|\+")
+_DIGIT_BEFORE_REV = re.compile(r"(?:[\s\-]|\s+dna\s+)\d(?![\d,.])|\+")  # "1 1/2", "1 and 1/2"
 _PAIN_NEAR = re.compile(r"pain|hurt|ache|scale|severity|intensity|rate|rating|score|level|discomfort|\d/10\b",
                         re.IGNORECASE)
 _DATE_CUE_REV = re.compile(
@@ -288,9 +308,17 @@ def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
     return True
 
 
+_WEEKDAY_TAILS = frozenset({"day", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "ues", "eds", "hur", "urs"})
+
+
 def _with_weekday(text: str, start: int) -> int:
     """``start`` moved back over a weekday written just before it ("Tue 3/14")."""
     if start < 4 or text[start - 1] not in " \t,":
+        return start
+    j = start - 1
+    while j > 0 and text[j - 1] in " \t,.":
+        j -= 1
+    if text[max(0, j - 3):j].lower() not in _WEEKDAY_TAILS:
         return start
     m = _WEEKDAY_REV.match(_reversed_before(text, start, 12))
     return start - m.end() if m else start
@@ -300,13 +328,14 @@ def _numeric_date(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
     start, end = m.span()
     value = m.group(0)
     if kind == "iso":
-        parts = re.split(r"[\-/.]", value)
+        parts = value.split(m.group("iso_s"))
         if not _days_in(int(parts[1]), int(parts[2])):
             return
         rule = "date.iso"
     elif kind == "my":
-        month = int(re.split(r"[/\-]", value)[0])
-        if not 1 <= month <= 12 or ("-" in value and value.index("-") < 2):
+        sep = "/" if "/" in value else "-"
+        month_text = value.split(sep)[0]
+        if not 1 <= int(month_text) <= 12 or (sep == "-" and len(month_text) < 2):
             return
         rule = "date.month_year"
     elif kind == "dmy":
@@ -356,14 +385,28 @@ _DATE_NAME = re.compile(
     re.IGNORECASE,
 )
 _MONTH_GROUPS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8")
-# Month names in lower-cased text; starts with a character class so the scan is fast.
-_MONTH_SCAN = re.compile(
-    r"[jfmasond](?<![a-z][jfmasond])(?:(?<=j)(?:an(?:uary)?|une?|uly?)|(?<=f)eb(?:ruary)?|(?<=m)(?:ar(?:ch)?|ay)"
-    r"|(?<=a)(?:pr(?:il)?|ug(?:ust)?)|(?<=s)ep(?:t(?:ember)?)?|(?<=o)ct(?:ober)?|(?<=n)ov(?:ember)?"
-    r"|(?<=d)ec(?:ember)?)(?![a-z])"
-)
-_MONTH_SCAN_ANYCASE = re.compile(r"(?<![^\W\d_])" + _MONTH, re.IGNORECASE)  # for text whose lower() changes length
+# Month names: their three-letter starts are found with str.find in the lower-cased text,
+# then checked here.
+_MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_AT = re.compile(_MONTH)
 _WORD_START = re.compile(r"(?<![\w'’.\-/])\w")
+_WORD_AT = re.compile(r"[A-Za-z]+")
+# Words that may stand before a month name inside a date ("Tuesday, 14th of March").
+_DATE_PREFIX_WORDS = frozenset(WEEKDAY_NUMBERS) | frozenset(re.findall(r"[a-z]+", ORDINAL_DAY_PATTERN)) | {
+    "the", "of", "twenty", "thirty"}
+
+
+def _month_positions(low: str) -> list[int]:
+    hits = []
+    for prefix in _MONTH_PREFIXES:
+        i = low.find(prefix)
+        while i >= 0:
+            if (i == 0 or not low[i - 1].isalpha()) and _MONTH_AT.match(low, i):
+                hits.append(i)
+            i = low.find(prefix, i + 3)
+    if len(hits) > 1:
+        hits.sort()
+    return hits
 
 
 def _named_date(text: str, m: re.Match[str]) -> Detection | None:
@@ -389,16 +432,18 @@ def _named_date(text: str, m: re.Match[str]) -> Detection | None:
     return Detection(m.start(), m.end(), C.DATE, rule)
 
 
-def _dates_named(text: str, low: str | None, out: _Out) -> None:
-    scan = _MONTH_SCAN.finditer(low) if low is not None else _MONTH_SCAN_ANYCASE.finditer(text)
+def _dates_named(text: str, low: str, out: _Out) -> None:
     covered = 0
-    for hit in scan:
-        pos = hit.start()
+    for pos in _month_positions(low):
         if pos < covered:
             continue
-        lo = max(0, pos - 40)
-        starts = [w.start() for w in _WORD_START.finditer(text, lo, pos)][-4:]
-        starts.append(pos)
+        starts = [pos]
+        for start in reversed([w.start() for w in _WORD_START.finditer(text, max(0, pos - 40), pos)][-4:]):
+            if not text[start].isdigit():
+                word = _WORD_AT.match(text, start)
+                if word is None or word.group(0).lower() not in _DATE_PREFIX_WORDS:
+                    break
+            starts.insert(0, start)
         for start in starts:  # earliest first: the longest date that holds this month name
             m = _DATE_NAME.match(text, start)
             if m is None or m.end() <= pos:
@@ -422,7 +467,9 @@ _AGE_NOT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _AGE_PREFIX_REV = re.compile(r"\s*:?\s*(?:dega|ega|sega|fo\s+ega)(?![a-z])")
-_TEMPERATURE_REV = re.compile(r"\W*(?:t|pmet|erutarepmet|xamt|mt|revef|elirbef|elirbefa|°)(?![\w.])")
+# "T 99F", "fever to 101F" (reversed): a temperature in Fahrenheit, not a 99-year-old woman
+_TEMPERATURE_REV = re.compile(r"\W*(?:(?:ot|fo|ta|saw|si|fo\s+kaep)\W+)?"
+                              r"(?:t|pmet|erutarepmet|xamt|mt|revef|elirbef|elirbefa|°)(?![\w.])")
 _AGE_WORDS = re.compile(
     r"(?<![\w-])(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
@@ -480,7 +527,7 @@ def _phone(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
         # Bare digits: a NANP number (area and exchange start with 2-9) unless labelled as an id.
         label = _label_before(text, start)
         if label is not None and label != "phone":
-            _labelled_value(text, start, end, label, out)
+            _labelled_value(text, start, end, label, out)  # a labelled id or code, not a phone
             return
         if len(value) != 10 or value[0] in "01" or value[3] in "01":
             if len(value) >= 9:
@@ -524,7 +571,7 @@ def _labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> b
     if category is None:
         return False
     value = text[start:end]
-    digits = sum(ch.isdigit() for ch in value)
+    digits = sum(map(str.isdigit, value))
     if category is C.VEHICLE:
         if digits < 1 or len(value) < 4 or (not any(ch.isalpha() for ch in value) and digits < 5):
             return False
@@ -533,9 +580,9 @@ def _labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> b
             return False
     elif digits < (4 if category is C.ID else 3) or len(value) < 4:
         return False
-    if _DATE_LIKE.fullmatch(value) or _unit_follows(text, end):
+    if ("-" in value and _DATE_LIKE.fullmatch(value)) or (digits == len(value) and _unit_follows(text, end)):
         return False
-    out.append(Detection(start, end, category, f"id.{label}"))
+    out.append(Detection(start, end, category, _ID_RULES[label]))
     return True
 
 
@@ -544,13 +591,18 @@ def _token(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     while end > start and text[end - 1] == "-":
         end -= 1
-    while start > 0 and text[start - 1].isascii() and (text[start - 1].isalnum() or text[start - 1] == "-"):
+    floor = max(0, start - 24)
+    while start > floor and text[start - 1].isascii() and (text[start - 1].isalnum() or text[start - 1] == "-"):
         start -= 1
+    if start == floor and floor > 0 and (text[floor - 1].isalnum() or text[floor - 1] == "-"):
+        return  # part of a long code or a blob, not an identifier we can delimit
     while start < end and text[start] == "-":
         start += 1
     if start > 0 and text[start - 1] in "@.":
         return  # part of an email address, a domain or a decimal
     label = _label_before(text, start)
+    if label == "code" and text[start:end].isdigit():
+        return  # a SNOMED, LOINC or CPT code
     if label is not None and _labelled_value(text, start, end, label, out):
         return
     shape = _ID_SHAPE.fullmatch(text, start, end)
@@ -608,25 +660,40 @@ def _zip(text: str, m: re.Match[str], out: _Out) -> None:
     _token(text, m, out)
 
 
+_PO_BOX = re.compile(r"(?<![\w.])(?i:p\.?\s?o\.?\s*box|post\s+office\s+box|pob)\s+\#?\d{1,6}(?![\w\-])")
 _LIVES_IN = re.compile(
     r"[LlRrMmHh](?<![A-Za-z][LlRrMmHh])(?i:(?<=l)(?:ives|iving)|(?<=r)(?:esides|esiding|eside|esident\s+of"
-    r"|elocated\s+from)|(?<=m)oved\s+(?:here\s+)?from|(?<=h)ome\s*town)(?:\s+(?i:alone|here|with\s+\w+))?\s+(?:(?i:in)\s+)?(?P<city>" + _CITY + r")"
+    r"|elocated\s+from)|(?<=m)oved\s+(?:here\s+)?from|(?<=h)ome\s*town)"
+    r"(?:\s+(?i:alone|here|with\s+\w+))?\s+(?:(?i:in)\s+)?(?P<city>" + _CITY + r")"
 )
-_NOT_CITY = frozenset(
+_NOT_CITY = frozenset(_words(
     "A An The Assisted Skilled Nursing Senior Memory Group Foster Independent Section House Apartment Apartments "
     "Town City Home Long Korea China Japan India Mexico Canada Vietnam Philippines Germany France Italy Spain "
     "England Ireland Russia Ukraine Poland Brazil Cuba Haiti Jamaica Africa Europe Asia Iran Iraq Israel Egypt "
     "Nigeria Kenya Pakistan Afghanistan Thailand Cambodia Laos Taiwan Australia Guatemala Honduras Salvador "
-    "Colombia Peru Chile Argentina Venezuela America".split()
-)
+    "Colombia Peru Chile Argentina Venezuela America"
+))
 
 
-def _cities(text: str, out: _Out) -> None:
-    for m in _LIVES_IN.finditer(text):
-        city = m.group("city")
-        if city.split()[0] in _NOT_CITY or city in _STATE_NAMES:
-            continue
-        out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.lives_in"))
+_LIVES_KEYS = ("liv", "resid", "moved", "reloc", "home")
+
+
+def _cities(text: str, probe: str, out: _Out) -> None:
+    for key in _LIVES_KEYS:
+        i = probe.find(key)
+        while i >= 0:
+            m = _LIVES_IN.match(text, i) if i == 0 or not probe[i - 1].isalpha() else None
+            i = probe.find(key, i + 3)
+            if m is None:
+                continue
+            _city(m, out)
+
+
+def _city(m: re.Match[str], out: _Out) -> None:
+    city = m.group("city")
+    if city.split()[0] in _NOT_CITY or city in _STATE_NAMES:
+        return
+    out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.lives_in"))
 
 
 # --- emails, URLs, IP addresses ---------------------------------------------------------------
@@ -660,12 +727,29 @@ def _strip_url(url: str) -> str:
     return url
 
 
-def _urls(text: str, out: _Out) -> None:
-    for m in _URL.finditer(text):
-        url = _strip_url(m.group(0))
-        if "." not in url or len(url) < 4:
+_URL_ANCHOR = re.compile(r"://|www\.|\." + _TLD + r"(?![a-z0-9\-])")
+_TOKEN_BREAK = " \t\n\r<>\"'`"
+
+
+def _urls(text: str, probe: str, out: _Out) -> None:
+    """URLs, found from their anchors ("://", "www.", ".org") and read within their token."""
+    done = -1
+    for anchor in _URL_ANCHOR.finditer(probe):
+        if anchor.start() < done:
             continue
-        out.append(Detection(m.start(), m.start() + len(url), C.URL, "url"))
+        lo = anchor.start()
+        while lo > 0 and text[lo - 1] not in _TOKEN_BREAK and anchor.start() - lo < 300:
+            lo -= 1
+        hi = anchor.end()
+        while hi < len(text) and text[hi] not in _TOKEN_BREAK:
+            hi += 1
+        done = hi
+        if "@" in text[lo:hi] and "://" not in text[lo:hi]:
+            continue  # an email address
+        for m in _URL.finditer(text, lo, hi):
+            url = _strip_url(m.group(0))
+            if "." in url and len(url) >= 4:
+                out.append(Detection(m.start(), m.start() + len(url), C.URL, "url"))
 
 
 def _ipv4(text: str, m: re.Match[str], out: _Out) -> None:
@@ -692,6 +776,16 @@ def _ipv6(text: str, out: _Out) -> None:
 # --- entry point ------------------------------------------------------------------------------
 
 def _scan_numbers(text: str, out: _Out) -> None:
+    phones: list[tuple[int, int]] = []
+    if "+" in text:
+        for m in _PHONE_INTL.finditer(text):
+            phones.append(m.span())
+            _phone(text, m, "ph_intl", out)
+    if "(" in text:
+        for m in _PHONE_PAREN.finditer(text):
+            if not any(s <= m.start() < e for s, e in phones):
+                phones.append(m.span())
+                _phone(text, m, "ph_paren", out)
     for m in _NUM.finditer(text):
         kind = m.lastgroup
         kind = _KIND.get(kind, kind)
@@ -699,8 +793,9 @@ def _scan_numbers(text: str, out: _Out) -> None:
             _token(text, m, out)
         elif kind in ("md", "dmy", "iso", "my"):
             _numeric_date(text, m, kind, out)
-        elif kind in ("ph", "ph_paren", "ph_intl"):
-            _phone(text, m, kind, out)
+        elif kind == "ph":
+            if not (phones and any(s <= m.start() < e for s, e in phones)):
+                _phone(text, m, kind, out)
         elif kind == "age":
             _age(text, m, out)
         elif kind == "zip5":
@@ -720,24 +815,25 @@ def detect_patterns(text: str) -> list[Detection]:
     out: _Out = []
     if not text:
         return out
-    low = text.lower()
-    if len(low) != len(text):
-        low = None  # lower() changed offsets (rare characters): use the case-blind scans
+    probe = text.lower()
+    if len(probe) != len(text):  # a character whose lower case is longer ("İ"): keep offsets
+        probe = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
     _scan_numbers(text, out)
-    _dates_named(text, low, out)
-    probe = low if low is not None else text.lower()
+    _dates_named(text, probe, out)
     if "@" in text:
         for m in _EMAIL.finditer(text):
             out.append(Detection(m.start(), m.end(), C.EMAIL, "email"))
     if "://" in probe or "www." in probe or ("." in probe and _TLD_HINT.search(probe)):
-        _urls(text, out)
-    if ":" in text and _IPV6_HINT.search(text):
+        _urls(text, probe, out)
+    if "::" in text or (text.count(":") >= 7 and _IPV6_HINT.search(text)):
         _ipv6(text, out)
     if "ninety" in probe or "hundred" in probe:
         for m in _AGE_WORDS.finditer(text):
             out.append(Detection(m.start(), m.end(), C.AGE, "age.over89.words"))
-    if "liv" in probe or "resid" in probe or "moved" in probe or "relocated" in probe or "hometown" in probe \
-            or "home town" in probe:
-        _cities(text, out)
+    if "box" in probe:
+        for m in _PO_BOX.finditer(text):
+            out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.pobox"))
+    if "liv" in probe or "resid" in probe or "moved" in probe or "reloc" in probe or "home" in probe:
+        _cities(text, probe, out)
     out.sort(key=lambda d: (d.start, -d.end))
     return out

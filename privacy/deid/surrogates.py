@@ -70,13 +70,14 @@ class Replacer:
     """Surrogates for one patient, from the secret and the patient's key."""
 
     def __init__(self, secret: bytes, patient: str, *, max_shift_days: int = 365) -> None:
-        self._key = hmac.new(secret, b"medsum-surrogate\x1f" + patient.encode(), hashlib.sha256).digest()
+        self._key = hmac.digest(secret, b"medsum-surrogate\x1f" + patient.encode(), "sha256")
         draw = self._draw("date-shift", "")
         days = 1 + draw % max_shift_days
         self.date_offset = -days if (draw >> 32) & 1 else days
+        self._cache: dict[tuple[PhiCategory, str], str] = {}
 
     def _draw(self, category: str, value: str) -> int:
-        digest = hmac.new(self._key, f"{category}\x1f{value}".encode(), hashlib.sha256).digest()
+        digest = hmac.digest(self._key, f"{category}\x1f{value}".encode(), "sha256")
         return int.from_bytes(digest[:8], "big")
 
     def _pick(self, pool: tuple[str, ...], category: str, value: str) -> str:
@@ -84,14 +85,18 @@ class Replacer:
 
     def replace(self, category: PhiCategory, text: str) -> str:
         """The surrogate for ``text`` of ``category``, keeping its format."""
-        handler = _HANDLERS.get(category)
-        return handler(self, text) if handler else self._chars(category.value, text)
+        cached = self._cache.get((category, text))
+        if cached is None:
+            handler = _HANDLERS.get(category)
+            cached = handler(self, text) if handler else self._chars(category.value, text)
+            self._cache[(category, text)] = cached
+        return cached
 
     # -- per-category surrogates -------------------------------------------------------
     def _chars(self, category: str, text: str) -> str:
         """Digits to digits and letters to letters (case kept); punctuation stays."""
-        stream = hashlib.shake_256(hmac.new(self._key, f"{category}\x1f{text.casefold()}".encode(),
-                                            hashlib.sha256).digest()).digest(len(text) * 2)
+        seed = hmac.digest(self._key, f"{category}\x1f{text.casefold()}".encode(), "sha256")
+        stream = hashlib.shake_256(seed).digest(len(text))
         out = []
         for ch, b in zip(text, stream[: len(text)]):
             if ch.isdigit():

@@ -1,0 +1,37 @@
+"""Ages over 89: the span is the number alone; younger ages and other numbers are not PHI."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy.deid.patterns import detect_patterns
+from privacy.phi import PhiCategory as C
+
+
+def ages(text: str) -> list[str]:
+    return [text[d.start:d.end] for d in detect_patterns(text) if d.category is C.AGE]
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("a 92 y/o F with CP", "92"), ("an 81-year-old woman"[:0] + "a 92-year-old woman", "92"),
+    ("a 95 yo female", "95"), ("92F, arrived", "92"), ("(101M) seen", "101"), ("92yo M", "92"),
+    ("is 93 years old", "93"), ("a woman aged 95.", "95"), ("Age: 91", "91"), ("age 90", "90"),
+    ("died at the age of 91 of old age", "91"), ("92-YEAR-OLD MALE", "92"), ("B.T., 98F, arrived", "98"),
+    ("a 100-year-old man", "100"), ("aged 95", "95"),
+])
+def test_ages_over_89(text: str, age: str) -> None:
+    assert ages(text) == [age]
+
+
+def test_spelled_ages() -> None:
+    assert ages("She is ninety-two years old.") == ["ninety-two"]
+    assert ages("a one hundred year old man") == ["one hundred"]
+
+
+@pytest.mark.parametrize("text", [
+    "a 68 y/o F", "an 89-year-old man", "aged 45", "age 89", "HR 92, SpO2 95% RA, T 98.6 F",
+    "T 99F, Temp 100F", "fever to 101F", "Na 140, glucose 95 mg/dL", "weight 92 kg", "for 90 days", "at age 90%",
+    "ages 90 days to 2 years"[:0] + "in her 90s", "BP 95/60",
+])
+def test_not_ages_over_89(text: str) -> None:
+    assert ages(text) == []
