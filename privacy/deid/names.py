@@ -584,7 +584,7 @@ class _Scan:
         if kind & _K_REL:
             sep = _REL_SEP.match(text, end)
             if sep is not None:
-                self.take_names(sep.end(), "context", False)
+                self.take_names(sep.end(), "context", False, relation=True)
             before = _REL_NAME_BEFORE.search(text, max(0, start - 40), start)
             if before is not None:
                 self._single(before.start(1), before.end(1), "context")
@@ -613,8 +613,9 @@ class _Scan:
 
     # --- cue helpers ---------------------------------------------------------------------
     def cue_token_ok(self, tok: str, kind: str, start: int, end: int, strong: bool,
-                     lexicon_only: bool = False) -> bool:
-        """Whether ``tok`` (of shape ``kind``) after a cue is a name; ``strong`` for a real title."""
+                     lexicon_only: bool = False, relation: bool = False) -> bool:
+        """Whether ``tok`` (of shape ``kind``) after a cue is a name; ``strong`` for a real title,
+        ``relation`` after a relative ("WIFE ROBIN": a first name even when it is also a word)."""
         low = tok.lower()
         if low in _NEVER:
             return False
@@ -631,8 +632,8 @@ class _Scan:
             return strong or not in_eponym_context(self.text, start, end)
         if cls == _BLOCK:
             return strong and kind == "cap" and low not in PROTECTED_TERMS
-        if cls == _SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a real title will do
-            return strong or kind == "cap" or not self.caps
+        if cls == _SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a title or a relative will do
+            return strong or kind == "cap" or not self.caps or (relation and (low in _FIRST or low in _LAST))
         if cls in (_STRONG, _ABBR):
             return True
         if "-" in low:
@@ -648,7 +649,8 @@ class _Scan:
         if self.cue_token_ok(tok, kind, start, end, False):
             self.add(start, end, rule)
 
-    def take_names(self, pos: int, rule: str, strong: bool, max_tokens: int = 3, lexicon_only: bool = False) -> int:
+    def take_names(self, pos: int, rule: str, strong: bool, max_tokens: int = 3, lexicon_only: bool = False,
+                   relation: bool = False) -> int:
         """Name tokens starting at ``pos`` (after a cue); adds a detection, returns its end or -1."""
         text = self.text
         first = _TOKEN_AT.match(text, pos)
@@ -676,7 +678,7 @@ class _Scan:
                 return -1
             self.add(first.start(), end, rule)
             return end
-        if not self.cue_token_ok(tok, kind, first.start(), first.end(), strong, lexicon_only):
+        if not self.cue_token_ok(tok, kind, first.start(), first.end(), strong, lexicon_only, relation):
             return -1
         end = self._extend(first.end(), max_tokens - 1) if kind != "low" else first.end()
         self.add(first.start(), end, rule)
@@ -702,6 +704,10 @@ class _Scan:
             elif cls == _EPONYM:
                 if in_eponym_context(text, nxt.start(), nxt.end()):
                     break
+            elif cls == _BLOCK and low in _LAST and _PREV_WORD.search(text, max(0, end - 40), end) \
+                    and _PREV_WORD.search(text, max(0, end - 40), end).group(1).lower() in _FIRST \
+                    and not in_eponym_context(text, nxt.start(), nxt.end()):
+                pass  # "RN Vanessa Colon": a surname that is also a word, right after a first name
             elif cls is not None or not _unknown_name_like(low):
                 break
             end = nxt.end()
@@ -722,7 +728,8 @@ class _Scan:
             return  # "pa", "np" in running lower-case text are not roles
         strong = low in _STRONG_TITLES
         # "pt." may end a sentence ("reviewed with pt. Prior ED visit ..."): lexicon names only.
-        self.take_names(sep.end(), "title", strong, lexicon_only=dot and not strong)
+        self.take_names(sep.end(), "title", strong, lexicon_only=dot and not strong,
+                        relation=low.rstrip(".") in _PERSON_TITLES)
 
     def _role_after(self, role_start: int) -> None:
         """``Jane Smith, RN`` / ``Smith MD``: the name tokens just before a role."""
@@ -874,6 +881,13 @@ def _joins(text: str, end: int, start: int) -> bool:
     return bool(_INITIAL_GAP.fullmatch(text, end, start)) or not text[end:start].strip(" \t")
 
 
+# Titles that always name a person ("NURSE DEAN"), unlike "PT", which also abbreviates words
+# ("PT FALL RISK").
+_PERSON_TITLES = frozenset({"nurse", "rn", "np", "pa", "dr", "doctor", "md", "mr", "mrs", "ms", "miss"})
+_PREV_WORD = re.compile(r"([^\W\d_]+)$")
+_PAREN_NAME_AFTER_NUMBER = re.compile(r"\d[ \t]*\([ \t]*([A-Z][a-z]+)[ \t]*\)")
+
+
 def detect_names(text: str) -> list[Detection]:
     """Person names (category NAME) and hospital/clinic names (FACILITY) in ``text``.
 
@@ -885,4 +899,8 @@ def detect_names(text: str) -> list[Detection]:
         return []
     scan = _Scan(text)
     scan.run()
+    for m in _PAREN_NAME_AFTER_NUMBER.finditer(text):
+        low = m.group(1).lower()
+        if low in _FIRST and low not in _NEVER and _CLASS.get(low) in (_STRONG, _SOFT):
+            scan.add(m.start(1), m.end(1), "context")  # "555-0143 (Scott)": whose number it is
     return scan.detections()

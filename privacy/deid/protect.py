@@ -180,7 +180,7 @@ def is_eponym(token: str) -> bool:
 # After the token: optional possessive, then a space or hyphen and a head word ("'s disease",
 # " sign", "-Barre syndrome"); also a hyphenated second eponym ("Epstein-Barr").
 _AFTER = re.compile(r"(?:['’]s|s?['’])?(?:[ \t]+|-)([A-Za-z]+)")
-_NON_BEFORE = re.compile(r"(?:non|Non|NON)[- ]$")
+_NON_BEFORE = re.compile(r"(?:^|[^A-Za-z])(?:non|Non|NON)[- ]$")
 
 
 def in_eponym_context(text: str, start: int, end: int) -> bool:
@@ -193,7 +193,7 @@ def in_eponym_context(text: str, start: int, end: int) -> bool:
     hyphenated to another eponym ("Epstein-Barr"). A title before the token is not checked
     here: "Dr. Graves" is a name whatever follows, and the name detector decides that first.
     """
-    if start >= 4 and _NON_BEFORE.search(text, max(0, start - 4), start):
+    if start >= 4 and _NON_BEFORE.search(text[max(0, start - 5):start]):
         return True
     follow = _AFTER.match(text, end)
     if follow is not None:

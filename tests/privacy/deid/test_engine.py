@@ -148,3 +148,9 @@ def test_residual_scan_finds_nothing_after_redaction() -> None:
 def test_surrogate_needs_a_secret() -> None:
     with pytest.raises(ValueError, match="secret"):
         Deidentifier().deidentify(RECORD, "p1", strategy="surrogate")
+
+
+def test_name_after_a_word_ending_in_non_is_still_a_name() -> None:
+    # "Shannon Cox": "non " before "Cox" once looked like the "non-" of "non-Hodgkin".
+    out = _engine().deidentify({"id": "r", "note": "alt 574-753-9466 (Shannon Cox)."}, "p", strategy="redact")
+    assert out.record["note"] == "alt [PHONE] ([NAME])."
