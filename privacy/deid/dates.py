@@ -73,9 +73,10 @@ for _tens, _tw in ((20, "twenty"), (30, "thirty")):
         for _sep in ("-", " ", ""):
             ORDINAL_WORDS[f"{_tw}{_sep}{_ORD_UNITS[_u]}"] = _tens + _u
 
+# A spoken ordinal day: "tenth", "twenty-first", "thirty first".
 ORDINAL_DAY_PATTERN = (r"(?:(?:twenty|thirty)[- ]?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)"
-                r"|twentieth|thirtieth|" + "|".join(sorted((w for w in _ORD_UNITS if w), key=len, reverse=True))
-                + ")")
+                       r"|twentieth|thirtieth|" + "|".join(sorted((w for w in _ORD_UNITS if w), key=len, reverse=True))
+                       + ")")
 # Spelled numbers 0..99 as they appear in spoken years ("ninety-two", "oh eight", "ten").
 _NUM99_RE = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five"
              r"|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
@@ -194,7 +195,9 @@ def _two_digit_century(yy: int) -> int:
 class _Field:
     """One variable part of a written date and how it is written."""
 
-    kind: str  # wd, mon_name, mon_num, day_num, day_word, year4, year2, year_word
+    # wd, mon_name, mon_num, day_num, suffix ("th"), day_word ("tenth"), day_card ("nineteen"),
+    # year4, year2, year_word ("two thousand nine"), year_short_word ("O eight")
+    kind: str
     text: str
 
 
@@ -214,7 +217,7 @@ def _days_in_month(year: int, month: int) -> int:
 
 
 def _valid(year: int, month: int, day: int) -> bool:
-    return 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+    return 1 <= year <= 9999 and 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
 
 
 _WD_PREFIX = re.compile(r"(?P<wd>[A-Za-z]{3,9})(?P<sep>\.?,?\s+)")
@@ -251,7 +254,7 @@ def _parse_numeric(body: str) -> _Parsed | None:
                         _Field("day_num", m.group("id"))], year, month, day, None)
     if m.group("mm"):
         month, year = int(m.group("mm")), int(m.group("yyyy"))
-        if not 1 <= month <= 12:
+        if not (1 <= month <= 12 and 1 <= year <= 9999):
             return None
         return _Parsed([_Field("mon_num", m.group("mm")), m.group("ms"), _Field("year4", m.group("yyyy"))],
                        year, month, None, None)
@@ -355,6 +358,8 @@ def _parse_named(body: str) -> _Parsed | None:
             else:
                 return None
     if pos != len(body) or month is None or (day is None and year is None):
+        return None
+    if year is not None and not 1 <= year <= 9999:
         return None
     if day is not None and not _valid(year if year is not None else REFERENCE_YEAR, month, day):
         return None
@@ -486,8 +491,6 @@ def shift_date(text: str, days: int) -> str | None:
         else:
             new = date(parsed.year, parsed.month, parsed.day) + timedelta(days=days)
             weekday = new.weekday()
-    except OverflowError:
-        return None
-    if any(isinstance(p, _Field) and p.kind == "year4" for p in parsed.parts) and not 1 <= new.year <= 9999:
+    except (OverflowError, ValueError):  # shifted past year 1 or 9999
         return None
     return text[:lead] + _render(parsed, new, weekday) + (text[len(text) - trail:] if trail else "")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from operator import attrgetter
 
 from privacy.deid.dates import (
     CARDINAL_DAY_PATTERN,
@@ -200,7 +201,7 @@ _STREET_NAME_WORD = r"(?!(?:AM|PM|Apt|Suite|Unit)\b)(?:[A-Z][A-Za-z'’\-]*|\d{1
 
 
 def _ssn_re(name: str, seps: str) -> str:
-    return (rf"(?P<{name}>(?<![\w\-/.]\d)\d\d(?P<{name}_s>[{seps}])\d\d(?P={name}_s)\d{{4}}(?![\w\-]|[./]\d))")
+    return rf"(?P<{name}>(?<![\w\-/.]\d)\d\d(?P<{name}_s>[{seps}])\d\d(?P={name}_s)\d{{4}}(?![\w\-]|[./]\d))"
 
 
 def _phone_re(name: str) -> str:
@@ -209,38 +210,57 @@ def _phone_re(name: str) -> str:
 
 
 def _age_re(name: str) -> str:
-    return rf"(?P<{name}>(?<![\w.]\d)(?:(?<=9)\d|(?<=1)[01]\d)(?!\d|\.\d))"
+    # 90 to 119, then a quick test of what makes it an age: "92 y/o", "92F", "aged 92"
+    return (rf"(?P<{name}>(?<![\w.]\d)(?:(?<=9)\d|(?<=1)[01]\d)(?!\d|\.\d)"
+            r"(?:(?=\s*-?\s*[yY])|(?=[FM]\b)|(?<=[eEdD:fF]\s\d\d)|(?<=[eEdD:fF]\s\d\d\d)|(?<=:\d\d)))")
 
 
 _DATE_END = r"(?![\w/]|[.,:]\d|-\d+/)"
+
+
+def _iso_re(name: str, sep: str) -> str:
+    # ISO dates, also as the date of a timestamp (2023-03-14T10:00)
+    return (rf"(?P<{name}>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d{sep}\d\d?{sep}\d\d?"
+            r"(?!(?!T\d)[\w/]|[.,:]\d|-\d+/))")
+
+
+def _dmy_re(name: str, sep: str) -> str:
+    return rf"(?P<{name}>(?<![\w/.:+\-]\d)\d?{sep}\d\d?{sep}(?:\d{{4}}|\d\d){_DATE_END})"
+
+
+def _my_re(name: str, sep: str) -> str:
+    return rf"(?P<{name}>(?<![\w/.:+\-]\d)\d?{sep}(?:1[89]|20)\d\d{_DATE_END})"
+
+
 _NUM = re.compile(
     # The first character is a digit that starts a run of digits: the engine skips every
     # other character in C. Branches are grouped by what follows the run (a separator, a
     # space, anything else), and each checks what came before it.
-    r"\d(?<!\d\d)(?:"
-    # a separator after at most four digits: SSN, phone, IP, dates, "92-year-old"
-    r"(?=\d{0,3}[/.\-])(?:" + _ssn_re("ssn", r"\-") + "|" + _phone_re("ph")
-    + r"|(?P<ip>(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))"
-    # ISO dates, also as the date of a timestamp (2023-03-14T10:00)
-    r"|(?P<iso>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d(?P<iso_s>[\-/.])\d\d?(?P=iso_s)\d\d?"
-    r"(?!(?!T\d)[\w/]|[.,:]\d|-\d+/))"
-    r"|(?P<my>(?<![\w/.:+\-]\d)\d?[/\-](?:1[89]|20)\d\d" + _DATE_END + ")"
-    r"|(?P<dmy>(?<![\w/.:+\-]\d)\d?(?P<dmy_s>[/.\-])\d\d?(?P=dmy_s)(?:\d{4}|\d\d)" + _DATE_END + ")"
-    r"|(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
-    r"|(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
-    r"|" + _age_re("age") + ")"
-    # a space after at most six digits: SSN, phone, street address, "92 y/o"
-    r"|(?=\d{0,5}[ \t])(?:" + _ssn_re("ssn_b", " ") + "|" + _phone_re("ph_b")
+    r"[0-9](?<![0-9][0-9])(?:"  # [0-9], not \d: a range test per character is faster than a category test
+    # a slash after at most four digits: dates
+    r"(?=\d{0,3}/)(?:" + _iso_re("iso_s", "/") + "|" + _my_re("my", "/") + "|" + _dmy_re("dmy", "/")
+    + r"|(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d)))"
+    # a dot: IP addresses, phones, dates
+    r"|(?=\d{0,3}\.)(?:(?P<ip>(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d))|" + _phone_re("ph_d")
+    + "|" + _iso_re("iso_d", r"\.") + "|" + _dmy_re("dmy_d", r"\.") + ")"
+    # a hyphen: SSNs, phones, dates, seven-digit phones, "92-year-old"
+    r"|(?=\d{0,3}-)(?:" + _ssn_re("ssn", r"\-") + "|" + _phone_re("ph") + "|" + _iso_re("iso", "-")
+    + "|" + _my_re("my_h", "-") + "|" + _dmy_re("dmy_h", "-")
+    + r"|(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))|" + _age_re("age") + ")"
+    # a space and then a capital or a digit: SSNs, phones, street addresses
+    r"|(?=\d{0,5}[ \t]+[A-Z0-9(])(?:" + _ssn_re("ssn_b", " ") + "|" + _phone_re("ph_b")
     + r"|(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}"
     r"(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
     r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
     r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor|lot|spc|space|\#)\.?\s*\#?\s*"
     r"[A-Z0-9\-]{1,6}\b)?)"
     r"(?:(?:,\s*|\s+in\s+)(?P<city>" + _CITY + r")(?:,?\s+(?P<state>" + _STATE + r")\b)?"
-    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-]))?)?)"
-    r"|" + _age_re("age_b") + ")"
+    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-]))?)?))"
+    # ages before a space ("92 y/o")
+    r"|(?=\d{1,2}[ \t])" + _age_re("age_b")
     # anything else: bare phone digits, "92F", ZIP codes, identifier values
-    r"|(?:" + _phone_re("ph_c") + "|" + _age_re("age_c")
+    + r"|(?:(?=\d{4}|\d{0,12}[A-Za-z\-]|\d{1,2}(?:[^\s\d]|\Z))|(?<=[A-Za-z\-#]\d))(?:"
+    + _phone_re("ph_c") + "|" + _age_re("age_c")
     + r"|(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
     r"|(?P<tok>(?<![.]\d)(?:\d{4,24}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]{0,12}?[A-Za-z][\dA-Za-z\-]{0,12}?\d\d)"
     r"[\dA-Za-z\-]{0,24}"
@@ -251,7 +271,6 @@ _NUM = re.compile(
 _PHONE_PAREN = re.compile(r"\((?<![\w+]\()\d{3}\)\s?-?\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT)
 _PHONE_INTL = re.compile(r"\+(?<![\w+]\+)1[\s.\-]?(?:\(\d{3}\)\s?|\d{3}[\s.\-]?)\d{3}[\s.\-]?\d{4}"
                          r"(?![\w\-]|[./,]\d)" + _EXT)
-_KIND = {"ssn_b": "ssn", "ph_b": "ph", "ph_c": "ph", "age_b": "age", "age_c": "age"}
 
 # --- dates ----------------------------------------------------------------------------------
 
@@ -261,6 +280,8 @@ _SCORE_WORDS = (
     "apgar", "vision", "acuity", "bp", "b/p", "blood pressure", "ratio", "x", "out of", "take", "takes", "taking",
     "took", "approximately", "approx", "about", "around", "only", "over", "under", "than", "nearly", "almost", "ate",
     "eats", "eaten", "drank", "finished", "dose", "give", "given", "gave", "sig", "dispense", "one", "two", "three",
+    "stage", "class", "nyha", "asa", "gleason", "timi", "curb-65", "curb", "wells", "sirs", "hiv", "mmse", "moca",
+    "phq-9", "gad-7", "gcs", "nihss", "chads", "cha2ds2-vasc", "has-bled", "meld", "child-pugh", "ranson",
 )
 _SCORE_FILLERS = ("is", "was", "of", "at", "as", "about", "around", "approximately", "approx", "now", "currently",
                   "today", "still", "like", "a", "an", "the")
@@ -271,7 +292,9 @@ _SCORE_BEFORE_REV = re.compile(
 _SCORE_AFTER = re.compile(
     r"\s*(?:pain|on\s+the|in\s+(?:severity|intensity|strength)|severity|intensity|scale|strength|power|murmur"
     r"|systolic|diastolic|holosystolic|bilateral(?:ly)?|throughout|symmetric|in\s+all|in\s+the\s+(?:upper|lower)"
-    r"|reflex(?:es)?|nodes?|lymph|positive|negative|vision|of\b|the\b|way|dilution|split|ns\b)",
+    r"|reflex(?:es)?|nodes?|lymph|positive|negative|vision|of\b|the\b|way|dilution|split|ns\b|blood|bottles?|sets?"
+    r"|cultures?|quadrants?|criteria|ab\b|antibod|samples?|specimens?|views?|cores?|biops|vessels?|fingers?|toes?"
+    r"|points?|items?|sirs|patients?|people|subjects?|cases?)",
     re.IGNORECASE,
 )
 _RANGE_REV = re.compile(r"-\d\d?/\d\d?(?![\d/.])")
@@ -281,8 +304,10 @@ _PAIN_NEAR = re.compile(r"pain|hurt|ache|scale|severity|intensity|rate|rating|sc
 _DATE_CUE_REV = re.compile(
     r"\W*" + _rev_words(("on", "since", "date", "dated", "seen", "visit", "appt", "appointment", "dx", "diagnosed",
                          "from", "until", "till", "til", "before", "after", "by", "due", "admitted", "discharged",
-                         "of", "surgery", "started", "began", "onset")) + r"(?![a-z])"
+                         "of", "surgery", "started", "began", "onset", "at", "arrived", "presented", "returned",
+                         "called")) + r"(?![a-z])"
 )
+_COMPLAINT_AFTER = re.compile(r"\s+(?:c/o|complain)", re.IGNORECASE)
 _WEEKDAY_REV = re.compile(
     r"\s+,?\.?" + _rev_words(tuple(WEEKDAY_NUMBERS)) + r"(?![a-z])"
 )
@@ -301,6 +326,8 @@ def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
         return False
     if _SCORE_AFTER.match(text, end) is not None or _unit_follows(text, end):
         return False
+    if b == 10 and a <= 10 and _COMPLAINT_AFTER.match(text, end):
+        return True  # "arrived 10/10 c/o chest pain": a score is never followed by the complaint
     if b == 10 and a <= 10:  # "x/10" near pain words is a pain score unless a date word leads it
         window = text[max(0, start - 60):start] + " " + text[end:end + 40]
         if _PAIN_NEAR.search(window) and not _DATE_CUE_REV.match(rev):
@@ -324,11 +351,16 @@ def _with_weekday(text: str, start: int) -> int:
     return start - m.end() if m else start
 
 
-def _numeric_date(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
+_DATE_KIND = {"iso": "iso", "iso_s": "iso", "iso_d": "iso", "my": "my", "my_h": "my", "dmy": "dmy", "dmy_d": "dmy",
+              "dmy_h": "dmy", "md": "md"}
+
+
+def _numeric_date(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     value = m.group(0)
+    kind = _DATE_KIND[m.lastgroup]
     if kind == "iso":
-        parts = value.split(m.group("iso_s"))
+        parts = value.split(value[4])
         if not _days_in(int(parts[1]), int(parts[2])):
             return
         rule = "date.iso"
@@ -339,7 +371,7 @@ def _numeric_date(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
             return
         rule = "date.month_year"
     elif kind == "dmy":
-        sep = m.group("dmy_s")
+        sep = "/" if "/" in value else ("." if "." in value else "-")
         a_text, b_text, y_text = value.split(sep)
         a, b = int(a_text), int(b_text)
         if not (_days_in(a, b) or _days_in(b, a)):
@@ -384,13 +416,10 @@ _DATE_NAME = re.compile(
     r")",
     re.IGNORECASE,
 )
-_MONTH_GROUPS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8")
 # Month names: their three-letter starts are found with str.find in the lower-cased text,
 # then checked here.
 _MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_AT = re.compile(_MONTH)
-_WORD_START = re.compile(r"(?<![\w'’.\-/])\w")
-_WORD_AT = re.compile(r"[A-Za-z]+")
 # Words that may stand before a month name inside a date ("Tuesday, 14th of March").
 _DATE_PREFIX_WORDS = frozenset(WEEKDAY_NUMBERS) | frozenset(re.findall(r"[a-z]+", ORDINAL_DAY_PATTERN)) | {
     "the", "of", "twenty", "thirty"}
@@ -399,6 +428,8 @@ _DATE_PREFIX_WORDS = frozenset(WEEKDAY_NUMBERS) | frozenset(re.findall(r"[a-z]+"
 def _month_positions(low: str) -> list[int]:
     hits = []
     for prefix in _MONTH_PREFIXES:
+        if prefix not in low:  # "in" is cheaper than a find() call, and most texts hold no month
+            continue
         i = low.find(prefix)
         while i >= 0:
             if (i == 0 or not low[i - 1].isalpha()) and _MONTH_AT.match(low, i):
@@ -409,20 +440,17 @@ def _month_positions(low: str) -> list[int]:
     return hits
 
 
-def _named_date(text: str, m: re.Match[str]) -> Detection | None:
-    month_text = next(g for g in (m.group(k) for k in _MONTH_GROUPS) if g)
-    if month_text.lower() == "may" and month_text[0] == "m":
-        return None  # the verb
-    if month_text.lower() in ("mar", "march") and month_text.islower() and not m.group("y1"):
-        return None  # "march" the verb
-    if m.group("d1"):
-        if not _days_in(MONTH_NUMBERS[month_text.lower()], int(m.group("d1"))):
+def _named_date(text: str, m: re.Match[str], month: str) -> Detection | None:
+    """Check a match of :data:`_DATE_NAME` whose month name (lower case) is ``month``."""
+    d1 = m.group("d1")
+    if d1:
+        if not _days_in(MONTH_NUMBERS[month], int(d1)):
             return None
         if not m.group("y1") and _unit_follows(text, m.end("d1")):
             return None
         rule = "date.month_day"
     elif m.group("d2"):
-        if not _days_in(MONTH_NUMBERS[month_text.lower()], int(m.group("d2"))):
+        if not _days_in(MONTH_NUMBERS[month], int(m.group("d2"))):
             return None
         rule = "date.day_month"
     elif m.group("y3") or m.group("y6") or m.group("y8"):
@@ -432,23 +460,46 @@ def _named_date(text: str, m: re.Match[str]) -> Detection | None:
     return Detection(m.start(), m.end(), C.DATE, rule)
 
 
+def _date_prefix_starts(low: str, pos: int) -> list[int]:
+    """Starts of the words just before ``pos`` that may open a date holding the month name
+    at ``pos`` (a day number, a weekday, a spelled ordinal, "the", "of"), earliest first."""
+    starts: list[int] = []
+    end = pos
+    for _ in range(4):
+        j = end
+        while j > 0 and low[j - 1] in " ,.-\t":
+            j -= 1
+        if j == end or j == 0:
+            break
+        k = j
+        while k > 0 and low[k - 1].isalnum():
+            k -= 1
+        word = low[k:j]
+        if not (word[:1].isdigit() or word in _DATE_PREFIX_WORDS):
+            break
+        starts.append(k)
+        end = k
+    starts.reverse()
+    return starts
+
+
 def _dates_named(text: str, low: str, out: _Out) -> None:
     covered = 0
     for pos in _month_positions(low):
         if pos < covered:
             continue
-        starts = [pos]
-        for start in reversed([w.start() for w in _WORD_START.finditer(text, max(0, pos - 40), pos)][-4:]):
-            if not text[start].isdigit():
-                word = _WORD_AT.match(text, start)
-                if word is None or word.group(0).lower() not in _DATE_PREFIX_WORDS:
-                    break
-            starts.insert(0, start)
+        month = _MONTH_AT.match(low, pos).group(0)
+        if month == "may" and text[pos] == "m":
+            continue  # the verb
+        starts = _date_prefix_starts(low, pos) if pos else []
+        starts.append(pos)
         for start in starts:  # earliest first: the longest date that holds this month name
             m = _DATE_NAME.match(text, start)
             if m is None or m.end() <= pos:
                 continue
-            det = _named_date(text, m)
+            if month in ("mar", "march") and text[pos] == "m" and not m.group("y1"):
+                break  # "march" the verb
+            det = _named_date(text, m, month)
             if det is not None:
                 out.append(det)
                 covered = det.end
@@ -520,10 +571,10 @@ def _is_fax(text: str, start: int, end: int) -> bool:
     return not (_PHONE_WORD.search(between) or _SENTENCE_END.search(between) or _LONG_NUMBER.search(between))
 
 
-def _phone(text: str, m: re.Match[str], kind: str, out: _Out) -> None:
+def _phone(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     value = m.group(0)
-    if kind == "ph" and value.isdigit():
+    if value.isdigit():
         # Bare digits: a NANP number (area and exchange start with 2-9) unless labelled as an id.
         label = _label_before(text, start)
         if label is not None and label != "phone":
@@ -675,7 +726,7 @@ _NOT_CITY = frozenset(_words(
 ))
 
 
-_LIVES_KEYS = ("liv", "resid", "moved", "reloc", "home")
+_LIVES_KEYS = ("liv", "resid", "moved", "reloc", "hometown", "home town")
 
 
 def _cities(text: str, probe: str, out: _Out) -> None:
@@ -746,7 +797,12 @@ def _urls(text: str, probe: str, out: _Out) -> None:
         done = hi
         if "@" in text[lo:hi] and "://" not in text[lo:hi]:
             continue  # an email address
-        for m in _URL.finditer(text, lo, hi):
+        while lo < anchor.start() and text[lo] in "([{<*_~":
+            lo += 1
+        m = _URL.match(text, lo, hi)
+        if m is None:
+            m = _URL.search(text, lo, hi)
+        if m is not None:
             url = _strip_url(m.group(0))
             if "." in url and len(url) >= 4:
                 out.append(Detection(m.start(), m.start() + len(url), C.URL, "url"))
@@ -775,39 +831,40 @@ def _ipv6(text: str, out: _Out) -> None:
 
 # --- entry point ------------------------------------------------------------------------------
 
+def _ssn(text: str, m: re.Match[str], out: _Out) -> None:
+    out.append(Detection(m.start(), m.end(), C.SSN, "ssn"))
+
+
+# What to do with each kind of match of _NUM.
+_HANDLERS = {
+    "md": _numeric_date, "dmy": _numeric_date, "dmy_d": _numeric_date, "dmy_h": _numeric_date,
+    "iso": _numeric_date, "iso_s": _numeric_date, "iso_d": _numeric_date, "my": _numeric_date, "my_h": _numeric_date,
+    "tok": _token, "zip5": _zip, "addr": _address, "ip": _ipv4, "ssn": _ssn, "ssn_b": _ssn,
+    "age": _age, "age_b": _age, "age_c": _age,
+    "ph": _phone, "ph_b": _phone, "ph_c": _phone, "ph_d": _phone, "ph7": _local_phone,
+}
+_PHONE_KINDS = frozenset({"ph", "ph_b", "ph_c", "ph_d", "ph7"})
+
+
 def _scan_numbers(text: str, out: _Out) -> None:
     phones: list[tuple[int, int]] = []
     if "+" in text:
         for m in _PHONE_INTL.finditer(text):
             phones.append(m.span())
-            _phone(text, m, "ph_intl", out)
+            _phone(text, m, out)
     if "(" in text:
         for m in _PHONE_PAREN.finditer(text):
             if not any(s <= m.start() < e for s, e in phones):
                 phones.append(m.span())
-                _phone(text, m, "ph_paren", out)
+                _phone(text, m, out)
     for m in _NUM.finditer(text):
         kind = m.lastgroup
-        kind = _KIND.get(kind, kind)
-        if kind == "tok":
-            _token(text, m, out)
-        elif kind in ("md", "dmy", "iso", "my"):
-            _numeric_date(text, m, kind, out)
-        elif kind == "ph":
-            if not (phones and any(s <= m.start() < e for s, e in phones)):
-                _phone(text, m, kind, out)
-        elif kind == "age":
-            _age(text, m, out)
-        elif kind == "zip5":
-            _zip(text, m, out)
-        elif kind == "addr":
-            _address(text, m, out)
-        elif kind == "ssn":
-            out.append(Detection(m.start(), m.end(), C.SSN, "ssn"))
-        elif kind == "ip":
-            _ipv4(text, m, out)
-        elif kind == "ph7":
-            _local_phone(text, m, out)
+        if phones and kind in _PHONE_KINDS and any(s <= m.start() < e for s, e in phones):
+            continue  # the rest of "(555) 234-5678"
+        _HANDLERS[kind](text, m, out)
+
+
+_START = attrgetter("start")
 
 
 def detect_patterns(text: str) -> list[Detection]:
@@ -833,7 +890,7 @@ def detect_patterns(text: str) -> list[Detection]:
     if "box" in probe:
         for m in _PO_BOX.finditer(text):
             out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.pobox"))
-    if "liv" in probe or "resid" in probe or "moved" in probe or "reloc" in probe or "home" in probe:
+    if "liv" in probe or "resid" in probe or "moved" in probe or "reloc" in probe or "town" in probe:
         _cities(text, probe, out)
-    out.sort(key=lambda d: (d.start, -d.end))
+    out.sort(key=_START)
     return out

@@ -93,6 +93,13 @@ def test_parse_date() -> None:
     assert parse_date("August of two thousand eight") == date(2008, 8, 15)
 
 
+def test_out_of_range_gives_none_not_an_error() -> None:
+    assert parse_date("0000-01-01") is None
+    assert parse_date("March 0000") is None
+    assert shift_date("9999-12-31", 1) is None
+    assert shift_date("March 14, 2023", 10**9) is None
+
+
 def test_leap_day_without_year_shifts_in_reference_year() -> None:
     assert shift_date("2/28", 1) == "2/29"
     assert shift_date("2/29", 1) == "3/1"

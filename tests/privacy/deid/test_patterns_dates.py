@@ -54,6 +54,9 @@ def test_dates_in_synthetic_style_sentences() -> None:
     "Version 1.2.3 installed; lab 1.2.23 ratio.",
     "She came back in March. May I ask you something? We may 5 times a day.",
     "He will march 5 miles.",
+    "2/2 blood cultures positive; 2/4 bottles grew GPC; 3/3 sets negative; 4/4 quadrants.",
+    "HIV 1/2 Ab neg. Stage 3/4. 2/3 criteria met, 4/6 SIRS, CURB-65 2/5, TIMI 3/7, APGAR 8/9.",
+    "MMSE 24/30, visual acuity 20/40, Novolog 70/30, vent 500/16/5/40%, ABG 7.35/40/90.",
 ])
 def test_clinical_numbers_are_not_dates(text: str) -> None:
     assert dates(text) == []
@@ -67,6 +70,10 @@ def test_date_ranges_and_neighbours() -> None:
     assert dates("PT from 11/05/08 to 11/14/08; seen 3/14-3/16.") == ["11/05/08", "11/14/08", "3/14", "3/16"]
 
 
+def test_date_of_a_timestamp() -> None:
+    assert dates("Issued 2013-03-08T19:28:31+00:00 by the lab.") == ["2013-03-08"]
+
+
 def test_weekday_alone_is_not_a_date() -> None:
     assert dates("Seen on Tuesday and again on Friday.") == []
 
@@ -74,3 +81,8 @@ def test_weekday_alone_is_not_a_date() -> None:
 def test_rules_are_named() -> None:
     rules = {d.rule for d in detect_patterns("03/14/2023, 2023-03-14, 3/14, March 14, 14 Mar, March 2023")}
     assert {"date.mdy", "date.iso", "date.md", "date.month_day", "date.day_month", "date.month_year"} <= rules
+
+
+def test_x_over_10_followed_by_a_complaint_is_a_date() -> None:
+    text = "51 y/o F, arrived at EMH 10/10 c/o pleuritic pain x4d."
+    assert [text[d.start:d.end] for d in detect_patterns(text)] == ["10/10"]

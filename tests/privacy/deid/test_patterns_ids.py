@@ -71,5 +71,10 @@ def test_clinical_text_is_not_identifiers(text: str) -> None:
     assert ids(text) == []
 
 
+def test_code_system_numbers_are_not_identifiers() -> None:
+    assert ids("SNOMED 128613002; LOINC code 57698; CPT code: 99213; ICD-10 1234567.") == []
+    assert ids("Ref 128613002 attached.") == [("ID", "128613002")]
+
+
 def test_no_id_inside_dates() -> None:
     assert ids("Telephone encounter 2022-09-30: son called. Encounter 3-14-23.") == []

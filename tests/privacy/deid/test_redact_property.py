@@ -27,7 +27,7 @@ def _covered(start: int, end: int, intervals: list[tuple[int, int]]) -> bool:
     return pos >= end
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(min_value=0, max_value=10**9), n=st.integers(min_value=1, max_value=4))
 def test_generated_phi_never_survives_redact(seed: int, n: int) -> None:
     corpus = generate_corpus(n, seed)
