@@ -17,7 +17,6 @@ from privacy.phi import PhiCategory
 
 __all__ = ["KnownIdentifiers"]
 
-_TOKEN = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _GENERIC_FACILITY = frozenset(
     "st st. saint hospital medical center centre clinic general regional community health family "
     "memorial university of the and care county city children's childrens mercy sacred heart".split()
@@ -69,7 +68,7 @@ class KnownIdentifiers:
         if len(tokens) > 1 or len(tokens[0]) >= (2 if loose else _MIN_ID):
             self._add_sequence(tokens, category)
         if category == PhiCategory.NAME:
-            self._add_name_parts(value)
+            self._add_name_parts(value, tokens)
         elif category == PhiCategory.FACILITY:
             self._add_facility_parts(value)
 
@@ -80,16 +79,14 @@ class KnownIdentifiers:
             if len(bucket) > 1:
                 bucket.sort(key=lambda item: -len(item[0]))
 
-    def _add_name_parts(self, value: str) -> None:
-        tokens = [t.group(0).rstrip("'’") for t in _TOKEN.finditer(value)]
-        for token in tokens:
-            if len(token) >= 2:
-                for part in _ALNUM.findall(token):
-                    if len(part) >= 2:
-                        self._add_sequence((part.casefold(),), PhiCategory.NAME)
-        if len(tokens) >= 2:
-            self.initials.add("".join(t[0].upper() for t in tokens))
-            self.first_initials.add(tokens[0][0].upper())
+    def _add_name_parts(self, value: str, tokens: tuple[str, ...]) -> None:
+        for part in tokens:
+            if len(part) >= 2:
+                self._add_sequence((part,), PhiCategory.NAME)
+        words = value.split()
+        if len(words) >= 2:
+            self.initials.add("".join(w[0].upper() for w in words))
+            self.first_initials.add(words[0][0].upper())
 
     def _add_facility_parts(self, value: str) -> None:
         words = value.replace("-", " ").split()
