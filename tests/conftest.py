@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
-import keyring.backend
 import pytest
+
+from tests.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
@@ -23,29 +24,6 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 def workspace_dir(tmp_path: Path) -> Path:
     """A path for a workspace that does not exist yet."""
     return tmp_path / "ws"
-
-
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-memory keyring, so no test ever touches the OS keyring.
-
-    Priority -1: defining a backend registers it with ``keyring``, which must never pick it
-    by itself.
-    """
-
-    priority = -1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
 
 
 @pytest.fixture(autouse=True)

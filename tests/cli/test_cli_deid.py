@@ -37,7 +37,7 @@ def test_deid_surrogate_uses_keyring_secret_consistently(medsum, corpus, tmp_pat
     records, _ = corpus
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     assert medsum("deid", str(records), "--out", str(a)).code == 0
-    assert ("medsum", "deid-secret") in memory_keyring.store
+    assert ("medsum", "deid-secret") in memory_keyring.data
     assert medsum("deid", str(records), "--out", str(b), "--workers", "2").code == 0
     assert a.read_bytes() == b.read_bytes()
 

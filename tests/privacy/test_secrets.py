@@ -14,7 +14,6 @@ from pathlib import Path
 import keyring
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
 import privacy.secrets as ps
@@ -31,29 +30,10 @@ from privacy.secrets import (
     get_secret,
     open_secret_store,
 )
+from tests.keyrings import MemoryKeyring  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple"
 CRYPT_ENV = {"MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": PASSPHRASE}
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory keyring. Priority -1 (like keyring's null backend): ``keyring`` never
-    picks it by itself, even though defining it registers it for the rest of the session."""
-
-    priority = -1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.data.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.data[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.data.pop((service, username), None)
 
 
 class LockedKeyring(MemoryKeyring):
