@@ -8,22 +8,18 @@ become ``key.sub: value`` lines, sorted by key, so the same record always reads 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from core.config import RecordsConfig
+from privacy.deid.settings import fold_key
 
 __all__ = ["normalize_key", "flatten_lines", "model_input", "target_text"]
 
-_KEY_NOISE = re.compile(r"[\s_\-.]")
-
-
-@lru_cache(maxsize=4096)
 def normalize_key(key: str) -> str:
     """Fold a field name so ``patientName``, ``patient_name`` and ``Patient-Name`` compare equal."""
-    return _KEY_NOISE.sub("", key).casefold()
+    return fold_key(key)
 
 
 def _scalar(value: Any) -> str:

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from privacy.deid.detection import Detection
 from privacy.phi import PhiCategory
 
-__all__ = ["KnownIdentifiers"]
+__all__ = ["KnownIdentifiers", "GENERIC_FACILITY_WORDS"]
 
-_GENERIC_FACILITY = frozenset(
+#: Words of hospital names that identify nobody ("General Hospital"); surrogates keep them too.
+GENERIC_FACILITY_WORDS = frozenset(
     "st st. saint hospital medical center centre clinic general regional community health family "
     "memorial university of the and care county city children's childrens mercy sacred heart".split()
 )
@@ -95,7 +96,7 @@ class KnownIdentifiers:
             self.cased.setdefault(letters.upper(), PhiCategory.FACILITY)
         for word in words:
             bare = word.strip(".,")
-            if bare.lower() not in _GENERIC_FACILITY and len(bare) >= 4 and bare[0].isupper():
+            if bare.lower() not in GENERIC_FACILITY_WORDS and len(bare) >= 4 and bare[0].isupper():
                 self._add_sequence((bare.casefold(),), PhiCategory.FACILITY)
 
     def detect(self, text: str) -> list[Detection]:

@@ -19,6 +19,7 @@ from faker.providers.address.en_US import Provider as _Address
 from faker.providers.person.en_US import Provider as _Person
 
 from privacy.deid.dates import shift_date
+from privacy.deid.known import GENERIC_FACILITY_WORDS
 from privacy.phi import PhiCategory
 
 __all__ = ["Replacer", "redact"]
@@ -45,10 +46,6 @@ _STREET_WORDS = frozenset(s.casefold() for s in _lists()["street_suffix"]) | {
     "st", "st.", "ave", "ave.", "rd", "rd.", "blvd", "ln", "dr", "dr.", "ct", "apt", "apt.", "suite", "ste",
     "unit", "#", "po", "box", "p.o.", "n", "s", "e", "w", "north", "south", "east", "west",
 }
-_FACILITY_WORDS = frozenset(
-    "st st. saint hospital medical center centre clinic general regional community health family memorial "
-    "university of the and care county children's sacred heart mercy".split()
-)
 _COMMON_EMAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -183,7 +180,7 @@ class Replacer:
 
         def word(m: re.Match[str]) -> str:
             w = m.group(0)
-            if w.casefold() in _FACILITY_WORDS:
+            if w.casefold() in GENERIC_FACILITY_WORDS:
                 return w
             return _match_case(w, self._pick(_lists()["last"], "FACILITY", w))
         return _WORD.sub(word, text)
