@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from privacy.deid.detection import Detection, resolve_overlaps
@@ -28,6 +29,7 @@ _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
     (PhiCategory.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     (PhiCategory.PHONE, re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}")),
 )
+_CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 
@@ -87,6 +89,14 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+@lru_cache(maxsize=32768)
+def _generic_detections(text: str) -> tuple[Detection, ...]:
+    """Pattern and name detections of a short string. They depend on the text alone, and short
+    values repeat across records ("CAD", "metformin 500 mg BID", "Cardiology"), so they are
+    cached; the record's own identifiers are matched separately, every time."""
+    return tuple(detect_patterns(text) + detect_names(text))
 
 
 class Deidentifier:
@@ -152,7 +162,8 @@ class Deidentifier:
 
     def detect_text(self, text: str, known: KnownIdentifiers | None = None) -> list[Detection]:
         """All PHI in one free-text string, overlaps merged."""
-        found = detect_patterns(text) + detect_names(text)
+        found = list(_generic_detections(text)) if len(text) <= _CACHED_LENGTH else \
+            detect_patterns(text) + detect_names(text)
         if known is not None:
             found += known.detect(text)
         return resolve_overlaps(found)

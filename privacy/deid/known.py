@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from privacy.deid.detection import Detection
 from privacy.phi import PhiCategory
@@ -23,6 +25,7 @@ GENERIC_FACILITY_WORDS = frozenset(
     "memorial university of the and care county city children's childrens mercy sacred heart".split()
 )
 _ALNUM = re.compile(r"[^\W_]+")
+_NON_DIGIT = re.compile(r"\D")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
 _DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
 def _is_word(ch: str) -> bool:
@@ -32,6 +35,46 @@ def _is_word(ch: str) -> bool:
 _COUNTRY = re.compile(r"\+?1[\s.-]?\(?$")
 _DIGITS_FIRST = (PhiCategory.PHONE, PhiCategory.FAX, PhiCategory.SSN)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
+
+
+_Entry = tuple[str, Any, PhiCategory]
+
+
+@lru_cache(maxsize=65536)
+def _entries(category: PhiCategory, value: str) -> tuple[_Entry, ...]:
+    """What one structured value adds to the matcher (cached: a patient's values repeat in
+    every one of their records)."""
+    value = value.strip()
+    if not value or category in (PhiCategory.DATE, PhiCategory.AGE):
+        return ()  # the date and age detectors find these in any format
+    if category in _DIGITS_FIRST:
+        digits = _NON_DIGIT.sub("", value)
+        if len(digits) < 7:
+            return ()
+        return (("digits", digits[-10:] if category != PhiCategory.SSN else digits, category),)
+    tokens = tuple(t.casefold() for t in _ALNUM.findall(value))
+    if not tokens:
+        return ()
+    entries: list[_Entry] = []
+    loose = category in (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS)
+    if len(tokens) > 1 or len(tokens[0]) >= (2 if loose else _MIN_ID):
+        entries.append(("seq", tokens, category))
+    if category == PhiCategory.NAME:
+        entries += [("seq", (part,), PhiCategory.NAME) for part in tokens if len(part) >= 2]
+        words = value.split()
+        if len(words) >= 2:
+            entries.append(("initials", "".join(w[0].upper() for w in words), category))
+            entries.append(("first_initial", words[0][0].upper(), category))
+    elif category == PhiCategory.FACILITY:
+        words = value.replace("-", " ").split()
+        letters = "".join(w[0] for w in words if w[0].isalpha() and w.lower() not in ("of", "the", "and"))
+        if len(letters) >= 3:
+            entries.append(("cased", letters.upper(), category))
+        for word in words:
+            bare = word.strip(".,")
+            if bare.lower() not in GENERIC_FACILITY_WORDS and len(bare) >= 4 and bare[0].isupper():
+                entries.append(("seq", (bare.casefold(),), category))
+    return tuple(entries)
 
 
 @dataclass
@@ -52,26 +95,17 @@ class KnownIdentifiers:
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
-        value = value.strip()
-        if not value:
-            return
-        if category in _DIGITS_FIRST:
-            digits = re.sub(r"\D", "", value)
-            if len(digits) >= 7:
-                self.digit_runs[digits[-10:] if category != PhiCategory.SSN else digits] = category
-            return
-        if category in (PhiCategory.DATE, PhiCategory.AGE):
-            return  # the date and age detectors find these in any format
-        tokens = tuple(t.casefold() for t in _ALNUM.findall(value))
-        if not tokens:
-            return
-        loose = category in (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS)
-        if len(tokens) > 1 or len(tokens[0]) >= (2 if loose else _MIN_ID):
-            self._add_sequence(tokens, category)
-        if category == PhiCategory.NAME:
-            self._add_name_parts(value, tokens)
-        elif category == PhiCategory.FACILITY:
-            self._add_facility_parts(value)
+        for kind, key, cat in _entries(category, value):
+            if kind == "seq":
+                self._add_sequence(key, cat)
+            elif kind == "digits":
+                self.digit_runs[key] = cat
+            elif kind == "cased":
+                self.cased.setdefault(key, cat)
+            elif kind == "initials":
+                self.initials.add(key)
+            else:
+                self.first_initials.add(key)
 
     def _add_sequence(self, tokens: tuple[str, ...], category: PhiCategory) -> None:
         bucket = self.sequences.setdefault(tokens[0], [])
@@ -79,25 +113,6 @@ class KnownIdentifiers:
             bucket.append((tokens, category))
             if len(bucket) > 1:
                 bucket.sort(key=lambda item: -len(item[0]))
-
-    def _add_name_parts(self, value: str, tokens: tuple[str, ...]) -> None:
-        for part in tokens:
-            if len(part) >= 2:
-                self._add_sequence((part,), PhiCategory.NAME)
-        words = value.split()
-        if len(words) >= 2:
-            self.initials.add("".join(w[0].upper() for w in words))
-            self.first_initials.add(words[0][0].upper())
-
-    def _add_facility_parts(self, value: str) -> None:
-        words = value.replace("-", " ").split()
-        letters = "".join(w[0] for w in words if w[0].isalpha() and w.lower() not in ("of", "the", "and"))
-        if len(letters) >= 3:
-            self.cased.setdefault(letters.upper(), PhiCategory.FACILITY)
-        for word in words:
-            bare = word.strip(".,")
-            if bare.lower() not in GENERIC_FACILITY_WORDS and len(bare) >= 4 and bare[0].isupper():
-                self._add_sequence((bare.casefold(),), PhiCategory.FACILITY)
 
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
