@@ -8,7 +8,7 @@ The synthetic records are far denser in PHI than real notes (about 23 identifier
 so the line also gives ``real_text_mb_per_s``: the same run over real clinical dialogue
 (MTS-Dialog, ``tests/data/mts-dialog``, repeated to 20 copies).
 
-Run: ``.venv/bin/python bench/deid.py [--n 10000] [--seed 11] [--strategy surrogate]``
+Run: ``.venv/bin/python bench/deid.py [--n 10000] [--seed 11] [--strategy surrogate] [--repeats 2]``
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--strategy", choices=("surrogate", "redact"), default="surrogate")
+    parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per setting")
     args = parser.parse_args()
     config = MedsumConfig()
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,9 +59,9 @@ def main() -> None:
 
         figures = {}
         for workers in (1, 2):
-            report = deidentify_file(source, Path(tmp) / f"out{workers}.jsonl", config, strategy=args.strategy,
-                                     secret=_SECRET, workers=workers)
-            figures[workers] = report
+            runs = [deidentify_file(source, Path(tmp) / f"out{workers}.jsonl", config, strategy=args.strategy,
+                                    secret=_SECRET, workers=workers) for _ in range(args.repeats)]
+            figures[workers] = min(runs, key=lambda r: r.seconds)  # the least disturbed run
     one, two = figures[1], figures[2]
     print(json.dumps({
         "bench": "deid",

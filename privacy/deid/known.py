@@ -26,6 +26,7 @@ GENERIC_FACILITY_WORDS = frozenset(
 )
 _ALNUM = re.compile(r"[^\W_]+")
 _NON_DIGIT = re.compile(r"\D")
+_DIGIT = re.compile(r"\d")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
 _DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
 def _is_word(ch: str) -> bool:
@@ -92,9 +93,11 @@ class KnownIdentifiers:
     initials: set[str] = field(default_factory=set)  # "ML" for Maria Lopez: matched only as "M.L." forms
     first_initials: set[str] = field(default_factory=set)
     digit_runs: dict[str, PhiCategory] = field(default_factory=dict)  # digits of phone-like values
+    _needle_cache: list[tuple[str, bool]] | None = field(default=None, repr=False)
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
+        self._needle_cache = None
         for kind, key, cat in _entries(category, value):
             if kind == "seq":
                 self._add_sequence(key, cat)
@@ -119,13 +122,13 @@ class KnownIdentifiers:
         found: list[Detection] = []
         if self.sequences or self.cased:
             self._detect_tokens(text, found)
-        if self.initials:
+        if self.initials and "." in text:
             for m in _INITIALS.finditer(text):
                 if m.group(0).replace(".", "").replace(" ", "") in self.initials:
                     found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
-        if self.digit_runs:
+        if self.digit_runs and _DIGIT.search(text):
             self._detect_digits(text, found)
-        return sorted(found, key=lambda d: d.start)
+        return sorted(found, key=lambda d: d.start) if len(found) > 1 else found
 
     def _detect_tokens(self, text: str, found: list[Detection]) -> None:
         lower = text.lower()
@@ -153,7 +156,8 @@ class KnownIdentifiers:
     def _candidate_starts(self, text: str, lower: str) -> set[tuple[int, int]]:
         """Where a known first token occurs as a whole token, found with ``str.find`` (fast)."""
         found: set[tuple[int, int]] = set()
-        for needle, haystack in [(k, lower) for k in self.sequences] + [(k, text) for k in self.cased]:
+        for needle, cased in self._needles():
+            haystack = text if cased else lower
             at = haystack.find(needle)
             while at != -1:
                 end = at + len(needle)
@@ -161,6 +165,12 @@ class KnownIdentifiers:
                     found.add((at, end))
                 at = haystack.find(needle, at + 1)
         return found
+
+    def _needles(self) -> list[tuple[str, bool]]:
+        """The first tokens to look for (folded, or exact-case), built once per record."""
+        if self._needle_cache is None:
+            self._needle_cache = [(k, False) for k in self.sequences] + [(k, True) for k in self.cased]
+        return self._needle_cache
 
     def _extend(self, text: str, start: int, first_end: int, first: str) -> tuple[int, PhiCategory] | None:
         """The longest known sequence starting with the token at ``start``: its end and category."""
