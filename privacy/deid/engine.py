@@ -29,6 +29,7 @@ _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
     (PhiCategory.EMAIL, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     (PhiCategory.PHONE, re.compile(r"(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}")),
 )
+_NEVER_PHI = "never"  # a key the key map marks as never PHI
 _CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
@@ -109,26 +110,32 @@ class Deidentifier:
         self._key_map = self.settings.resolved_key_map()
         self._secret = secret
         self._id_key = fold_key(id_field)
-        self._by_key: dict[tuple[str | None, tuple[str, ...]], PhiCategory | None] = {}
+        self._by_key: dict[tuple[str | None, tuple[str, ...]], PhiCategory | str | None] = {}
         self._replacers: dict[str, Replacer] = {}
 
-    def _structured_category(self, key: str | None, ancestors: list[str], value: Any) -> PhiCategory | None:
+    def _key_category(self, key: str | None, ancestors: list[str]) -> PhiCategory | str | None:
+        """The category a field's key (or an ancestor's) gives it, memoized per key path shape."""
         memo = (key, tuple(ancestors))
         if memo not in self._by_key:
             self._by_key[memo] = self._category_by_key(key, ancestors)
-        category = self._by_key[memo]
-        if category is None and isinstance(value, str) and len(value) <= _MAX_SHAPE:
-            stripped = value.strip()
-            for shape_category, shape in _SHAPES:
-                if shape.fullmatch(stripped):
-                    return shape_category
-        return category
+        return self._by_key[memo]
 
-    def _category_by_key(self, key: str | None, ancestors: list[str]) -> PhiCategory | None:
+    @staticmethod
+    def _by_shape(value: Any) -> PhiCategory | None:
+        """SSN, email or phone by the value's shape alone, whatever its key."""
+        if isinstance(value, str) and len(value) <= _MAX_SHAPE:
+            stripped = value.strip()
+            for category, shape in _SHAPES:
+                if shape.fullmatch(stripped):
+                    return category
+        return None
+
+    def _category_by_key(self, key: str | None, ancestors: list[str]) -> PhiCategory | str | None:
         if key is not None:
             folded = fold_key(key)
             if folded in self._key_map:
-                return self._key_map[folded]
+                category = self._key_map[folded]
+                return _NEVER_PHI if category is None else category
         for ancestor in reversed(ancestors):
             folded = fold_key(ancestor)
             if folded in self._key_map and self._key_map[folded] is not None:
@@ -145,7 +152,10 @@ class Deidentifier:
                 continue
             if not ancestors and key is not None and fold_key(key) == self._id_key:
                 continue
-            category = self._structured_category(key, ancestors, value)
+            by_key = self._key_category(key, ancestors)
+            if by_key == _NEVER_PHI:
+                continue  # the key map says this field never holds PHI ("state", "department")
+            category = by_key if isinstance(by_key, PhiCategory) else self._by_shape(value)
             if category == PhiCategory.AGE:
                 match = _AGE_NUMBER.fullmatch(str(value))
                 if match and int(match.group(1)) > 89:

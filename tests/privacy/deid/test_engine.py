@@ -154,3 +154,9 @@ def test_name_after_a_word_ending_in_non_is_still_a_name() -> None:
     # "Shannon Cox": "non " before "Cox" once looked like the "non-" of "non-Hodgkin".
     out = _engine().deidentify({"id": "r", "note": "alt 574-753-9466 (Shannon Cox)."}, "p", strategy="redact")
     assert out.record["note"] == "alt [PHONE] ([NAME])."
+
+
+def test_keys_marked_never_phi_are_not_scanned() -> None:
+    record = {"id": "r", "insurance": {"provider": "Oscar Health", "member_id": "XJH123456789"}, "note": "stable"}
+    out = _engine().deidentify(record, "p", strategy="redact").record
+    assert out["insurance"] == {"provider": "Oscar Health", "member_id": "[HEALTH_PLAN]"}
