@@ -1,8 +1,9 @@
 """The demo pipeline: what ``medsum demo`` runs on the built-in defaults.
 
 Today it synthesizes a corpus with gold PHI spans into the workspace, loads it through the
-same record loader as real input, and splits it by patient. Later stages (de-identification,
-training, evaluation) extend it.
+same record loader as real input, splits it by patient, de-identifies it (redaction, which
+needs no secret) and scores the de-identification against the gold spans. Later stages
+(training, evaluation) extend it.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.deid_eval import evaluate_deid
+from core.deid_run import DeidReport, deidentify_file
 from core.records import load_records, split_by_patient, split_sizes
 from core.records.split import SplitSizes
 from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
+from privacy.deid.scoring import Scores
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -30,10 +34,14 @@ class DemoResult:
     phi_spans: dict[str, int]
     splits: dict[str, SplitSizes]
     problems: int
+    deid_file: Path
+    deid: DeidReport
+    deid_scores: Scores
 
 
 def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult:
-    """Synthesize ``n`` records into ``<workspace>/demo``, load them and split them by patient."""
+    """Synthesize ``n`` records into ``<workspace>/demo``, load and split them by patient,
+    de-identify them and score that against the gold spans."""
     out_dir = workspace.root / "demo"
     out_dir.mkdir(mode=0o700, exist_ok=True)
     corpus = generate_corpus(n, seed)
@@ -41,6 +49,8 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
     write_corpus(corpus, corpus_file, gold_file)
     loaded = load_records(corpus_file, workspace.config)
     splits = split_by_patient(loaded.records, workspace.config.split)
+    deid_file = out_dir / "deidentified.jsonl"
+    deid = deidentify_file(corpus_file, deid_file, workspace.config, strategy="redact", secret=None)
     return DemoResult(
         corpus_file=corpus_file,
         gold_file=gold_file,
@@ -49,4 +59,7 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
         phi_spans=dict(sorted(Counter(span.category for span in corpus.gold).items())),
         splits=split_sizes(splits),
         problems=len(loaded.problems),
+        deid_file=deid_file,
+        deid=deid,
+        deid_scores=evaluate_deid(corpus_file, gold_file, workspace.config),
     )

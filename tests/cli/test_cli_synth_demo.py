@@ -43,11 +43,15 @@ def test_demo_initializes_synthesizes_loads_and_splits(medsum, workspace_dir: Pa
     assert result.code == 0, result.err
     assert "loaded 60 valid records" in result.out and "(0 problems)" in result.out
     assert "split by patient: train" in result.out
+    assert "0 left by the residual scan" in result.out and "patient-name tokens missed 0" in result.out
     demo = workspace_dir / "demo"
     assert stat.S_IMODE(workspace_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(demo.stat().st_mode) == 0o700
     assert len((demo / "synthetic.jsonl").read_text().splitlines()) == 60
     assert (demo / "synthetic.gold.jsonl").stat().st_size > 0
+    raw = (demo / "synthetic.jsonl").read_text()
+    patient_name = raw.split('"patient_name": "', 1)[1].split('"', 1)[0]
+    assert patient_name not in (demo / "deidentified.jsonl").read_text()
     # Running it again reuses the workspace and rewrites the same corpus.
     before = (demo / "synthetic.jsonl").read_bytes()
     assert medsum("demo", "--workspace", str(workspace_dir), "--n", "60").code == 0
