@@ -25,6 +25,7 @@ A month-and-year date is shifted from the middle of its month.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -210,10 +211,13 @@ class _Parsed:
     weekday: int | None  # as written (0 = Monday), if any
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (date(year, month + 1, 1) - date(year, month, 1)).days
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month]
 
 
 def _valid(year: int, month: int, day: int) -> bool:
@@ -241,10 +245,8 @@ _NAMED_TOKEN = re.compile(
 _FILLERS = frozenset({"of", "the", "in"})
 
 
-def _parse_numeric(body: str) -> _Parsed | None:
-    m = _NUMERIC.fullmatch(body)
-    if m is None:
-        return None
+def _parse_numeric(m: re.Match[str]) -> _Parsed | None:
+    """The date of a full match of :data:`_NUMERIC`, or None when it is not a valid one."""
     if m.group("iy"):
         year, month, day = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
         if not _valid(year, month, day):
@@ -379,7 +381,8 @@ def _parse(text: str) -> _Parsed | None:
         body = text[m.end():]
     else:
         body = text
-    parsed = _parse_numeric(body) if body[:1].isdigit() and _NUMERIC.fullmatch(body) else _parse_named(body)
+    numeric = _NUMERIC.fullmatch(body) if body[:1].isdigit() else None
+    parsed = _parse_numeric(numeric) if numeric is not None else _parse_named(body)
     if parsed is None:
         return None
     parsed.parts[:0] = prefix
@@ -422,7 +425,14 @@ def _render(parsed: _Parsed, new: date, weekday: int | None) -> str:
             out.append(part)
             continue
         kind, text = part.kind, part.text
-        if kind == "wd":
+        # The commonest kinds first (each part has exactly one kind, so the order is free).
+        if kind == "mon_num":
+            out.append(_width(text, new.month, pad_default))
+        elif kind == "day_num":
+            out.append(_width(text, new.day, pad_default))
+        elif kind == "year4":
+            out.append(f"{new.year:04d}")
+        elif kind == "wd":
             if weekday is None:
                 out.append(text)
                 continue
@@ -444,16 +454,10 @@ def _render(parsed: _Parsed, new: date, weekday: int | None) -> str:
             else:
                 word = full[:3]
             out.append(_apply_case(word, text))
-        elif kind == "mon_num":
-            out.append(_width(text, new.month, pad_default))
-        elif kind == "day_num":
-            out.append(_width(text, new.day, pad_default))
         elif kind == "suffix":
             out.append(_apply_case(_ordinal_suffix(new.day), text))
         elif kind == "day_word":
             out.append(_spell_ordinal(new.day, text))
-        elif kind == "year4":
-            out.append(f"{new.year:04d}")
         elif kind == "year2":
             out.append(f"{new.year % 100:02d}")
         elif kind == "year_word":

@@ -29,10 +29,6 @@ _NON_DIGIT = re.compile(r"\D")
 _DIGIT = re.compile(r"\d")
 _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
 _DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
-def _is_word(ch: str) -> bool:
-    return ch.isalnum()
-
-
 _COUNTRY = re.compile(r"\+?1[\s.-]?\(?$")
 _DIGITS_FIRST = (PhiCategory.PHONE, PhiCategory.FAX, PhiCategory.SSN)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
@@ -122,7 +118,7 @@ class KnownIdentifiers:
         found: list[Detection] = []
         if self.sequences or self.cased:
             self._detect_tokens(text, found)
-        if self.initials and "." in text:
+        if self.initials and "." in text and any(f"{ini[0]}." in text for ini in self.initials):
             for m in _INITIALS.finditer(text):
                 if m.group(0).replace(".", "").replace(" ", "") in self.initials:
                     found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
@@ -161,7 +157,7 @@ class KnownIdentifiers:
             at = haystack.find(needle)
             while at != -1:
                 end = at + len(needle)
-                if (at == 0 or not _is_word(text[at - 1])) and (end == len(text) or not _is_word(text[end])):
+                if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
                     found.add((at, end))
                 at = haystack.find(needle, at + 1)
         return found
@@ -187,10 +183,13 @@ class KnownIdentifiers:
 
     def _detect_digits(self, text: str, found: list[Detection]) -> None:
         for run in _DIGITISH.finditer(text):
-            positions = [run.start() + k for k, ch in enumerate(run.group(0)) if ch.isdigit()]
-            digits = "".join(text[p] for p in positions)
+            # A run holds only \d and [\s().-], so its digits are exactly its \d characters.
+            digits = _NON_DIGIT.sub("", run.group(0))
+            positions: list[int] = []
             for known_digits, category in self.digit_runs.items():
                 at = digits.find(known_digits)
+                if at != -1 and not positions:
+                    positions = [run.start() + k for k, ch in enumerate(run.group(0)) if ch.isdigit()]
                 while at != -1:
                     start = positions[at]
                     country = _COUNTRY.search(text, max(0, start - 4), start)

@@ -287,10 +287,18 @@ def _is_all_caps(text: str) -> bool:
         return True
     probe = text if len(text) <= 240 else text[:120] + " " + text[-120:]
     n_upper = len(_UPPER_WORDS.findall(probe))
-    return n_upper >= 3 and len(_LOWER_WORDS.findall(probe)) * 5 <= n_upper
+    if n_upper < 3:
+        return False
+    allowed = n_upper // 5  # lower-case words allowed: stop counting once past it
+    for count, _ in enumerate(_LOWER_WORDS.finditer(probe), 1):
+        if count > allowed:
+            return False
+    return True
 
 
-_UPPER_WORDS = re.compile(r"\b[A-Z]{2,}")
+# r"\b[A-Z]{2,}" written so that the regex engine can skip to a capital first (much faster):
+# a capital not preceded by a word character, then more capitals.
+_UPPER_WORDS = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]+")
 _LOWER_WORDS = re.compile(r"[a-z]{2,}")
 
 
@@ -516,7 +524,7 @@ class _Scan:
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            start = m.start()
+            start, end = m.span()
             if start and text[start - 1] in _WORD_CHARS:
                 continue  # inside a word ("iPhone", "HbA1c")
             word = m.group()
@@ -524,10 +532,12 @@ class _Scan:
             info = info_of.get(low)
             if info is None:
                 if run:
-                    prev_end = self._unknown_cap(run, start, m.end(), word, low, prev_end)
+                    prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
                 continue
+            if not run and info == _BLOCK:
+                continue  # the commonest case ("The", "Patient"): no flags, no run to end
             if info > _CLASS_MASK:
-                self._flagged(start, m.end(), word, low, info)
+                self._flagged(start, end, word, low, info)
             upper = word.isupper()
             if (caps and not upper) or (upper and len(word) == 1):
                 continue
@@ -537,8 +547,8 @@ class _Scan:
                     self._flush(run)
                 run = []
             if cls and cls != _BLOCK:
-                run.append((start, m.end(), cls, low, upper))
-                prev_end = m.end()
+                run.append((start, end, cls, low, upper))
+                prev_end = end
         if run and (len(run) > 1 or run[0][2] == _STRONG):
             self._flush(run)
 
@@ -885,7 +895,17 @@ def _joins(text: str, end: int, start: int) -> bool:
 # ("PT FALL RISK").
 _PERSON_TITLES = frozenset({"nurse", "rn", "np", "pa", "dr", "doctor", "md", "mr", "mrs", "ms", "miss"})
 _PREV_WORD = re.compile(r"([^\W\d_]+)$")
-_PAREN_NAME_AFTER_NUMBER = re.compile(r"\d[ \t]*\([ \t]*([A-Z][a-z]+)[ \t]*\)")
+# "555-0143 (Scott)": found from the parenthesis (a regex starting at a literal "(" is much faster
+# than one starting at every digit); :func:`_after_number` then checks the digit before it.
+_PAREN_NAME = re.compile(r"\([ \t]*([A-Z][a-z]+)[ \t]*\)")
+
+
+def _after_number(text: str, paren: int) -> bool:
+    """Whether a digit, then only blanks, comes before ``text[paren]``."""
+    i = paren
+    while i and text[i - 1] in " \t":
+        i -= 1
+    return i > 0 and text[i - 1].isdecimal()  # what the regex \d matches
 
 
 def detect_names(text: str) -> list[Detection]:
@@ -899,8 +919,11 @@ def detect_names(text: str) -> list[Detection]:
         return []
     scan = _Scan(text)
     scan.run()
-    for m in _PAREN_NAME_AFTER_NUMBER.finditer(text):
-        low = m.group(1).lower()
-        if low in _FIRST and low not in _NEVER and _CLASS.get(low) in (_STRONG, _SOFT):
-            scan.add(m.start(1), m.end(1), "context")  # "555-0143 (Scott)": whose number it is
+    if "(" in text:
+        for m in _PAREN_NAME.finditer(text):
+            if not _after_number(text, m.start()):
+                continue
+            low = m.group(1).lower()
+            if low in _FIRST and low not in _NEVER and _CLASS.get(low) in (_STRONG, _SOFT):
+                scan.add(m.start(1), m.end(1), "context")  # "555-0143 (Scott)": whose number it is
     return scan.detections()

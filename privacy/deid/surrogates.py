@@ -48,6 +48,16 @@ _STREET_WORDS = frozenset(s.casefold() for s in _lists()["street_suffix"]) | {
 }
 _COMMON_EMAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "aol.com", "icloud.com"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_INITIALS_ONLY = re.compile(r"(?:[A-Z]\.\s?){1,4}")
+_COUNTRY_CODE = re.compile(r"\s*\+\d{1,3}[\s.-]*")
+_FACILITY_ABBR = re.compile(r"[A-Z]{2,8}")
+_FIRST_POOL, _LAST_POOL = _lists()["first"], _lists()["last"]
+# _chars: what a keystream byte turns a digit, a lower-case and an upper-case ASCII letter into.
+_DIGIT_FOR_BYTE = tuple(str(b % 10) for b in range(256))
+_LOWER_FOR_BYTE = tuple(chr(ord("a") + b % 26) for b in range(256))
+_UPPER_FOR_BYTE = tuple(letter.upper() for letter in _LOWER_FOR_BYTE)
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def redact(category: PhiCategory) -> str:
@@ -95,22 +105,23 @@ class Replacer:
         seed = hmac.digest(self._key, f"{category}\x1f{text.casefold()}".encode(), "sha256")
         stream = hashlib.shake_256(seed).digest(len(text))
         out = []
-        for ch, b in zip(text, stream[: len(text)]):
+        for ch, b in zip(text, stream):
             if ch.isdigit():
-                out.append(str(b % 10))
-            elif ch.isalpha() and ch.isascii():
-                letter = chr(ord("a") + b % 26)
-                out.append(letter.upper() if ch.isupper() else letter)
+                out.append(_DIGIT_FOR_BYTE[b])
+            elif ch in _ASCII_LOWER:
+                out.append(_LOWER_FOR_BYTE[b])
+            elif ch in _ASCII_UPPER:
+                out.append(_UPPER_FOR_BYTE[b])
             else:
                 out.append(ch)
         return "".join(out)
 
     def _name_word(self, word: str) -> str:
-        pool = _lists()["first"] if word.casefold() in _FIRST_FOLDED else _lists()["last"]
+        pool = _FIRST_POOL if word.casefold() in _FIRST_FOLDED else _LAST_POOL
         return _match_case(word, self._pick(pool, "NAME", word))
 
     def _name(self, text: str) -> str:
-        if re.fullmatch(r"(?:[A-Z]\.\s?){1,4}", text):  # initials
+        if _INITIALS_ONLY.fullmatch(text):  # initials
             return self._chars("NAME", text)
         return _WORD.sub(lambda m: self._name_word(m.group(0)), text)
 
@@ -122,7 +133,7 @@ class Replacer:
         return "90+"
 
     def _phone(self, text: str) -> str:
-        country = re.match(r"\s*\+\d{1,3}[\s.-]*", text)
+        country = _COUNTRY_CODE.match(text)
         prefix, body = (text[: country.end()], text[country.end():]) if country else ("", text)
         out = self._chars("PHONE", body)
         first = next((i for i, ch in enumerate(out) if ch.isdigit()), None)
@@ -175,14 +186,14 @@ class Replacer:
         return city.upper() if text.isupper() else city
 
     def _facility(self, text: str) -> str:
-        if re.fullmatch(r"[A-Z]{2,8}", text):
+        if _FACILITY_ABBR.fullmatch(text):
             return self._chars("FACILITY", text)
 
         def word(m: re.Match[str]) -> str:
             w = m.group(0)
             if w.casefold() in GENERIC_FACILITY_WORDS:
                 return w
-            return _match_case(w, self._pick(_lists()["last"], "FACILITY", w))
+            return _match_case(w, self._pick(_LAST_POOL, "FACILITY", w))
         return _WORD.sub(word, text)
 
 
