@@ -14,14 +14,14 @@ from functools import lru_cache
 from typing import Any
 
 from privacy.deid.detection import Detection, resolve_overlaps
-from privacy.deid.known import KnownIdentifiers
+from privacy.deid.known import KnownIdentifiers, clear_entry_cache
 from privacy.deid.names import detect_names
 from privacy.deid.patterns import detect_patterns
 from privacy.deid.settings import DeidSettings, Strategy, fold_key
 from privacy.deid.surrogates import Replacer, redact
 from privacy.phi import PhiCategory
 
-__all__ = ["Finding", "DeidOutcome", "Deidentifier", "iter_leaves"]
+__all__ = ["Finding", "DeidOutcome", "Deidentifier", "iter_leaves", "clear_caches"]
 
 # Whole values that are PHI whatever their key.
 _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
@@ -98,6 +98,12 @@ def _generic_detections(text: str) -> tuple[Detection, ...]:
     values repeat across records ("CAD", "metformin 500 mg BID", "Cardiology"), so they are
     cached; the record's own identifiers are matched separately, every time."""
     return tuple(detect_patterns(text) + detect_names(text))
+
+
+def clear_caches() -> None:
+    """Forget every cached detection, so a repeated run starts as cold as a fresh process."""
+    _generic_detections.cache_clear()
+    clear_entry_cache()
 
 
 class Deidentifier:
