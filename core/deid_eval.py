@@ -48,7 +48,7 @@ def evaluate_deid(raw: Path, gold_file: Path, config: MedsumConfig, *, workers: 
         for path, _key, _ancestors, value in iter_leaves(record.data):
             if value is not None and not isinstance(value, bool):
                 texts[(record.record_id, path)] = str(value)
-        name = record.data.get("patient_name")
+        name = record.data.get("patient_name")  # the synthetic corpus's field (medsum synth)
         if isinstance(name, str):
             patient_names[record.record_id] = {t.casefold() for t in re.findall(r"\w+", name)}
     for result in deidentify_records(loaded.records, config, strategy="redact", secret=None, workers=workers):

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from core.config import LoadedConfig, load_config
+from core.errors import MedsumError
 from core.guard import configure_network_guard
 from core.workspace import WorkspaceLocation, open_workspace, resolve_workspace
 
-__all__ = ["WorkspaceOption", "locate", "settings_for_command", "say", "warn"]
+__all__ = ["WorkspaceOption", "locate", "settings_for_command", "require_parent_dir", "say", "warn"]
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -40,6 +41,13 @@ def settings_for_command(workspace: Path | None) -> tuple[WorkspaceLocation, Loa
     loaded = open_workspace(location).loaded if location.initialized else load_config(None)
     configure_network_guard(loaded)
     return location, loaded
+
+
+def require_parent_dir(*paths: Path | None) -> None:
+    """Fail early, in one line, when an output file's directory does not exist."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise MedsumError(f"{path}: directory {path.parent} does not exist")
 
 
 def say(message: str = "") -> None:

@@ -13,15 +13,10 @@ from core.deid_eval import evaluate_deid, format_table
 from core.deid_run import deidentify_file
 from core.errors import MedsumError
 from core.secrets import deid_secret
-from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command, warn
+from medsum_tui.cli._runtime import WorkspaceOption, require_parent_dir, say, settings_for_command, warn
 from medsum_tui.cli.app import app
 
 __all__ = ["deid_command", "deid_eval_command"]
-
-
-def _check_out(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise MedsumError(f"{path}: directory {path.parent} does not exist")
 
 
 @app.command("deid")
@@ -40,9 +35,7 @@ def deid_command(
     chosen = strategy or config.deid.strategy
     if chosen not in ("surrogate", "redact"):
         raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact")
-    for target in (out, report):
-        if target is not None:
-            _check_out(target)
+    require_parent_dir(out, report)
     secret = deid_secret(location) if chosen == "surrogate" else None
     result = deidentify_file(input_path, out, config, strategy=chosen, secret=secret, workers=workers,
                              skip_bad=skip_bad)
@@ -70,10 +63,10 @@ def deid_eval_command(
 ) -> None:
     """Score de-identification against gold spans: token and entity recall, precision, F1 per category."""
     _, loaded = settings_for_command(workspace)
+    require_parent_dir(report)
     scores = evaluate_deid(input_path, gold, loaded.config, workers=workers)
     data = scores.to_json()
     say(json.dumps(data, indent=2) if as_json else format_table(scores))
     if report is not None:
-        _check_out(report)
         with atomic_writer(report) as handle:
             handle.write(json.dumps(data, indent=2) + "\n")

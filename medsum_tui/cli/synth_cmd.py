@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from core.errors import MedsumError
 from core.synth import generate_corpus, write_corpus
-from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command
+from medsum_tui.cli._runtime import WorkspaceOption, require_parent_dir, say, settings_for_command
 from medsum_tui.cli.app import app
 
 
@@ -24,9 +23,7 @@ def synth_command(
 ) -> None:
     """Synthesize realistic records with PHI (all fake) and, with --gold, every PHI span."""
     settings_for_command(workspace)
-    for target in (out, gold):
-        if target is not None and not target.parent.is_dir():
-            raise MedsumError(f"{target}: directory {target.parent} does not exist")
+    require_parent_dir(out, gold)
     corpus = generate_corpus(n, seed)
     write_corpus(corpus, out, gold)
     patients = len({r["mrn"] for r in corpus.records})
