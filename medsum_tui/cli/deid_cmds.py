@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 
 from core.atomic import atomic_writer
-from core.deid_eval import evaluate_deid, format_table
-from core.deid_run import deidentify_file
 from core.errors import MedsumError
-from core.secrets import deid_secret
 from medsum_tui.cli._runtime import WorkspaceOption, require_parent_dir, say, settings_for_command, warn
 from medsum_tui.cli.app import app
 
@@ -30,6 +27,9 @@ def deid_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """De-identify records: PHI in structured fields and free text, replaced by surrogates or tags."""
+    from core.deid_run import deidentify_file  # the detectors load their lexicons: only when used
+    from core.secrets import deid_secret
+
     location, loaded = settings_for_command(workspace)
     config = loaded.config
     chosen = strategy or config.deid.strategy
@@ -62,6 +62,8 @@ def deid_eval_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Score de-identification against gold spans: token and entity recall, precision, F1 per category."""
+    from core.deid_eval import evaluate_deid, format_table  # the detectors load their lexicons
+
     _, loaded = settings_for_command(workspace)
     require_parent_dir(report)
     scores = evaluate_deid(input_path, gold, loaded.config, workers=workers)

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from core.demo import run_demo
 from core.guard import configure_network_guard
 from core.workspace import init_workspace
 from medsum_tui.cli._runtime import WorkspaceOption, locate, say
@@ -20,6 +19,8 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
     """Initialize the workspace if needed, synthesize a corpus, load and split it, de-identify and score it."""
+    from core.demo import run_demo  # loads the synthesizer and the detectors: only when used
+
     opened, _ = init_workspace(locate(workspace))
     configure_network_guard(opened.loaded)
     say(f"Workspace: {opened.root}")

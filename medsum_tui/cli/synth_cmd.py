@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from core.synth import generate_corpus, write_corpus
 from medsum_tui.cli._runtime import WorkspaceOption, require_parent_dir, say, settings_for_command
 from medsum_tui.cli.app import app
 
@@ -22,6 +21,8 @@ def synth_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Synthesize realistic records with PHI (all fake) and, with --gold, every PHI span."""
+    from core.synth import generate_corpus, write_corpus  # Faker's tables: only when used
+
     settings_for_command(workspace)
     require_parent_dir(out, gold)
     corpus = generate_corpus(n, seed)
