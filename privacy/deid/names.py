@@ -19,11 +19,8 @@
 - hospital and clinic names by their shape (category FACILITY): ``Lake Edward General
   Hospital``, ``St. Mary Medical Center``, ``Mercy Hospital of Springfield``.
 
-The name lexicon is built from Faker's person-name tables (en_US, en_GB, en_IE, en_IN,
-es_MX, es_ES, de_DE, fr_FR, it_IT, pt_BR, nl_NL, vi_VN and the romanised zh_CN, zh_TW and
-ja_JP lists) and its English word lists (lorem, jobs, company phrases) supply common words.
-Faker is MIT licensed (Copyright (c) 2012 Daniele Faraglia); the tables are read from the
-installed package, not copied here.
+The name lexicon and word classes live in :mod:`privacy.deid.name_lexicon` (built from
+Faker's tables, MIT licensed).
 
 Detection works on one string; names that the record's structured fields hold are matched
 elsewhere (``Detection.known``). Everything is precompiled and looked up in sets: the text
@@ -33,227 +30,35 @@ never per character.
 
 from __future__ import annotations
 
-import importlib
 import re
 from functools import lru_cache
-from importlib import resources
 
 from privacy.deid.detection import Detection
+from privacy.deid.name_lexicon import (
+    ABBR,
+    BLOCK,
+    COMMON_WORDS,
+    EPONYM,
+    FIRST_NAMES,
+    LAST_NAMES,
+    LEXICON,
+    NAME_STOPWORDS,
+    NEVER_NAMES,
+    SOFT,
+    STRONG,
+    US_NAMES,
+    WORD_CLASS,
+    word_set,
+)
 from privacy.deid.protect import (
     ABBREVIATIONS,
     CLINICAL_WORDS,
-    EPONYMS,
     PROTECTED_TERMS,
     in_eponym_context,
 )
 from privacy.phi import PhiCategory
 
-
-def _words(text: str) -> frozenset[str]:
-    """The blank-separated words of ``text``."""
-    return frozenset(text.split())
-
 __all__ = ["NAME_STOPWORDS", "detect_names", "is_name_token"]
-
-# --- lexicon -----------------------------------------------------------------------------
-
-_LOCALES = ("en_US", "en_GB", "en_IE", "en_IN", "es_MX", "es_ES", "de_DE", "fr_FR", "it_IT", "pt_BR",
-            "nl_NL", "vi_VN", "zh_CN", "zh_TW", "ja_JP")
-
-# Common names that Faker's tables lack (Korean, Arabic, South Asian, Vietnamese romanisations).
-_EXTRA_FIRST = _words("""
-mohammed mohammad muhammad mohamed ahmed ahmad ali hassan hussein omar fatima aisha yusuf ibrahim
-mustafa khalid tariq samir amir nadia leila layla yasmin jin min-jun seo-yeon ji-woo hyun soo-jin
-wei li-na xiao ming jun hao yan mei ling priya anil sunil rajesh ramesh suresh deepak vijay anjali
-pooja sanjay arjun ravi amit rahul neha kavita sunita thanh minh linh trang huong tuan dung
-""")
-_EXTRA_LAST = _words("""
-kim park choi jung jeong kang cho yoon jang lim han oh seo shin kwon hwang ahn song yoo hong nguyen
-tran pham hoang huynh phan vu vo dang bui do ngo duong ly patel shah singh kumar sharma gupta reddy
-rao iyer nair menon das chowdhury khan siddiqui qureshi hussain rahman chaudhry malik akhtar
-abdullah wang zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin luo zheng liang xie
-tang tanaka watanabe yamamoto nakamura kobayashi kato yoshida yamada sasaki yamaguchi matsumoto
-""")
-
-# Common English words (and place names) that are also in the name tables. They are names
-# only with a title or context cue, or next to another name token ("Mark Brown").
-NAME_STOPWORDS: frozenset[str] = _words("""
-will may can june april august autumn summer winter spring dawn eve hope faith joy grace mercy
-charity patience prudence honor honour chance destiny trinity heaven sky rain storm river brook
-brooke lake forest woods wood hill hills dale glen field fields moss stone rock flint clay sandy
-coral pearl ruby amber jade crystal diamond ivy holly rose lily daisy violet iris poppy olive hazel
-fern heather laurel myrtle sage basil ginger pepper honey candy cookie penny goldie sunny star bliss
-happy merry bunny kitty buddy rusty dusty cash price rich sterling major king prince duke earl baron
-knight bishop pope dean chancellor marshal judge sheriff page porter butler cook baker miller fisher
-hunter farmer gardener carpenter mason turner walker weaver cooper potter archer bowman shepherd
-sawyer wheeler thatcher fletcher chandler slater glover parker carter tanner fowler ward steward
-marshall banks bank bond booth hall house church chapel castle tower bridge bridges street lane wall
-walls gates gate well wells ford bay shore beach north south east west brown green white black gray
-grey red blue gold golden silver scarlet young long short small little strong good best sharp bright
-wise fair gay sweet moody noble savage light early swift quick strange wild bold keen hardy proud
-lucky gentle case key day law job lot ring mark marks bill grant don guy art frank pat sue rob bob
-bud chip chuck dick rod jack ray gene herb cliff drew lance miles wade rocky forrest skip sonny
-dusty chase love moon sun snow frost cross church post block clear date drop fall fit floor fresh
-front power powers carry deep man room van hood font dash company till fee harm kick junk story
-water park bell song rice glass glasses house lamb wolf fox bird swan crane finch sparrow robin hawk
-jay lark martin peacock drake bear buck hart hurt colon cousin cousins doctor nurse patient early
-else such more an the he she her him his it its so an am are is was were be being been do did does
-had has have having me my mine we our you your they them their this that these those there then than
-what who whom whose which when where why how all any both each few other some no nor not only own
-same too very just now also back down up out off over under again further once here even still well
-way new old first last next best less least much many most per via vs via to in on at by for from
-with about into onto upon within without between among and or but if because as until while after
-before during since against above below monday tuesday wednesday thursday friday saturday sunday
-january february march july september october november december jan feb mar apr jun jul aug sep sept
-oct nov dec virginia georgia carolina florida dakota montana nevada indiana arizona texas kansas
-maryland washington jackson lincoln madison austin dallas houston denver phoenix orlando charlotte
-savannah cleveland jordan paris london berlin victoria sydney camden chester york christian jesus
-christ god lord allah angel angels saint saints santa max min mid pro con cap tab lab labs meta norm
-gross net amin mu pi vera english french german irish scott welsh dutch roman hospital clinic
-medical center health general memorial regional university family community cases edit stack beer
-branch lips foster bones cord smart pin cruise gall warmer die grand moles mall chin aura tan pages
-mate fan brands bath drum rush veer elder peer holder ties master bail sole sane freely ping convey
-flood rout rust cherry ridge pace hull jet mast tank hare watts combs mountain brick herring salmon
-curry dam bull wit gang india dang supple care service services unit ward floor office home admin
-""")
-
-_LATIN = re.compile(r"[a-zà-öø-ÿ'’-]+")
-_PARTICLES = _words("""
-de del della di da van von der den le la du dos das st
-""")
-
-
-def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
-    """Lower-case first and last names from Faker's person tables (alphabetic parts only)."""
-    first: set[str] = set(_EXTRA_FIRST)
-    last: set[str] = set(_EXTRA_LAST)
-    part_re = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-    for locale in _LOCALES:
-        try:
-            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        except ImportError:  # pragma: no cover - a Faker without this locale
-            continue
-        for attr, value in vars(provider).items():
-            if attr.startswith("_") or not isinstance(value, (dict, tuple, list)):
-                continue
-            if attr.startswith(("first_name", "first_romanized")):
-                target = first
-            elif attr.startswith(("last_name", "last_romanized")) or attr.endswith("last_names"):
-                target = last
-            else:
-                continue
-            for name in value:
-                if not isinstance(name, str):
-                    continue
-                for part in part_re.findall(name.lower()):
-                    if len(part) >= 2 and _LATIN.fullmatch(part):  # Latin script only
-                        target.add(part)
-                        if "-" in part:
-                            target.update(p for p in part.split("-") if len(p) >= 2)
-    return frozenset(first - _PARTICLES), frozenset(last - _PARTICLES)
-
-
-def _data_words(name: str) -> frozenset[str]:
-    """Lower-case words of a data file (one a line, ``#`` comments)."""
-    text = resources.files("privacy.deid").joinpath(f"data/{name}").read_text(encoding="utf-8")
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#")
-
-
-def _faker_words() -> frozenset[str]:
-    """Common English words from Faker's en_US word lists (lorem, jobs, company phrases)."""
-    words: set[str] = set()
-    sources = (("faker.providers.lorem.en_US", ("word_list",)), ("faker.providers.job.en_US", ("jobs",)),
-               ("faker.providers.company.en_US", ("catch_phrase_words", "bsWords")))
-    for module_name, attrs in sources:
-        try:
-            provider = importlib.import_module(module_name).Provider
-        except ImportError:  # pragma: no cover
-            continue
-        for attr in attrs:
-            value = getattr(provider, attr, ())
-            stack = list(value)
-            while stack:
-                item = stack.pop()
-                if isinstance(item, (list, tuple)):
-                    stack.extend(item)
-                elif isinstance(item, str):
-                    words.update(w.lower() for w in re.findall(r"[A-Za-z]+", item))
-    return frozenset(words)
-
-
-# Words of clinical notes and conversation that are never names (beyond Faker's lists).
-_NOTE_WORDS = _words("""
-patient patients pt pts doctor doctors dr nurse nurses family families wife husband son daughter
-mother father mom dad brother sister friend neighbor neighbour aunt uncle cousin niece nephew
-grandson granddaughter grandmother grandfather grandma grandpa spouse partner caregiver guardian
-history plan assessment impression diagnosis diagnoses medications medication meds allergies allergy
-vitals vital signs labs imaging procedure procedures followup follow disposition review systems
-social surgical past chief complaint present illness hpi subjective objective exam physical general
-constitutional respiratory cardiovascular neurological psychiatric skin extremities musculoskeletal
-genitourinary gastrointestinal endocrine hematologic lymphatic allergic immunologic note notes
-addendum signed signature attestation discussed seen called paged notified informed denies reports
-states presents presented returns returned admits admitted discharged transferred referred continue
-continued start started stop stopped hold held increase decrease change changed resume resumed order
-ordered check checked obtain obtained consider considered schedule scheduled discuss call return
-returning arrive arrived visit visits appointment appt telephone phone encounter message left
-voicemail questions answered updated update bedside shift handoff change yes yeah yep no nope okay
-ok alright sure right thanks thank please hello hi hey bye goodbye good morning afternoon evening
-night today tomorrow yesterday tonight week weeks month months year years um uh hmm oh ah wow well
-so now then sir madam maam miss mister guest also anyway anything something nothing everything
-somebody someone nobody everyone everybody let lets can't don't won't i'm i've i'd i'll you're we're
-they're it's that's there's what's tylenol advil motrin aleve
-""")
-
-_FIRST, _LAST = _faker_names()
-# Names common in the US (Faker's en_US tables): a short upper-case token alone in ALL-CAPS text
-# ("AMY", but not "RAI") must be one of them.
-_US_NAMES: frozenset[str] = frozenset(
-    n.lower() for attr in ("first_names", "last_names")
-    for n in getattr(importlib.import_module("faker.providers.person.en_US").Provider, attr))
-_LEXICON: frozenset[str] = _FIRST | _LAST
-_COMMON: frozenset[str] = _faker_words() | _NOTE_WORDS | NAME_STOPWORDS | CLINICAL_WORDS | (
-    _data_words("common_words.txt") - _LEXICON)
-
-# Token classes for lexicon lookups (by lower-case token).
-_STRONG, _SOFT, _EPONYM, _ABBR, _BLOCK = 1, 2, 3, 4, 5
-
-
-_TITLE_WORDS = _words("""
-dr doctor doctors mr mrs ms miss mister mx prof professor nurse patient pt sister sir madam maam
-""")
-
-
-def _classify(low: str) -> int | None:
-    if low in _TITLE_WORDS:
-        return _BLOCK
-    if low in EPONYMS:
-        return _EPONYM
-    if low in PROTECTED_TERMS:
-        # An acronym only ("TIA", "ANA", "TED") can still be a given name written Titlecase.
-        only_abbrev = low in ABBREVIATIONS and low not in CLINICAL_WORDS and low not in _NOTE_WORDS
-        return _ABBR if only_abbrev and low in _LEXICON and low not in NAME_STOPWORDS else _BLOCK
-    if low in NAME_STOPWORDS or low in _NOTE_WORDS:
-        return _SOFT if low in _LEXICON else _BLOCK
-    if low in _LEXICON:
-        return _SOFT if low in _COMMON else _STRONG
-    return None
-
-
-_CLASS: dict[str, int] = {}
-for _word in _LEXICON | _COMMON | PROTECTED_TERMS:
-    _cls = _classify(_word)
-    if _cls is not None:
-        _CLASS[_word] = _cls
-del _word, _cls
-
-# Pure function words: never a name, not even after a title ("Dr. The ...").
-_NEVER = _words("""
-the a an and or but if of to in on at by for from with as is are was were be been am it its he she
-his her him they them their we our you your i me my this that these those there here what who which
-when where why how not no yes so do does did has have had will would can could should may might must
-shall let also just very per via re oh ah um uh hi hey hello yes yeah ok okay well sir maam ma'am
-dear thanks thank please sorry dr doctor mr mrs ms miss mister mx prof professor nurse patient pt
-""")
 
 # --- token shapes --------------------------------------------------------------------------
 
@@ -304,13 +109,13 @@ _LOWER_WORDS = re.compile(r"[a-z]{2,}")
 
 # --- cue words and phrases ----------------------------------------------------------------------
 
-_STRONG_TITLES = _words("""
+_STRONG_TITLES = word_set("""
 dr doctor mr mrs ms miss mx prof professor mister sister rev
 """)
 _DOT_TITLES = frozenset(["dr", "mr", "mrs", "ms", "mx", "prof", "pt", "sr", "rev"])
 _ROLE_TITLES = frozenset(["pa", "np", "rn", "lpn", "cna"])
 _TITLES = _STRONG_TITLES | frozenset(["pt", "patient", "rn", "np", "pa", "nurse", "lpn", "cna", "sr"])
-_RELATIONS = _words("""
+_RELATIONS = word_set("""
 wife husband son sons daughter daughters mother father mom mum dad brother sister sibling niece
 nephew aunt uncle cousin grandson granddaughter grandmother grandfather grandma grandpa granny
 stepson stepdaughter stepmother stepfather spouse partner fiance fiancee fiancé fiancée boyfriend
@@ -318,7 +123,7 @@ girlfriend friend neighbor neighbour roommate caregiver guardian son-in-law daug
 mother-in-law father-in-law brother-in-law sister-in-law poa hcp hcpoa proxy
 """)
 # A cue directly before a name: "per Healey", "seen by Healey", "d/w Healey", "cc: Healey".
-_CUES = _words("""
+_CUES = word_set("""
 per called paged notified informed consulted cc re attending resident pcp provider surgeon physician
 d/w c/w
 """) | frozenset(f"{verb} {prep}" for verb, prep in (
@@ -343,10 +148,10 @@ _ADMITS = frozenset(f"{verb} {prep}" for verb, preps in (
     ("records", "from"), ("discharged", "from"), ("treated", "at"), ("evaluated", "at"),
     ("hospitalized", "at"), ("stay", "at")) for prep in preps.split())
 _VERBS = frozenset(("returned", "called back", "left"))
-_ROLES_AFTER = _words("""
+_ROLES_AFTER = word_set("""
 RN MD NP PA PA-C DO LPN CNA APRN FNP FNP-C DNP CRNA PhD MSN BSN PharmD MBBS DPM
 """)
-_FAC_HEADS = _words("""
+_FAC_HEADS = word_set("""
 hospital clinic center centre infirmary hospice institute system group home
 """)
 
@@ -390,7 +195,7 @@ _CLASS_MASK = 0xF
 
 
 def _build_info() -> dict[str, int]:
-    info: dict[str, int] = dict(_CLASS)
+    info: dict[str, int] = dict(WORD_CLASS)
     for words, bit in ((frozenset(r.lower() for r in _ROLES_AFTER), _F_ROLE), (_FAC_HEADS, _F_FAC),
                        (frozenset("abcdefghijklmnopqrstuvwxyz"), _F_INIT)):
         for word in words:
@@ -415,7 +220,7 @@ _VERB_TAIL = {
     "left": re.compile(r"[ \t]+(?:a[ \t]+)?(?:message|voicemail|vm)\b", re.IGNORECASE),
 }
 _INITIALS_AT = re.compile(rf"[{_UP}]\.[{_UP}]\.(?:[{_UP}]\.)?(?![\w])")
-_INITIALS_NOT = _words("""
+_INITIALS_NOT = word_set("""
 A.M. P.M. U.S. U.K. M.D. R.N. D.O. N.P. P.A. N.B. E.R. O.R. I.V. I.M. P.O. Q.D. H.S. B.I.D. T.I.D.
 Q.I.D. P.R.N. A.D. B.C. C.C. E.G. I.E. V.S. Q.H. S.C. S.L. O.D. O.S. O.U. A.S. A.U. N.P.O. U.A. G.I.
 """)
@@ -433,12 +238,12 @@ _FAC_WORD = rf"(?:[{_UP}][{_LO}]+(?:['’]s)?|[{_UP}]{{2,}}(?:['’]S)?|St\.|ST\
 _FAC_BEFORE = re.compile(rf"((?:(?:{_FAC_WORD}|and|&)[ \t]+){{1,6}})$")
 _FAC_OF = re.compile(rf"[ \t]+(?:of|OF)[ \t]+(?:(?:the|THE)[ \t]+)?({_FAC_WORD}(?:[ \t]+{_FAC_WORD}){{0,2}})")
 _FAC_ABBR_TAIL = re.compile(r"[ \t]+(?:(?:the|THE)[ \t]+)?(?P<abbr>[A-Z]{3,6})(?![\w])")
-_FAC_ABBR_NOT = _words("""
+_FAC_ABBR_NOT = word_set("""
 ICU MICU SICU CCU CVICU CTICU NICU PICU PACU SNF ALF LTAC LTACH ECF IRF OSH HOME REHAB CLINIC STAT
 THE AND FOR WITH FROM THIS THAT ALL ANY OUR YOUR HIS HER ONE TWO NEW TELE STEPDOWN PCU IMC MED SURG
 """)
 # Words that alone do not name a facility ("Pain Clinic", "Community Hospital", "The Hospital").
-_FAC_GENERIC = _words("""
+_FAC_GENERIC = word_set("""
 the a at to from in of for and with by on via seen prior admitted admission transferred transfer
 discharged referred referral records record visit interval outside local main new city county state
 university community regional general memorial family health medical children's childrens women's
@@ -454,7 +259,7 @@ kidney lung liver transplant trauma burn eye ear nose throat ent ob gyn obgyn fa
 therapy speech hearing vision memory stroke
 """) | CLINICAL_WORDS
 # A facility name starts after the last of these (ALL-CAPS text has no case to stop at).
-_FAC_CUT = _words("""
+_FAC_CUT = word_set("""
 the a an at to from in on by with for via into seen prior admitted admission readmitted transferred
 transfer discharged referred referral records record visit interval outside pt patient called faxed
 fax send sent arrived presented returned went go going call also saw per previously up is was were
@@ -463,7 +268,7 @@ seen evaluated treated followed
 # The head word must complete a facility name: "Clinic", "General Hospital", "Medical Center".
 _FAC_HEAD_OK = {
     "hospital": None, "clinic": None, "infirmary": None, "hospice": None,
-    "center": _words("""
+    "center": word_set("""
 medical health cancer surgery surgical rehabilitation rehab care trauma
 """),
     "centre": frozenset(["medical", "health", "cancer", "care"]),
@@ -480,14 +285,14 @@ _SURNAME_BAD_SUFFIX = ("tion", "sion", "ology", "ologist", "ment", "ness", "ity"
 @lru_cache(maxsize=65536)
 def _unknown_name_like(low: str) -> bool:
     """A token outside every word list that could still be a surname ("Healey")."""
-    return (len(low) >= 3 and low not in _COMMON and low not in PROTECTED_TERMS
+    return (len(low) >= 3 and low not in COMMON_WORDS and low not in PROTECTED_TERMS
             and not low.endswith(_SURNAME_BAD_SUFFIX))
 
 
 def is_name_token(token: str) -> bool:
     """True when ``token`` alone, capitalised and without any cue, reads as a person's name
     (in the lexicon and neither a common word nor medical vocabulary)."""
-    return _CLASS.get(token.lower()) == _STRONG
+    return WORD_CLASS.get(token.lower()) == STRONG
 
 
 _INFO = _build_info()
@@ -534,7 +339,7 @@ class _Scan:
                 if run:
                     prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
                 continue
-            if not run and info == _BLOCK:
+            if not run and info == BLOCK:
                 continue  # the commonest case ("The", "Patient"): no flags, no run to end
             if info > _CLASS_MASK:
                 self._flagged(start, end, word, low, info)
@@ -542,24 +347,24 @@ class _Scan:
             if (caps and not upper) or (upper and len(word) == 1):
                 continue
             cls = info & _CLASS_MASK
-            if run and (cls == 0 or cls == _BLOCK or not _joins(text, prev_end, start)):
-                if len(run) > 1 or run[0][2] == _STRONG or not caps and run[0][4]:
+            if run and (cls == 0 or cls == BLOCK or not _joins(text, prev_end, start)):
+                if len(run) > 1 or run[0][2] == STRONG or not caps and run[0][4]:
                     self._flush(run)
                 run = []
-            if cls and cls != _BLOCK:
+            if cls and cls != BLOCK:
                 run.append((start, end, cls, low, upper))
                 prev_end = end
-        if run and (len(run) > 1 or run[0][2] == _STRONG):
+        if run and (len(run) > 1 or run[0][2] == STRONG):
             self._flush(run)
 
     def _unknown_cap(self, run: list, start: int, end: int, word: str, low: str, prev_end: int) -> int:
         """An unknown capitalised token: extends "Christopher" to "Christopher Healey", else ends the run."""
         last = run[-1]
-        if last[2] == _STRONG and last[3] in _FIRST and _joins(self.text, prev_end, start) \
+        if last[2] == STRONG and last[3] in FIRST_NAMES and _joins(self.text, prev_end, start) \
                 and last[4] == word.isupper() and _unknown_name_like(low) and (not self.caps or len(low) >= 3):
-            run.append((start, end, _STRONG, low, last[4]))
+            run.append((start, end, STRONG, low, last[4]))
             return end
-        if len(run) > 1 or run[0][2] == _STRONG:
+        if len(run) > 1 or run[0][2] == STRONG:
             self._flush(run)
         run.clear()
         return -10
@@ -612,7 +417,7 @@ class _Scan:
             if tail is not None:
                 abbr = tail.group("abbr")
                 if abbr not in _FAC_ABBR_NOT and abbr.lower() not in PROTECTED_TERMS \
-                        and abbr.lower() not in _COMMON and abbr.lower() not in _LEXICON:
+                        and abbr.lower() not in COMMON_WORDS and abbr.lower() not in LEXICON:
                     self.add(tail.start("abbr"), tail.end("abbr"), "facility", PhiCategory.FACILITY)
         if kind & _K_VERB:
             tail = _VERB_TAIL[low.split()[0]].match(text, end)
@@ -627,29 +432,29 @@ class _Scan:
         """Whether ``tok`` (of shape ``kind``) after a cue is a name; ``strong`` for a real title,
         ``relation`` after a relative ("WIFE ROBIN": a first name even when it is also a word)."""
         low = tok.lower()
-        if low in _NEVER:
+        if low in NEVER_NAMES:
             return False
-        cls = _CLASS.get(low)
+        cls = WORD_CLASS.get(low)
         if lexicon_only:
-            return cls == _STRONG and kind != "low"
+            return cls == STRONG and kind != "low"
         if kind == "low":
-            return strong and cls == _STRONG
+            return strong and cls == STRONG
         if kind == "init":
             return strong
         if kind == "up" and not self.caps and cls is None and low in ABBREVIATIONS:
             return False
-        if cls == _EPONYM:
+        if cls == EPONYM:
             return strong or not in_eponym_context(self.text, start, end)
-        if cls == _BLOCK:
+        if cls == BLOCK:
             return strong and kind == "cap" and low not in PROTECTED_TERMS
-        if cls == _SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a title or a relative will do
-            return strong or kind == "cap" or not self.caps or (relation and (low in _FIRST or low in _LAST))
-        if cls in (_STRONG, _ABBR):
+        if cls == SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a title or a relative will do
+            return strong or kind == "cap" or not self.caps or (relation and (low in FIRST_NAMES or low in LAST_NAMES))
+        if cls in (STRONG, ABBR):
             return True
         if "-" in low:
-            return all(_CLASS.get(p) in (_STRONG, _SOFT) or _unknown_name_like(p) for p in low.split("-"))
+            return all(WORD_CLASS.get(p) in (STRONG, SOFT) or _unknown_name_like(p) for p in low.split("-"))
         return _unknown_name_like(low) or (strong and kind == "cap" and low not in PROTECTED_TERMS
-                                           and low not in _COMMON)
+                                           and low not in COMMON_WORDS)
 
     def _single(self, start: int, end: int, rule: str) -> None:
         tok = self.text[start:end]
@@ -668,7 +473,7 @@ class _Scan:
             return -1
         kind = first.lastgroup or ""
         tok = first.group(kind)
-        if kind == "up" and not self.caps and not strong and _CLASS.get(tok.lower()) not in (_STRONG, _SOFT):
+        if kind == "up" and not self.caps and not strong and WORD_CLASS.get(tok.lower()) not in (STRONG, SOFT):
             return -1
         if kind == "init":
             if lexicon_only or tok == "I" and text[first.end(kind):first.end(kind) + 1] != ".":
@@ -707,15 +512,15 @@ class _Scan:
             if nxt.lastgroup == "up" and not self.caps:
                 break
             low = nxt.group(nxt.lastgroup).lower()
-            cls = _CLASS.get(low)
-            if cls in (_STRONG, _SOFT, _ABBR):
-                if low in _NEVER:
+            cls = WORD_CLASS.get(low)
+            if cls in (STRONG, SOFT, ABBR):
+                if low in NEVER_NAMES:
                     break
-            elif cls == _EPONYM:
+            elif cls == EPONYM:
                 if in_eponym_context(text, nxt.start(), nxt.end()):
                     break
-            elif cls == _BLOCK and low in _LAST and _PREV_WORD.search(text, max(0, end - 40), end) \
-                    and _PREV_WORD.search(text, max(0, end - 40), end).group(1).lower() in _FIRST \
+            elif cls == BLOCK and low in LAST_NAMES and _PREV_WORD.search(text, max(0, end - 40), end) \
+                    and _PREV_WORD.search(text, max(0, end - 40), end).group(1).lower() in FIRST_NAMES \
                     and not in_eponym_context(text, nxt.start(), nxt.end()):
                 pass  # "RN Vanessa Colon": a surname that is also a word, right after a first name
             elif cls is not None or not _unknown_name_like(low):
@@ -754,7 +559,7 @@ class _Scan:
             return
         last = tokens[-1]
         lkind = "up" if last.group().isupper() else "cap"
-        if lkind == "up" and not self.caps and _CLASS.get(last.group().lower()) not in (_STRONG, _SOFT):
+        if lkind == "up" and not self.caps and WORD_CLASS.get(last.group().lower()) not in (STRONG, SOFT):
             return
         if len(last.group().rstrip(".")) == 1 or not self.cue_token_ok(
                 last.group(), lkind, name_start + last.start(), name_start + last.end(), False):
@@ -762,7 +567,7 @@ class _Scan:
         start = name_start + last.start()
         for tok in reversed(tokens[:-1]):
             w = tok.group().rstrip(".")
-            if len(w) == 1 or _CLASS.get(w.lower()) in (_STRONG, _SOFT):
+            if len(w) == 1 or WORD_CLASS.get(w.lower()) in (STRONG, SOFT):
                 start = name_start + tok.start()
             else:
                 break
@@ -828,19 +633,19 @@ class _Scan:
         caps = self.caps
         if not caps and all(r[4] for r in run):
             # Upper-case words in mixed text ("ID band checked: KRISTEN GUTIERREZ"): two names at least.
-            if sum(1 for r in run if r[2] != _BLOCK) < 2:
+            if sum(1 for r in run if r[2] != BLOCK) < 2:
                 return
             caps = True
         usable: list[bool] = []
         for start, end, cls, low, _upper in run:
-            if cls == _BLOCK:
+            if cls == BLOCK:
                 usable.append(False)
-            elif cls == _EPONYM:
+            elif cls == EPONYM:
                 usable.append(not in_eponym_context(text, start, end))
             elif caps and len(low) < 3:
-                usable.append(cls == _STRONG and len(run) > 1)
+                usable.append(cls == STRONG and len(run) > 1)
             elif caps and len(low) == 3 and len(run) == 1:
-                usable.append(low in _US_NAMES)
+                usable.append(low in US_NAMES)
             else:
                 usable.append(True)
         i, n = 0, len(run)
@@ -853,21 +658,21 @@ class _Scan:
                 j += 1
             group = run[i:j + 1]
             classes = [g[2] for g in group]
-            if _STRONG in classes:
+            if STRONG in classes:
                 ok = True
             elif len(group) >= 2:
                 # "Mark Brown": a first name then a last name, both ambiguous words alone.
-                ok = any(group[k][3] in _FIRST and group[k + 1][3] in _LAST and group[k][2] != _EPONYM
-                         and group[k][3] not in _NEVER and group[k + 1][3] not in _NEVER
-                         for k in range(len(group) - 1)) and not all(c in (_ABBR, _EPONYM) for c in classes)
+                ok = any(group[k][3] in FIRST_NAMES and group[k + 1][3] in LAST_NAMES and group[k][2] != EPONYM
+                         and group[k][3] not in NEVER_NAMES and group[k + 1][3] not in NEVER_NAMES
+                         for k in range(len(group) - 1)) and not all(c in (ABBR, EPONYM) for c in classes)
             else:
                 ok = False
             if ok and in_eponym_context(text, group[-1][0], group[-1][1]):
                 ok = False  # "Hawkins fracture", "Charcot Marie tooth disease"
             if ok:
-                while group and group[0][3] in _NEVER:
+                while group and group[0][3] in NEVER_NAMES:
                     group = group[1:]
-                while group and group[-1][3] in _NEVER:
+                while group and group[-1][3] in NEVER_NAMES:
                     group = group[:-1]
                 if group:
                     self.add(group[0][0], group[-1][1], "lexicon")
@@ -924,6 +729,6 @@ def detect_names(text: str) -> list[Detection]:
             if not _after_number(text, m.start()):
                 continue
             low = m.group(1).lower()
-            if low in _FIRST and low not in _NEVER and _CLASS.get(low) in (_STRONG, _SOFT):
+            if low in FIRST_NAMES and low not in NEVER_NAMES and WORD_CLASS.get(low) in (STRONG, SOFT):
                 scan.add(m.start(1), m.end(1), "context")  # "555-0143 (Scott)": whose number it is
     return scan.detections()
