@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from core.config import MedsumConfig
-from core.deid_run import deidentify_records, load_for_deid
+from core.deid_run import RecordResult, deidentify_records, load_for_deid
 from core.errors import InputError
+from core.records import Record
 from privacy.deid.engine import iter_leaves
 from privacy.deid.scoring import Scores, Span, score
 
-__all__ = ["read_gold", "evaluate_deid", "format_table"]
+__all__ = ["read_gold", "evaluate_deid", "score_results", "format_table"]
 
 _GOLD_KEYS = ("record_id", "path", "start", "end", "category")
 
@@ -41,18 +43,23 @@ def evaluate_deid(raw: Path, gold_file: Path, config: MedsumConfig, *, workers: 
     """Run the detectors over ``raw`` and score them against ``gold_file``."""
     gold = read_gold(gold_file)
     loaded = load_for_deid(raw, config, skip_bad=False)
+    results = deidentify_records(loaded.records, config, strategy="redact", secret=None, workers=workers)
+    return score_results(loaded.records, results, gold)
+
+
+def score_results(records: Iterable[Record], results: Iterable[RecordResult], gold: list[Span]) -> Scores:
+    """Score de-identification results of ``records`` against gold spans."""
     texts: dict[tuple[str, str], str] = {}
     patient_names: dict[str, set[str]] = {}
-    predicted: list[Span] = []
-    for record in loaded.records:
+    for record in records:
         for path, _key, _ancestors, value in iter_leaves(record.data):
             if value is not None and not isinstance(value, bool):
                 texts[(record.record_id, path)] = str(value)
         name = record.data.get("patient_name")  # the synthetic corpus's field (medsum synth)
         if isinstance(name, str):
             patient_names[record.record_id] = {t.casefold() for t in re.findall(r"\w+", name)}
-    for result in deidentify_records(loaded.records, config, strategy="redact", secret=None, workers=workers):
-        predicted += [Span(result.record_id, f.path, f.start, f.end, f.category.value) for f in result.findings]
+    predicted = [Span(result.record_id, f.path, f.start, f.end, f.category.value)
+                 for result in results for f in result.findings]
     return score(texts, gold, predicted, patient_names)
 
 

@@ -19,7 +19,7 @@ from core.records import LoadResult, Record, load_records
 from privacy.deid.engine import Deidentifier, Finding
 from privacy.deid.settings import DeidSettings, Strategy
 
-__all__ = ["DeidReport", "RecordResult", "deidentify_records", "deidentify_file", "load_for_deid"]
+__all__ = ["DeidReport", "RecordResult", "deidentify_records", "deidentify_file", "load_for_deid", "write_deidentified"]
 
 _CHUNK = 64
 
@@ -111,19 +111,34 @@ def load_for_deid(source: Path, config: MedsumConfig, *, skip_bad: bool) -> Load
     return loaded
 
 
-def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: Strategy,
-                    secret: bytes | None, workers: int = 1, skip_bad: bool = False) -> DeidReport:
-    """De-identify every record of ``source`` into ``out`` (JSON Lines, written atomically)."""
+def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfig, *, strategy: Strategy,
+                       secret: bytes | None, workers: int = 1) -> tuple[DeidReport, list[RecordResult]]:
+    """De-identify already loaded records into ``out`` (JSON Lines, written atomically).
+
+    Returns the report (counts only) and each record's result, for callers that also score
+    the findings, so nothing is detected twice.
+    """
     started = time.perf_counter()
-    loaded = load_for_deid(source, config, skip_bad=skip_bad)
-    report = DeidReport(strategy=strategy, workers=workers, problems=[str(p) for p in loaded.problems])
-    report.input_bytes = sum(Path(f).stat().st_size for f in loaded.files)
+    report = DeidReport(strategy=strategy, workers=workers)
+    results: list[RecordResult] = []
     with atomic_writer(out) as handle:
-        for result in deidentify_records(loaded.records, config, strategy=strategy, secret=secret,
-                                         workers=workers):
+        for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
             handle.write(json.dumps(result.record, ensure_ascii=False) + "\n")
             report.records += 1
             report.found.update(f.category.value for f in result.findings)
             report.residual.update(f.category.value for f in result.residual)
+            results.append(result)
+    report.seconds = time.perf_counter() - started
+    return report, results
+
+
+def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: Strategy,
+                    secret: bytes | None, workers: int = 1, skip_bad: bool = False) -> DeidReport:
+    """De-identify every record of ``source`` into ``out``; the time reported includes loading."""
+    started = time.perf_counter()
+    loaded = load_for_deid(source, config, skip_bad=skip_bad)
+    report, _ = write_deidentified(loaded.records, out, config, strategy=strategy, secret=secret, workers=workers)
+    report.problems = [str(p) for p in loaded.problems]
+    report.input_bytes = sum(Path(f).stat().st_size for f in loaded.files)
     report.seconds = time.perf_counter() - started
     return report

@@ -12,13 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.deid_eval import evaluate_deid
-from core.deid_run import DeidReport, deidentify_file
+from core.deid_eval import score_results
+from core.deid_run import DeidReport, write_deidentified
 from core.records import load_records, split_by_patient, split_sizes
 from core.records.split import SplitSizes
 from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
-from privacy.deid.scoring import Scores
+from privacy.deid.scoring import Scores, Span
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -50,7 +50,7 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
     loaded = load_records(corpus_file, workspace.config)
     splits = split_by_patient(loaded.records, workspace.config.split)
     deid_file = out_dir / "deidentified.jsonl"
-    deid = deidentify_file(corpus_file, deid_file, workspace.config, strategy="redact", secret=None)
+    deid, results = write_deidentified(loaded.records, deid_file, workspace.config, strategy="redact", secret=None)
     return DemoResult(
         corpus_file=corpus_file,
         gold_file=gold_file,
@@ -61,5 +61,6 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
         problems=len(loaded.problems),
         deid_file=deid_file,
         deid=deid,
-        deid_scores=evaluate_deid(corpus_file, gold_file, workspace.config),
+        deid_scores=score_results(loaded.records, results, [
+            Span(g.record_id, g.path, g.start, g.end, g.category) for g in corpus.gold]),
     )
