@@ -4,10 +4,12 @@ processes), write the output atomically, and count what was found, without any P
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,14 +91,30 @@ def _batches(records: Sequence[Record]) -> Iterator[list[tuple[str, str, dict[st
         yield [(r.record_id, r.patient_key, r.data) for r in records[i:i + _CHUNK]]
 
 
+@contextmanager
+def _loaded_data_frozen() -> Iterator[None]:
+    """Exempt what is already loaded (the records) from the cyclic garbage collector for the run.
+
+    The detectors allocate many short-lived objects, and every full collection would walk
+    every loaded record again: on 10,000 records that cost about 15% of the run.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def deidentify_records(records: Sequence[Record], config: MedsumConfig, *, strategy: Strategy,
                        secret: bytes | None, workers: int = 1) -> Iterator[RecordResult]:
     """De-identify records in order, in this process or in ``workers`` processes."""
     init = (config.deid.model_dump_json(), secret, strategy, config.records.id_field)
     if workers <= 1:
         _init_worker(*init)
-        for batch in _batches(records):
-            yield from _work(batch)
+        with _loaded_data_frozen():
+            for batch in _batches(records):
+                yield from _work(batch)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
         for results in pool.map(_work, _batches(records)):
@@ -112,11 +130,12 @@ def load_for_deid(source: Path, config: MedsumConfig, *, skip_bad: bool) -> Load
 
 
 def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfig, *, strategy: Strategy,
-                       secret: bytes | None, workers: int = 1) -> tuple[DeidReport, list[RecordResult]]:
+                       secret: bytes | None, workers: int = 1,
+                       keep_results: bool = False) -> tuple[DeidReport, list[RecordResult]]:
     """De-identify already loaded records into ``out`` (JSON Lines, written atomically).
 
-    Returns the report (counts only) and each record's result, for callers that also score
-    the findings, so nothing is detected twice.
+    Returns the report (counts only) and, with ``keep_results``, each record's result for
+    callers that also score the findings, so nothing is detected twice.
     """
     started = time.perf_counter()
     report = DeidReport(strategy=strategy, workers=workers)
@@ -127,7 +146,8 @@ def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfi
             report.records += 1
             report.found.update(f.category.value for f in result.findings)
             report.residual.update(f.category.value for f in result.residual)
-            results.append(result)
+            if keep_results:
+                results.append(result)
     report.seconds = time.perf_counter() - started
     return report, results
 

@@ -50,7 +50,8 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
     loaded = load_records(corpus_file, workspace.config)
     splits = split_by_patient(loaded.records, workspace.config.split)
     deid_file = out_dir / "deidentified.jsonl"
-    deid, results = write_deidentified(loaded.records, deid_file, workspace.config, strategy="redact", secret=None)
+    deid, results = write_deidentified(loaded.records, deid_file, workspace.config, strategy="redact", secret=None,
+                                          keep_results=True)
     return DemoResult(
         corpus_file=corpus_file,
         gold_file=gold_file,
