@@ -33,6 +33,7 @@ _NEVER_PHI = "never"  # a key the key map marks as never PHI
 _CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
+_Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +73,6 @@ def iter_leaves(value: Any, path: str = "", key: str | None = None) -> Iterator[
             yield node_path, node_key, ancestors, node
 
 
-def _set(record: Any, path: str, value: Any) -> None:
-    parts = path.split(".")
-    node = record
-    for part in parts[:-1]:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    last = parts[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
 @lru_cache(maxsize=32768)
 def _generic_detections(text: str) -> tuple[Detection, ...]:
     """Pattern and name detections of a short string. They depend on the text alone, and short
@@ -116,15 +97,25 @@ class Deidentifier:
         self._key_map = self.settings.resolved_key_map()
         self._secret = secret
         self._id_key = fold_key(id_field)
-        self._by_key: dict[tuple[str | None, tuple[str, ...]], PhiCategory | str | None] = {}
+        self._folded: dict[str, str] = {}
         self._replacers: dict[str, Replacer] = {}
 
-    def _key_category(self, key: str | None, ancestors: list[str]) -> PhiCategory | str | None:
-        """The category a field's key (or an ancestor's) gives it, memoized per key path shape."""
-        memo = (key, tuple(ancestors))
-        if memo not in self._by_key:
-            self._by_key[memo] = self._category_by_key(key, ancestors)
-        return self._by_key[memo]
+    def _fold(self, key: str) -> str:
+        """``fold_key`` memoized: a corpus repeats the same few dozen keys in every record."""
+        folded = self._folded.get(key)
+        if folded is None:
+            folded = self._folded[key] = fold_key(key)
+        return folded
+
+    def _own_category(self, key: str | None) -> PhiCategory | str | None:
+        """The category a field's own key gives it (``never`` for a never-PHI key), or None."""
+        if key is None:
+            return None
+        folded = self._fold(key)
+        if folded not in self._key_map:
+            return None
+        category = self._key_map[folded]
+        return _NEVER_PHI if category is None else category
 
     @staticmethod
     def _by_shape(value: Any) -> PhiCategory | None:
@@ -136,45 +127,76 @@ class Deidentifier:
                     return category
         return None
 
-    def _category_by_key(self, key: str | None, ancestors: list[str]) -> PhiCategory | str | None:
-        if key is not None:
-            folded = fold_key(key)
-            if folded in self._key_map:
-                category = self._key_map[folded]
-                return _NEVER_PHI if category is None else category
-        for ancestor in reversed(ancestors):
-            folded = fold_key(ancestor)
-            if folded in self._key_map and self._key_map[folded] is not None:
-                return self._key_map[folded]
-        return None
+    def _walk(self, record: dict[str, Any]) -> tuple[dict[str, Any], list[_Leaf], list[_Leaf], KnownIdentifiers]:
+        """Copy ``record`` and sort its leaves into structured PHI and free text, in document order.
 
-    def classify(self, record: dict[str, Any]) -> tuple[list[tuple[str, PhiCategory, Any]], list[tuple[str, str]], KnownIdentifiers]:
-        """Split a record's leaves into structured PHI and free text; collect its identifiers."""
-        structured: list[tuple[str, PhiCategory, Any]] = []
-        texts: list[tuple[str, str]] = []
+        Each leaf is ``(path, category, value, container, slot)``: the container is the copy's,
+        so a replacement is one assignment. A key names a category for its own value, or for
+        everything under it (a ``patient`` object); a never-PHI key only for its own value.
+        """
+        structured: list[_Leaf] = []
+        texts: list[_Leaf] = []
         known = KnownIdentifiers()
-        for path, key, ancestors, value in iter_leaves(record):
+
+        def leaf(path: str, key: str | None, inherited: PhiCategory | None, top: bool, value: Any,
+                 container: Any, slot: Any) -> None:
             if value is None or isinstance(value, bool):
-                continue
-            if not ancestors and key is not None and fold_key(key) == self._id_key:
-                continue
-            by_key = self._key_category(key, ancestors)
-            if by_key == _NEVER_PHI:
-                continue  # the key map says this field never holds PHI ("state", "department")
-            category = by_key if isinstance(by_key, PhiCategory) else self._by_shape(value)
+                return
+            if top and key is not None and self._fold(key) == self._id_key:
+                return
+            own = self._own_category(key)
+            if own == _NEVER_PHI:
+                return  # the key map says this field never holds PHI ("state", "department")
+            by_key = own if own is not None else inherited
+            category = by_key if by_key is not None else self._by_shape(value)
             if category == PhiCategory.AGE:
                 match = _AGE_NUMBER.fullmatch(str(value))
                 if match and int(match.group(1)) > 89:
-                    structured.append((path, category, value))
+                    structured.append((path, category, value, container, slot))
                 elif isinstance(value, str):
-                    texts.append((path, value))
-                continue
+                    texts.append((path, None, value, container, slot))
+                return
             if category is not None and str(value).strip():
-                structured.append((path, category, value))
+                structured.append((path, category, value, container, slot))
                 known.add(category, str(value))
             elif isinstance(value, str) and value.strip():
-                texts.append((path, value))
-        return structured, texts, known
+                texts.append((path, None, value, container, slot))
+
+        def node(value: Any, path: str, key: str | None, inherited: PhiCategory | None, top: bool) -> Any:
+            if isinstance(value, dict):
+                below = self._inherited(key, inherited)
+                out: dict[str, Any] = {}
+                for k, v in value.items():
+                    child = f"{path}.{k}" if path else str(k)
+                    if isinstance(v, (dict, list)):
+                        out[k] = node(v, child, k, below, False)
+                    else:
+                        out[k] = v
+                        leaf(child, k, below, top, v, out, k)
+                return out
+            below = self._inherited(key, inherited)
+            items: list[Any] = list(value)
+            for i, v in enumerate(value):
+                child = f"{path}.{i}" if path else str(i)
+                if isinstance(v, (dict, list)):
+                    items[i] = node(v, child, None, below, False)
+                else:
+                    leaf(child, None, below, False, v, items, i)
+            return items
+
+        copy = node(record, "", None, None, True)
+        return copy, structured, texts, known
+
+    def _inherited(self, key: str | None, inherited: PhiCategory | None) -> PhiCategory | None:
+        """The category a container's key passes down to everything under it."""
+        own = self._own_category(key)
+        return own if isinstance(own, PhiCategory) else inherited
+
+    def classify(self, record: dict[str, Any]) -> tuple[list[tuple[str, PhiCategory, Any]], list[tuple[str, str]], KnownIdentifiers]:
+        """Split a record's leaves into structured PHI and free text; collect its identifiers."""
+        _, structured, texts, known = self._walk(record)
+        return ([(path, category, value) for path, category, value, _, _ in structured],
+                [(path, value) for path, _, value, _, _ in texts], known)
 
     def detect_text(self, text: str, known: KnownIdentifiers | None = None) -> list[Detection]:
         """All PHI in one free-text string, overlaps merged."""
@@ -195,18 +217,17 @@ class Deidentifier:
         def substitute(category: PhiCategory, text: str) -> str:
             return replacer.replace(category, text) if replacer else redact(category)
 
-        structured, texts, known = self.classify(record)
-        out = _copy(record)
+        out, structured, texts, known = self._walk(record)
         outcome = DeidOutcome(out)
-        for path, category, value in structured:
+        for path, category, value, container, slot in structured:
             text = str(value)
             outcome.findings.append(Finding(path, 0, len(text), category, f"field.{category.lower()}"))
             new = substitute(category, text)
             if isinstance(value, int) and new.isdigit() and category != PhiCategory.AGE:
-                _set(out, path, int(new if new[0] != "0" else "1" + new[1:]))  # keep the digit count
+                container[slot] = int(new if new[0] != "0" else "1" + new[1:])  # keep the digit count
             else:
-                _set(out, path, new)
-        for path, text in texts:
+                container[slot] = new
+        for path, _, text, container, slot in texts:
             detections = self.detect_text(text, known)
             if not detections:
                 continue
@@ -223,7 +244,7 @@ class Deidentifier:
                 outcome.findings.append(Finding(path, det.start, det.end, det.category, det.rule))
             pieces.append(text[cursor:])
             new_text = "".join(pieces)
-            _set(out, path, new_text)
+            container[slot] = new_text
             if residual_scan:
                 outcome.residual += self._residual(path, new_text, placed, known)
         return outcome
