@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from privacy.deid.detection import Detection, resolve_overlaps
 from privacy.deid.known import KnownIdentifiers, clear_entry_cache
@@ -36,9 +36,10 @@ _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 _Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One PHI occurrence: ``path`` is the dotted JSON path, offsets index its string value."""
+class Finding(NamedTuple):
+    """One PHI occurrence: ``path`` is the dotted JSON path, offsets index its string value.
+
+    (A named tuple: a large corpus makes hundreds of thousands of these.)"""
 
     path: str
     start: int
