@@ -9,7 +9,9 @@ from __future__ import annotations
 import sys
 
 from core.errors import InputError, MedsumError
-from medsum_tui.cli import data_cmds, deid_cmds, demo_cmd, doctor_cmd, synth_cmd, workspace_cmds  # noqa: F401  (register commands)
+from medsum_tui.cli import (  # noqa: F401  (register commands)
+    data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, models_cmds, synth_cmd, train_cmd, workspace_cmds,
+)
 from medsum_tui.cli.app import app
 from privacy.offline import NetworkBlockedError
 
