@@ -1,0 +1,203 @@
+"""``import_dataset``: load records, de-identify them, split them by patient and store the
+result in the workspace as a ``datasets`` Arrow ``DatasetDict`` with its ``dataset.json``.
+
+Only de-identified text is stored. The raw input is read, never copied, and its path is
+not recorded. The dataset is built in a hidden temporary directory and renamed into place,
+so a failure leaves nothing behind and an existing dataset is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from core.atomic import atomic_writer
+from core.config import MedsumConfig
+from core.datasets.entry import (
+    DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json,
+)
+from core.datasets.fingerprint import COLUMNS, fingerprint_splits
+from core.errors import InputError
+from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
+from core.workspace import Workspace
+
+__all__ = ["import_dataset", "features"]
+
+_SHARD_BYTES = 500 * 2**20
+
+
+def features() -> Any:
+    """The ``datasets.Features`` of every split: four string columns."""
+    from datasets import Features, Value
+
+    return Features({name: Value("string") for name in COLUMNS})
+
+
+def _records_config(config: MedsumConfig, input_fields: list[str] | None, target_field: str | None) -> MedsumConfig:
+    update: dict[str, Any] = {}
+    if input_fields is not None:
+        fields = [f.strip() for f in input_fields]
+        if not fields or any(not f for f in fields):
+            raise DatasetError("--input-fields: give one or more non-empty field names", exit_code=2)
+        if len(set(fields)) != len(fields):
+            raise DatasetError("--input-fields: a field is named twice", exit_code=2)
+        update["input_fields"] = fields
+    if target_field is not None:
+        if not target_field.strip():
+            raise DatasetError("--target-field: give a field name", exit_code=2)
+        update["target_field"] = target_field.strip()
+    records = config.records.model_copy(update=update)
+    if records.input_fields is not None and records.target_field in records.input_fields:
+        raise DatasetError(
+            f"field {records.target_field!r} is the target summary and cannot also be an input field", exit_code=2
+        )
+    return config.model_copy(update={"records": records})
+
+
+def _strategy(config: MedsumConfig, strategy: str | None) -> str:
+    chosen = strategy or config.deid.strategy
+    if chosen not in ("surrogate", "redact"):
+        raise DatasetError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
+    return chosen
+
+
+def _skipped(problems: list[Problem]) -> int:
+    """Bad records (a record with several problems counts once)."""
+    return len({str(p.location) for p in problems})
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Hide ``datasets`` progress bars for the save, restoring the caller's setting after."""
+    from datasets.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
+
+    if are_progress_bars_disabled():
+        yield
+        return
+    with warnings.catch_warnings():  # HF_DATASETS_DISABLE_PROGRESS_BARS=0 wins, with a warning
+        warnings.simplefilter("ignore")
+        disable_progress_bars()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            enable_progress_bars()
+
+
+def _rows(records: list[Record], config: MedsumConfig, *, strategy: str, secret: bytes | None,
+          workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], int, int]:
+    """De-identify every record; return its row by record id, problems, PHI found and residual totals."""
+    from core.deid_run import deidentify_records  # the detectors load their lexicons: only when used
+
+    rows: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+    found = residual = 0
+    by_id = {r.record_id: r for r in records}
+    for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
+        record = by_id[result.record_id]
+        found += len(result.findings)
+        residual += len(result.residual)
+        source = model_input(result.record, config.records)
+        target = target_text(result.record, config.records)
+        if not source.strip():
+            problems.append(Problem(record.location, "has no input text after de-identification", record.record_id))
+            continue
+        if target is None:
+            problems.append(Problem(record.location, "has no target summary after de-identification",
+                                    record.record_id, config.records.target_field))
+            continue
+        rows[record.record_id] = {"id": record.record_id, "source": source, "target": target,
+                                  "patient": record.patient_key}
+    return rows, problems, found, residual
+
+
+def import_dataset(workspace: Workspace, source: Path, name: str, *, input_fields: list[str] | None = None,
+                   target_field: str | None = None, strategy: str | None = None, skip_bad: bool = False,
+                   workers: int = 1) -> DatasetEntry:
+    """De-identify the records of ``source`` and store them as dataset ``name`` in the workspace.
+
+    Records are split 80/10/10 by patient (the split settings of the workspace config). Bad
+    records raise :class:`InputError` (exit 3) unless ``skip_bad``; records without a target
+    summary are bad records. An existing dataset of that name is refused.
+    """
+    check_name(name)
+    if workers < 1:
+        raise DatasetError("--workers must be at least 1", exit_code=2)
+    parent = datasets_dir(workspace.root)
+    final = parent / name
+    if final.exists():
+        raise DatasetError(f"dataset {name!r} already exists; choose another --name")
+    config = _records_config(workspace.config, input_fields, target_field)
+    chosen = _strategy(config, strategy)
+
+    loaded = load_records(Path(source), config, require_target=True)
+    if not skip_bad:
+        loaded.raise_for_problems()
+    secret = None
+    if chosen == "surrogate" and loaded.records:
+        from core.secrets import deid_secret
+
+        secret = deid_secret(workspace.location)
+    rows, late, found, residual = _rows(loaded.records, config, strategy=chosen, secret=secret, workers=workers)
+    problems = loaded.problems + late
+    if late and not skip_bad:
+        raise InputError(f"{len(late)} problem(s) in the input; fix them or pass --skip-bad", late)
+    kept = [r for r in loaded.records if r.record_id in rows]
+    if not kept:
+        raise InputError("no valid records to import", problems)
+
+    splits = split_by_patient(kept, config.split)
+    columns = {s: {c: [rows[r.record_id][c] for r in splits[s]] for c in COLUMNS} for s in SPLITS}
+    entry = DatasetEntry(
+        name=name,
+        fingerprint=fingerprint_splits(columns, SPLITS),
+        records=len(kept),
+        splits={s: len(splits[s]) for s in SPLITS},
+        patients={s: len({r.patient_key for r in splits[s]}) for s in SPLITS},
+        input_fields=config.records.input_fields,
+        target_field=config.records.target_field,
+        strategy=chosen,
+        phi_found=found,
+        residual=residual,
+        skipped=_skipped(problems),
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        path=final,
+    )
+    _store(parent, final, columns, entry)
+    return entry
+
+
+def _store(parent: Path, final: Path, columns: dict[str, dict[str, list[str]]], entry: DatasetEntry) -> None:
+    """Save the splits and ``dataset.json`` in a temporary directory, then rename it to ``final``."""
+    from datasets import Dataset, DatasetDict
+
+    parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = parent / f".{final.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.mkdir(mode=0o700)
+        feats = features()
+        table = DatasetDict({s: Dataset.from_dict(columns[s], features=feats) for s in SPLITS})
+        # One shard at least per split: datasets cannot load back a split saved with none.
+        shards = {s: max(1, -(-table[s].data.nbytes // _SHARD_BYTES)) for s in SPLITS}
+        with _quiet_datasets():
+            table.save_to_disk(str(tmp / DATA_DIR), num_shards=shards)
+        with atomic_writer(tmp / ENTRY_FILE) as handle:
+            handle.write(json.dumps(entry_json(entry), indent=2) + "\n")
+        if final.exists():
+            raise DatasetError(f"dataset {entry.name!r} already exists; choose another --name")
+        try:
+            os.rename(tmp, final)
+        except OSError:
+            raise DatasetError(f"dataset {entry.name!r} already exists; choose another --name") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
