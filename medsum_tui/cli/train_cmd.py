@@ -1,5 +1,140 @@
-"""``medsum train``: fine-tune a stored model on a stored dataset."""
+"""``medsum train`` and ``medsum runs``: fine-tune a stored model on a stored dataset, with a
+progress bar, and list the runs of the workspace."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from core.errors import MedsumError
+from core.guard import configure_network_guard
+from core.workspace import Workspace, open_workspace
+from medsum_tui.cli._runtime import WorkspaceOption, locate, require_parent_dir, say
+from medsum_tui.cli.app import app
+
+__all__ = ["runs_command", "train_command"]
+
+
+def _open(workspace: Path | None) -> Workspace:
+    opened = open_workspace(locate(workspace))
+    configure_network_guard(opened.loaded)
+    return opened
+
+
+class _ProgressView:
+    """Shows the events of a run as a rich progress bar (step, loss, lr, samples/s, ETA)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                            TimeRemainingColumn(), transient=False)
+        self.task: Any = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "start":
+            say(f"Run {event['run_id']}: {event['method']} on {event['device']} ({event['precision']}), "
+                f"{event['total_steps']} steps" + (f", resumed at step {event['step']}" if event["resumed"] else ""))
+            cut = event["truncated"]
+            if cut["sources"] or cut["targets"]:
+                say(f"Truncated: {cut['sources']} source(s) to {cut['max_source_len']} tokens, "
+                    f"{cut['targets']} target(s) to {cut['max_target_len']} tokens")
+            self.bar.start()
+            self.task = self.bar.add_task("train", total=event["total_steps"], completed=event["step"], info="")
+        elif kind == "step" and self.task is not None:
+            self.bar.update(self.task, completed=event["step"],
+                            info=f"loss {event['loss']:.4f} lr {event['lr']:.2e} {event['samples_per_s']:.1f} samples/s")
+        elif kind == "epoch":
+            line = f"epoch {event['epoch']}: validation loss {event['val_loss']}"
+            (self.bar.console.print if self.task is not None else say)(line + (" (early stop)" if event["early_stop"] else ""))
+        elif kind == "end":
+            self.stop()
+
+    def stop(self) -> None:
+        """Leave the bar drawn as it is."""
+        if self.task is not None:
+            self.bar.stop()
+            self.task = None
+
+
+@app.command("train")
+def train_command(
+    dataset: Annotated[str | None, typer.Option("--dataset", help="A dataset made by `medsum data import`.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="A model of the store (`medsum models list`).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Train every weight instead of a LoRA adapter.")] = False,
+    lora_r: Annotated[int, typer.Option("--lora-r", min=1, help="LoRA rank.")] = 16,
+    lora_alpha: Annotated[int, typer.Option("--lora-alpha", min=1, help="LoRA alpha.")] = 32,
+    lora_dropout: Annotated[float, typer.Option("--lora-dropout", min=0.0, max=0.99, help="LoRA dropout.")] = 0.05,
+    target_modules: Annotated[str | None, typer.Option("--target-modules", help="Comma-separated LoRA targets (default: q/v projections).")] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Epochs to train.")] = 3,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Optimizer steps in all (overrides --epochs).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Examples per batch.")] = 8,
+    grad_accum: Annotated[int, typer.Option("--grad-accum", min=1, help="Batches per optimizer step.")] = 1,
+    lr: Annotated[float | None, typer.Option("--lr", min=0.0, help="Peak learning rate (default 5e-4 LoRA, 1e-3 full).")] = None,
+    warmup_ratio: Annotated[float, typer.Option("--warmup-ratio", min=0.0, max=0.99, help="Share of steps spent warming up.")] = 0.06,
+    max_source_len: Annotated[int, typer.Option("--max-source-len", min=8, help="Source tokens kept.")] = 256,
+    max_target_len: Annotated[int, typer.Option("--max-target-len", min=4, help="Target tokens kept.")] = 64,
+    patience: Annotated[int, typer.Option("--patience", min=1, help="Epochs without improvement before stopping.")] = 2,
+    checkpoint_every: Annotated[int, typer.Option("--checkpoint-every", min=1, help="Checkpoint every N steps (and each epoch).")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
+    precision: Annotated[str, typer.Option("--precision", help="auto (bf16 on CUDA when supported), fp32 or bf16.")] = "auto",
+    events: Annotated[Path | None, typer.Option("--events", help="Also append the events (JSON lines) to this file.")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", metavar="RUN", help="Continue a killed run to its planned steps.")] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Fine-tune a model on a dataset (LoRA by default), validating each epoch; resumable."""
+    from pydantic import ValidationError
+
+    from core.train.config import TrainConfig
+    from core.train.run import resume_run, start_run
+
+    opened = _open(workspace)
+    require_parent_dir(events)
+    view = _ProgressView()
+    try:
+        if resume is not None:
+            if dataset or model:
+                raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model")
+            info = resume_run(opened.root, resume, events=events, on_event=view)
+        else:
+            if not dataset or not model:
+                raise MedsumError("give --dataset and --model (or --resume RUN)")
+            try:
+                config = TrainConfig(
+                    dataset=dataset, model=model, full=full, lora_r=lora_r, lora_alpha=lora_alpha,
+                    lora_dropout=lora_dropout, epochs=epochs, max_steps=max_steps, batch_size=batch_size,
+                    target_modules=[t.strip() for t in target_modules.split(",") if t.strip()] if target_modules else None,
+                    grad_accum=grad_accum, learning_rate=lr, warmup_ratio=warmup_ratio, max_source_len=max_source_len,
+                    max_target_len=max_target_len, patience=patience, checkpoint_every=checkpoint_every, seed=seed,
+                    device=device, precision=precision)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise MedsumError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+            info = start_run(opened.root, config, events=events, on_event=view)
+    finally:
+        view.stop()
+    say(f"Run {info.run_id}: {info.status.value} at step {info.step}/{info.total_steps}, "
+        f"best validation loss {info.best_val_loss if info.best_val_loss is None else round(info.best_val_loss, 4)}"
+        + (f" ({info.message})" if info.message and info.message != "done" else ""))
+    say(f"Run directory: {opened.root / 'runs' / info.run_id}")
+
+
+@app.command("runs")
+def runs_command(workspace: WorkspaceOption = None) -> None:
+    """List the training runs of the workspace with their status."""
+    from core.train.runs import RunsTable
+
+    opened = _open(workspace)
+    rows = RunsTable(opened.root).list()
+    if not rows:
+        say("No runs yet: `medsum train --dataset NAME --model NAME`.")
+        return
+    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9}  dataset / model")
+    for r in rows:
+        steps = f"{r.step}/{r.total_steps if r.total_steps is not None else '?'}"
+        best = "-" if r.best_val_loss is None else f"{r.best_val_loss:.4f}"
+        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9}  {r.dataset} / {r.model}")

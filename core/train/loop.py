@@ -1,0 +1,211 @@
+"""The training loop: AdamW with linear warmup, gradient accumulation, bf16 autocast on CUDA,
+validation each epoch with early stopping, periodic checkpoints and resume.
+
+It works on a model and tokenized splits in memory; :mod:`core.train.run` wraps it with
+the workspace (datasets, model store, run directory, runs table). The benchmark drives it
+directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import get_linear_schedule_with_warmup
+
+from core.train.batching import Encoded, batch_order, collate
+from core.train.checkpoint import Progress, load_checkpoint, save_checkpoint
+from core.train.config import TrainConfig
+
+__all__ = ["LoopResult", "TrainingLoop", "pick_device"]
+
+EventSink = Callable[..., Any]
+
+
+def pick_device(config: TrainConfig) -> tuple[torch.device, torch.dtype | None]:
+    """The device to train on and the autocast dtype (bf16 on CUDA when supported, else none).
+
+    fp16 is never used: T5 overflows to NaN losses in it.
+    """
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
+    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    device = torch.device("cuda" if use_cuda else "cpu")
+    bf16 = use_cuda and config.precision in ("auto", "bf16") and torch.cuda.is_bf16_supported()
+    if config.precision == "bf16" and not bf16:
+        raise RuntimeError("--precision bf16 needs a CUDA device that supports bfloat16")
+    return device, (torch.bfloat16 if bf16 else None)
+
+
+@dataclass
+class LoopResult:
+    """How the loop ended."""
+
+    progress: Progress
+    stopped_early: bool
+    history: list[dict[str, Any]]
+
+
+class TrainingLoop:
+    """Trains ``model`` on ``train``, validating on ``validation``, for ``total_steps`` optimizer steps."""
+
+    def __init__(self, model: torch.nn.Module, train: Encoded, validation: Encoded, config: TrainConfig, *,
+                 pad_id: int, emit: EventSink | None = None, run_dir: Path | None = None) -> None:
+        """``emit(kind, **fields)`` receives events; ``run_dir`` enables checkpoints."""
+        if len(train) == 0:
+            raise ValueError("the training split is empty")
+        self.config = config
+        self.device, self.autocast_dtype = pick_device(config)
+        self.model = model.to(self.device)
+        self.train, self.validation = train, validation
+        self.pad_id = pad_id
+        self.emit = emit or (lambda kind, **fields: None)
+        self.run_dir = run_dir
+        self.lengths = train.lengths()
+        self.batches_per_epoch = math.ceil(len(train) / config.batch_size)
+        self.steps_per_epoch = math.ceil(self.batches_per_epoch / config.grad_accum)
+        self.total_steps = config.max_steps or config.epochs * self.steps_per_epoch
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if not params:
+            raise ValueError("the model has no trainable parameters")
+        self.optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay,
+                                           foreach=self.device.type == "cuda")
+        warmup = int(config.warmup_ratio * self.total_steps)
+        self.scheduler = get_linear_schedule_with_warmup(self.optimizer, warmup, self.total_steps)
+        self.progress = Progress(total_steps=self.total_steps)
+        self.history: list[dict[str, Any]] = []
+
+    # --- pieces -----------------------------------------------------------------------------
+    def _autocast(self) -> contextlib.AbstractContextManager[Any]:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def micro_step(self, batch: dict[str, torch.Tensor], scale: float) -> float:
+        """Forward and backward one batch, its loss scaled by ``scale`` (1 / accumulation)."""
+        with self._autocast():
+            loss = self.model(**self._to_device(batch)).loss
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {self.progress.step + 1}")
+        (loss * scale).backward()
+        return float(loss.detach())
+
+    def optimizer_step(self) -> None:
+        """Clip, step the optimizer and the schedule, clear the gradients."""
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+
+    @torch.no_grad()
+    def evaluate(self) -> float | None:
+        """Mean validation loss per target token (``None`` without a validation split)."""
+        if len(self.validation) == 0:
+            return None
+        self.model.eval()
+        order = sorted(range(len(self.validation)), key=lambda i: -len(self.validation.input_ids[i]))
+        size = self.config.batch_size * 2
+        batches = [order[i:i + size] for i in range(0, len(order), size)]
+        if self.config.eval_batches:
+            batches = batches[: self.config.eval_batches]
+        total, tokens = 0.0, 0
+        for indices in batches:
+            batch = collate(self.validation, indices, self.pad_id)
+            count = int((batch["labels"] != -100).sum())
+            with self._autocast():
+                loss = self.model(**self._to_device(batch)).loss
+            total += float(loss) * count
+            tokens += count
+        self.model.train()
+        return total / max(tokens, 1)
+
+    def _groups(self, batches: list[list[int]], start: int) -> Iterator[tuple[int, list[list[int]]]]:
+        """Accumulation groups of the epoch's batches from index ``start``: (end index, batches)."""
+        accum = self.config.grad_accum
+        for first in range(start, len(batches), accum):
+            yield min(first + accum, len(batches)), batches[first:first + accum]
+
+    def _checkpoint(self) -> None:
+        if self.run_dir is not None:
+            save_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, self.progress)
+
+    # --- the loop ---------------------------------------------------------------------------
+    def resume(self) -> bool:
+        """Load the run directory's checkpoint, if any; True when one was loaded."""
+        if self.run_dir is None:
+            return False
+        loaded = load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler)
+        if loaded is None:
+            return False
+        if loaded.total_steps != self.total_steps:
+            raise ValueError(f"the checkpoint plans {loaded.total_steps} steps, this run {self.total_steps}")
+        self.progress = loaded
+        return True
+
+    def run(self, *, evaluate_first: bool = True) -> LoopResult:
+        """Train until the planned steps are done or early stopping ends it."""
+        cfg, p = self.config, self.progress
+        self.model.train()
+        if evaluate_first and p.step == 0 and p.epoch == 0 and p.batch == 0:
+            first = self.evaluate()
+            self._record_eval(first, epoch=0)
+        started, samples_at_start, step_at_start = time.perf_counter(), p.samples, p.step
+        stopped_early = False
+        while p.step < self.total_steps:
+            batches = batch_order(self.lengths, cfg.batch_size, seed=cfg.seed, epoch=p.epoch)
+            for end, group in self._groups(batches, p.batch):
+                losses = [self.micro_step(collate(self.train, idx, self.pad_id), 1.0 / len(group)) for idx in group]
+                self.optimizer_step()
+                p.step += 1
+                p.batch = end
+                p.samples += sum(len(idx) for idx in group)
+                elapsed = time.perf_counter() - started
+                rate = (p.samples - samples_at_start) / elapsed if elapsed > 0 else 0.0
+                steps_rate = (p.step - step_at_start) / elapsed if elapsed > 0 else 0.0
+                eta = (self.total_steps - p.step) / steps_rate if steps_rate > 0 else None
+                self.emit("step", step=p.step, total_steps=self.total_steps, epoch=p.epoch + 1,
+                          loss=round(sum(losses) / len(losses), 5), lr=self.scheduler.get_last_lr()[0],
+                          samples_per_s=round(rate, 2), eta_s=None if eta is None else round(eta, 1))
+                if p.step >= self.total_steps:
+                    break
+                if p.step % cfg.checkpoint_every == 0:
+                    self._checkpoint()
+            epoch_done = p.batch >= len(batches)
+            if epoch_done:
+                p.epoch += 1
+                p.batch = 0
+            if epoch_done or p.step >= self.total_steps:
+                val = self.evaluate()
+                stopped_early = self._record_eval(val, epoch=p.epoch if epoch_done else p.epoch + 1)
+            self._checkpoint()
+            if stopped_early:
+                break
+        return LoopResult(p, stopped_early, self.history)
+
+    def _record_eval(self, val: float | None, *, epoch: int) -> bool:
+        """Log a validation result; True when early stopping says stop."""
+        p = self.progress
+        stop = False
+        if val is not None and epoch > 0:
+            if p.best_val_loss is None or val < p.best_val_loss - 1e-6:
+                p.best_val_loss, p.bad_epochs = val, 0
+            else:
+                p.bad_epochs += 1
+                stop = p.bad_epochs >= self.config.patience
+        elif val is not None and p.best_val_loss is None:
+            p.best_val_loss = val
+        row = {"epoch": epoch, "step": p.step, "val_loss": None if val is None else round(val, 5),
+               "best_val_loss": None if p.best_val_loss is None else round(p.best_val_loss, 5),
+               "early_stop": stop}
+        self.history.append(row)
+        self.emit("epoch", **row)
+        return stop

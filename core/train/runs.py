@@ -1,0 +1,139 @@
+"""The workspace's runs table (SQLite): every training run and its status.
+
+A run is ``queued`` when created, ``running`` while a process trains it, then ``finished``,
+``failed`` or ``killed``. A run left ``running`` by a process that no longer exists (a
+``kill -9``, a dropped SSH session without nohup) is reported as ``killed``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+__all__ = ["RunInfo", "RunStatus", "RunsTable"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    pid INTEGER,
+    step INTEGER NOT NULL DEFAULT 0,
+    total_steps INTEGER,
+    best_val_loss REAL,
+    message TEXT
+)
+"""
+_COLUMNS = ("run_id", "dataset", "model", "status", "created_at", "updated_at", "pid", "step",
+            "total_steps", "best_val_loss", "message")
+
+
+class RunStatus(StrEnum):
+    """Where a run stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    KILLED = "killed"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One row of the runs table."""
+
+    run_id: str
+    dataset: str
+    model: str
+    status: RunStatus
+    created_at: str
+    updated_at: str
+    pid: int | None
+    step: int
+    total_steps: int | None
+    best_val_loss: float | None
+    message: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunsTable:
+    """Read and update ``runs/runs.sqlite`` in a workspace."""
+
+    def __init__(self, root: Path) -> None:
+        """``root`` is the workspace directory."""
+        self.path = root / "runs" / "runs.sqlite"
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            conn.execute(_SCHEMA)
+            with conn:
+                yield conn
+        finally:
+            conn.close()
+
+    def create(self, run_id: str, dataset: str, model: str) -> RunInfo:
+        """Register a new run as ``queued``."""
+        now = _now()
+        with self._connect() as conn:
+            conn.execute("INSERT INTO runs (run_id, dataset, model, status, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+                         (run_id, dataset, model, RunStatus.QUEUED.value, now, now))
+        return self.get(run_id)
+
+    def update(self, run_id: str, *, status: RunStatus | None = None, pid: int | None = None, step: int | None = None,
+               total_steps: int | None = None, best_val_loss: float | None = None, message: str | None = None) -> None:
+        """Change the given fields of a run (and its ``updated_at``)."""
+        fields: dict[str, object] = {"updated_at": _now()}
+        for name, value in (("status", status.value if status else None), ("pid", pid), ("step", step),
+                            ("total_steps", total_steps), ("best_val_loss", best_val_loss), ("message", message)):
+            if value is not None:
+                fields[name] = value
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._connect() as conn:
+            conn.execute(f"UPDATE runs SET {assignments} WHERE run_id = ?", (*fields.values(), run_id))
+
+    def _row(self, row: tuple[object, ...]) -> RunInfo:
+        data = dict(zip(_COLUMNS, row, strict=True))
+        info = RunInfo(**{**data, "status": RunStatus(str(data["status"]))})  # type: ignore[arg-type]
+        if info.status == RunStatus.RUNNING and info.pid is not None and not _alive(info.pid):
+            self.update(info.run_id, status=RunStatus.KILLED, message="the training process is gone")
+            return self.get(info.run_id)
+        return info
+
+    def get(self, run_id: str) -> RunInfo:
+        """One run; ``KeyError`` when there is none by that id."""
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(run_id)
+        return self._row(row)
+
+    def list(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs ORDER BY created_at, run_id").fetchall()
+        return [self._row(row) for row in rows]
