@@ -15,19 +15,18 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from core.atomic import atomic_writer
 from core.config import MedsumConfig
-from core.datasets.entry import (
-    DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json,
-)
+from core.datasets.entry import DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json
 from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.errors import InputError
 from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
 from core.workspace import Workspace
+from privacy.deid.settings import Strategy
 
 __all__ = ["import_dataset", "features"]
 
@@ -62,11 +61,11 @@ def _records_config(config: MedsumConfig, input_fields: list[str] | None, target
     return config.model_copy(update={"records": records})
 
 
-def _strategy(config: MedsumConfig, strategy: str | None) -> str:
+def _strategy(config: MedsumConfig, strategy: str | None) -> Strategy:
     chosen = strategy or config.deid.strategy
-    if chosen not in ("surrogate", "redact"):
-        raise DatasetError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
-    return chosen
+    if chosen in ("surrogate", "redact"):
+        return cast(Strategy, chosen)
+    raise DatasetError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
 
 
 def _skipped(problems: list[Problem]) -> int:
@@ -93,7 +92,7 @@ def _quiet_datasets() -> Iterator[None]:
             enable_progress_bars()
 
 
-def _rows(records: list[Record], config: MedsumConfig, *, strategy: str, secret: bytes | None,
+def _rows(records: list[Record], config: MedsumConfig, *, strategy: Strategy, secret: bytes | None,
           workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], int, int]:
     """De-identify every record; return its row by record id, problems, PHI found and residual totals."""
     from core.deid_run import deidentify_records  # the detectors load their lexicons: only when used
@@ -139,14 +138,14 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
     config = _records_config(workspace.config, input_fields, target_field)
     chosen = _strategy(config, strategy)
 
-    loaded = load_records(Path(source), config, require_target=True)
-    if not skip_bad:
-        loaded.raise_for_problems()
     secret = None
-    if chosen == "surrogate" and loaded.records:
+    if chosen == "surrogate":  # before the work, so a missing secret store fails fast
         from core.secrets import deid_secret
 
         secret = deid_secret(workspace.location)
+    loaded = load_records(Path(source), config, require_target=True)
+    if not skip_bad:
+        loaded.raise_for_problems()
     rows, late, found, residual = _rows(loaded.records, config, strategy=chosen, secret=secret, workers=workers)
     problems = loaded.problems + late
     if late and not skip_bad:
@@ -169,7 +168,7 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         phi_found=found,
         residual=residual,
         skipped=_skipped(problems),
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         path=final,
     )
     _store(parent, final, columns, entry)

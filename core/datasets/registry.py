@@ -51,7 +51,7 @@ def load_splits(root: Path, name: str) -> datasets.DatasetDict:
     entry = get_dataset(root, name)
     try:
         table = datasets.load_from_disk(str(entry.path / DATA_DIR))
-    except Exception as exc:  # a missing or damaged Arrow file surfaces as many exception types
+    except Exception as exc:  # noqa: BLE001  (a missing or damaged Arrow file raises many types)
         raise DatasetError(f"dataset {name!r}: its stored data cannot be read ({type(exc).__name__}); "
                            "import it again under a new name") from None
     if not isinstance(table, datasets.DatasetDict) or set(table) != set(SPLITS) or any(

@@ -129,7 +129,7 @@ def test_bad_records_fail_unless_skipped(workspace, corpus_file, tmp_path) -> No
 
 
 def test_failure_leaves_nothing_behind(workspace, corpus_file, monkeypatch) -> None:
-    import core.datasets.build as build
+    from core.datasets import build
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -162,3 +162,22 @@ def test_bad_settings_are_refused(workspace, corpus_file) -> None:
     with pytest.raises(DatasetError, match="no dataset named 'missing'"):
         get_dataset(workspace.root, "missing")
     assert list_datasets(workspace.root) == []
+
+
+def test_empty_splits_keep_their_columns(workspace, corpus_file, tmp_path, tiny_tokenizer) -> None:
+    from core.datasets import length_stats
+
+    rows = [json.loads(line) for line in corpus_file.read_text().splitlines()[:3]]
+    for row in rows:
+        row["mrn"] = rows[0]["mrn"]  # one patient: every record goes to the same split
+    one = tmp_path / "one.jsonl"
+    one.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    entry = import_dataset(workspace, one, "one", strategy="redact")
+    assert entry.splits == {"train": 3, "validation": 0, "test": 0}
+    assert entry.patients == {"train": 1, "validation": 0, "test": 0}
+    table = load_splits(workspace.root, "one")
+    for split in ("validation", "test"):
+        assert table[split].num_rows == 0
+        assert table[split].features == table["train"].features
+        assert table[split].column_names == ["id", "source", "target", "patient"]
+    assert length_stats(workspace.root, "one", tiny_tokenizer)["test"]["source"]["max"] == 0.0
