@@ -1,0 +1,180 @@
+"""The workspace model store: ``ROOT/models/NAME/`` holds a checkpoint and its manifest.
+
+Imports copy into a hidden temporary directory inside ``models/`` and rename it into place
+only once the files are hashed and the model has loaded, so a failed import leaves nothing.
+Loading always verifies the manifest first and refuses a changed file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.models.arch import inspect_config
+from core.models.checkpoint import select_files
+from core.models.entry import ModelEntry, ModelError, check_name
+from core.models.loading import count_parameters, load_model_dir, load_tokenizer_dir
+from core.models.manifest import (
+    MANIFEST,
+    FileRecord,
+    check_files,
+    copy_hashed,
+    read_manifest,
+    write_manifest,
+)
+
+__all__ = [
+    "get_model",
+    "import_model",
+    "list_models",
+    "load_model",
+    "load_tokenizer",
+    "models_dir",
+    "temp_dir",
+    "verify_details",
+    "verify_model",
+]
+
+
+def models_dir(root: Path, *, create: bool = False) -> Path:
+    """The store directory ``root/models``; with ``create``, made (mode 0700) if missing."""
+    path = Path(root) / "models"
+    if create and not path.is_dir():
+        if not Path(root).is_dir():
+            raise ModelError(f"workspace {root} does not exist: run medsum init")
+        path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def temp_dir(root: Path, purpose: str) -> Path:
+    """A new hidden directory inside the store (same filesystem, so it renames into place)."""
+    path = models_dir(root, create=True) / f".{purpose}-{uuid.uuid4().hex}"
+    path.mkdir(mode=0o700)
+    return path
+
+
+def _one_line(exc: BaseException) -> str:
+    text = (str(exc).strip().splitlines() or [""])[0]
+    text = text if len(text) <= 200 else text[:197] + "..."
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+
+
+def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False,
+                 source: str | None = None) -> ModelEntry:
+    """Copy the checkpoint directory ``src`` into the store as ``name`` and return its entry.
+
+    Checks it is a seq2seq BART/T5 checkpoint with tokenizer and safetensors weights (pickle
+    ``.bin`` weights only with ``allow_pickle``, which the entry records), copies and hashes its
+    files, loads it once to prove it works, writes ``manifest.json``, then renames it into place.
+    Refuses an existing name; on any failure nothing is left in the store.
+    """
+    check_name(name)
+    src = Path(src)
+    if not src.is_dir():
+        raise ModelError(f"{src}: not a directory (import a checkpoint directory)")
+    final = models_dir(root, create=True) / name
+    if final.exists():
+        raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+    model_type, info = inspect_config(src / "config.json")
+    selection = select_files(src, allow_pickle)
+    tmp = temp_dir(root, f"import-{name}")
+    try:
+        files: dict[str, FileRecord] = {}
+        for rel in selection.files:
+            try:
+                files[rel] = copy_hashed(src / rel, tmp / rel)
+            except OSError as exc:
+                raise ModelError(f"{src / rel}: cannot copy ({exc.strerror or exc.__class__.__name__})") from None
+        try:
+            load_tokenizer_dir(tmp)
+            model = load_model_dir(tmp, info.architecture, selection.pickle_weights)
+        except Exception as exc:  # noqa: BLE001  (any load failure means the checkpoint is unusable)
+            raise ModelError(f"{src}: does not load as {info.architecture}: {_one_line(exc)}") from None
+        parameters = count_parameters(model)
+        del model
+        entry = ModelEntry(
+            name=name, family=info.family, model_type=model_type, architecture=info.architecture,
+            parameters=parameters, size_bytes=sum(f["size"] for f in files.values()),
+            source=source if source is not None else f"import:{src.resolve().name}",
+            allow_pickle=selection.pickle_weights,
+            imported_at=datetime.now(UTC).isoformat(timespec="seconds"), path=final,
+        )
+        write_manifest(tmp, entry, files)
+        if final.exists():
+            raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return entry
+
+
+def _model_path(root: Path, name: str) -> Path:
+    check_name(name)
+    path = models_dir(root) / name
+    if not path.is_dir():
+        raise ModelError(f"no model named {name} in the store (see medsum models list)")
+    return path
+
+
+def get_model(root: Path, name: str) -> ModelEntry:
+    """The stored model ``name``; ModelError naming it when it is not in the store."""
+    return read_manifest(_model_path(root, name))[0]
+
+
+def verify_details(root: Path, name: str) -> list[tuple[str, str]]:
+    """Re-hash model ``name``; ``(file, "changed"|"missing"|"extra")`` per mismatch, ``[]`` when intact."""
+    path = _model_path(root, name)
+    _, files = read_manifest(path)
+    return check_files(path, files)
+
+
+def verify_model(root: Path, name: str) -> list[str]:
+    """Re-hash model ``name``; the relative names of changed, missing or extra files (``[]``: intact)."""
+    return [rel for rel, _ in verify_details(root, name)]
+
+
+def list_models(root: Path) -> list[ModelEntry]:
+    """Every stored model, by name (directories without a manifest, e.g. temporaries, are skipped)."""
+    store = models_dir(root)
+    if not store.is_dir():
+        return []
+    return [read_manifest(p)[0] for p in sorted(store.iterdir())
+            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()]
+
+
+def _verified(root: Path, name: str) -> ModelEntry:
+    path = _model_path(root, name)
+    entry, files = read_manifest(path)
+    problems = check_files(path, files)
+    if problems:
+        listed = ", ".join(f"{rel} ({status})" for rel, status in problems)
+        raise ModelError(f"model {name} does not match its manifest: {listed}; refusing to load it")
+    return entry
+
+
+def load_tokenizer(root: Path, name: str) -> Any:
+    """The tokenizer of stored model ``name``, after verifying the model's manifest."""
+    entry = _verified(root, name)
+    try:
+        return load_tokenizer_dir(entry.path)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"model {name}: tokenizer does not load: {_one_line(exc)}") from None
+
+
+def load_model(root: Path, name: str) -> tuple[Any, Any, ModelEntry]:
+    """``(model, tokenizer, entry)`` for stored model ``name``, after verifying its manifest.
+
+    The model is float32 in eval mode, loaded from local files only, from safetensors unless
+    the entry accepted pickle weights.
+    """
+    entry = _verified(root, name)
+    try:
+        tokenizer = load_tokenizer_dir(entry.path)
+        model = load_model_dir(entry.path, entry.architecture, entry.allow_pickle)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"model {name}: does not load: {_one_line(exc)}") from None
+    return model, tokenizer, entry
