@@ -2,12 +2,149 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
+from core.errors import MedsumError
+from core.guard import configure_network_guard
+from core.workspace import Workspace, open_workspace
+from medsum_tui.cli._runtime import WorkspaceOption, locate, say
 from medsum_tui.cli.app import app
 
-__all__ = ["models_app"]
+if TYPE_CHECKING:
+    from core.models import ModelEntry
+
+__all__ = [
+    "format_count",
+    "format_size",
+    "import_command",
+    "init_tiny_command",
+    "list_command",
+    "models_app",
+    "verify_command",
+]
 
 models_app = typer.Typer(help="The workspace's model store.", no_args_is_help=True,
                          context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(models_app, name="models")
+
+
+def _open(workspace: Path | None) -> Workspace:
+    """The initialized workspace (``medsum init`` must have run), with the network guard set from it."""
+    opened = open_workspace(locate(workspace))
+    configure_network_guard(opened.loaded)
+    return opened
+
+
+def format_count(n: int) -> str:
+    """A parameter count for people: ``1.31M``, ``60.5M``, ``1.2B``, ``950``."""
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return str(n)
+
+
+def format_size(n: int) -> str:
+    """A byte count for people: ``5.2 MB``, ``1.1 GB``, ``812 B``."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _describe(entry: ModelEntry) -> str:
+    return (f"{entry.name}: {entry.architecture}, {format_count(entry.parameters)} parameters, "
+            f"{format_size(entry.size_bytes)}" + (", pickle weights allowed" if entry.allow_pickle else ""))
+
+
+@models_app.command("import")
+def import_command(
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="A local checkpoint directory (config, tokenizer, weights).")],
+    name: Annotated[str, typer.Option("--name", help="Name in the store: letters, digits, '-', '_', '.'.")],
+    allow_pickle: Annotated[bool, typer.Option(
+        "--allow-pickle", help="Accept pytorch_model*.bin pickle weights (they can run code): only for checkpoints you trust.",
+    )] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Import a seq2seq BART or T5 family checkpoint from a local directory, with a SHA-256 manifest."""
+    from core.models import import_model
+
+    opened = _open(workspace)
+    entry = import_model(opened.root, directory, name, allow_pickle=allow_pickle)
+    say(f"Imported {_describe(entry)}")
+    say(f"Stored in {entry.path}")
+
+
+@models_app.command("verify")
+def verify_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A stored model.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Re-hash a stored model's files against its manifest; exit 1 when any changed."""
+    from core.models import ModelError
+    from core.models.store import verify_details
+
+    opened = _open(workspace)
+    problems = verify_details(opened.root, name)
+    if not problems:
+        say(f"{name}: OK")
+        return
+    for rel, status in problems:
+        say(f"{name}: {status}: {rel}")
+    raise ModelError(f"model {name} does not match its manifest: {len(problems)} file(s) changed, missing or extra")
+
+
+@models_app.command("list")
+def list_command(workspace: WorkspaceOption = None) -> None:
+    """List stored models: name, architecture, parameters, size, source, pickle flag."""
+    from core.models import list_models
+
+    opened = _open(workspace)
+    entries = list_models(opened.root)
+    if not entries:
+        say("No models in the store: use medsum models import DIR --name N, or medsum models init-tiny")
+        return
+    rows = [("NAME", "ARCHITECTURE", "PARAMS", "SIZE", "SOURCE", "PICKLE")]
+    rows += [(e.name, e.architecture, format_count(e.parameters), format_size(e.size_bytes), e.source,
+              "yes" if e.allow_pickle else "no") for e in entries]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@models_app.command("init-tiny")
+def init_tiny_command(
+    arch: Annotated[str, typer.Option("--arch", help="bart or t5.")],
+    name: Annotated[str, typer.Option("--name", help="Name in the store.")],
+    from_data: Annotated[str | None, typer.Option(
+        "--from-data", metavar="DATASET", help="Train the tokenizer on this stored dataset's train split (default: synthetic records).",
+    )] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the weights and the synthetic text.")] = 0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Build a tiny random-init BART or T5 model with a locally trained tokenizer (demos, tests)."""
+    from core.models import init_tiny
+
+    if arch not in ("bart", "t5"):
+        raise MedsumError(f"--arch {arch!r}: use bart or t5")
+    opened = _open(workspace)
+    texts = _dataset_texts(opened.root, from_data) if from_data is not None else None
+    entry = init_tiny(opened.root, arch, name, texts, seed=seed)
+    say(f"Built {_describe(entry)}")
+    say(f"Tokenizer trained on {'dataset ' + from_data if from_data else 'synthetic records'}; stored in {entry.path}")
+
+
+def _dataset_texts(root: Path, dataset: str) -> list[str]:
+    """Source and target texts of a stored dataset's train split (from the datasets feature)."""
+    try:
+        from core.datasets import load_splits
+    except ImportError:
+        raise MedsumError("--from-data: this build has no dataset store yet") from None
+    splits = load_splits(root, dataset)
+    if "train" not in splits:
+        raise MedsumError(f"dataset {dataset} has no train split")
+    train = splits["train"]
+    return [t for column in ("source", "target") for t in train[column] if isinstance(t, str)]
