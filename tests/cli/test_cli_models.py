@@ -119,3 +119,16 @@ def test_init_tiny_from_data(medsum: Run, ws: str, monkeypatch: pytest.MonkeyPat
     result = medsum("models", "init-tiny", "--arch", "bart", "--name", "b", "--from-data", "notes", "-w", ws)
     assert result.code == 0, result.err
     assert calls == [(Path(ws), "notes")] and "dataset notes" in result.out
+
+
+@pytest.mark.slow  # de-identifies and stores a dataset first (loads the datasets library)
+def test_init_tiny_from_a_stored_dataset(medsum: Run, ws: str, tmp_path: Path) -> None:
+    records = tmp_path / "records.jsonl"
+    assert medsum("synth", "--out", str(records), "--n", "40", "--seed", "5").code == 0
+    imported = medsum("data", "import", str(records), "--name", "notes", "--strategy", "redact", "-w", ws)
+    assert imported.code == 0, imported.err
+    result = medsum("models", "init-tiny", "--arch", "t5", "--name", "from-notes", "--from-data", "notes", "-w", ws)
+    assert result.code == 0, result.err
+    assert "dataset notes" in result.out
+    missing = medsum("models", "init-tiny", "--arch", "t5", "--name", "x", "--from-data", "absent", "-w", ws)
+    assert missing.code != 0 and missing.err.count("\n") == 1
