@@ -40,6 +40,10 @@ def load_model_dir(path: Path, architecture: str, allow_pickle: bool) -> Any:
     import torch
     import transformers
 
+    from core.models.arch import SUPPORTED
+
+    if architecture not in {info.architecture for info in SUPPORTED.values()}:
+        raise ValueError(f"architecture {architecture!r} is not a supported seq2seq class")
     cls = getattr(transformers, architecture)
     with quiet_progress():
         kwargs: dict[str, Any] = {"local_files_only": True, "dtype": torch.float32}

@@ -202,3 +202,13 @@ def test_broken_manifest_is_named(root: Path, checkpoints: dict[str, Path]) -> N
         load_model(root, "m")
     shutil.rmtree(entry.path)
     assert list_models(root) == []
+
+
+def test_manifest_cannot_name_another_class(root: Path, checkpoints: dict[str, Path]) -> None:
+    entry = import_model(root, checkpoints["bart"], "m")
+    manifest = entry.path / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["entry"]["architecture"] = "GPT2LMHeadModel"
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="not a supported seq2seq class"):
+        load_model(root, "m")
