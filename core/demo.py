@@ -1,16 +1,23 @@
 """The demo pipeline: what ``medsum demo`` runs on the built-in defaults.
 
-Today it synthesizes a corpus with gold PHI spans into the workspace, loads it through the
-same record loader as real input, splits it by patient, de-identifies it (redaction, which
-needs no secret) and scores the de-identification against the gold spans. Later stages
-(training, evaluation) extend it.
+1. Synthesize a corpus with gold PHI spans into the workspace, load it through the same
+   record loader as real input, split it by patient, de-identify it (redaction, which needs
+   no secret) and score that against the gold spans.
+2. Import it as a de-identified dataset, build a tiny random-init BART with a tokenizer
+   trained on that dataset, and fine-tune it on the CPU. A random-init model cannot learn
+   through a LoRA adapter alone, so the demo trains every weight (``--full``).
+
+The dataset and the tiny model are reused when a previous demo with the same corpus made
+them; each demo run is a new training run.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from core.deid_eval import score_results
 from core.deid_run import DeidReport, write_deidentified
@@ -20,12 +27,14 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoData", "DemoTraining", "prepare_demo_data", "train_demo_model"]
+
+DEMO_MODEL = "demo-tiny-bart"
 
 
 @dataclass(frozen=True)
-class DemoResult:
-    """What the demo made and measured."""
+class DemoData:
+    """What the first stage made and measured."""
 
     corpus_file: Path
     gold_file: Path
@@ -39,7 +48,22 @@ class DemoResult:
     deid_scores: Scores
 
 
-def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult:
+@dataclass(frozen=True)
+class DemoTraining:
+    """What the second stage made: the dataset, the model and the finished run."""
+
+    dataset: str
+    dataset_created: bool
+    model: str
+    model_created: bool
+    run_id: str
+    status: str
+    steps: int
+    first_val_loss: float | None
+    best_val_loss: float | None
+
+
+def prepare_demo_data(workspace: Workspace, *, n: int = 2000, seed: int = 0) -> DemoData:
     """Synthesize ``n`` records into ``<workspace>/demo``, load and split them by patient,
     de-identify them and score that against the gold spans."""
     out_dir = workspace.root / "demo"
@@ -51,8 +75,8 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
     splits = split_by_patient(loaded.records, workspace.config.split)
     deid_file = out_dir / "deidentified.jsonl"
     deid, results = write_deidentified(loaded.records, deid_file, workspace.config, strategy="redact", secret=None,
-                                          keep_results=True)
-    return DemoResult(
+                                       keep_results=True)
+    return DemoData(
         corpus_file=corpus_file,
         gold_file=gold_file,
         records=len(loaded.records),
@@ -65,3 +89,39 @@ def run_demo(workspace: Workspace, *, n: int = 200, seed: int = 0) -> DemoResult
         deid_scores=score_results(loaded.records, results, [
             Span(g.record_id, g.path, g.start, g.end, g.category) for g in corpus.gold]),
     )
+
+
+def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int, epochs: int = 4,
+                     max_steps: int | None = None,
+                     on_event: Callable[[dict[str, Any]], None] | None = None) -> DemoTraining:
+    """Import the demo corpus as a dataset (redacted), build the tiny model from it, train it."""
+    import json
+
+    from core.datasets import DatasetError, get_dataset, import_dataset
+    from core.models import ModelError, get_model, init_tiny
+    from core.train.config import TrainConfig
+    from core.train.run import run_dir, start_run
+
+    name = f"demo-n{n}-s{seed}"
+    try:
+        get_dataset(workspace.root, name)
+        dataset_created = False
+    except DatasetError:
+        import_dataset(workspace, data.corpus_file, name, strategy="redact")
+        dataset_created = True
+    try:
+        get_model(workspace.root, DEMO_MODEL)
+        model_created = False
+    except ModelError:
+        from core.datasets import load_splits
+
+        train = load_splits(workspace.root, name)["train"]
+        init_tiny(workspace.root, "bart", DEMO_MODEL, [*train["source"], *train["target"]], seed=seed)
+        model_created = True
+    config = TrainConfig(dataset=name, model=DEMO_MODEL, full=True, epochs=epochs, max_steps=max_steps,
+                         learning_rate=2e-3, max_target_len=128, device="cpu", seed=seed)
+    info = start_run(workspace.root, config, on_event=on_event)
+    metrics = [json.loads(line) for line in (run_dir(workspace.root, info.run_id) / "metrics.jsonl").open()]
+    return DemoTraining(dataset=name, dataset_created=dataset_created, model=DEMO_MODEL, model_created=model_created,
+                        run_id=info.run_id, status=info.status.value, steps=info.step,
+                        first_val_loss=metrics[0]["val_loss"] if metrics else None, best_val_loss=info.best_val_loss)

@@ -185,10 +185,13 @@ def _write_config(directory: Path, run_id: str, config: TrainConfig, facts: dict
 
 def _save_result(directory: Path, model: Any, tokenizer: Any, *, full: bool) -> None:
     """Save the adapter (LoRA) or the whole model (``--full``), with the tokenizer, atomically."""
+    from core.models.loading import quiet_progress
+
     final = directory / ("model" if full else "adapter")
     tmp = directory / f"{final.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    with quiet_progress():
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)

@@ -8,6 +8,7 @@ import typer
 
 from core.guard import configure_network_guard
 from core.workspace import init_workspace
+from medsum_tui.cli._progress import TrainingProgress
 from medsum_tui.cli._runtime import WorkspaceOption, locate, say
 from medsum_tui.cli.app import app
 
@@ -15,25 +16,41 @@ from medsum_tui.cli.app import app
 @app.command("demo")
 def demo_command(
     workspace: WorkspaceOption = None,
-    n: Annotated[int, typer.Option("--n", min=10, help="Synthetic records to make.")] = 200,
+    n: Annotated[int, typer.Option("--n", min=10, help="Synthetic records to make.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs of the tiny model.")] = 4,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Cap on training steps (a quicker demo).")] = None,
 ) -> None:
-    """Initialize the workspace if needed, synthesize a corpus, load and split it, de-identify and score it."""
-    from core.demo import run_demo  # loads the synthesizer and the detectors: only when used
+    """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
+    model and fine-tune it on the CPU (about 3 minutes on the defaults)."""
+    from core.demo import prepare_demo_data, train_demo_model  # loads the synthesizer and detectors: only when used
 
     opened, _ = init_workspace(locate(workspace))
     configure_network_guard(opened.loaded)
     say(f"Workspace: {opened.root}")
-    result = run_demo(opened, n=n, seed=seed)
-    say(f"1/3 synthesized {n} records -> {result.corpus_file}")
-    say(f"    gold PHI spans -> {result.gold_file}: "
-        + ", ".join(f"{cat} {count}" for cat, count in result.phi_spans.items()))
-    say(f"2/3 loaded {result.records} valid records of {result.patients} patients ({result.problems} problems)")
+    data = prepare_demo_data(opened, n=n, seed=seed)
+    say(f"1/5 synthesized {n} records -> {data.corpus_file}")
+    say(f"    gold PHI spans -> {data.gold_file}: "
+        + ", ".join(f"{cat} {count}" for cat, count in data.phi_spans.items()))
+    say(f"2/5 loaded {data.records} valid records of {data.patients} patients ({data.problems} problems)")
     say("    split by patient: "
-        + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in result.splits.items()))
-    token = result.deid_scores.overall("token").as_dict()
-    say(f"3/3 de-identified (redact) -> {result.deid_file}: {sum(result.deid.found.values())} PHI found, "
-        f"{sum(result.deid.residual.values())} left by the residual scan")
+        + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in data.splits.items()))
+    token = data.deid_scores.overall("token").as_dict()
+    say(f"3/5 de-identified (redact) -> {data.deid_file}: {sum(data.deid.found.values())} PHI found, "
+        f"{sum(data.deid.residual.values())} left by the residual scan")
     say(f"    against the gold spans: token recall {token['recall']}, precision {token['precision']}, "
-        f"patient-name tokens missed {result.deid_scores.patient_name_tokens_missed}")
+        f"patient-name tokens missed {data.deid_scores.patient_name_tokens_missed}")
+    say("4/5 importing the de-identified dataset and building the tiny model (random-init BART, "
+        "tokenizer trained on the dataset)")
+    say("5/5 training on the CPU. A random-init model cannot learn through a LoRA adapter alone, "
+        "so the demo trains every weight (--full).")
+    view = TrainingProgress()
+    try:
+        trained = train_demo_model(opened, data, n=n, seed=seed, epochs=epochs, max_steps=max_steps, on_event=view)
+    finally:
+        view.stop()
+    say(f"    dataset {trained.dataset} ({'imported' if trained.dataset_created else 'reused'}), "
+        f"model {trained.model} ({'built' if trained.model_created else 'reused'})")
+    say(f"    run {trained.run_id}: {trained.status}, {trained.steps} steps, validation loss "
+        f"{trained.first_val_loss} before training -> {trained.best_val_loss and round(trained.best_val_loss, 4)} best")
     say("Demo complete.")

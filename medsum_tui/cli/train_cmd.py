@@ -4,13 +4,14 @@ progress bar, and list the runs of the workspace."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from core.errors import MedsumError
 from core.guard import configure_network_guard
 from core.workspace import Workspace, open_workspace
+from medsum_tui.cli._progress import TrainingProgress
 from medsum_tui.cli._runtime import WorkspaceOption, locate, require_parent_dir, say
 from medsum_tui.cli.app import app
 
@@ -21,43 +22,6 @@ def _open(workspace: Path | None) -> Workspace:
     opened = open_workspace(locate(workspace))
     configure_network_guard(opened.loaded)
     return opened
-
-
-class _ProgressView:
-    """Shows the events of a run as a rich progress bar (step, loss, lr, samples/s, ETA)."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                            TimeRemainingColumn(), transient=False)
-        self.task: Any = None
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "start":
-            say(f"Run {event['run_id']}: {event['method']} on {event['device']} ({event['precision']}), "
-                f"{event['total_steps']} steps" + (f", resumed at step {event['step']}" if event["resumed"] else ""))
-            cut = event["truncated"]
-            if cut["sources"] or cut["targets"]:
-                say(f"Truncated: {cut['sources']} source(s) to {cut['max_source_len']} tokens, "
-                    f"{cut['targets']} target(s) to {cut['max_target_len']} tokens")
-            self.bar.start()
-            self.task = self.bar.add_task("train", total=event["total_steps"], completed=event["step"], info="")
-        elif kind == "step" and self.task is not None:
-            self.bar.update(self.task, completed=event["step"],
-                            info=f"loss {event['loss']:.4f} lr {event['lr']:.2e} {event['samples_per_s']:.1f} samples/s")
-        elif kind == "epoch":
-            line = f"epoch {event['epoch']}: validation loss {event['val_loss']}"
-            (self.bar.console.print if self.task is not None else say)(line + (" (early stop)" if event["early_stop"] else ""))
-        elif kind == "end":
-            self.stop()
-
-    def stop(self) -> None:
-        """Leave the bar drawn as it is."""
-        if self.task is not None:
-            self.bar.stop()
-            self.task = None
 
 
 @app.command("train")
@@ -94,7 +58,7 @@ def train_command(
 
     opened = _open(workspace)
     require_parent_dir(events)
-    view = _ProgressView()
+    view = TrainingProgress()
     try:
         if resume is not None:
             if dataset or model:

@@ -38,8 +38,8 @@ def test_synth_rejects_zero(medsum, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_initializes_synthesizes_loads_and_splits(medsum, workspace_dir: Path) -> None:
-    result = medsum("demo", "--workspace", str(workspace_dir), "--n", "60")
+def test_demo_runs_every_stage(medsum, workspace_dir: Path) -> None:
+    result = medsum("demo", "--workspace", str(workspace_dir), "--n", "60", "--max-steps", "3")
     assert result.code == 0, result.err
     assert "loaded 60 valid records" in result.out and "(0 problems)" in result.out
     assert "split by patient: train" in result.out
@@ -52,7 +52,15 @@ def test_demo_initializes_synthesizes_loads_and_splits(medsum, workspace_dir: Pa
     raw = (demo / "synthetic.jsonl").read_text()
     patient_name = raw.split('"patient_name": "', 1)[1].split('"', 1)[0]
     assert patient_name not in (demo / "deidentified.jsonl").read_text()
-    # Running it again reuses the workspace and rewrites the same corpus.
+    assert "trains every weight (--full)" in result.out
+    assert "dataset demo-n60-s0 (imported), model demo-tiny-bart (built)" in result.out
+    assert ": finished, 3 steps" in result.out
+    assert (workspace_dir / "datasets" / "demo-n60-s0" / "dataset.json").exists()
+    assert (workspace_dir / "models" / "demo-tiny-bart" / "manifest.json").exists()
+    # Running it again reuses the workspace, the dataset and the model, and rewrites the same corpus.
     before = (demo / "synthetic.jsonl").read_bytes()
-    assert medsum("demo", "--workspace", str(workspace_dir), "--n", "60").code == 0
+    again = medsum("demo", "--workspace", str(workspace_dir), "--n", "60", "--max-steps", "3")
+    assert again.code == 0, again.err
+    assert "(reused), model demo-tiny-bart (reused)" in again.out
     assert (demo / "synthetic.jsonl").read_bytes() == before
+    assert len(list((workspace_dir / "runs").glob("*-demo-tiny-bart-*"))) == 2
