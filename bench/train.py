@@ -115,7 +115,7 @@ def _sync(device) -> None:  # noqa: ANN001
 
 
 def measure(name: str, steps: int, warmup: int, repeats: int) -> dict[str, object]:
-    """Both loops on architecture ``name``, alternating, best of ``repeats`` each."""
+    """Both loops on architecture ``name``, best of ``repeats`` each, the order alternating."""
     import torch
 
     from core.train.config import TrainConfig
@@ -126,9 +126,12 @@ def measure(name: str, steps: int, warmup: int, repeats: int) -> dict[str, objec
     model.to(device)
     data = _data(config.vocab_size, BATCH * (steps + warmup))
     bare, loop = [], []
-    for _ in range(repeats):
+    for repeat in range(repeats):  # alternate which loop goes first, so neither gains from the order
+        if repeat % 2:
+            loop.append(_project(model, data, steps, warmup)[0])
         bare.append(_bare(model, data, steps, warmup, device, dtype))
-        loop.append(_project(model, data, steps, warmup)[0])
+        if not repeat % 2:
+            loop.append(_project(model, data, steps, warmup)[0])
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     figures: dict[str, object] = {
         "bench": "train", "arch": name, "device": str(device), "precision": "bf16" if dtype else "fp32",
