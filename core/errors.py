@@ -13,6 +13,12 @@ class MedsumError(Exception):
 
     exit_code: int = 1
 
+    def __init__(self, message: str = "", *, exit_code: int | None = None) -> None:
+        """``exit_code`` overrides the class's (2 for a usage-type mistake, say)."""
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
 
 class InputError(MedsumError):
     """The input records are invalid; the message summarizes, ``problems`` lists each one."""

@@ -27,10 +27,6 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 class DatasetError(MedsumError):
     """A dataset is missing, already exists, was changed on disk, or cannot be built."""
 
-    def __init__(self, message: str, *, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
 
 @dataclass(frozen=True)
 class DatasetEntry:

@@ -20,10 +20,6 @@ class ModelError(MedsumError):
     ``exit_code`` is 1, or 2 for usage-type errors (a bad name or architecture).
     """
 
-    def __init__(self, message: str, *, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
 
 @dataclass(frozen=True)
 class ModelEntry:

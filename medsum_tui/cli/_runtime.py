@@ -11,9 +11,10 @@ import typer
 from core.config import LoadedConfig, load_config
 from core.errors import MedsumError
 from core.guard import configure_network_guard
-from core.workspace import WorkspaceLocation, open_workspace, resolve_workspace
+from core.workspace import Workspace, WorkspaceLocation, open_workspace, resolve_workspace
 
-__all__ = ["WorkspaceOption", "locate", "settings_for_command", "require_parent_dir", "say", "warn"]
+__all__ = ["WorkspaceOption", "locate", "open_initialized", "print_table", "require_parent_dir", "say",
+           "settings_for_command", "warn"]
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -41,6 +42,20 @@ def settings_for_command(workspace: Path | None) -> tuple[WorkspaceLocation, Loa
     loaded = open_workspace(location).loaded if location.initialized else load_config(None)
     configure_network_guard(loaded)
     return location, loaded
+
+
+def open_initialized(workspace: Path | None) -> Workspace:
+    """The initialized workspace (``medsum init`` makes one), with the network guard set from it."""
+    opened = open_workspace(locate(workspace))
+    configure_network_guard(opened.loaded)
+    return opened
+
+
+def print_table(rows: list[tuple[str, ...]]) -> None:
+    """Print rows (the first is the header) in left-aligned columns."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def require_parent_dir(*paths: Path | None) -> None:

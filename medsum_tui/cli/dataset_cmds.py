@@ -8,21 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from core.errors import MedsumError
-from core.guard import configure_network_guard
-from core.workspace import Workspace, open_workspace
-from medsum_tui.cli._runtime import WorkspaceOption, locate, say, warn
+from core.workspace import Workspace
+from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn
 from medsum_tui.cli.app import data_app
 
 __all__ = ["import_command", "list_command", "show_command"]
 
 _SPLIT_LABELS = {"train": "train", "validation": "val", "test": "test"}
 
-
-def _open(workspace: Path | None) -> Workspace:
-    """Open the initialized workspace (``medsum init`` makes one) and set the network guard from it."""
-    opened = open_workspace(locate(workspace))
-    configure_network_guard(opened.loaded)
-    return opened
 
 
 def _fields(values: list[str] | None) -> list[str] | None:
@@ -52,7 +45,7 @@ def import_command(
     """
     from core.datasets import import_dataset  # loads datasets and the detectors: only when used
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     entry = import_dataset(opened, input_path, name, input_fields=_fields(input_fields), target_field=target_field,
                            strategy=strategy, skip_bad=skip_bad, workers=workers)
     say(f"Imported dataset {entry.name!r}: {entry.records} records ({entry.strategy}) -> {entry.path}")
@@ -70,7 +63,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
     """List the workspace's datasets: records, split sizes, fingerprint and when each was made."""
     from core.datasets import list_datasets
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     entries = list_datasets(opened.root)
     if not entries:
         say("No datasets. Import one with: medsum data import INPUT --name NAME")
@@ -78,9 +71,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
     rows = [("NAME", "RECORDS", "TRAIN/VAL/TEST", "FINGERPRINT", "CREATED")]
     rows += [(e.name, str(e.records), "/".join(str(e.splits.get(s, 0)) for s in _SPLIT_LABELS),
               e.fingerprint[:12], e.created_at) for e in entries]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(rows)
 
 
 @data_app.command("show")
@@ -93,7 +84,7 @@ def show_command(
     """Show a dataset: counts per split, fields, de-identification totals and, with --model, token lengths."""
     from core.datasets import get_dataset, length_stats
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     entry = get_dataset(opened.root, name)
     tokenizer = _tokenizer(opened, model) if model is not None else None
     say(f"Dataset: {entry.name}")

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from core.errors import MedsumError
-from core.guard import configure_network_guard
-from core.workspace import Workspace, open_workspace
-from medsum_tui.cli._runtime import WorkspaceOption, locate, say
+from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say
 from medsum_tui.cli.app import app
 
 if TYPE_CHECKING:
@@ -30,12 +28,6 @@ models_app = typer.Typer(help="The workspace's model store.", no_args_is_help=Tr
                          context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(models_app, name="models")
 
-
-def _open(workspace: Path | None) -> Workspace:
-    """The initialized workspace (``medsum init`` must have run), with the network guard set from it."""
-    opened = open_workspace(locate(workspace))
-    configure_network_guard(opened.loaded)
-    return opened
 
 
 def format_count(n: int) -> str:
@@ -72,7 +64,7 @@ def import_command(
     """Import a seq2seq BART or T5 family checkpoint from a local directory, with a SHA-256 manifest."""
     from core.models import import_model
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     entry = import_model(opened.root, directory, name, allow_pickle=allow_pickle)
     say(f"Imported {_describe(entry)}")
     say(f"Stored in {entry.path}")
@@ -87,7 +79,7 @@ def verify_command(
     from core.models import ModelError
     from core.models.store import verify_details
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     problems = verify_details(opened.root, name)
     if not problems:
         say(f"{name}: OK")
@@ -102,7 +94,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
     """List stored models: name, architecture, parameters, size, source, pickle flag."""
     from core.models import list_models
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     entries = list_models(opened.root)
     if not entries:
         say("No models in the store: use medsum models import DIR --name N, or medsum models init-tiny")
@@ -110,9 +102,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
     rows = [("NAME", "ARCHITECTURE", "PARAMS", "SIZE", "SOURCE", "PICKLE")]
     rows += [(e.name, e.architecture, format_count(e.parameters), format_size(e.size_bytes), e.source,
               "yes" if e.allow_pickle else "no") for e in entries]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    print_table(rows)
 
 
 @models_app.command("init-tiny")
@@ -130,7 +120,7 @@ def init_tiny_command(
 
     if arch not in ("bart", "t5"):
         raise MedsumError(f"--arch {arch!r}: use bart or t5")
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     texts = _dataset_texts(opened.root, from_data) if from_data is not None else None
     entry = init_tiny(opened.root, arch, name, texts, seed=seed)
     say(f"Built {_describe(entry)}")

@@ -9,19 +9,12 @@ from typing import Annotated
 import typer
 
 from core.errors import MedsumError
-from core.guard import configure_network_guard
-from core.workspace import Workspace, open_workspace
 from medsum_tui.cli._progress import TrainingProgress
-from medsum_tui.cli._runtime import WorkspaceOption, locate, require_parent_dir, say
+from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, require_parent_dir, say
 from medsum_tui.cli.app import app
 
 __all__ = ["runs_command", "train_command"]
 
-
-def _open(workspace: Path | None) -> Workspace:
-    opened = open_workspace(locate(workspace))
-    configure_network_guard(opened.loaded)
-    return opened
 
 
 @app.command("train")
@@ -56,7 +49,7 @@ def train_command(
     from core.train.config import TrainConfig
     from core.train.run import resume_run, start_run
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     require_parent_dir(events)
     view = TrainingProgress()
     try:
@@ -92,7 +85,7 @@ def runs_command(workspace: WorkspaceOption = None) -> None:
     """List the training runs of the workspace with their status."""
     from core.train.runs import RunsTable
 
-    opened = _open(workspace)
+    opened = open_initialized(workspace)
     rows = RunsTable(opened.root).list()
     if not rows:
         say("No runs yet: `medsum train --dataset NAME --model NAME`.")
