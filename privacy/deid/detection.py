@@ -48,13 +48,17 @@ _PRIORITY: dict[PhiCategory, int] = {
 }
 
 
+def _start_then_longest(d: Detection) -> tuple[int, int]:
+    return d[0], -d[1]
+
+
 def resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
     """Merge overlapping detections into non-overlapping spans, sorted by start.
 
     Overlapping spans become one span covering both (recall first: nothing detected is
     dropped), labelled with the category of the longest part, ties broken by specificity.
     """
-    ordered = sorted(detections, key=lambda d: (d.start, -d.end))
+    ordered = sorted(detections, key=_start_then_longest)
     merged: list[Detection] = []
     for det in ordered:
         if merged and det.start < merged[-1].end:

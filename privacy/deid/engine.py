@@ -263,7 +263,10 @@ class Deidentifier:
     def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
         """Detections in the output that lie outside every replacement just made."""
         leftovers = []
+        i, n = 0, len(placed)  # both sorted by start, and the replacements do not overlap
         for det in self.detect_text(text, known):
-            if not any(det.start < end and start < det.end for start, end in placed):
+            while i < n and placed[i][1] <= det.start:
+                i += 1  # replacements that end before this detection cannot touch a later one
+            if i == n or det.end <= placed[i][0]:
                 leftovers.append(Finding(path, det.start, det.end, det.category, det.rule))
         return leftovers

@@ -37,6 +37,10 @@ _MIN_ID = 4  # shorter ids ("12") would match everywhere
 _Entry = tuple[str, Any, PhiCategory]
 
 
+def _longest_first(item: tuple[tuple[str, ...], PhiCategory]) -> int:
+    return -len(item[0])
+
+
 @lru_cache(maxsize=65536)
 def _entries(category: PhiCategory, value: str) -> tuple[_Entry, ...]:
     """What one structured value adds to the matcher (cached: a patient's values repeat in
@@ -112,11 +116,12 @@ class KnownIdentifiers:
                 self.first_initials.add(key)
 
     def _add_sequence(self, tokens: tuple[str, ...], category: PhiCategory) -> None:
-        bucket = self.sequences.setdefault(tokens[0], [])
-        if all(seq != tokens for seq, _ in bucket):
+        bucket = self.sequences.get(tokens[0])
+        if bucket is None:
+            self.sequences[tokens[0]] = [(tokens, category)]
+        elif all(seq != tokens for seq, _ in bucket):
             bucket.append((tokens, category))
-            if len(bucket) > 1:
-                bucket.sort(key=lambda item: -len(item[0]))
+            bucket.sort(key=_longest_first)
 
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
