@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["MedsumError", "InputError"]
+__all__ = ["InputError", "MedsumError", "one_line"]
 
 
 class MedsumError(Exception):
@@ -28,3 +28,11 @@ class InputError(MedsumError):
     def __init__(self, message: str, problems: list | None = None) -> None:
         super().__init__(message)
         self.problems = list(problems or [])
+
+
+def one_line(exc: BaseException, limit: int = 200) -> str:
+    """``ExcType: first line of the message``, cut to ``limit`` characters: for a library
+    error quoted inside a one-line MedSum message."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.errors import one_line
 from core.models.arch import inspect_config
 from core.models.checkpoint import select_files
 from core.models.entry import ModelEntry, ModelError, check_name
@@ -56,12 +57,6 @@ def temp_dir(root: Path, purpose: str) -> Path:
     return path
 
 
-def _one_line(exc: BaseException) -> str:
-    text = (str(exc).strip().splitlines() or [""])[0]
-    text = text if len(text) <= 200 else text[:197] + "..."
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
-
-
 def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False,
                  source: str | None = None) -> ModelEntry:
     """Copy the checkpoint directory ``src`` into the store as ``name`` and return its entry.
@@ -92,7 +87,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
             load_tokenizer_dir(tmp)
             model = load_model_dir(tmp, info.architecture, selection.pickle_weights)
         except Exception as exc:  # noqa: BLE001  (any load failure means the checkpoint is unusable)
-            raise ModelError(f"{src}: does not load as {info.architecture}: {_one_line(exc)}") from None
+            raise ModelError(f"{src}: does not load as {info.architecture}: {one_line(exc)}") from None
         parameters = count_parameters(model)
         del model
         entry = ModelEntry(
@@ -162,7 +157,7 @@ def load_tokenizer(root: Path, name: str) -> Any:
     try:
         return load_tokenizer_dir(entry.path)
     except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"model {name}: tokenizer does not load: {_one_line(exc)}") from None
+        raise ModelError(f"model {name}: tokenizer does not load: {one_line(exc)}") from None
 
 
 def load_model(root: Path, name: str) -> tuple[Any, Any, ModelEntry]:
@@ -176,5 +171,5 @@ def load_model(root: Path, name: str) -> tuple[Any, Any, ModelEntry]:
         tokenizer = load_tokenizer_dir(entry.path)
         model = load_model_dir(entry.path, entry.architecture, entry.allow_pickle)
     except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"model {name}: does not load: {_one_line(exc)}") from None
+        raise ModelError(f"model {name}: does not load: {one_line(exc)}") from None
     return model, tokenizer, entry

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_writer
+from core.errors import one_line
 from core.train.config import TrainConfig, TrainError
 from core.train.runs import RunInfo, RunStatus, RunsTable
 
@@ -47,11 +48,6 @@ def _versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "missing"
     return found
-
-
-def _one_line(exc: BaseException) -> str:
-    """An exception's message on one line, cut to a readable length."""
-    return " ".join(str(exc).split())[:300]
 
 
 def _new_run_id(model: str) -> str:
@@ -112,7 +108,7 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
         try:
             model = get_peft_model(model, lora)
         except ValueError as exc:
-            raise TrainError(f"LoRA target modules {targets} do not fit model {config.model}: {_one_line(exc)}") from None
+            raise TrainError(f"LoRA target modules {targets} do not fit model {config.model}: {one_line(exc)}") from None
     splits = load_splits(root, config.dataset)
     encode = lambda split: encode_pairs(tokenizer, splits[split]["source"], splits[split]["target"],  # noqa: E731
                                         max_source_len=config.max_source_len, max_target_len=config.max_target_len)
@@ -170,10 +166,10 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         stream.emit("end", run_id=run_id, status="killed")
         raise
     except Exception as exc:
-        table.update(run_id, status=RunStatus.FAILED, message=f"{type(exc).__name__}: {_one_line(exc)}")
+        table.update(run_id, status=RunStatus.FAILED, message=one_line(exc, 300))
         stream.emit("end", run_id=run_id, status="failed", error=type(exc).__name__)
         if isinstance(exc, (ValueError, FloatingPointError, RuntimeError)) and not isinstance(exc, TrainError):
-            raise TrainError(f"run {run_id} failed: {_one_line(exc)}") from exc
+            raise TrainError(f"run {run_id} failed: {one_line(exc)}") from exc
         raise
     finally:
         stream.close()
