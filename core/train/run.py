@@ -61,8 +61,14 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
     from core.datasets import get_dataset
     from core.models import get_model
 
-    get_dataset(root, config.dataset)  # fail before creating anything when a name is wrong
+    from core.train.loop import pick_device
+
+    get_dataset(root, config.dataset)  # fail before creating anything when a name or device is wrong
     get_model(root, config.model)
+    try:
+        pick_device(config)
+    except RuntimeError as exc:
+        raise TrainError(str(exc)) from None
     run_id = _new_run_id(config.model)
     directory = run_dir(root, run_id)
     directory.mkdir(parents=True)

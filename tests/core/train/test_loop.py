@@ -110,3 +110,29 @@ def test_lora_trains_only_the_adapter(data: tuple[Encoded, Encoded]) -> None:
 def test_an_empty_training_split_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         TrainingLoop(tiny_bart(), Encoded([], []), Encoded([], []), _config(), pad_id=PAD)
+
+
+@pytest.mark.parametrize(("cuda", "bf16", "precision", "expected"), [
+    (False, False, "auto", ("cpu", None)),
+    (True, True, "auto", ("cuda", torch.bfloat16)),
+    (True, False, "auto", ("cuda", None)),  # an older GPU: fp32, never fp16
+    (True, True, "fp32", ("cuda", None)),
+])
+def test_device_and_precision_choice(monkeypatch: pytest.MonkeyPatch, cuda: bool, bf16: bool, precision: str,
+                                     expected: tuple[str, torch.dtype | None]) -> None:
+    from core.train.loop import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    device, dtype = pick_device(_config(precision=precision))
+    assert (device.type, dtype) == expected
+
+
+def test_cuda_or_bf16_asked_for_without_them_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.train.loop import pick_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="no CUDA device"):
+        pick_device(_config(device="cuda"))
+    with pytest.raises(RuntimeError, match="bfloat16"):
+        pick_device(_config(precision="bf16"))
