@@ -60,7 +60,6 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
     """Create a run for ``config``, register it, and train it to the end."""
     from core.datasets import get_dataset
     from core.models import get_model
-
     from core.train.loop import pick_device
 
     get_dataset(root, config.dataset)  # fail before creating anything when a name or device is wrong
