@@ -7,12 +7,12 @@ record value, and never the input path (file names can carry patient names).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import MedsumError
+from core.naming import check_name as check_store_name
 
 __all__ = ["DatasetError", "DatasetEntry", "ENTRY_FILE", "DATA_DIR", "FORMAT", "check_name", "datasets_dir",
            "read_entry", "entry_json"]
@@ -21,7 +21,6 @@ ENTRY_FILE = "dataset.json"
 #: The Arrow ``DatasetDict`` (``save_to_disk`` layout) inside a dataset's directory.
 DATA_DIR = "data"
 FORMAT = 1
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 class DatasetError(MedsumError):
@@ -53,13 +52,8 @@ def datasets_dir(root: Path) -> Path:
 
 
 def check_name(name: str) -> str:
-    """Return ``name`` if it is a safe dataset name (letters, digits, ``._-``, at most 64), else raise."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise DatasetError(
-            f"invalid dataset name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
-            exit_code=2,
-        )
-    return name
+    """Return ``name`` if it is a valid dataset name (see :func:`core.naming.check_name`), else raise."""
+    return check_store_name(name, "dataset", DatasetError)
 
 
 def entry_json(entry: DatasetEntry) -> dict[str, Any]:

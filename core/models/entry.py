@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import MedsumError
+from core.naming import check_name as check_store_name
 
 __all__ = ["ModelEntry", "ModelError", "check_name"]
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 class ModelError(MedsumError):
@@ -54,14 +52,5 @@ class ModelEntry:
 
 
 def check_name(name: str) -> str:
-    """Return ``name`` if it is a valid model name, else raise ModelError (exit code 2).
-
-    Valid: 1-100 letters, digits, ``-``, ``_`` or ``.``, starting with a letter or digit (so no
-    path separators, no ``..`` and no hidden names).
-    """
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise ModelError(
-            f"invalid model name {name!r}: use letters, digits, '-', '_' or '.', starting with a letter or digit",
-            exit_code=2,
-        )
-    return name
+    """Return ``name`` if it is a valid model name (see :func:`core.naming.check_name`), else raise."""
+    return check_store_name(name, "model", ModelError)
