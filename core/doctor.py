@@ -10,20 +10,13 @@ import os
 import platform
 import sys
 from dataclasses import asdict, dataclass
-from importlib import metadata
 
 from core.config import ConfigError, load_config, policy_path
+from core.versions import LIBRARIES, library_versions
 from core.workspace import WorkspaceLocation, permission_problem
 from privacy.offline import OFFLINE_ENV, guard_status, offline_env_status
 
 __all__ = ["Check", "run_checks", "LIBRARIES"]
-
-#: Libraries whose versions the report lists.
-LIBRARIES: tuple[str, ...] = (
-    "torch", "transformers", "peft", "opacus", "datasets", "evaluate", "tokenizers",
-    "safetensors", "textual", "typer", "pydantic", "keyring",
-)
-
 
 @dataclass(frozen=True)
 class Check:
@@ -46,12 +39,9 @@ def _python() -> Check:
 
 
 def _libraries() -> Check:
-    versions, missing = [], []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            missing.append(name)
+    found = library_versions()
+    versions = [f"{name} {version}" for name, version in found.items() if version is not None]
+    missing = [name for name, version in found.items() if version is None]
     if missing:
         return Check("libraries", "fail", "missing: " + ", ".join(missing), "reinstall MedSum: pip install -e .")
     return Check("libraries", "ok", ", ".join(versions))

@@ -25,12 +25,11 @@ from typing import Any
 
 from core.atomic import atomic_writer
 from core.errors import one_line
+from core.versions import library_versions
 from core.train.config import TrainConfig, TrainError
 from core.train.runs import RunInfo, RunStatus, RunsTable
 
 __all__ = ["resume_run", "run_dir", "start_run"]
-
-_LIBRARIES = ("torch", "transformers", "peft", "datasets", "tokenizers", "safetensors")
 
 
 def run_dir(root: Path, run_id: str) -> Path:
@@ -38,16 +37,9 @@ def run_dir(root: Path, run_id: str) -> Path:
     return root / "runs" / run_id
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for name in _LIBRARIES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "missing"
-    return found
+def _versions() -> dict[str, str | None]:
+    """Python's and the libraries' versions, for ``config.json``."""
+    return {"python": platform.python_version(), **library_versions()}
 
 
 def _new_run_id(model: str) -> str:
