@@ -101,10 +101,23 @@ def test_lora_trains_only_the_adapter(data: tuple[Encoded, Encoded]) -> None:
     train, val = data
     model = get_peft_model(tiny_t5(), LoraConfig(task_type=TaskType.SEQ_2_SEQ_LM, r=4, lora_alpha=8, target_modules=["q", "v"]))
     frozen = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+    adapter = {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}
     loop = TrainingLoop(model, train, val, _config(full=False, max_steps=4), pad_id=0)
     loop.run()
     assert all(torch.equal(frozen[n], p) for n, p in model.named_parameters() if n in frozen)
-    assert any("lora_" in n for n, p in model.named_parameters() if p.requires_grad)
+    assert adapter and all("lora_" in n for n in adapter)
+    assert any(not torch.equal(adapter[n], p) for n, p in model.named_parameters() if n in adapter)
+
+
+def test_the_learning_rate_warms_up_then_decays_linearly(data: tuple[Encoded, Encoded]) -> None:
+    train, val = data
+    lrs: list[float] = []
+    config = _config(max_steps=8, warmup_ratio=0.25, learning_rate=1e-3)
+    loop = TrainingLoop(tiny_bart(), train, val, config,
+                        pad_id=PAD, emit=lambda k, **f: lrs.append(f["lr"]) if k == "step" else None)
+    loop.run()
+    # the lr after each step: 2 warmup steps up to 1e-3, then linearly down to 0 at step 8
+    assert lrs == pytest.approx([5e-4, 1e-3, 1e-3 * 5 / 6, 1e-3 * 4 / 6, 1e-3 * 3 / 6, 1e-3 * 2 / 6, 1e-3 / 6, 0.0])
 
 
 def test_an_empty_training_split_is_refused() -> None:
