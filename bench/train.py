@@ -85,7 +85,7 @@ def _bare(model, data, steps: int, warmup: int, device, dtype) -> float:  # noqa
     return steps * BATCH / (time.perf_counter() - start)
 
 
-def _project(model, data, steps: int, warmup: int) -> tuple[float, object]:  # noqa: ANN001
+def _project(model, data, steps: int, warmup: int) -> float:  # noqa: ANN001
     """samples/s of the project's TrainingLoop over the same number of steps."""
     from core.train.batching import Encoded
     from core.train.config import TrainConfig
@@ -104,7 +104,7 @@ def _project(model, data, steps: int, warmup: int) -> tuple[float, object]:  # n
     if warmup == 0:
         raise SystemExit("--warmup must be at least 1 (the first step marks the start)")
     loop.run(evaluate_first=False)
-    return steps * BATCH / (marks[steps + warmup] - marks[warmup]), loop.device
+    return steps * BATCH / (marks[steps + warmup] - marks[warmup])
 
 
 def _sync(device) -> None:  # noqa: ANN001
@@ -128,10 +128,10 @@ def measure(name: str, steps: int, warmup: int, repeats: int) -> dict[str, objec
     bare, loop = [], []
     for repeat in range(repeats):  # alternate which loop goes first, so neither gains from the order
         if repeat % 2:
-            loop.append(_project(model, data, steps, warmup)[0])
+            loop.append(_project(model, data, steps, warmup))
         bare.append(_bare(model, data, steps, warmup, device, dtype))
         if not repeat % 2:
-            loop.append(_project(model, data, steps, warmup)[0])
+            loop.append(_project(model, data, steps, warmup))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     figures: dict[str, object] = {
         "bench": "train", "arch": name, "device": str(device), "precision": "bf16" if dtype else "fp32",
