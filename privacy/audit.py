@@ -1,0 +1,271 @@
+"""The audit log: append-only JSON lines, hash-chained and keyed, with its head kept elsewhere.
+
+Each line is one entry::
+
+    {"fields": {...}, "mac": "...", "op": "data.import", "prev": "...", "seq": 7, "time": "..."}
+
+``seq`` counts from 1, ``prev`` is the previous entry's ``mac`` ("" for the first), and
+``mac`` is HMAC-SHA256 with the audit key over the canonical JSON of the entry without its
+``mac`` (sorted keys, no spaces, UTF-8). Editing, deleting, reordering or inserting a line
+breaks the chain; a line written without the key fails its mac. Cutting lines off the end
+leaves a valid chain, so after every append the entry count and last mac are also recorded
+in a *head store* (the privacy ledger), and :meth:`AuditLog.verify` compares the two.
+
+``fields`` hold ids, names, hashes and counts only, never PHI nor free text from records;
+:func:`check_fields` refuses anything else than small JSON scalars, lists and objects.
+
+Appends are serialized across processes with ``fcntl.flock`` on ``<log>.lock``; the head is
+updated inside the same lock, after the line is written and fsynced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends go without the inter-process lock
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["MAX_TEXT", "AuditError", "AuditLog", "AuditVerification", "HeadStore", "canonical", "check_fields",
+           "entry_mac"]
+
+#: Longest string a field may hold (ids, names, hashes, one-line reasons).
+MAX_TEXT = 300
+_KEYS = ("fields", "mac", "op", "prev", "seq", "time")
+
+
+class AuditError(Exception):
+    """The audit log cannot be written, or an entry was refused; one line."""
+
+
+class HeadStore(Protocol):
+    """Where the log's head (entry count, last mac) is kept, away from the log itself."""
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """The recorded (entry count, last mac), or None when nothing was recorded."""
+        ...
+
+    def set_audit_head(self, count: int, mac: str) -> None:
+        """Record the head after an append."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """What :meth:`AuditLog.verify` found. ``entries`` is how many entries were checked and
+    found good; when not ``ok``, ``bad_seq`` / ``bad_line`` name the first bad entry and
+    ``reason`` says what is wrong, in one line."""
+
+    ok: bool
+    entries: int
+    bad_seq: int | None = None
+    bad_line: int | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON (for reports and ``medsum doctor``)."""
+        return {"ok": self.ok, "entries": self.entries, "bad_seq": self.bad_seq, "bad_line": self.bad_line,
+                "reason": self.reason}
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    """The bytes an entry's mac covers: sorted keys, no spaces, UTF-8, the ``mac`` left out."""
+    body = {k: v for k, v in entry.items() if k != "mac"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 (hex) of the entry under ``key``."""
+    return hmac.new(key, canonical(entry), hashlib.sha256).hexdigest()
+
+
+def check_fields(fields: Mapping[str, Any], path: str = "fields") -> dict[str, Any]:
+    """The fields as a plain dict, or :class:`AuditError` for anything but identifier-like keys
+    and small JSON values (strings up to :data:`MAX_TEXT` characters on one line)."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if not isinstance(key, str) or not key or not key.replace("_", "").replace(".", "").isalnum():
+            raise AuditError(f"audit {path}: key {key!r} is not a plain name")
+        out[key] = _check_value(value, f"{path}.{key}")
+    return out
+
+
+def _check_value(value: Any, path: str) -> Any:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise AuditError(f"audit {path}: not a finite number")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT or "\n" in value or "\r" in value:
+            raise AuditError(f"audit {path}: text longer than {MAX_TEXT} characters or on several lines")
+        return value
+    if isinstance(value, list | tuple):
+        return [_check_value(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, Mapping):
+        return check_fields(value, path)
+    raise AuditError(f"audit {path}: {type(value).__name__} is not a JSON value")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+class AuditLog:
+    """The audit log at ``path``, keyed with ``key``, its head kept in ``head``."""
+
+    def __init__(self, path: Path, key: bytes, head: HeadStore) -> None:
+        """``key``: the audit key (32 bytes from the keyring); ``head``: e.g. the privacy ledger."""
+        if len(key) < 16:
+            raise AuditError("the audit key is too short")
+        self.path = Path(path)
+        self._key = key
+        self._head = head
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = self.path.with_name(self.path.name + ".lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def append(self, op: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Append one entry for operation ``op`` and record the new head; return the entry."""
+        if not op or len(op) > 64 or not op.replace(".", "").replace("_", "").isalnum():
+            raise AuditError(f"audit operation {op!r} is not a plain dotted name")
+        body = check_fields(fields)
+        with self._locked():
+            seq, prev = self._next()
+            entry: dict[str, Any] = {"seq": seq, "time": _now(), "op": op, "fields": body, "prev": prev}
+            entry["mac"] = entry_mac(self._key, entry)
+            line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            try:
+                os.write(fd, line.encode("utf-8"))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._head.set_audit_head(seq, entry["mac"])
+        return entry
+
+    def _next(self) -> tuple[int, str]:
+        """The seq and prev of the next entry.
+
+        Normally the log's last entry and the head agree. When they do not, the chain goes on
+        from the head, so a cut or damaged tail stays visible to :meth:`verify`; the one
+        exception is a valid entry just past the head (a crash between writing it and
+        recording the head), which is adopted.
+        """
+        head = self._head.audit_head()
+        last = self._last_entry()
+        if last is not None and last.get("mac") == entry_mac(self._key, last):
+            seq, mac = last.get("seq"), str(last.get("mac"))
+            if head is None or (seq, mac) == head or (seq == head[0] + 1 and last.get("prev") == head[1]):
+                return int(seq) + 1, mac  # type: ignore[arg-type]
+        if head is not None:
+            return head[0] + 1, head[1]
+        return 1, ""
+
+    def _last_entry(self) -> dict[str, Any] | None:
+        """The last line of the log, parsed (None for an empty or missing log, or an unparsable line)."""
+        try:
+            with self.path.open("rb") as handle:
+                end = handle.seek(0, os.SEEK_END)
+                size, chunk = 0, b""
+                while size < end:
+                    size = min(end, size + 65536)
+                    handle.seek(end - size)
+                    chunk = handle.read(size)
+                    if chunk.rstrip(b"\n").count(b"\n") >= 1:
+                        break
+        except FileNotFoundError:
+            return None
+        lines = chunk.rstrip(b"\n").split(b"\n")
+        if not lines or not lines[-1]:
+            return None
+        try:
+            entry = json.loads(lines[-1])
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return entry if isinstance(entry, dict) else None
+
+    def verify(self) -> AuditVerification:
+        """Check every entry's mac, seq and chain link, then the last one against the head."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            data = b""
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the newline that ends the last line
+        prev = ""
+        for number, raw in enumerate(lines, 1):
+            bad = self._check_line(raw, number, prev)
+            if isinstance(bad, AuditVerification):
+                return bad
+            prev = bad
+        return self._check_head(len(lines), prev)
+
+    def _check_line(self, raw: bytes, number: int, prev: str) -> str | AuditVerification:
+        """The line's mac when it is good, else the failure naming it."""
+        good = number - 1
+
+        def fail(reason: str, seq: int | None = None) -> AuditVerification:
+            where = f"entry {seq} (line {number})" if seq is not None else f"line {number}"
+            return AuditVerification(False, good, seq, number, f"{where}: {reason}")
+
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return fail("not a JSON object: the line was damaged or written by hand")
+        if not isinstance(entry, dict) or set(entry) != set(_KEYS):
+            return fail("not an audit entry: the line was damaged or written by hand")
+        seq = entry["seq"] if isinstance(entry["seq"], int) and not isinstance(entry["seq"], bool) else None
+        if not hmac.compare_digest(str(entry["mac"]), entry_mac(self._key, entry)):
+            return fail("its mac does not match: the entry was edited, or written without the audit key", seq)
+        if seq != number:
+            return fail(f"holds seq {entry['seq']} where seq {number} belongs: "
+                        "an entry was deleted, inserted or moved", seq)
+        if entry["prev"] != prev:
+            return fail("does not link to the entry before it: an entry was deleted, inserted or moved", seq)
+        return str(entry["mac"])
+
+    def _check_head(self, count: int, last_mac: str) -> AuditVerification:
+        head = self._head.audit_head()
+        if head is None:
+            if count:
+                return AuditVerification(False, count, count, count,
+                                         f"the log holds {count} entries but the ledger records no audit head: "
+                                         "the ledger was replaced or deleted")
+            return AuditVerification(True, 0)
+        recorded, mac = head
+        if count < recorded:
+            return AuditVerification(False, count, count + 1, count + 1,
+                                     f"entry {count + 1}: missing; the log ends at entry {count} but the ledger "
+                                     f"records {recorded} entries: the end of the log was cut off")
+        if count > recorded:
+            return AuditVerification(False, recorded, recorded + 1, recorded + 1,
+                                     f"entry {recorded + 1} (line {recorded + 1}): after the last entry the ledger "
+                                     f"records ({recorded}): appended outside medsum")
+        if count and not hmac.compare_digest(last_mac, mac):
+            return AuditVerification(False, count - 1, count, count,
+                                     f"entry {count} (line {count}): differs from the last entry the ledger "
+                                     "records: the end of the log was replaced")
+        return AuditVerification(True, count)
