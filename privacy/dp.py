@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -146,6 +147,8 @@ class DpEngine:
         from opacus.optimizers import DPOptimizer
 
         check_trainable_supported(model)
+        # Opacus's backward hooks on a frozen base model make torch say so on every step.
+        warnings.filterwarnings("ignore", message="Full backward hook is firing", category=UserWarning)
         self.model = model
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.hooks = GradSampleHooks(model, batch_first=True, loss_reduction="sum", strict=True)
