@@ -25,17 +25,19 @@ from core.errors import MedsumError
 from privacy.deid.settings import DeidSettings
 
 __all__ = [
-    "POLICY_ENV",
     "DEFAULT_IDENTIFIER_FIELDS",
+    "POLICY_ENV",
+    "BudgetConfig",
+    "BudgetLimits",
+    "ConfigError",
+    "LoadedConfig",
+    "MedsumConfig",
+    "OfflineConfig",
     "RecordsConfig",
     "SplitConfig",
-    "OfflineConfig",
-    "MedsumConfig",
-    "LoadedConfig",
-    "ConfigError",
-    "policy_path",
-    "load_config",
     "default_config_toml",
+    "load_config",
+    "policy_path",
 ]
 
 POLICY_ENV = "MEDSUM_POLICY_FILE"
@@ -102,6 +104,20 @@ class OfflineConfig(_Section):
     network_guard: bool = True
 
 
+class BudgetLimits(_Section):
+    """A privacy budget: the largest epsilon and delta allowed on a dataset (unset: no limit)."""
+
+    max_epsilon: float | None = Field(None, gt=0, description="largest composed epsilon allowed on a dataset")
+    max_delta: float | None = Field(None, gt=0, lt=1, description="largest delta a run may use")
+
+
+class BudgetConfig(BudgetLimits):
+    """The privacy budget policy: limits for every dataset, and per-dataset overrides
+    (``[budget.datasets.NAME]``). Nothing set: no limit is configured."""
+
+    datasets: dict[str, BudgetLimits] = Field(default_factory=dict, description="per-dataset limits")
+
+
 class MedsumConfig(_Section):
     """Everything ``config.toml`` can hold."""
 
@@ -110,6 +126,7 @@ class MedsumConfig(_Section):
     split: SplitConfig = Field(default_factory=SplitConfig)
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
     deid: DeidSettings = Field(default_factory=DeidSettings)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
 
 
 class ConfigError(MedsumError):
@@ -201,11 +218,23 @@ def default_config_toml() -> str:
     """The text of a new ``config.toml``: the schema version, and every default commented out."""
     import tomli_w
 
-    defaults = MedsumConfig().model_dump(exclude_none=True, exclude={"schema_version"})
+    defaults = MedsumConfig().model_dump(exclude_none=True, exclude={"schema_version", "budget"})
     body = tomli_w.dumps(defaults)
     commented = "\n".join(f"# {line}" if line else "" for line in body.splitlines())
     return (
         "# MedSum workspace configuration. Uncomment a setting to change it.\n"
         "# Settings in the IT policy file (medsum doctor shows where) override this file.\n"
-        "schema_version = 1\n\n" + commented + "\n"
+        "schema_version = 1\n\n" + commented + "\n" + _BUDGET_EXAMPLE
     )
+
+
+_BUDGET_EXAMPLE = """
+# Privacy budget per dataset (unset: no limit). A run that would take a dataset's composed
+# epsilon over max_epsilon, use a delta over max_delta, or train without DP while
+# max_epsilon is set, is refused unless --override-budget gives an (audited) reason.
+# [budget]
+# max_epsilon = 10.0
+# max_delta = 1e-05
+# [budget.datasets.NAME]
+# max_epsilon = 3.0
+"""
