@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-__all__ = ["Progress", "load_checkpoint", "rng_state", "save_checkpoint", "set_rng_state", "trainable_state"]
+__all__ = ["Progress", "checkpointed_step", "load_checkpoint", "rng_state", "save_checkpoint", "set_rng_state", "trainable_state"]
 
 _DIR = "checkpoint"
 _WEIGHTS = "trainable.safetensors"
@@ -100,3 +100,12 @@ def load_checkpoint(run_dir: Path, model: torch.nn.Module, optimizer: torch.opti
     scheduler.load_state_dict(state["scheduler"])
     set_rng_state(state["rng"])
     return Progress(**state["progress"])
+
+
+def checkpointed_step(run_dir: Path) -> int:
+    """The optimizer step of the run's latest whole checkpoint (0 when there is none)."""
+    for directory in (run_dir / _DIR, run_dir / f"{_DIR}.old"):
+        if (directory / _STATE).exists():
+            state = torch.load(directory / _STATE, weights_only=True)
+            return int(state["progress"]["step"])
+    return 0

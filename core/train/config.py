@@ -43,11 +43,24 @@ class TrainConfig(BaseModel):
     seed: int = 42
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto: bf16 autocast on CUDA when supported")
+    # Differential privacy (DP-SGD through Opacus). Under DP, ``batch_size`` is the physical
+    # batch, ``batch_size * grad_accum`` the expected logical (Poisson) batch, and
+    # ``max_grad_norm`` the per-sample clipping norm.
+    dp: bool = Field(False, description="train with DP-SGD")
+    target_epsilon: float | None = Field(None, gt=0, description="DP: noise chosen to reach this epsilon")
+    noise_multiplier: float | None = Field(None, gt=0, description="DP: explicit noise multiplier")
+    delta: float | None = Field(None, gt=0, lt=1, description="DP: unset = 1/(10 N) rounded down")
+    accountant: Literal["prv", "rdp"] = "prv"
+    privacy_unit: Literal["record", "patient"] = "record"
 
     @model_validator(mode="after")
     def _lora_settings_only_for_lora(self) -> TrainConfig:
         if self.full and self.target_modules:
             raise ValueError("target_modules applies to LoRA, not to --full")
+        if self.dp and (self.target_epsilon is None) == (self.noise_multiplier is None):
+            raise ValueError("--dp needs exactly one of --target-epsilon and --noise-multiplier")
+        if not self.dp and (self.target_epsilon is not None or self.noise_multiplier is not None or self.delta is not None):
+            raise ValueError("--target-epsilon, --noise-multiplier and --delta need --dp")
         return self
 
     @property

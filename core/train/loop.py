@@ -22,6 +22,7 @@ from transformers import get_linear_schedule_with_warmup
 from core.train.batching import Encoded, batch_order, collate
 from core.train.checkpoint import Progress, load_checkpoint, save_checkpoint
 from core.train.config import TrainConfig
+from core.train.dp_plan import DpPlan
 
 __all__ = ["LoopResult", "TrainingLoop", "pick_device"]
 
@@ -56,8 +57,15 @@ class TrainingLoop:
     """Trains ``model`` on ``train``, validating on ``validation``, for ``total_steps`` optimizer steps."""
 
     def __init__(self, model: torch.nn.Module, train: Encoded, validation: Encoded, config: TrainConfig, *,
-                 pad_id: int, emit: EventSink | None = None, run_dir: Path | None = None) -> None:
-        """``emit(kind, **fields)`` receives events; ``run_dir`` enables checkpoints."""
+                 pad_id: int, emit: EventSink | None = None, run_dir: Path | None = None,
+                 dp_plan: DpPlan | None = None, patient_groups: list[list[int]] | None = None,
+                 dp_steps_before: int = 0) -> None:
+        """``emit(kind, **fields)`` receives events; ``run_dir`` enables checkpoints.
+
+        With ``dp_plan`` the loop trains with DP-SGD: Poisson batches (of patients, from
+        ``patient_groups``, when the privacy unit is the patient), per-sample clipping and
+        noise. ``dp_steps_before`` is what an earlier process of a resumed run already spent.
+        """
         if len(train) == 0:
             raise ValueError("the training split is empty")
         self.config = config
@@ -71,6 +79,11 @@ class TrainingLoop:
         self.batches_per_epoch = math.ceil(len(train) / config.batch_size)
         self.steps_per_epoch = math.ceil(self.batches_per_epoch / config.grad_accum)
         self.total_steps = config.max_steps or config.epochs * self.steps_per_epoch
+        if dp_plan is not None:
+            if dp_plan.privacy_unit == "patient" and patient_groups is None:
+                raise ValueError("the patient privacy unit needs the training records' patient groups")
+            self.steps_per_epoch, self.total_steps = dp_plan.steps_per_epoch, dp_plan.steps
+        self.dp_plan, self.patient_groups, self.dp_steps_before = dp_plan, patient_groups, dp_steps_before
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
             raise ValueError("the model has no trainable parameters")
@@ -80,6 +93,14 @@ class TrainingLoop:
         self.scheduler = get_linear_schedule_with_warmup(self.optimizer, warmup, self.total_steps)
         self.progress = Progress(total_steps=self.total_steps)
         self.history: list[dict[str, Any]] = []
+        self.engine: Any = None
+        if dp_plan is not None:  # after the optimizer, as Opacus requires
+            from privacy.dp import DpEngine
+
+            self.engine = DpEngine(self.model, self.optimizer, noise_multiplier=dp_plan.noise_multiplier,
+                                   max_grad_norm=dp_plan.max_grad_norm, sample_rate=dp_plan.sample_rate,
+                                   expected_batch_size=dp_plan.expected_batch_size, accountant=dp_plan.accountant,
+                                   device=self.device)
 
     # --- pieces -----------------------------------------------------------------------------
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
@@ -106,11 +127,16 @@ class TrainingLoop:
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
 
-    @torch.no_grad()
     def evaluate(self) -> float | None:
-        """Mean validation loss per target token (``None`` without a validation split)."""
+        """Mean validation loss per target token (``None`` without a validation split).
+
+        Under DP it runs with the per-sample gradient hooks off."""
         if len(self.validation) == 0:
             return None
+        with torch.no_grad(), (self.engine.hooks_off() if self.engine else contextlib.nullcontext()):
+            return self._validation_loss()
+
+    def _validation_loss(self) -> float:
         self.model.eval()
         order = sorted(range(len(self.validation)), key=lambda i: -len(self.validation.input_ids[i]))
         size = self.config.batch_size * 2
@@ -153,6 +179,8 @@ class TrainingLoop:
 
     def run(self, *, evaluate_first: bool = True) -> LoopResult:
         """Train until the planned steps are done or early stopping ends it."""
+        if self.engine is not None:
+            return self._run_dp(evaluate_first=evaluate_first)
         cfg, p = self.config, self.progress
         self.model.train()
         if evaluate_first and p.step == 0 and p.epoch == 0 and p.batch == 0:
@@ -189,6 +217,88 @@ class TrainingLoop:
             self._checkpoint()
             if stopped_early:
                 break
+        return LoopResult(p, stopped_early, self.history)
+
+    # --- DP-SGD --------------------------------------------------------------------------------
+    def _dp_chunk(self, batch: dict[str, torch.Tensor]) -> float:
+        """Forward and backward one physical chunk with the per-sequence loss; its summed loss."""
+        from privacy.dp import sequence_loss_sum
+
+        batch = self._to_device(batch)
+        with self._autocast():
+            logits = self.model(**batch).logits
+        loss = sequence_loss_sum(logits, batch["labels"])
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {self.progress.step + 1}")
+        loss.backward()
+        return float(loss.detach())
+
+    def _dp_sample(self, generator: torch.Generator) -> list[int]:
+        """One logical batch by Poisson sampling (of records, or of patients then one record each)."""
+        from privacy.dp import patient_sample, poisson_sample
+
+        assert self.dp_plan is not None
+        if self.patient_groups is not None and self.dp_plan.privacy_unit == "patient":
+            return patient_sample(self.patient_groups, self.dp_plan.sample_rate, generator)
+        return poisson_sample(len(self.train), self.dp_plan.sample_rate, generator)
+
+    def epsilon(self) -> float:
+        """Epsilon spent so far by this run (earlier processes included), at the plan's delta."""
+        assert self.engine is not None and self.dp_plan is not None
+        return self.engine.epsilon(self.dp_plan.delta, earlier_steps=self.dp_steps_before)
+
+    def _run_dp(self, *, evaluate_first: bool) -> LoopResult:
+        """The DP-SGD loop: one noised step per Poisson batch, split into physical chunks.
+
+        Sampling is fresh randomness each step (seeded from the OS), so a resumed run needs no
+        data position, only its step count.
+        """
+        from privacy.dp import os_seeded_generator
+
+        cfg, p = self.config, self.progress
+        self.model.train()
+        if evaluate_first and p.step == 0:
+            self._record_eval(self.evaluate(), epoch=0)
+        generator = os_seeded_generator()
+        started, samples_at_start, step_at_start = time.perf_counter(), p.samples, p.step
+        epsilon, epsilon_at = None, 0.0
+        stopped_early = evaluated_at_end = False
+        while p.step < self.total_steps:
+            indices = sorted(self._dp_sample(generator), key=lambda i: -self.lengths[i])
+            chunks = [indices[k:k + cfg.batch_size] for k in range(0, len(indices), cfg.batch_size)]
+            total = 0.0
+            for k, chunk in enumerate(chunks):
+                total += self._dp_chunk(collate(self.train, chunk, self.pad_id))
+                if k < len(chunks) - 1:
+                    self.engine.accumulate()
+            self.engine.step()
+            self.scheduler.step()
+            p.step += 1
+            p.samples += len(indices)
+            now = time.perf_counter()
+            if now - epsilon_at > 5.0 or p.step == self.total_steps or p.step % self.steps_per_epoch == 0:
+                epsilon, epsilon_at = self.epsilon(), now
+            elapsed = now - started
+            rate = (p.samples - samples_at_start) / elapsed if elapsed > 0 else 0.0
+            steps_rate = (p.step - step_at_start) / elapsed if elapsed > 0 else 0.0
+            eta = (self.total_steps - p.step) / steps_rate if steps_rate > 0 else None
+            self.emit("step", step=p.step, total_steps=self.total_steps, epoch=p.step // self.steps_per_epoch + 1,
+                      loss=round(total / len(indices), 5) if indices else None, batch=len(indices),
+                      lr=self.scheduler.get_last_lr()[0], samples_per_s=round(rate, 2),
+                      eta_s=None if eta is None else round(eta, 1),
+                      epsilon=None if epsilon is None else round(epsilon, 4))
+            if p.step % self.steps_per_epoch == 0:
+                p.epoch += 1
+                stopped_early = self._record_eval(self.evaluate(), epoch=p.epoch)
+                evaluated_at_end = p.step >= self.total_steps
+                self._checkpoint()
+                if stopped_early:
+                    break
+            elif p.step % cfg.checkpoint_every == 0 and p.step < self.total_steps:
+                self._checkpoint()
+        if not stopped_early and not evaluated_at_end and p.step >= self.total_steps:
+            stopped_early = self._record_eval(self.evaluate(), epoch=p.epoch + 1)
+            self._checkpoint()
         return LoopResult(p, stopped_early, self.history)
 
     def _record_eval(self, val: float | None, *, epoch: int) -> bool:
