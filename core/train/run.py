@@ -48,11 +48,18 @@ def _new_run_id(model: str) -> str:
 
 
 def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
-              on_event: Callable[[dict[str, Any]], None] | None = None) -> RunInfo:
-    """Create a run for ``config``, register it, and train it to the end."""
+              on_event: Callable[[dict[str, Any]], None] | None = None,
+              override_budget: str | None = None) -> RunInfo:
+    """Create a run for ``config``, register it, and train it to the end.
+
+    Before anything is created: the pre-flight (the DP plan and planned epsilon) and the
+    dataset's budget check; an over-budget run is refused unless ``override_budget`` gives a
+    reason, which is audited. The planned spend is reserved in the ledger before the first step.
+    """
     from core.datasets import get_dataset
     from core.models import get_model
     from core.train.loop import pick_device
+    from core.train.spend import preflight, reserve
 
     get_dataset(root, config.dataset)  # fail before creating anything when a name or device is wrong
     get_model(root, config.model)
@@ -60,13 +67,17 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
         pick_device(config)
     except RuntimeError as exc:
         raise TrainError(str(exc)) from None
+    pre = preflight(root, config)
+    if on_event is not None:
+        on_event({"event": "preflight", **pre.summary()})
     run_id = _new_run_id(config.model)
+    reserve(root, run_id, config, pre, override_budget)  # raises when refused: nothing created yet
     directory = run_dir(root, run_id)
     directory.mkdir(parents=True)
     with atomic_writer(directory / "config.json") as handle:
-        json.dump({"run_id": run_id, "config": config.model_dump()}, handle, indent=2)
+        json.dump({"run_id": run_id, "config": config.model_dump(), "preflight": pre.summary()}, handle, indent=2)
     RunsTable(root).create(run_id, config.dataset, config.model)
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False)
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=pre.plan)
 
 
 def resume_run(root: Path, run_id: str, *, events: Path | None = None,
@@ -83,19 +94,32 @@ def resume_run(root: Path, run_id: str, *, events: Path | None = None,
         raise TrainError(f"run {run_id} is running now (process {info.pid})")
     saved = json.loads((run_dir(root, run_id) / "config.json").read_text(encoding="utf-8"))
     config = TrainConfig.model_validate(saved["config"])
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True)
+    plan = None
+    if config.dp:
+        from core.train.dp_plan import DpPlan
+
+        plan = DpPlan(**saved["preflight"]["dp"])  # the plan it started with; the noise never changes
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True, plan=plan)
 
 
-def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, dict[str, Any]]:
-    """Load the model (LoRA-wrapped unless ``--full``) and the tokenized splits."""
+def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, dict[str, Any], list[list[int]]]:
+    """Load the model (moved to its device, then LoRA-wrapped unless ``--full``) and the
+    tokenized splits. Under DP with ``--full``, what per-sample gradients cannot cover is frozen."""
     import torch
 
     from core.datasets import get_dataset, load_splits
     from core.models import load_model, lora_targets
     from core.train.batching import encode_pairs
+    from core.train.loop import pick_device
 
     torch.manual_seed(config.seed)
     model, tokenizer, entry = load_model(root, config.model)
+    model = model.to(pick_device(config)[0])  # device first, then peft, then the optimizer, then DP
+    frozen: list[str] = []
+    if config.dp and config.full:
+        from privacy.dp import freeze_for_full_dp
+
+        frozen = freeze_for_full_dp(model)
     if not config.full:
         from peft import LoraConfig, TaskType, get_peft_model
 
@@ -110,6 +134,9 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
     encode = lambda split: encode_pairs(tokenizer, splits[split]["source"], splits[split]["target"],  # noqa: E731
                                         max_source_len=config.max_source_len, max_target_len=config.max_target_len)
     train, validation = encode("train"), encode("validation")
+    groups: dict[str, list[int]] = {}
+    for index, patient in enumerate(splits["train"]["patient"]):
+        groups.setdefault(patient, []).append(index)
     dataset = get_dataset(root, config.dataset)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
@@ -121,48 +148,90 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
         "truncated": {"sources": train.truncated_sources + validation.truncated_sources,
                       "targets": train.truncated_targets + validation.truncated_targets,
                       "max_source_len": config.max_source_len, "max_target_len": config.max_target_len},
+        "frozen_for_dp": frozen,
     }
-    return model, tokenizer, entry, train, validation, facts
+    return model, tokenizer, entry, train, validation, facts, list(groups.values())
 
 
 def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | None,
-             on_event: Callable[[dict[str, Any]], None] | None, resume: bool) -> RunInfo:
+             on_event: Callable[[dict[str, Any]], None] | None, resume: bool, plan: Any) -> RunInfo:
+    from core.train.checkpoint import trainable_state
     from core.train.events import EventStream
     from core.train.loop import TrainingLoop
+    from core.train.spend import ledger_for, resume_spend, settle
 
     table = RunsTable(root)
     directory = run_dir(root, run_id)
     table.update(run_id, status=RunStatus.RUNNING, pid=os.getpid(), message="")
     stream = EventStream([directory / "events.jsonl", *([events] if events else [])], on_event)
+    ledger = ledger_for(root)
+    loop: Any = None
+    spent_before = start_step = 0
+
+    def spent() -> int:
+        """Steps this run has spent in all its processes (noised steps under DP)."""
+        if loop is None:
+            return spent_before
+        if loop.engine is not None:
+            return spent_before + loop.engine.steps_taken
+        return spent_before + loop.progress.step - start_step
+
+    def finish(outcome: str) -> None:
+        epsilon = None
+        if plan is not None:
+            from privacy.accounting import epsilon_for
+
+            epsilon = epsilon_for([(plan.noise_multiplier, plan.sample_rate, spent())], plan.delta, plan.accountant)
+        settle(root, run_id, steps_done=spent(), epsilon=epsilon, outcome=outcome)
+
     try:
-        model, tokenizer, entry, train, validation, facts = _prepare(root, config)
+        model, tokenizer, entry, train, validation, facts, groups = _prepare(root, config)
         loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id,
-                            emit=stream.emit, run_dir=directory)
+                            emit=stream.emit, run_dir=directory, dp_plan=plan,
+                            patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None)
         resumed = loop.resume() if resume else False
+        start_step = loop.progress.step
+        if resume:
+            spent_before = resume_spend(root, run_id, checkpoint_step=start_step, total_steps=loop.total_steps)
+            loop.dp_steps_before = spent_before
+        initial = {name: t.clone() for name, t in trainable_state(loop.model).items()}  # detach() shares storage
         _write_config(directory, run_id, config, facts, loop)
         table.update(run_id, total_steps=loop.total_steps, step=loop.progress.step)
         stream.emit("start", run_id=run_id, resumed=resumed, step=loop.progress.step, total_steps=loop.total_steps,
                     device=str(loop.device), precision="bf16" if loop.autocast_dtype else "fp32",
-                    method=facts["model"]["method"], truncated=facts["truncated"])
+                    method=facts["model"]["method"], truncated=facts["truncated"],
+                    dp=None if plan is None else {"epsilon_planned": round(plan.planned_epsilon, 4),
+                                                  "delta": plan.delta, "noise_multiplier": round(plan.noise_multiplier, 4),
+                                                  "privacy_unit": plan.privacy_unit, "spent_before": spent_before})
         with (directory / "metrics.jsonl").open("a", encoding="utf-8") as metrics:
             def emit(kind: str, **fields: Any) -> None:
                 stream.emit(kind, **fields)
+                if kind == "step" and loop.engine is not None:
+                    ledger.update_steps(run_id, spent())  # exact spend even after a kill -9
                 if kind == "epoch":
                     metrics.write(json.dumps(fields) + "\n")
                     metrics.flush()
                     table.update(run_id, step=loop.progress.step, best_val_loss=loop.progress.best_val_loss)
             loop.emit = emit
             result = loop.run()
+        if loop.engine is not None:
+            loop.engine.detach()
+        if spent() > 0 and not _changed(initial, trainable_state(loop.model)):
+            raise TrainError(f"run {run_id}: no trained weight changed in {spent()} steps")
         _save_result(directory, loop.model, tokenizer, full=config.full)
         message = "stopped early: validation loss stopped improving" if result.stopped_early else "done"
+        finish("finished")
         table.update(run_id, status=RunStatus.FINISHED, step=result.progress.step,
                      best_val_loss=result.progress.best_val_loss, message=message)
-        stream.emit("end", run_id=run_id, status="finished", step=result.progress.step, message=message)
+        stream.emit("end", run_id=run_id, status="finished", step=result.progress.step, message=message,
+                    **({} if plan is None else {"epsilon": round(loop.epsilon(), 4), "delta": plan.delta}))
     except KeyboardInterrupt:
+        _settle_quietly(finish, "killed")
         table.update(run_id, status=RunStatus.KILLED, message="interrupted")
         stream.emit("end", run_id=run_id, status="killed")
         raise
     except Exception as exc:
+        _settle_quietly(finish, "failed")
         table.update(run_id, status=RunStatus.FAILED, message=one_line(exc, 300))
         stream.emit("end", run_id=run_id, status="failed", error=type(exc).__name__)
         if isinstance(exc, (ValueError, FloatingPointError, RuntimeError)) and not isinstance(exc, TrainError):
@@ -173,12 +242,35 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
     return table.get(run_id)
 
 
+def _settle_quietly(finish: Callable[[str], None], outcome: str) -> None:
+    """Settle a run that is ending badly; if even that fails, the reservation stays counted
+    (``medsum budget reconcile`` settles it later) and the original error is what is shown."""
+    try:
+        finish(outcome)
+    except Exception:  # noqa: BLE001 - the run's own error matters more
+        pass
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when at least one trained tensor differs from its value before training."""
+    return any(not bool((before[name] == tensor).all()) for name, tensor in after.items() if name in before)
+
+
 def _write_config(directory: Path, run_id: str, config: TrainConfig, facts: dict[str, Any], loop: Any) -> None:
     with atomic_writer(directory / "config.json") as handle:
         json.dump({"run_id": run_id, "config": config.model_dump(), "versions": _versions(),
+                   "preflight": _saved_preflight(directory),
                    "device": str(loop.device), "precision": "bf16" if loop.autocast_dtype else "fp32",
                    "total_steps": loop.total_steps, "steps_per_epoch": loop.steps_per_epoch, **facts},
                   handle, indent=2)
+
+
+def _saved_preflight(directory: Path) -> Any:
+    """The pre-flight that ``start_run`` wrote into ``config.json`` (kept across rewrites)."""
+    try:
+        return json.loads((directory / "config.json").read_text(encoding="utf-8")).get("preflight")
+    except (OSError, ValueError):
+        return None
 
 
 def _save_result(directory: Path, model: Any, tokenizer: Any, *, full: bool) -> None:

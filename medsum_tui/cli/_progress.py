@@ -6,7 +6,25 @@ from typing import Any
 
 from medsum_tui.cli._runtime import say
 
-__all__ = ["TrainingProgress"]
+__all__ = ["TrainingProgress", "describe_preflight"]
+
+
+def describe_preflight(summary: dict[str, Any]) -> list[str]:
+    """The pre-flight of a run as lines: the DP plan, the budget check, and warnings."""
+    plan = summary["dp"]
+    if plan:
+        lines = [f"DP plan: epsilon {plan['planned_epsilon']:.3f} at delta {plan['delta']:g} ({plan['accountant']}), "
+                 f"noise {plan['noise_multiplier']:.4f}, clip {plan['max_grad_norm']:g}, sample rate "
+                 f"{plan['sample_rate']:.4g} of N = {plan['population']} {plan['privacy_unit']}s, {plan['steps']} steps"]
+    else:
+        lines = ["Non-private run: this dataset's privacy spend becomes unbounded."]
+    policy = summary["policy"]
+    limit = "no limit set" if policy["max_epsilon"] is None else f"max epsilon {policy['max_epsilon']:g}"
+    after = "unbounded" if summary["unbounded_after"] else f"{summary['composed_epsilon_after']:.3f}"
+    lines.append(f"Budget: {'allowed' if summary['allowed'] else 'REFUSED'} ({limit}, {policy['source']}); "
+                 f"composed epsilon after this run: {after}" + ("" if summary["allowed"] else f"; {summary['reason']}"))
+    lines += [f"Warning: {line}" for line in summary["warnings"]]
+    return lines
 
 
 class TrainingProgress:
@@ -21,7 +39,10 @@ class TrainingProgress:
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event["event"]
-        if kind == "start":
+        if kind == "preflight":
+            for line in describe_preflight(event):
+                say(line)
+        elif kind == "start":
             say(f"Run {event['run_id']}: {event['method']} on {event['device']} ({event['precision']}), "
                 f"{event['total_steps']} steps" + (f", resumed at step {event['step']}" if event["resumed"] else ""))
             cut = event["truncated"]
@@ -31,8 +52,10 @@ class TrainingProgress:
             self.bar.start()
             self.task = self.bar.add_task("train", total=event["total_steps"], completed=event["step"], info="")
         elif kind == "step" and self.task is not None:
+            loss = "-" if event["loss"] is None else f"{event['loss']:.4f}"
+            epsilon = f" eps {event['epsilon']:.3f}" if event.get("epsilon") is not None else ""
             self.bar.update(self.task, completed=event["step"],
-                            info=f"loss {event['loss']:.4f} lr {event['lr']:.2e} {event['samples_per_s']:.1f} samples/s")
+                            info=f"loss {loss} lr {event['lr']:.2e} {event['samples_per_s']:.1f} samples/s{epsilon}")
         elif kind == "epoch":
             line = f"epoch {event['epoch']}: validation loss {event['val_loss']}"
             (self.bar.console.print if self.task is not None else say)(line + (" (early stop)" if event["early_stop"] else ""))

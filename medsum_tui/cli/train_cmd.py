@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from core.errors import MedsumError
-from medsum_tui.cli._progress import TrainingProgress
+from medsum_tui.cli._progress import TrainingProgress, describe_preflight
 from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, require_parent_dir, say
 from medsum_tui.cli.app import app
 
@@ -39,6 +39,15 @@ def train_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     precision: Annotated[str, typer.Option("--precision", help="auto (bf16 on CUDA when supported), fp32 or bf16.")] = "auto",
+    dp: Annotated[bool, typer.Option("--dp", help="Train with differential privacy (DP-SGD, Opacus).")] = False,
+    target_epsilon: Annotated[float | None, typer.Option("--target-epsilon", min=0.0, help="DP: choose the noise to reach this epsilon.")] = None,
+    noise_multiplier: Annotated[float | None, typer.Option("--noise-multiplier", min=0.0, help="DP: an explicit noise multiplier.")] = None,
+    delta: Annotated[float | None, typer.Option("--delta", help="DP: delta (default 1/(10 N), rounded down; must be below 1/N).")] = None,
+    max_grad_norm: Annotated[float, typer.Option("--max-grad-norm", min=0.0, help="Gradient clipping norm (per sample under DP).")] = 1.0,
+    accountant: Annotated[str, typer.Option("--accountant", help="DP accountant: prv (default) or rdp.")] = "prv",
+    privacy_unit: Annotated[str, typer.Option("--privacy-unit", help="DP: record (default) or patient.")] = "record",
+    override_budget: Annotated[str | None, typer.Option("--override-budget", metavar="REASON", help="Run even if the dataset's budget policy refuses it; the reason is audited.")] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Show the pre-flight (planned epsilon, budget check) and exit.")] = False,
     events: Annotated[Path | None, typer.Option("--events", help="Also append the events (JSON lines) to this file.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="RUN", help="Continue a killed run to its planned steps.")] = None,
     workspace: WorkspaceOption = None,
@@ -67,11 +76,20 @@ def train_command(
                     target_modules=[t.strip() for t in target_modules.split(",") if t.strip()] if target_modules else None,
                     grad_accum=grad_accum, learning_rate=lr, warmup_ratio=warmup_ratio, max_source_len=max_source_len,
                     max_target_len=max_target_len, patience=patience, checkpoint_every=checkpoint_every, seed=seed,
-                    device=device, precision=precision)  # type: ignore[arg-type]
+                    device=device, precision=precision, dp=dp, target_epsilon=target_epsilon,  # type: ignore[arg-type]
+                    noise_multiplier=noise_multiplier, delta=delta, max_grad_norm=max_grad_norm,
+                    accountant=accountant, privacy_unit=privacy_unit)  # type: ignore[arg-type]
             except ValidationError as exc:
                 first = exc.errors()[0]
-                raise MedsumError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
-            info = start_run(opened.root, config, events=events, on_event=view)
+                where = f"--{str(first['loc'][0]).replace('_', '-')}: " if first["loc"] else ""
+                raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}", exit_code=2) from None
+            if plan:
+                from core.train.spend import preflight
+
+                for line in describe_preflight(preflight(opened.root, config).summary()):
+                    say(line)
+                return
+            info = start_run(opened.root, config, events=events, on_event=view, override_budget=override_budget)
     finally:
         view.stop()
     say(f"Run {info.run_id}: {info.status.value} at step {info.step}/{info.total_steps}, "

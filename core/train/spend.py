@@ -1,0 +1,128 @@
+"""A run's privacy spend in the ledger: the pre-flight (plan and budget check), the reservation
+before the first step, progress, and the settlement at the end.
+
+Every run is in the ledger, private or not: a non-private run makes its dataset's spend
+unbounded, so it must be on the record too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.train.config import TrainConfig, TrainError
+from core.train.dp_plan import DpPlan, plan_dp
+
+__all__ = ["Preflight", "ledger_for", "preflight", "reserve", "resume_spend", "settle"]
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What a run would spend, and whether the dataset's budget policy allows it."""
+
+    plan: DpPlan | None
+    check: Any  # core.budget.BudgetCheck
+
+    @property
+    def allowed(self) -> bool:
+        """True when the policy allows the run without an override."""
+        return bool(self.check.allowed)
+
+    def summary(self) -> dict[str, Any]:
+        """Plain values for events, ``config.json`` and the CLI."""
+        after = self.check.after
+        return {
+            "dp": None if self.plan is None else self.plan.to_dict(),
+            "allowed": self.allowed,
+            "reason": self.check.reason,
+            "policy": {"max_epsilon": self.check.policy.max_epsilon, "max_delta": self.check.policy.max_delta,
+                       "source": self.check.policy.source},
+            "composed_epsilon_after": None if after.unbounded else after.composed_epsilon,
+            "naive_epsilon_after": None if after.unbounded else after.naive_epsilon,
+            "unbounded_after": after.unbounded,
+            "warnings": [] if self.plan is None else self.plan.warnings(),
+        }
+
+
+def ledger_for(root: Path) -> Any:
+    """The workspace's privacy ledger."""
+    from privacy.ledger import Ledger
+
+    return Ledger(Path(root) / "privacy" / "ledger.sqlite")
+
+
+def _workspace_config(root: Path) -> Any:
+    from core.config import load_config
+
+    return load_config(Path(root) / "config.toml")
+
+
+def preflight(root: Path, config: TrainConfig) -> Preflight:
+    """Plan the run's DP (when ``--dp``) and check it against the dataset's budget policy.
+
+    Nothing is written: this is what the CLI's ``--plan`` and the TUI's Train screen show.
+    """
+    from core.budget import check_budget
+    from core.datasets import get_dataset
+
+    entry = get_dataset(root, config.dataset)
+    plan = None
+    if config.dp:
+        plan = plan_dp(config, records=entry.splits.get("train", 0), patients=entry.patients.get("train", 0))
+    check = check_budget(root, _workspace_config(root), config.dataset, None if plan is None else plan.params())
+    return Preflight(plan, check)
+
+
+def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, override_reason: str | None) -> None:
+    """Refuse an over-budget run (unless overridden), else reserve its planned spend and audit it."""
+    from core.audit import audit_event
+    from core.datasets import get_dataset
+
+    if not pre.allowed and not override_reason:
+        raise TrainError(f"refused before training: {pre.check.reason} (give --override-budget \"reason\" "
+                         "to run anyway; the reason is audited)", exit_code=4)
+    entry = get_dataset(root, config.dataset)
+    ledger = ledger_for(root)
+    ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
+                          patients=sum(entry.patients.values()),
+                          deid={"strategy": entry.strategy, "phi_found": entry.phi_found, "residual": entry.residual,
+                                "skipped": entry.skipped})
+    plan = pre.plan
+    override = override_reason if not pre.allowed else None
+    ledger.reserve(run_id, dataset=entry.name, fingerprint=entry.fingerprint, model=config.model,
+                   dp=None if plan is None else plan.params(),
+                   planned_epsilon=None if plan is None else plan.planned_epsilon, override_reason=override)
+    if override:
+        audit_event(root, "budget.override", run_id=run_id, dataset=entry.name, reason=override,
+                    refused_because=pre.check.reason)
+    audit_event(root, "train.start", run_id=run_id, dataset=entry.name, fingerprint=entry.fingerprint,
+                model=config.model, dp=plan is not None,
+                planned_epsilon=None if plan is None else round(plan.planned_epsilon, 6),
+                delta=None if plan is None else plan.delta)
+
+
+def resume_spend(root: Path, run_id: str, *, checkpoint_step: int, total_steps: int) -> int:
+    """Before a resumed run continues: the steps its earlier processes spent, and a new
+    reservation for the steps still to come (spent steps are never given back)."""
+    from core.train.events import last_step
+    from core.train.run import run_dir
+
+    ledger = ledger_for(root)
+    try:
+        row = ledger.get_run(run_id)
+    except KeyError:
+        raise TrainError(f"run {run_id} is not in the privacy ledger; it cannot be resumed") from None
+    spent = max(row.steps_done, last_step(run_dir(root, run_id) / "events.jsonl"), checkpoint_step)
+    ledger.reopen(run_id, steps_planned=spent + max(0, total_steps - checkpoint_step))
+    ledger.update_steps(run_id, spent)
+    return spent
+
+
+def settle(root: Path, run_id: str, *, steps_done: int, epsilon: float | None, outcome: str) -> None:
+    """Record the actual spend of a run that ended (finished, failed or interrupted) and audit it."""
+    from core.audit import audit_event
+
+    ledger_for(root).settle(run_id, steps_done=steps_done, epsilon=epsilon, outcome=outcome)
+    audit_event(root, "train.end", run_id=run_id, outcome=outcome, steps=steps_done,
+                epsilon=None if epsilon is None else round(epsilon, 6))

@@ -1,0 +1,183 @@
+"""``medsum train --dp`` end to end: the pre-flight, the budget gate, the ledger's reservation and
+settlement, the audit trail, and a ``kill -9`` that leaves the reservation counted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keyring
+import pytest
+
+from core.datasets import import_dataset, load_splits
+from core.models import init_tiny
+from core.synth import generate_corpus, write_corpus
+from core.train.spend import ledger_for
+from core.workspace import init_workspace, resolve_workspace
+from privacy.accounting import epsilon_for
+from tests.cli.conftest import ROOT
+from tests.keyrings import MemoryKeyring
+
+SHORT = ("--max-source-len", "64", "--max-target-len", "32", "--batch-size", "4")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A workspace with a redacted dataset ``notes`` (patients with several records) and a tiny T5 ``tt``."""
+    root = tmp_path_factory.mktemp("dp-ws") / "ws"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())  # the per-test keyring fixture is not up yet at module scope
+    try:
+        opened, _ = init_workspace(resolve_workspace(root))
+        corpus = tmp_path_factory.mktemp("corpus") / "records.jsonl"
+        write_corpus(generate_corpus(120, 41), corpus, None)
+        import_dataset(opened, corpus, "notes", strategy="redact")
+        import_dataset(opened, corpus, "capped", strategy="redact")
+        init_tiny(opened.root, "t5", "tt", list(load_splits(opened.root, "notes")["train"]["source"]))
+    finally:
+        keyring.set_keyring(previous)
+    return str(root)
+
+
+def _run_id(out: str) -> str:
+    line = next(line for line in out.splitlines() if line.startswith("Run directory: "))
+    return Path(line.removeprefix("Run directory: ")).name
+
+
+def _set_policy(ws: str, text: str) -> None:
+    config = Path(ws) / "config.toml"
+    base = config.read_text().split("# -- test policy --")[0]
+    config.write_text(base + "# -- test policy --\n" + text)
+
+
+def _audit_ops(ws: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (Path(ws) / "audit" / "audit.jsonl").read_text().splitlines()]
+
+
+def test_a_dp_run_at_epsilon_3_records_at_most_3_in_the_ledger(medsum, ws: str) -> None:
+    result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
+                    "--target-epsilon", "3", "--epochs", "2", *SHORT)
+    assert result.code == 0, result.err
+    assert "DP plan: epsilon" in result.out and "per record, not per patient" in result.out
+    run_id = _run_id(result.out)
+    row = ledger_for(Path(ws)).get_run(run_id)
+    assert row.status == "settled" and row.outcome == "finished"
+    assert row.dp is not None and row.dp.poisson and row.dp.privacy_unit == "record"
+    assert row.epsilon is not None and row.epsilon <= 3.0
+    assert row.steps_done == row.dp.steps
+    assert row.dp.delta < 1 / row.dp.population
+    # Recomputed independently from the stored parameters with Opacus's own accountant.
+    from opacus.accountants import PRVAccountant
+
+    accountant = PRVAccountant()
+    accountant.history = [(row.dp.noise_multiplier, row.dp.sample_rate, row.steps_done)]
+    assert abs(accountant.get_epsilon(delta=row.dp.delta) - row.epsilon) < 1e-6
+    run = Path(ws) / "runs" / run_id
+    config = json.loads((run / "config.json").read_text())
+    assert config["preflight"]["dp"]["planned_epsilon"] <= 3.0
+    assert (run / "adapter" / "adapter_config.json").exists()
+    steps = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    assert [e for e in steps if e["event"] == "step"][-1]["epsilon"] <= 3.0
+    ops = [e["op"] for e in _audit_ops(ws) if e["fields"].get("run_id") == run_id]
+    assert ops == ["train.start", "train.end"]
+
+
+def test_two_runs_compose_below_their_naive_sum(medsum, ws: str) -> None:
+    for unit in ("record", "patient"):
+        result = medsum("train", "--workspace", ws, "--dataset", "capped", "--model", "tt", "--dp",
+                        "--noise-multiplier", "1.0", "--max-steps", "4", "--privacy-unit", unit, *SHORT)
+        assert result.code == 0, result.err
+    ledger = ledger_for(Path(ws))
+    runs = ledger.runs("capped")
+    assert len(runs) == 2 and {r.dp.privacy_unit for r in runs if r.dp} == {"record", "patient"}
+    spend = ledger.spend("capped")
+    assert not spend.unbounded
+    assert spend.composed_epsilon <= spend.naive_epsilon
+    assert spend.naive_epsilon == pytest.approx(sum(r.epsilon for r in runs if r.epsilon is not None))
+    assert spend.composed_epsilon == pytest.approx(
+        epsilon_for([(r.dp.noise_multiplier, r.dp.sample_rate, r.steps_done) for r in runs if r.dp],
+                    spend.delta), rel=1e-6)
+
+
+def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum, ws: str) -> None:
+    _set_policy(ws, "[budget]\nmax_epsilon = 0.5\n")
+    try:
+        runs_before = set((Path(ws) / "runs").iterdir())
+        ledger_before = len(ledger_for(Path(ws)).runs())
+        refused = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
+                         "--target-epsilon", "3", "--max-steps", "2", *SHORT)
+        assert refused.code == 4
+        assert "refused before training" in refused.err and "notes" in refused.err and "--override-budget" in refused.err
+        assert set((Path(ws) / "runs").iterdir()) == runs_before
+        assert len(ledger_for(Path(ws)).runs()) == ledger_before
+        nonprivate = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "1", *SHORT)
+        assert nonprivate.code == 4 and "unbounded" in nonprivate.err
+
+        plan = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
+                      "--target-epsilon", "3", "--max-steps", "2", "--plan", *SHORT)
+        assert plan.code == 0 and "REFUSED" in plan.out and "DP plan" in plan.out
+        assert set((Path(ws) / "runs").iterdir()) == runs_before
+
+        forced = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
+                        "--target-epsilon", "3", "--max-steps", "2", "--override-budget", "IRB approval 2026-117",
+                        *SHORT)
+        assert forced.code == 0, forced.err
+        run_id = _run_id(forced.out)
+        assert ledger_for(Path(ws)).get_run(run_id).override_reason == "IRB approval 2026-117"
+        override = [e for e in _audit_ops(ws) if e["op"] == "budget.override"][-1]
+        assert override["fields"]["run_id"] == run_id and override["fields"]["reason"] == "IRB approval 2026-117"
+    finally:
+        _set_policy(ws, "")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--dp",), "exactly one of --target-epsilon and --noise-multiplier"),
+    (("--target-epsilon", "3"), "need --dp"),
+    (("--dp", "--noise-multiplier", "1", "--delta", "0.5"), "below 1/N"),
+    (("--dp", "--noise-multiplier", "1", "--privacy-unit", "family"), "--privacy-unit"),
+    (("--dp", "--noise-multiplier", "1", "--accountant", "gdp"), "--accountant"),
+])
+def test_bad_dp_settings_fail_in_one_line(medsum, ws: str, args: tuple[str, ...], message: str) -> None:
+    result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "1", *args, *SHORT)
+    assert result.code != 0
+    lines = [line for line in result.err.splitlines() if line.startswith("medsum: error:")]
+    assert len(lines) == 1 and message in lines[0], result.err
+
+
+@pytest.mark.slow
+def test_kill_9_during_a_dp_run_leaves_its_reservation_counted(medsum, ws: str, tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
+         "--noise-multiplier", "1.0", "--max-steps", "400", "--events", str(events), *SHORT],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
+    deadline = time.monotonic() + 240
+    step = 0
+    while step < 5 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if events.exists():
+            steps = [e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step"]
+            step = max(steps, default=0)
+    assert proc.poll() is None, "training ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    run_id = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]
+    ledger = ledger_for(Path(ws))
+    row = ledger.get_run(run_id)
+    assert row.status == "reserved" and row.steps_planned == 400
+    assert ledger.spend("notes").reserved_runs >= 1
+    planned = epsilon_for([(1.0, row.dp.sample_rate, 400)], row.dp.delta)
+    assert ledger.spend("notes").composed_epsilon >= planned - 1e-9  # counted at its planned 400 steps
+
+    settled = medsum("budget", "reconcile", "--workspace", ws)
+    assert settled.code == 0, settled.err
+    row = ledger.get_run(run_id)
+    last = max(e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step")
+    assert row.status == "settled" and row.steps_done >= last
+    assert row.epsilon == pytest.approx(epsilon_for([(1.0, row.dp.sample_rate, row.steps_done)], row.dp.delta))
