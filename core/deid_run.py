@@ -153,12 +153,27 @@ def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfi
 
 
 def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: Strategy,
-                    secret: bytes | None, workers: int = 1, skip_bad: bool = False) -> DeidReport:
-    """De-identify every record of ``source`` into ``out``; the time reported includes loading."""
+                    secret: bytes | None, workers: int = 1, skip_bad: bool = False,
+                    audit_root: Path | None = None) -> DeidReport:
+    """De-identify every record of ``source`` into ``out``; the time reported includes loading.
+
+    With ``audit_root`` (a workspace), the run is recorded in its audit log: the SHA-256 of
+    the input and output files, record counts and the strategy, never a path (a file name
+    can hold a patient's name).
+    """
+    from core.audit import Auditor
+    from core.hashing import sha256_file, sha256_files
+
+    auditor = Auditor(audit_root) if audit_root is not None else None  # fail fast, before the work
     started = time.perf_counter()
     loaded = load_for_deid(source, config, skip_bad=skip_bad)
     report, _ = write_deidentified(loaded.records, out, config, strategy=strategy, secret=secret, workers=workers)
     report.problems = [str(p) for p in loaded.problems]
     report.input_bytes = sum(Path(f).stat().st_size for f in loaded.files)
     report.seconds = time.perf_counter() - started
+    if auditor is not None:
+        auditor.event("deid", strategy=strategy, records=report.records, skipped=len(loaded.problems),
+                      input_sha256=sha256_files(loaded.files), input_files=len(loaded.files),
+                      output_sha256=sha256_file(out)[0], phi_found=sum(report.found.values()),
+                      residual=sum(report.residual.values()))
     return report

@@ -26,6 +26,20 @@ def workspace_dir(tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_keyring():
+    """An in-memory keyring for module- and session-scoped fixtures too (they run before the
+    per-test one below), since importing a dataset or a model writes the audit log, whose key
+    lives in the keyring."""
+    previous = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MEDSUM_KEYRING", raising=False)
+        patch.delenv("MEDSUM_KEYRING_PASSPHRASE", raising=False)
+        keyring.set_keyring(MemoryKeyring())
+        yield
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch):
     """Every test gets a fresh in-memory keyring and no cryptfile selection from the environment."""

@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,13 +21,16 @@ from pathlib import Path
 from typing import Any, cast
 
 from core.atomic import atomic_writer
+from core.audit import Auditor
 from core.config import MedsumConfig
 from core.datasets.entry import DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json
 from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.errors import InputError
+from core.ledger import open_ledger
 from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
 from core.workspace import Workspace
 from privacy.deid.settings import Strategy
+from privacy.ledger import LedgerError
 
 __all__ = ["import_dataset", "features"]
 
@@ -93,17 +97,19 @@ def _quiet_datasets() -> Iterator[None]:
 
 
 def _rows(records: list[Record], config: MedsumConfig, *, strategy: Strategy, secret: bytes | None,
-          workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], int, int]:
-    """De-identify every record; return its row by record id, problems, PHI found and residual totals."""
+          workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], Counter[str], int]:
+    """De-identify every record; return its row by record id, problems, PHI found by category and
+    the residual total."""
     from core.deid_run import deidentify_records  # the detectors load their lexicons: only when used
 
     rows: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
-    found = residual = 0
+    found: Counter[str] = Counter()
+    residual = 0
     by_id = {r.record_id: r for r in records}
     for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
         record = by_id[result.record_id]
-        found += len(result.findings)
+        found.update(f.category.value for f in result.findings)
         residual += len(result.residual)
         source = model_input(result.record, config.records)
         target = target_text(result.record, config.records)
@@ -126,7 +132,8 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
 
     Records are split 80/10/10 by patient (the split settings of the workspace config). Bad
     records raise :class:`InputError` (exit 3) unless ``skip_bad``; records without a target
-    summary are bad records. An existing dataset of that name is refused.
+    summary are bad records. An existing dataset of that name is refused. The dataset is
+    recorded in the privacy ledger and the import in the audit log (counts and hashes only).
     """
     check_name(name)
     if workers < 1:
@@ -137,6 +144,7 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         raise DatasetError(f"dataset {name!r} already exists; choose another --name")
     config = _records_config(workspace.config, input_fields, target_field)
     chosen = _strategy(config, strategy)
+    auditor = Auditor(workspace.root)  # before the work, so a missing secret store fails fast
 
     secret = None
     if chosen == "surrogate":  # before the work, so a missing secret store fails fast
@@ -165,14 +173,29 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         input_fields=config.records.input_fields,
         target_field=config.records.target_field,
         strategy=chosen,
-        phi_found=found,
+        phi_found=sum(found.values()),
         residual=residual,
         skipped=_skipped(problems),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         path=final,
     )
     _store(parent, final, columns, entry)
+    _record(workspace.root, auditor, entry, found)
     return entry
+
+
+def _record(root: Path, auditor: Auditor, entry: DatasetEntry, found: Counter[str]) -> None:
+    """Put the new dataset in the privacy ledger and its import in the audit log."""
+    deid = {"strategy": entry.strategy, "phi_found": entry.phi_found, "phi_by_category": dict(sorted(found.items())),
+            "residual": entry.residual, "skipped": entry.skipped}
+    patients = sum(entry.patients.values())
+    try:
+        open_ledger(root).record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
+                                         patients=patients, deid=deid)
+    except LedgerError as exc:
+        raise DatasetError(f"dataset {entry.name!r} was imported but not recorded in the privacy ledger: {exc}") from None
+    auditor.event("data.import", dataset=entry.name, fingerprint=entry.fingerprint, records=entry.records,
+                  patients=patients, splits=dict(entry.splits), **deid)
 
 
 def _store(parent: Path, final: Path, columns: dict[str, dict[str, list[str]]], entry: DatasetEntry) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic import atomic_writer
+from core.hashing import sha256_file
 from core.models.entry import ModelEntry, ModelError
 
 __all__ = [
@@ -31,13 +32,8 @@ FileRecord = dict[str, Any]  # {"sha256": hex, "size": bytes}
 
 def hash_file(path: Path) -> FileRecord:
     """SHA-256 and size of one file."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return {"sha256": digest.hexdigest(), "size": size}
+    digest, size = sha256_file(path)
+    return {"sha256": digest, "size": size}
 
 
 def copy_hashed(src: Path, dst: Path) -> FileRecord:

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.audit import Auditor
 from core.errors import one_line
+from core.hashing import sha256_file
 from core.models.arch import inspect_config
 from core.models.checkpoint import select_files
 from core.models.entry import ModelEntry, ModelError, check_name
@@ -64,7 +66,8 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
     Checks it is a seq2seq BART/T5 checkpoint with tokenizer and safetensors weights (pickle
     ``.bin`` weights only with ``allow_pickle``, which the entry records), copies and hashes its
     files, loads it once to prove it works, writes ``manifest.json``, then renames it into place.
-    Refuses an existing name; on any failure nothing is left in the store.
+    Refuses an existing name; on any failure nothing is left in the store. The import is
+    recorded in the audit log (name, manifest SHA-256).
     """
     check_name(name)
     src = Path(src)
@@ -73,6 +76,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
     final = models_dir(root, create=True) / name
     if final.exists():
         raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+    auditor = Auditor(root)  # before the work, so a missing secret store fails fast
     model_type, info = inspect_config(src / "config.json")
     selection = select_files(src, allow_pickle)
     tmp = temp_dir(root, f"import-{name}")
@@ -104,7 +108,14 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    auditor.event("models.import", model=name, manifest_sha256=_manifest_sha256(final),
+                  architecture=entry.architecture, parameters=parameters, files=len(files),
+                  origin="init-tiny" if entry.source == "init-tiny" else "import", allow_pickle=entry.allow_pickle)
     return entry
+
+
+def _manifest_sha256(path: Path) -> str:
+    return sha256_file(path / MANIFEST)[0]
 
 
 def _model_path(root: Path, name: str) -> Path:
@@ -121,10 +132,15 @@ def get_model(root: Path, name: str) -> ModelEntry:
 
 
 def verify_details(root: Path, name: str) -> list[tuple[str, str]]:
-    """Re-hash model ``name``; ``(file, "changed"|"missing"|"extra")`` per mismatch, ``[]`` when intact."""
+    """Re-hash model ``name``; ``(file, "changed"|"missing"|"extra")`` per mismatch, ``[]`` when intact.
+    The check and its result are recorded in the audit log."""
     path = _model_path(root, name)
+    auditor = Auditor(root)
     _, files = read_manifest(path)
-    return check_files(path, files)
+    problems = check_files(path, files)
+    auditor.event("models.verify", model=name, manifest_sha256=_manifest_sha256(path), ok=not problems,
+                  mismatches=len(problems))
+    return problems
 
 
 def verify_model(root: Path, name: str) -> list[str]:

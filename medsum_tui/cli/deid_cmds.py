@@ -38,7 +38,7 @@ def deid_command(
     require_parent_dir(out, report)
     secret = deid_secret(location) if chosen == "surrogate" else None
     result = deidentify_file(input_path, out, config, strategy=chosen, secret=secret, workers=workers,
-                             skip_bad=skip_bad)
+                             skip_bad=skip_bad, audit_root=location.path if location.initialized else None)
     summary = result.to_json()
     say(f"De-identified {result.records} records ({chosen}) -> {out}")
     say("PHI found: " + (", ".join(f"{k} {v}" for k, v in summary["phi_found"].items()) or "none"))
