@@ -10,9 +10,12 @@ import sys
 
 from core.errors import InputError, MedsumError
 from medsum_tui.cli import (  # noqa: F401  (register commands)
-    data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, models_cmds, synth_cmd, train_cmd, workspace_cmds,
+    audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, models_cmds, synth_cmd,
+    train_cmd, workspace_cmds,
 )
 from medsum_tui.cli.app import app
+from privacy.audit import AuditError
+from privacy.ledger import LedgerError
 from privacy.offline import NetworkBlockedError
 
 __all__ = ["app", "main"]
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except MedsumError as exc:
         _error(str(exc))
         return exc.exit_code
-    except NetworkBlockedError as exc:
+    except (NetworkBlockedError, LedgerError, AuditError) as exc:
         _error(str(exc))
         return 1
     except KeyboardInterrupt:

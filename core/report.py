@@ -1,0 +1,291 @@
+"""The compliance report: per dataset, what was de-identified, which runs trained on it with
+which DP parameters (a DP-SGD privacy statement per run), the composed and naive privacy
+spend against the budget policy, flags a reviewer must see, the audit log's state, what the
+guarantee does not cover, and the library versions. JSON for tools, Markdown for people.
+
+It holds names, ids, hashes, counts and parameters only: never a record value nor a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.atomic import atomic_writer
+from core.audit import Auditor, verify_audit
+from core.budget import budget_policy, format_delta, format_epsilon
+from core.config import LoadedConfig, MedsumConfig
+from core.datasets.entry import DatasetError, datasets_dir, read_entry
+from core.errors import MedsumError
+from core.ledger import open_ledger
+from core.secrets import SecretStoreError
+from core.versions import library_versions
+from privacy.ledger import Ledger, LedgerDataset, LedgerRun, Spend
+
+__all__ = ["FORMAT", "NOT_COVERED", "budget_summary", "compliance_report", "export_report", "render_markdown"]
+
+FORMAT = "medsum-compliance/1"
+
+#: What the DP guarantee of a run does not cover.
+NOT_COVERED: tuple[str, ...] = (
+    ("Hyperparameter tuning: choosing settings by comparing runs on the same data is not privatized; "
+     "each run's own spend is counted, the choice between runs is not."),
+    ("Evaluation metrics (validation loss, ROUGE) and the logged training loss are computed on the data "
+     "without noise and are not privatized."),
+    ("The DP noise comes from torch's standard random generator, not a cryptographically secure one: "
+     "Opacus secure_mode is unavailable on this torch."),
+    ("A tokenizer trained on a dataset (medsum models init-tiny --from-data) and the dataset's counts and "
+     "length statistics are not privatized."),
+    ("The guarantee covers the de-identified training data as stored; de-identification is rule-based and "
+     "its residual scan is reported, not proven complete."),
+)
+
+_ADJACENCY = {"record": "add/remove one record", "patient": "add/remove one patient's records"}
+
+
+def _number(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+def _statement(run: LedgerRun, steps: int, epsilon: float | None) -> str:
+    dp = run.dp
+    assert dp is not None
+    unit = "patient" if dp.privacy_unit == "patient" else "record"
+    return (f"Trained with DP-SGD: ({format_epsilon(epsilon or 0.0)}, {format_delta(dp.delta)})-differential privacy "
+            f"per {unit} ({_ADJACENCY[dp.privacy_unit]} adjacency), N = {dp.population} {unit}s, sample rate "
+            f"{dp.sample_rate:.4g} ({'Poisson sampling' if dp.poisson else 'NOT Poisson sampling'}), {steps} steps, "
+            f"noise multiplier {dp.noise_multiplier:.4g}, clipping norm {dp.max_grad_norm:g}, "
+            f"{dp.accountant.upper()} accountant.")
+
+
+def _run_report(run: LedgerRun, spend: Spend) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "run_id": run.run_id, "model": run.model, "fingerprint": run.fingerprint, "status": run.status,
+        "outcome": run.outcome, "private": run.private, "steps_planned": run.steps_planned,
+        "steps_done": run.steps_done, "override_reason": run.override_reason, "created_at": run.created_at,
+        "updated_at": run.updated_at,
+    }
+    if run.dp is None:
+        return {**report, "epsilon": None, "unbounded": True,
+                "statement": "Trained without differential privacy: no epsilon bounds what it reveals."}
+    dp = run.dp
+    steps = spend.run_steps.get(run.run_id, run.steps_done)
+    epsilon = spend.run_epsilons.get(run.run_id)
+    return {
+        **report, "steps_counted": steps, "privacy_unit": dp.privacy_unit, "adjacency": _ADJACENCY[dp.privacy_unit],
+        "population": dp.population, "sample_rate": dp.sample_rate, "expected_batch_size": dp.expected_batch_size,
+        "poisson": dp.poisson, "noise_multiplier": dp.noise_multiplier, "max_grad_norm": dp.max_grad_norm,
+        "accountant": dp.accountant, "delta": dp.delta, "epsilon": _number(epsilon),
+        "planned_epsilon": _number(run.planned_epsilon), "target_epsilon": dp.target_epsilon,
+        "unbounded": False, "statement": _statement(run, steps, epsilon),
+    }
+
+
+def _flags(name: str, runs: list[LedgerRun], records: int | None, patients: int | None, fingerprint: str | None,
+           spend: Spend, max_epsilon: float | None) -> list[str]:
+    flags = [f"unbounded: non-private run {r.run_id}" for r in runs if r.dp is None]
+    several = records is not None and patients is not None and records > patients
+    for run in runs:
+        dp = run.dp
+        if dp is not None and dp.privacy_unit == "record" and several:
+            flags.append(f"run {run.run_id}: the guarantee is per record, not per patient "
+                         f"(dataset {name} has patients with several records)")
+        if dp is not None and not dp.poisson:
+            flags.append(f"run {run.run_id}: Poisson sampling was not used; its epsilon assumes it")
+        if run.status == "reserved":
+            counted = f"; counted with {spend.run_steps.get(run.run_id, run.steps_done)} steps" if dp is not None else ""
+            flags.append(f"run {run.run_id}: still reserved (running, or ended without settling: "
+                         f"medsum budget reconcile){counted}")
+        if fingerprint is not None and run.fingerprint != fingerprint:
+            flags.append(f"run {run.run_id}: trained on another version of dataset {name} "
+                         f"(fingerprint {run.fingerprint[:12]})")
+        if run.override_reason:
+            flags.append(f"run {run.run_id}: trained over the budget policy by override: {run.override_reason}")
+    if max_epsilon is not None and spend.unbounded:
+        flags.append(f"over the policy: the budget is unbounded and the policy's max epsilon is {format_epsilon(max_epsilon)}")
+    elif max_epsilon is not None and spend.composed_epsilon > max_epsilon:
+        flags.append(f"over the policy: composed epsilon {format_epsilon(spend.composed_epsilon)} is over the "
+                     f"policy's max epsilon {format_epsilon(max_epsilon)}")
+    return flags
+
+
+def _dataset_names(root: Path, ledger: Ledger, only: str | None) -> list[str]:
+    names = {d.name for d in ledger.datasets()} | {r.dataset for r in ledger.runs()}
+    store = datasets_dir(root)
+    if store.is_dir():
+        names |= {p.name for p in store.iterdir() if not p.name.startswith(".") and (p / "dataset.json").is_file()}
+    if only is not None:
+        if only not in names:
+            raise MedsumError(f"dataset {only}: not in this workspace's ledger or dataset store (medsum data list)")
+        return [only]
+    return sorted(names)
+
+
+def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Ledger, name: str,
+                    known: LedgerDataset | None) -> dict[str, Any]:
+    fingerprint = records = patients = None
+    deid: dict[str, Any] | None = None
+    if known is not None:
+        fingerprint, records, patients, deid = known.fingerprint, known.records, known.patients, known.deid
+    else:
+        try:
+            entry = read_entry(datasets_dir(root) / name)
+            fingerprint, records, patients = entry.fingerprint, entry.records, sum(entry.patients.values())
+            deid = {"strategy": entry.strategy, "phi_found": entry.phi_found, "residual": entry.residual,
+                    "skipped": entry.skipped}
+        except DatasetError:
+            pass  # runs on a dataset that was since removed
+    runs = ledger.runs(name)
+    spend = ledger.spend(name)
+    policy = budget_policy(config, name)
+    within = None
+    if policy.max_epsilon is not None:
+        within = not spend.unbounded and spend.composed_epsilon <= policy.max_epsilon
+    return {
+        "name": name, "fingerprint": fingerprint, "records": records, "patients": patients, "deid": deid,
+        "policy": {"max_epsilon": policy.max_epsilon, "max_delta": policy.max_delta, "source": policy.source},
+        "spend": {
+            "delta": spend.delta, "accountant": spend.accountant,
+            "composed_epsilon": None if spend.unbounded else _number(spend.composed_epsilon),
+            "private_composed_epsilon": _number(spend.composed_epsilon),
+            "naive_epsilon": _number(spend.naive_epsilon), "naive_delta": spend.naive_delta,
+            "unbounded": spend.unbounded, "private_runs": spend.private_runs,
+            "nonprivate_runs": spend.nonprivate_runs, "reserved_runs": spend.reserved_runs,
+            "within_policy": within,
+        },
+        "runs": [_run_report(r, spend) for r in runs],
+        "overrides": [{"run_id": r.run_id, "reason": r.override_reason} for r in runs if r.override_reason],
+        "flags": _flags(name, runs, records, patients, fingerprint, spend, policy.max_epsilon),
+    }
+
+
+def budget_summary(root: Path, config: MedsumConfig | LoadedConfig, dataset: str | None = None) -> list[dict[str, Any]]:
+    """Per dataset (every one in the ledger or the store, or just ``dataset``): de-identification
+    summary, policy, spend, runs and flags, as in the compliance report."""
+    ledger = open_ledger(root)
+    known = {d.name: d for d in ledger.datasets()}
+    return [_dataset_report(root, config, ledger, name, known.get(name))
+            for name in _dataset_names(root, ledger, dataset)]
+
+
+def _audit_state(root: Path) -> dict[str, Any]:
+    try:
+        return verify_audit(root).to_json()
+    except (SecretStoreError, MedsumError) as exc:
+        return {"ok": False, "entries": 0, "bad_seq": None, "bad_line": None, "reason": f"cannot check: {exc}"}
+
+
+def compliance_report(root: Path, config: MedsumConfig | LoadedConfig, dataset: str | None = None) -> dict[str, Any]:
+    """The compliance report of the workspace at ``root`` (or of one ``dataset``), as JSON values."""
+    return {
+        "format": FORMAT,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "datasets": budget_summary(root, config, dataset),
+        "audit": _audit_state(root),
+        "not_covered": list(NOT_COVERED),
+        "library_versions": {"python": platform.python_version(), **library_versions()},
+    }
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value).replace("|", "\\|")
+
+
+def _composed_line(spend: dict[str, Any], within: str) -> str:
+    accountant = f", {spend['accountant'].upper()} accountant" if spend["accountant"] else ""
+    epsilon = format_epsilon(spend["private_composed_epsilon"] or 0.0)
+    at = f"at delta {format_delta(spend['delta'])}{accountant}"
+    if not spend["unbounded"]:
+        return f"- Composed epsilon: **{epsilon}** {at}{within}"
+    alone = f"; the private runs alone compose to {epsilon} {at}" if spend["private_runs"] else ""
+    return f"- Composed epsilon: **unbounded**: a non-private run trained on it{within}{alone}"
+
+
+def _spend_lines(spend: dict[str, Any], policy: dict[str, Any]) -> list[str]:
+    limit = "none configured" if policy["max_epsilon"] is None and policy["max_delta"] is None else (
+        f"max epsilon {_cell(policy['max_epsilon'])}, max delta {_cell(policy['max_delta'])} ({policy['source']})")
+    within = {None: "", True: " (within the policy)", False: " (OVER the policy)"}[spend["within_policy"]]
+    return [
+        f"- Budget policy: {limit}",
+        _composed_line(spend, within),
+        f"- Naive sum: epsilon {format_epsilon(spend['naive_epsilon'] or 0.0)}, delta {format_delta(spend['naive_delta'])}",
+        (f"- Runs: {spend['private_runs']} private, {spend['nonprivate_runs']} non-private, "
+         f"{spend['reserved_runs']} still reserved"),
+    ]
+
+
+_RUN_COLUMNS = (("run", "run_id"), ("model", "model"), ("status", "status"), ("outcome", "outcome"),
+                ("unit", "privacy_unit"), ("adjacency", "adjacency"), ("N", "population"), ("q", "sample_rate"),
+                ("Poisson", "poisson"), ("steps", "steps_counted"), ("sigma", "noise_multiplier"),
+                ("clip", "max_grad_norm"), ("accountant", "accountant"), ("epsilon", "epsilon"), ("delta", "delta"))
+
+
+def _dataset_markdown(data: dict[str, Any]) -> list[str]:
+    out = [f"## Dataset {data['name']}", ""]
+    out.append(f"- Fingerprint: {_cell(data['fingerprint'])}")
+    out.append(f"- Records: {_cell(data['records'])}, patients: {_cell(data['patients'])}")
+    deid = data["deid"]
+    if deid:
+        by_category = ", ".join(f"{k} {v}" for k, v in (deid.get("phi_by_category") or {}).items())
+        out.append(f"- De-identification: {deid.get('strategy')}, {deid.get('phi_found')} PHI found"
+                   + (f" ({by_category})" if by_category else "")
+                   + f", {deid.get('residual')} left by the residual scan, {deid.get('skipped')} bad records skipped")
+    out += _spend_lines(data["spend"], data["policy"]) + [""]
+    if data["flags"]:
+        out += ["**Flags**", ""] + [f"- {flag}" for flag in data["flags"]] + [""]
+    runs = data["runs"]
+    if runs:
+        out += ["| " + " | ".join(h for h, _ in _RUN_COLUMNS) + " |", "|" + " --- |" * len(_RUN_COLUMNS)]
+        for run in runs:
+            out.append("| " + " | ".join(_cell(run.get(key)) for _, key in _RUN_COLUMNS) + " |")
+        out += ["", "Privacy statements:", ""]
+        out += [f"- {run['run_id']}: {run['statement']}" for run in runs] + [""]
+    if data["overrides"]:
+        out += ["Overrides:", ""] + [f"- {o['run_id']}: {o['reason']}" for o in data["overrides"]] + [""]
+    return out
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The compliance report for people (Markdown)."""
+    audit = report["audit"]
+    out = ["# MedSum compliance report", "", f"Generated {report['generated_at']} ({report['format']}).", ""]
+    if audit["ok"]:
+        out.append(f"Audit log: verified, {audit['entries']} entries, chain and ledger head intact.")
+    else:
+        out.append(f"Audit log: **FAILED** verification: {audit['reason']}")
+    out.append("")
+    if not report["datasets"]:
+        out += ["No datasets or runs yet.", ""]
+    for data in report["datasets"]:
+        out += _dataset_markdown(data)
+    out += ["## Not covered by the guarantee", ""] + [f"- {item}" for item in report["not_covered"]] + [""]
+    out += ["## Library versions", ""]
+    out += [f"- {name}: {version or 'not installed'}" for name, version in report["library_versions"].items()]
+    return "\n".join(out) + "\n"
+
+
+def export_report(root: Path, config: MedsumConfig | LoadedConfig, path: Path, dataset: str | None = None) -> str:
+    """Write the compliance report to ``path`` (Markdown for ``.md``, JSON for ``.json``)
+    atomically, audit it as "report.export", and return the report's SHA-256."""
+    kind = path.suffix.lower()
+    if kind not in (".md", ".json"):
+        raise MedsumError(f"{path}: a report is .md (Markdown) or .json", exit_code=2)
+    auditor = Auditor(root)
+    report = compliance_report(root, config, dataset)
+    text = render_markdown(report) if kind == ".md" else json.dumps(report, indent=2) + "\n"
+    with atomic_writer(path) as handle:
+        handle.write(text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    auditor.event("report.export", report_sha256=digest, format=kind.lstrip("."),
+                  datasets=[d["name"] for d in report["datasets"]], audit_ok=report["audit"]["ok"])
+    return digest
