@@ -109,3 +109,24 @@ def test_config_needs_one_noise_setting_under_dp() -> None:
         _config(noise_multiplier=None)
     with pytest.raises(ValueError, match="need --dp"):
         TrainConfig(dataset="d", model="m", target_epsilon=3.0)
+
+
+def test_empty_poisson_batches_still_step_and_validation_runs_without_hooks(data) -> None:  # type: ignore[no-untyped-def]
+    train, validation = data
+    config = _config(max_steps=4, epochs=1)
+    plan = plan_dp(config, records=len(train), patients=len(train))
+    model = _lora(tiny_bart(), ["q_proj", "v_proj"])
+    before = {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
+    events: list[tuple[str, dict[str, object]]] = []
+    loop = TrainingLoop(model, train, validation, config, pad_id=PAD, dp_plan=plan,
+                        emit=lambda kind, **fields: events.append((kind, fields)))
+    loop._dp_sample = lambda generator: []  # type: ignore[method-assign]  # every batch empty
+    hooks_during_validation = []
+    original = loop._validation_loss
+    loop._validation_loss = lambda: hooks_during_validation.append(loop.engine.hooks.hooks_enabled) or original()  # type: ignore[method-assign]
+    loop.run()
+    assert loop.engine.steps_taken == 4  # every empty step counted by the accountant
+    assert [f["batch"] for kind, f in events if kind == "step"] == [0, 0, 0, 0]
+    assert all(f["loss"] is None for kind, f in events if kind == "step")
+    assert any(not torch.equal(before[n], p.detach().cpu()) for n, p in model.named_parameters() if p.requires_grad)
+    assert hooks_during_validation and not any(hooks_during_validation)
