@@ -22,7 +22,7 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def sha256_files(paths: Iterable[Path]) -> str:
+def sha256_files(paths: Iterable[Path | str]) -> str:
     """One SHA-256 for several files: that of a single file, else the SHA-256 of their sorted
     hashes (one per line), so it depends on the contents only, never on the file names."""
     hashes = sorted(sha256_file(Path(p))[0] for p in paths)

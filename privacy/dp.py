@@ -33,8 +33,16 @@ from torch import nn
 
 from privacy.accounting import epsilon_for
 
-__all__ = ["DpEngine", "DpError", "check_trainable_supported", "freeze_for_full_dp", "patient_sample",
-           "poisson_sample", "sequence_loss_sum", "os_seeded_generator"]
+__all__ = [
+    "DpEngine",
+    "DpError",
+    "check_trainable_supported",
+    "freeze_for_full_dp",
+    "os_seeded_generator",
+    "patient_sample",
+    "poisson_sample",
+    "sequence_loss_sum",
+]
 
 
 class DpError(ValueError):
@@ -174,7 +182,7 @@ class DpEngine:
         """
         for p in self.params:
             if getattr(p, "grad_sample", None) is None:
-                p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)
+                p.grad_sample = torch.zeros((0, *p.shape), device=p.device, dtype=p.dtype)  # type: ignore[attr-defined]
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
 

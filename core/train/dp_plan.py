@@ -48,8 +48,8 @@ class DpPlan:
     def warnings(self) -> list[str]:
         """What a reviewer must know about the guarantee."""
         if self.privacy_unit == "record" and self.several_records_per_patient:
-            return ["the guarantee is per record, not per patient: some patients have several records "
-                    "(use --privacy-unit patient)"]
+            return [("the guarantee is per record, not per patient: some patients have several records "
+                     "(use --privacy-unit patient)")]
         return []
 
 

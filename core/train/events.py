@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["EventStream", "last_step"]
+__all__ = ["EventStream"]
 
 
 class EventStream:
@@ -36,19 +36,3 @@ class EventStream:
         for handle in self._files:
             handle.close()
 
-
-def last_step(path: Path) -> int:
-    """The highest ``step`` of the step events in an events file (0 when none); a torn last
-    line (a kill mid-write) is ignored."""
-    best = 0
-    if not path.exists():
-        return 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(event, dict) and event.get("event") == "step" and isinstance(event.get("step"), int):
-                best = max(best, event["step"])
-    return best

@@ -14,6 +14,7 @@ Run directory ``runs/RUN_ID/``:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import secrets
@@ -25,9 +26,9 @@ from typing import Any
 
 from core.atomic import atomic_writer
 from core.errors import one_line
-from core.versions import library_versions
 from core.train.config import TrainConfig, TrainError
-from core.train.runs import RunInfo, RunStatus, RunsTable
+from core.train.runs import RunInfo, RunsTable, RunStatus
+from core.versions import library_versions
 
 __all__ = ["resume_run", "run_dir", "start_run"]
 
@@ -131,7 +132,7 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
         except ValueError as exc:
             raise TrainError(f"LoRA target modules {targets} do not fit model {config.model}: {one_line(exc)}") from None
     splits = load_splits(root, config.dataset)
-    encode = lambda split: encode_pairs(tokenizer, splits[split]["source"], splits[split]["target"],  # noqa: E731
+    encode = lambda split: encode_pairs(tokenizer, splits[split]["source"], splits[split]["target"],
                                         max_source_len=config.max_source_len, max_target_len=config.max_target_len)
     train, validation = encode("train"), encode("validation")
     groups: dict[str, list[int]] = {}
@@ -155,16 +156,17 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
 
 def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | None,
              on_event: Callable[[dict[str, Any]], None] | None, resume: bool, plan: Any) -> RunInfo:
+    from core.ledger import open_ledger
     from core.train.checkpoint import trainable_state
     from core.train.events import EventStream
     from core.train.loop import TrainingLoop
-    from core.train.spend import ledger_for, resume_spend, settle
+    from core.train.spend import resume_spend, settle
 
     table = RunsTable(root)
     directory = run_dir(root, run_id)
     table.update(run_id, status=RunStatus.RUNNING, pid=os.getpid(), message="")
     stream = EventStream([directory / "events.jsonl", *([events] if events else [])], on_event)
-    ledger = ledger_for(root)
+    ledger = open_ledger(root)
     loop: Any = None
     spent_before = start_step = 0
 
@@ -185,7 +187,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         settle(root, run_id, steps_done=spent(), epsilon=epsilon, outcome=outcome)
 
     try:
-        model, tokenizer, entry, train, validation, facts, groups = _prepare(root, config)
+        model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config)
         loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id,
                             emit=stream.emit, run_dir=directory, dp_plan=plan,
                             patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None)
@@ -247,8 +249,9 @@ def _settle_quietly(finish: Callable[[str], None], outcome: str) -> None:
     (``medsum budget reconcile`` settles it later) and the original error is what is shown."""
     try:
         finish(outcome)
-    except Exception:  # noqa: BLE001 - the run's own error matters more
-        pass
+    except Exception as exc:  # noqa: BLE001 - the run's own error matters more
+        logging.getLogger(__name__).warning("could not settle the run in the ledger (%s); its reservation "
+                                            "stays counted until `medsum budget reconcile`", type(exc).__name__)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> bool:

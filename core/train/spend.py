@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.ledger import open_ledger
 from core.train.config import TrainConfig, TrainError
 from core.train.dp_plan import DpPlan, plan_dp
 
-__all__ = ["Preflight", "ledger_for", "preflight", "reserve", "resume_spend", "settle"]
+__all__ = ["Preflight", "preflight", "reserve", "resume_spend", "settle"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,6 @@ class Preflight:
             "unbounded_after": after.unbounded,
             "warnings": [] if self.plan is None else self.plan.warnings(),
         }
-
-
-def ledger_for(root: Path) -> Any:
-    """The workspace's privacy ledger."""
-    from privacy.ledger import Ledger
-
-    return Ledger(Path(root) / "privacy" / "ledger.sqlite")
 
 
 def _workspace_config(root: Path) -> Any:
@@ -83,7 +77,7 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
         raise TrainError(f"refused before training: {pre.check.reason} (give --override-budget \"reason\" "
                          "to run anyway; the reason is audited)", exit_code=4)
     entry = get_dataset(root, config.dataset)
-    ledger = ledger_for(root)
+    ledger = open_ledger(root)
     ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
                           patients=sum(entry.patients.values()),
                           deid={"strategy": entry.strategy, "phi_found": entry.phi_found, "residual": entry.residual,
@@ -105,15 +99,15 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
 def resume_spend(root: Path, run_id: str, *, checkpoint_step: int, total_steps: int) -> int:
     """Before a resumed run continues: the steps its earlier processes spent, and a new
     reservation for the steps still to come (spent steps are never given back)."""
-    from core.train.events import last_step
+    from core.reconcile import spent_on_disk
     from core.train.run import run_dir
 
-    ledger = ledger_for(root)
+    ledger = open_ledger(root)
     try:
         row = ledger.get_run(run_id)
     except KeyError:
         raise TrainError(f"run {run_id} is not in the privacy ledger; it cannot be resumed") from None
-    spent = max(row.steps_done, last_step(run_dir(root, run_id) / "events.jsonl"), checkpoint_step)
+    spent = max(row.steps_done, spent_on_disk(run_dir(root, run_id)))
     ledger.reopen(run_id, steps_planned=spent + max(0, total_steps - checkpoint_step))
     ledger.update_steps(run_id, spent)
     return spent
@@ -123,6 +117,6 @@ def settle(root: Path, run_id: str, *, steps_done: int, epsilon: float | None, o
     """Record the actual spend of a run that ended (finished, failed or interrupted) and audit it."""
     from core.audit import audit_event
 
-    ledger_for(root).settle(run_id, steps_done=steps_done, epsilon=epsilon, outcome=outcome)
+    open_ledger(root).settle(run_id, steps_done=steps_done, epsilon=epsilon, outcome=outcome)
     audit_event(root, "train.end", run_id=run_id, outcome=outcome, steps=steps_done,
                 epsilon=None if epsilon is None else round(epsilon, 6))

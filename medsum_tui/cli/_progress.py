@@ -13,9 +13,10 @@ def describe_preflight(summary: dict[str, Any]) -> list[str]:
     """The pre-flight of a run as lines: the DP plan, the budget check, and warnings."""
     plan = summary["dp"]
     if plan:
-        lines = [f"DP plan: epsilon {plan['planned_epsilon']:.3f} at delta {plan['delta']:g} ({plan['accountant']}), "
-                 f"noise {plan['noise_multiplier']:.4f}, clip {plan['max_grad_norm']:g}, sample rate "
-                 f"{plan['sample_rate']:.4g} of N = {plan['population']} {plan['privacy_unit']}s, {plan['steps']} steps"]
+        lines = [(f"DP plan: epsilon {plan['planned_epsilon']:.3f} at delta {plan['delta']:g} ({plan['accountant']}), "
+                  f"noise {plan['noise_multiplier']:.4f}, clip {plan['max_grad_norm']:g}, sample rate "
+                  f"{plan['sample_rate']:.4g} of N = {plan['population']} {plan['privacy_unit']}s, "
+                  f"{plan['steps']} steps")]
     else:
         lines = ["Non-private run: this dataset's privacy spend becomes unbounded."]
     policy = summary["policy"]
@@ -31,7 +32,13 @@ class TrainingProgress:
     """Shows the events of a run as a rich progress bar (step, loss, lr, samples/s, ETA)."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                             TimeRemainingColumn(), transient=False)

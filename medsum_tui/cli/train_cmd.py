@@ -10,7 +10,12 @@ import typer
 
 from core.errors import MedsumError
 from medsum_tui.cli._progress import TrainingProgress, describe_preflight
-from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, require_parent_dir, say
+from medsum_tui.cli._runtime import (
+    WorkspaceOption,
+    open_initialized,
+    require_parent_dir,
+    say,
+)
 from medsum_tui.cli.app import app
 
 __all__ = ["runs_command", "train_command"]

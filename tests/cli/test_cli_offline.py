@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,9 @@ def test_cli_makes_no_network_attempt(tmp_path: Path, command: list[str]) -> Non
     proc = subprocess.run(
         [sys.executable, "-c", _RECORDER, str(log), *args],
         cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"},
     )
-    assert proc.returncode in (0, 1), proc.stderr  # doctor exits 1 if e.g. the keyring is missing
+    # doctor exits 1 when a check fails (no GPU, say); the demo must succeed
+    assert proc.returncode in ((0,) if command[0] == "demo" else (0, 1)), proc.stderr
     events = json.loads(log.read_text())
     assert [e for e in events if e[1] not in _LOCAL] == []

@@ -106,7 +106,7 @@ def test_kill_9_then_resume_finishes_the_planned_steps(medsum, ws: str, tmp_path
         [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, "--dataset", "notes", "--model", "tb",
          "--full", "--max-steps", str(total), "--checkpoint-every", "4", "--events", str(events), *SHORT],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "MEDSUM_HOME": ws})
+        env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
     deadline = time.monotonic() + 240
     step = 0
     while step < 10 and time.monotonic() < deadline and proc.poll() is None:

@@ -15,9 +15,9 @@ import keyring
 import pytest
 
 from core.datasets import import_dataset, load_splits
+from core.ledger import open_ledger
 from core.models import init_tiny
 from core.synth import generate_corpus, write_corpus
-from core.train.spend import ledger_for
 from core.workspace import init_workspace, resolve_workspace
 from privacy.accounting import epsilon_for
 from tests.cli.conftest import ROOT
@@ -65,7 +65,7 @@ def test_a_dp_run_at_epsilon_3_records_at_most_3_in_the_ledger(medsum, ws: str) 
     assert result.code == 0, result.err
     assert "DP plan: epsilon" in result.out and "per record, not per patient" in result.out
     run_id = _run_id(result.out)
-    row = ledger_for(Path(ws)).get_run(run_id)
+    row = open_ledger(Path(ws)).get_run(run_id)
     assert row.status == "settled" and row.outcome == "finished"
     assert row.dp is not None and row.dp.poisson and row.dp.privacy_unit == "record"
     assert row.epsilon is not None and row.epsilon <= 3.0
@@ -92,7 +92,7 @@ def test_two_runs_compose_below_their_naive_sum(medsum, ws: str) -> None:
         result = medsum("train", "--workspace", ws, "--dataset", "capped", "--model", "tt", "--dp",
                         "--noise-multiplier", "1.0", "--max-steps", "4", "--privacy-unit", unit, *SHORT)
         assert result.code == 0, result.err
-    ledger = ledger_for(Path(ws))
+    ledger = open_ledger(Path(ws))
     runs = ledger.runs("capped")
     assert len(runs) == 2 and {r.dp.privacy_unit for r in runs if r.dp} == {"record", "patient"}
     spend = ledger.spend("capped")
@@ -108,13 +108,13 @@ def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum,
     _set_policy(ws, "[budget]\nmax_epsilon = 0.5\n")
     try:
         runs_before = set((Path(ws) / "runs").iterdir())
-        ledger_before = len(ledger_for(Path(ws)).runs())
+        ledger_before = len(open_ledger(Path(ws)).runs())
         refused = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
                          "--target-epsilon", "3", "--max-steps", "2", *SHORT)
         assert refused.code == 4
         assert "refused before training" in refused.err and "notes" in refused.err and "--override-budget" in refused.err
         assert set((Path(ws) / "runs").iterdir()) == runs_before
-        assert len(ledger_for(Path(ws)).runs()) == ledger_before
+        assert len(open_ledger(Path(ws)).runs()) == ledger_before
         nonprivate = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "1", *SHORT)
         assert nonprivate.code == 4 and "unbounded" in nonprivate.err
 
@@ -128,7 +128,7 @@ def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum,
                         *SHORT)
         assert forced.code == 0, forced.err
         run_id = _run_id(forced.out)
-        assert ledger_for(Path(ws)).get_run(run_id).override_reason == "IRB approval 2026-117"
+        assert open_ledger(Path(ws)).get_run(run_id).override_reason == "IRB approval 2026-117"
         override = [e for e in _audit_ops(ws) if e["op"] == "budget.override"][-1]
         assert override["fields"]["run_id"] == run_id and override["fields"]["reason"] == "IRB approval 2026-117"
     finally:
@@ -168,7 +168,7 @@ def test_kill_9_during_a_dp_run_leaves_its_reservation_counted(medsum, ws: str, 
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     run_id = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]
-    ledger = ledger_for(Path(ws))
+    ledger = open_ledger(Path(ws))
     row = ledger.get_run(run_id)
     assert row.status == "reserved" and row.steps_planned == 400
     assert ledger.spend("notes").reserved_runs >= 1
