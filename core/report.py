@@ -156,11 +156,22 @@ def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Led
             "unbounded": spend.unbounded, "private_runs": spend.private_runs,
             "nonprivate_runs": spend.nonprivate_runs, "reserved_runs": spend.reserved_runs,
             "within_policy": within,
+            # A patient-level guarantee implies a record-level one, so the composition holds
+            # per patient only when every private run was per patient.
+            "unit": _composed_unit(runs),
         },
         "runs": [_run_report(r, spend) for r in runs],
         "overrides": [{"run_id": r.run_id, "reason": r.override_reason} for r in runs if r.override_reason],
         "flags": _flags(name, runs, records, patients, fingerprint, spend, policy.max_epsilon),
     }
+
+
+def _composed_unit(runs: list[Any]) -> str | None:
+    """The unit the composed guarantee holds for: the weakest of the private runs' units."""
+    units = {r.dp.privacy_unit for r in runs if r.dp is not None}
+    if not units:
+        return None
+    return "patient" if units == {"patient"} else "record"
 
 
 def budget_summary(root: Path, config: MedsumConfig | LoadedConfig, dataset: str | None = None) -> list[dict[str, Any]]:
@@ -204,7 +215,8 @@ def _cell(value: Any) -> str:
 def _composed_line(spend: dict[str, Any], within: str) -> str:
     accountant = f", {spend['accountant'].upper()} accountant" if spend["accountant"] else ""
     epsilon = format_epsilon(spend["private_composed_epsilon"] or 0.0)
-    at = f"at delta {format_delta(spend['delta'])}{accountant}"
+    unit = f", per {spend['unit']}" if spend.get("unit") else ""
+    at = f"at delta {format_delta(spend['delta'])}{accountant}{unit}"
     if not spend["unbounded"]:
         return f"- Composed epsilon: **{epsilon}** {at}{within}"
     alone = f"; the private runs alone compose to {epsilon} {at}" if spend["private_runs"] else ""
