@@ -194,7 +194,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         resumed = loop.resume() if resume else False
         start_step = loop.progress.step
         if resume:
-            spent_before = resume_spend(root, run_id, checkpoint_step=start_step, total_steps=loop.total_steps)
+            spent_before = resume_spend(root, run_id, config, checkpoint_step=start_step, total_steps=loop.total_steps)
             loop.dp_steps_before = spent_before
         initial = {name: t.clone() for name, t in trainable_state(loop.model).items()}  # detach() shares storage
         _write_config(directory, run_id, config, facts, loop)

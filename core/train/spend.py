@@ -96,9 +96,13 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
                 delta=None if plan is None else plan.delta)
 
 
-def resume_spend(root: Path, run_id: str, *, checkpoint_step: int, total_steps: int) -> int:
+def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_step: int, total_steps: int) -> int:
     """Before a resumed run continues: the steps its earlier processes spent, and a new
-    reservation for the steps still to come (spent steps are never given back)."""
+    reservation for the steps still to come (spent steps are never given back).
+
+    A non-private run from before the ledger existed is entered now; a private one cannot
+    be resumed without its ledger record."""
+    from core.datasets import get_dataset
     from core.reconcile import spent_on_disk
     from core.train.run import run_dir
 
@@ -106,7 +110,12 @@ def resume_spend(root: Path, run_id: str, *, checkpoint_step: int, total_steps: 
     try:
         row = ledger.get_run(run_id)
     except KeyError:
-        raise TrainError(f"run {run_id} is not in the privacy ledger; it cannot be resumed") from None
+        if config.dp:
+            raise TrainError(f"run {run_id} is not in the privacy ledger; a DP run cannot be resumed without it") from None
+        entry = get_dataset(root, config.dataset)
+        ledger.reserve(run_id, dataset=entry.name, fingerprint=entry.fingerprint, model=config.model, dp=None,
+                       planned_epsilon=None)
+        row = ledger.get_run(run_id)
     spent = max(row.steps_done, spent_on_disk(run_dir(root, run_id)))
     ledger.reopen(run_id, steps_planned=spent + max(0, total_steps - checkpoint_step))
     ledger.update_steps(run_id, spent)

@@ -154,7 +154,7 @@ def test_kill_9_during_a_dp_run_leaves_its_reservation_counted(medsum, ws: str, 
     events = tmp_path / "events.jsonl"
     proc = subprocess.Popen(
         [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
-         "--noise-multiplier", "1.0", "--max-steps", "400", "--events", str(events), *SHORT],
+         "--noise-multiplier", "1.0", "--max-steps", "150", "--checkpoint-every", "4", "--events", str(events), *SHORT],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
     deadline = time.monotonic() + 240
@@ -170,14 +170,26 @@ def test_kill_9_during_a_dp_run_leaves_its_reservation_counted(medsum, ws: str, 
     run_id = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]
     ledger = open_ledger(Path(ws))
     row = ledger.get_run(run_id)
-    assert row.status == "reserved" and row.steps_planned == 400
+    assert row.status == "reserved" and row.steps_planned == 150
     assert ledger.spend("notes").reserved_runs >= 1
-    planned = epsilon_for([(1.0, row.dp.sample_rate, 400)], row.dp.delta)
-    assert ledger.spend("notes").composed_epsilon >= planned - 1e-9  # counted at its planned 400 steps
+    planned = epsilon_for([(1.0, row.dp.sample_rate, 150)], row.dp.delta)
+    assert ledger.spend("notes").composed_epsilon >= planned - 1e-9  # counted at its planned 150 steps
 
     settled = medsum("budget", "reconcile", "--workspace", ws)
     assert settled.code == 0, settled.err
     row = ledger.get_run(run_id)
     last = max(e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step")
     assert row.status == "settled" and row.steps_done >= last
+    assert row.epsilon == pytest.approx(epsilon_for([(1.0, row.dp.sample_rate, row.steps_done)], row.dp.delta))
+
+    # Resuming redoes the steps after the checkpoint: they are spent again, never given back.
+    spent_before = row.steps_done
+    from core.train.checkpoint import checkpointed_step
+
+    resumed_from = checkpointed_step(Path(ws) / "runs" / run_id)
+    resumed = medsum("train", "--workspace", ws, "--resume", run_id)
+    assert resumed.code == 0, resumed.err
+    row = ledger.get_run(run_id)
+    assert row.status == "settled" and row.outcome == "finished"
+    assert row.steps_done == spent_before + 150 - resumed_from
     assert row.epsilon == pytest.approx(epsilon_for([(1.0, row.dp.sample_rate, row.steps_done)], row.dp.delta))
