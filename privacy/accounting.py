@@ -14,18 +14,29 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["ACCOUNTANTS", "Accountant", "HistoryEntry", "default_delta", "epsilon_for", "noise_for"]
+__all__ = ["ACCOUNTANTS", "MIN_NOISE", "Accountant", "HistoryEntry", "default_delta", "epsilon_for", "noise_for"]
 
 Accountant = Literal["prv", "rdp"]
 ACCOUNTANTS: tuple[str, ...] = ("prv", "rdp")
 HistoryEntry = tuple[float, float, int]  # noise multiplier, sample rate, steps
+#: The least noise accepted. Below it epsilon runs into the hundreds, and the PRV accountant's
+#: grid grows without bound (0.1 took minutes and returned infinity; 0.001 asked for terabytes).
+MIN_NOISE = 0.3
+_MAX_NOISE = 512.0
 
 
 def _check(accountant: str) -> None:
     if accountant not in ACCOUNTANTS:
         raise ValueError(f"accountant must be one of {', '.join(ACCOUNTANTS)}, not {accountant!r}")
+
+
+def numpy_quiet() -> Any:
+    """numpy's floating-point warnings off, for the accountants' internal overflows."""
+    import numpy
+
+    return numpy.errstate(all="ignore")
 
 
 def _make(accountant: str) -> object:
@@ -41,35 +52,50 @@ def epsilon_for(history: Sequence[HistoryEntry], delta: float, accountant: str =
         raise ValueError(f"delta must be in (0, 1), got {delta}")
     entries = [(float(s), float(q), int(n)) for s, q, n in history if int(n) > 0]
     for sigma, q, _steps in entries:
-        if sigma <= 0 or not 0 < q <= 1:
-            raise ValueError(f"invalid mechanism: noise {sigma}, sample rate {q}")
+        if not 0 < q <= 1:
+            raise ValueError(f"invalid sample rate {q}")
+        if sigma < MIN_NOISE:
+            raise ValueError(f"noise multiplier {sigma:g} is below {MIN_NOISE}: its epsilon is far beyond any "
+                             "meaningful budget and the accountants cannot bound it reliably")
     if not entries:
         return 0.0
     acc = _make(accountant)
     acc.history = entries  # type: ignore[attr-defined]
-    with warnings.catch_warnings():  # RDP's "optimal order is the largest alpha": a looser bound, still valid
+    with warnings.catch_warnings(), numpy_quiet():
+        # RDP's "optimal order is the largest alpha" is a looser bound, still valid; PRV's
+        # numpy overflows at large noise are in the tails its error bounds already cover.
         warnings.simplefilter("ignore", UserWarning)
         return float(acc.get_epsilon(delta=delta))  # type: ignore[attr-defined]
 
 
 def noise_for(target_epsilon: float, delta: float, sample_rate: float, steps: int,
               accountant: str = "prv") -> float:
-    """The smallest noise multiplier (to 0.01 in epsilon) whose epsilon after ``steps`` at
-    ``sample_rate`` is at most ``target_epsilon``."""
-    from opacus.accountants.utils import get_noise_multiplier
-
+    """The smallest noise multiplier, to 0.01 in epsilon and never below :data:`MIN_NOISE`,
+    whose epsilon after ``steps`` at ``sample_rate`` is at most ``target_epsilon``."""
     _check(accountant)
     if target_epsilon <= 0:
         raise ValueError(f"target epsilon must be positive, got {target_epsilon}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return float(get_noise_multiplier(target_epsilon=target_epsilon, target_delta=delta,
-                                              sample_rate=sample_rate, steps=steps, accountant=accountant,
-                                              epsilon_tolerance=0.01))
-    except ValueError as exc:
-        raise ValueError(f"no noise multiplier reaches epsilon {target_epsilon} at delta {delta} "
-                         f"in {steps} steps at sample rate {sample_rate:.4g}: {exc}") from None
+    def history(sigma: float) -> list[HistoryEntry]:
+        return [(sigma, sample_rate, steps)]
+
+    if epsilon_for(history(MIN_NOISE), delta, accountant) <= target_epsilon:
+        return MIN_NOISE
+    low, high = MIN_NOISE, 2.0
+    while (high_eps := epsilon_for(history(high), delta, accountant)) > target_epsilon:
+        low, high = high, high * 2
+        if high > _MAX_NOISE:
+            raise ValueError(f"no noise multiplier up to {_MAX_NOISE:g} reaches epsilon {target_epsilon} at delta "
+                             f"{delta:g} in {steps} steps at sample rate {sample_rate:.4g}")
+    while target_epsilon - high_eps > 0.01:
+        middle = (low + high) / 2
+        eps = epsilon_for(history(middle), delta, accountant)
+        if eps <= target_epsilon:
+            high, high_eps = middle, eps
+        else:
+            low = middle
+        if high - low < 1e-4:
+            break
+    return high
 
 
 def default_delta(population: int) -> float:

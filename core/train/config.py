@@ -48,7 +48,7 @@ class TrainConfig(BaseModel):
     # ``max_grad_norm`` the per-sample clipping norm.
     dp: bool = Field(False, description="train with DP-SGD")
     target_epsilon: float | None = Field(None, gt=0, description="DP: noise chosen to reach this epsilon")
-    noise_multiplier: float | None = Field(None, gt=0, description="DP: explicit noise multiplier")
+    noise_multiplier: float | None = Field(None, ge=0.3, description="DP: explicit noise multiplier (at least 0.3)")
     delta: float | None = Field(None, gt=0, lt=1, description="DP: unset = 1/(10 N) rounded down")
     accountant: Literal["prv", "rdp"] = "prv"
     privacy_unit: Literal["record", "patient"] = "record"

@@ -141,6 +141,7 @@ def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum,
     (("--dp", "--noise-multiplier", "1", "--delta", "0.5"), "below 1/N"),
     (("--dp", "--noise-multiplier", "1", "--privacy-unit", "family"), "--privacy-unit"),
     (("--dp", "--noise-multiplier", "1", "--accountant", "gdp"), "--accountant"),
+    (("--dp", "--noise-multiplier", "0.01"), "--noise-multiplier"),
 ])
 def test_bad_dp_settings_fail_in_one_line(medsum, ws: str, args: tuple[str, ...], message: str) -> None:
     result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "1", *args, *SHORT)
