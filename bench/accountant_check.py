@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from privacy.accounting import epsilon_for  # noqa: E402
+from privacy.accounting import epsilon_for
 
 #: (noise multiplier, sample rate, steps, delta)
 SETTINGS = ((1.0, 0.01, 1000, 1e-5), (0.7, 0.05, 300, 1e-5), (1.3, 1 / 30, 60, 8e-4), (0.8, 0.13, 40, 2e-4))
