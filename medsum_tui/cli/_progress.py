@@ -21,8 +21,10 @@ def describe_preflight(summary: dict[str, Any]) -> list[str]:
         lines = ["Non-private run: this dataset's privacy spend becomes unbounded."]
     policy = summary["policy"]
     limit = "no limit set" if policy["max_epsilon"] is None else f"max epsilon {policy['max_epsilon']:g}"
+    if policy["source"] not in ("none", None):
+        limit += f", {policy['source']}"
     after = "unbounded" if summary["unbounded_after"] else f"{summary['composed_epsilon_after']:.3f}"
-    lines.append(f"Budget: {'allowed' if summary['allowed'] else 'REFUSED'} ({limit}, {policy['source']}); "
+    lines.append(f"Budget: {'allowed' if summary['allowed'] else 'REFUSED'} ({limit}); "
                  f"composed epsilon after this run: {after}" + ("" if summary["allowed"] else f"; {summary['reason']}"))
     lines += [f"Warning: {line}" for line in summary["warnings"]]
     return lines
