@@ -10,14 +10,13 @@ worked on the run when it was resumed. Its epsilon is recomputed from the ledger
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.audit import Auditor
 from core.ledger import LedgerFailure, open_ledger
-from core.train.runs import RunInfo, RunsTable, RunStatus
+from core.train.runs import RunInfo, RunsTable, RunStatus, process_alive
 from privacy.accounting import epsilon_for
 from privacy.ledger import LedgerError, LedgerRun
 
@@ -75,18 +74,6 @@ def spent_on_disk(run_dir: Path) -> int:
     return _events_spent(run_dir / "events.jsonl", checkpointed_step(run_dir))
 
 
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _older_than_grace(stamp: str, now: datetime) -> bool:
     try:
         return now - datetime.fromisoformat(stamp) > STARTUP_GRACE
@@ -100,7 +87,7 @@ def _why_not(run: LedgerRun, info: RunInfo | None, now: datetime) -> str | None:
         if _older_than_grace(run.updated_at if info is None else info.updated_at, now):
             return None
         return "it is not running yet (it may be starting now); left reserved"
-    if info.status == RunStatus.RUNNING or _alive(info.pid):
+    if info.status == RunStatus.RUNNING or process_alive(info.pid):
         return f"its process {info.pid} is still running; left reserved"
     return None
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["RunInfo", "RunStatus", "RunsTable"]
+__all__ = ["RunInfo", "RunStatus", "RunsTable", "process_alive"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -68,7 +68,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int | None) -> bool:
+    """True when process ``pid`` exists (``None``: no process)."""
+    if pid is None:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -119,7 +122,7 @@ class RunsTable:
     def _row(self, row: tuple[object, ...]) -> RunInfo:
         data = dict(zip(_COLUMNS, row, strict=True))
         info = RunInfo(**{**data, "status": RunStatus(str(data["status"]))})  # type: ignore[arg-type]
-        if info.status == RunStatus.RUNNING and info.pid is not None and not _alive(info.pid):
+        if info.status == RunStatus.RUNNING and not process_alive(info.pid):
             self.update(info.run_id, status=RunStatus.KILLED, message="the training process is gone")
             return self.get(info.run_id)
         return info

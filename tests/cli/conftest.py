@@ -49,3 +49,27 @@ def run_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float
         capture_output=True, text=True, timeout=timeout,
     )
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int) -> str:
+    """Start ``medsum train ARGS --events EVENTS`` as a subprocess (with an encrypted-file
+    keyring), ``kill -9`` it once it has reported ``after_steps`` steps, and return the run id."""
+    import json
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, *args, "--events", str(events)],
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
+    deadline = time.monotonic() + 240
+    step = 0
+    while step < after_steps and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        if events.exists():
+            steps = [e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step"]
+            step = max(steps, default=0)
+    assert proc.poll() is None, "training ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    return next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +11,7 @@ from core.datasets import import_dataset, load_splits
 from core.models import init_tiny
 from core.synth import generate_corpus, write_corpus
 from core.workspace import init_workspace, resolve_workspace
-from tests.cli.conftest import ROOT
+from tests.cli.conftest import train_then_kill
 
 SHORT = ("--max-source-len", "64", "--max-target-len", "32", "--batch-size", "4")
 
@@ -102,23 +97,8 @@ def test_a_finished_run_cannot_be_resumed(medsum, ws: str) -> None:
 def test_kill_9_then_resume_finishes_the_planned_steps(medsum, ws: str, tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     total = 300
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, "--dataset", "notes", "--model", "tb",
-         "--full", "--max-steps", str(total), "--checkpoint-every", "4", "--events", str(events), *SHORT],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
-    deadline = time.monotonic() + 240
-    step = 0
-    while step < 10 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        if events.exists():
-            steps = [e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step"]
-            step = max(steps, default=0)
-    assert proc.poll() is None, "training ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    start = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")
-    run_id = start["run_id"]
+    run_id = train_then_kill(ws, ["--dataset", "notes", "--model", "tb", "--full", "--max-steps", str(total),
+                                  "--checkpoint-every", "4", *SHORT], events, after_steps=10)
     listing = medsum("runs", "--workspace", ws)
     assert any(run_id in line and "killed" in line for line in listing.out.splitlines()), listing.out
 

@@ -4,11 +4,6 @@ settlement, the audit trail, and a ``kill -9`` that leaves the reservation count
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import keyring
@@ -20,7 +15,7 @@ from core.models import init_tiny
 from core.synth import generate_corpus, write_corpus
 from core.workspace import init_workspace, resolve_workspace
 from privacy.accounting import epsilon_for
-from tests.cli.conftest import ROOT
+from tests.cli.conftest import train_then_kill
 from tests.keyrings import MemoryKeyring
 
 SHORT = ("--max-source-len", "64", "--max-target-len", "32", "--batch-size", "4")
@@ -153,22 +148,8 @@ def test_bad_dp_settings_fail_in_one_line(medsum, ws: str, args: tuple[str, ...]
 @pytest.mark.slow
 def test_kill_9_during_a_dp_run_leaves_its_reservation_counted(medsum, ws: str, tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
-         "--noise-multiplier", "1.0", "--max-steps", "150", "--checkpoint-every", "4", "--events", str(events), *SHORT],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "MEDSUM_HOME": ws, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"})
-    deadline = time.monotonic() + 240
-    step = 0
-    while step < 5 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        if events.exists():
-            steps = [e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step"]
-            step = max(steps, default=0)
-    assert proc.poll() is None, "training ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
-    run_id = next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]
+    run_id = train_then_kill(ws, ["--dataset", "notes", "--model", "tt", "--dp", "--noise-multiplier", "1.0",
+                                  "--max-steps", "150", "--checkpoint-every", "4", *SHORT], events, after_steps=5)
     ledger = open_ledger(Path(ws))
     row = ledger.get_run(run_id)
     assert row.status == "reserved" and row.steps_planned == 150
