@@ -85,6 +85,16 @@ def _run_report(run: LedgerRun, spend: Spend) -> dict[str, Any]:
     }
 
 
+def _evaluation(root: Path, run_id: str) -> dict[str, Any] | None:
+    """The headline figures of the run's latest ``medsum eval``, if any."""
+    from core.train.runs import RunsTable
+
+    try:
+        return RunsTable(root).get(run_id).eval
+    except KeyError:
+        return None
+
+
 def _flags(name: str, runs: list[LedgerRun], records: int | None, patients: int | None, fingerprint: str | None,
            spend: Spend, max_epsilon: float | None) -> list[str]:
     flags = [f"unbounded: non-private run {r.run_id}" for r in runs if r.dp is None]
@@ -160,7 +170,7 @@ def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Led
             # per patient only when every private run was per patient.
             "unit": _composed_unit(runs),
         },
-        "runs": [_run_report(r, spend) for r in runs],
+        "runs": [{**_run_report(r, spend), "evaluation": _evaluation(root, r.run_id)} for r in runs],
         "overrides": [{"run_id": r.run_id, "reason": r.override_reason} for r in runs if r.override_reason],
         "flags": _flags(name, runs, records, patients, fingerprint, spend, policy.max_epsilon),
     }
@@ -262,6 +272,11 @@ def _dataset_markdown(data: dict[str, Any]) -> list[str]:
             out.append("| " + " | ".join(_cell(run.get(key)) for _, key in _RUN_COLUMNS) + " |")
         out += ["", "Privacy statements:", ""]
         out += [f"- {run['run_id']}: {run['statement']}" for run in runs] + [""]
+        evaluated = [run for run in runs if run.get("evaluation")]
+        if evaluated:
+            out += ["Evaluations (latest `medsum eval`):", ""]
+            out += [f"- {run['run_id']}: {run['evaluation']['split']} split, ROUGE-L {run['evaluation']['rougeL']}, "
+                    f"new identifiers found by the PHI scan: {run['evaluation']['phi_new']}" for run in evaluated] + [""]
     if data["overrides"]:
         out += ["Overrides:", ""] + [f"- {o['run_id']}: {o['reason']}" for o in data["overrides"]] + [""]
     return out

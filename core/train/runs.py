@@ -7,6 +7,7 @@ A run is ``queued`` when created, ``running`` while a process trains it, then ``
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -30,11 +31,12 @@ CREATE TABLE IF NOT EXISTS runs (
     step INTEGER NOT NULL DEFAULT 0,
     total_steps INTEGER,
     best_val_loss REAL,
-    message TEXT
+    message TEXT,
+    eval TEXT
 )
 """
 _COLUMNS = ("run_id", "dataset", "model", "status", "created_at", "updated_at", "pid", "step",
-            "total_steps", "best_val_loss", "message")
+            "total_steps", "best_val_loss", "message", "eval")
 
 
 class RunStatus(StrEnum):
@@ -62,6 +64,7 @@ class RunInfo:
     total_steps: int | None
     best_val_loss: float | None
     message: str | None
+    eval: dict[str, object] | None = None  # headline figures of the latest `medsum eval`
 
 
 def _now() -> str:
@@ -94,6 +97,8 @@ class RunsTable:
         conn = sqlite3.connect(self.path, timeout=30)
         try:
             conn.execute(_SCHEMA)
+            if "eval" not in {row[1] for row in conn.execute("PRAGMA table_info(runs)")}:
+                conn.execute("ALTER TABLE runs ADD COLUMN eval TEXT")  # a table from before evaluation
             with conn:
                 yield conn
         finally:
@@ -119,8 +124,15 @@ class RunsTable:
         with self._connect() as conn:
             conn.execute(f"UPDATE runs SET {assignments} WHERE run_id = ?", (*fields.values(), run_id))
 
+    def set_eval(self, run_id: str, headline: dict[str, object]) -> None:
+        """Register the headline figures of an evaluation on the run (for ``runs``, the TUI, reports)."""
+        with self._connect() as conn:
+            conn.execute("UPDATE runs SET eval = ?, updated_at = ? WHERE run_id = ?",
+                         (json.dumps(headline, sort_keys=True), _now(), run_id))
+
     def _row(self, row: tuple[object, ...]) -> RunInfo:
         data = dict(zip(_COLUMNS, row, strict=True))
+        data["eval"] = json.loads(str(data["eval"])) if data["eval"] else None
         info = RunInfo(**{**data, "status": RunStatus(str(data["status"]))})  # type: ignore[arg-type]
         if info.status == RunStatus.RUNNING and not process_alive(info.pid):
             self.update(info.run_id, status=RunStatus.KILLED, message="the training process is gone")

@@ -10,7 +10,7 @@ import sys
 
 from core.errors import InputError, MedsumError
 from medsum_tui.cli import (  # noqa: F401  (register commands)
-    audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, models_cmds, synth_cmd,
+    audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, eval_cmd, models_cmds, synth_cmd,
     train_cmd, workspace_cmds,
 )
 from medsum_tui.cli.app import app

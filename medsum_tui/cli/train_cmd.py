@@ -113,8 +113,9 @@ def runs_command(workspace: WorkspaceOption = None) -> None:
     if not rows:
         say("No runs yet: `medsum train --dataset NAME --model NAME`.")
         return
-    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9}  dataset / model")
+    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9} {'ROUGE-L':>8}  dataset / model")
     for r in rows:
         steps = f"{r.step}/{r.total_steps if r.total_steps is not None else '?'}"
         best = "-" if r.best_val_loss is None else f"{r.best_val_loss:.4f}"
-        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9}  {r.dataset} / {r.model}")
+        rouge = f"{r.eval['rougeL']:.3f}" if r.eval and isinstance(r.eval.get("rougeL"), float) else "-"
+        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9} {rouge:>8}  {r.dataset} / {r.model}")

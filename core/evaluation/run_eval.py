@@ -1,0 +1,163 @@
+"""``medsum eval RUN``: summarize a split of the run's dataset with the trained model, score it
+and the baselines against the reference summaries, scan the summaries for PHI, write the
+report (JSON and Markdown) into the run and register its headline figures on the run.
+
+Every report compares the model with three baselines: the rule-based structured summary,
+lead-3 (the input's first sentences) and the base model the run started from (untrained, for
+the project's tiny models).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.atomic import atomic_writer
+from core.errors import MedsumError
+
+__all__ = ["EvalError", "EvalOptions", "evaluate_run", "report_paths"]
+
+FORMAT = "medsum-eval/1"
+_EXCERPT = 400
+
+
+class EvalError(MedsumError):
+    """A run cannot be evaluated (not finished, no such split); the message names it."""
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What to evaluate and how to generate."""
+
+    split: str = "test"
+    num_beams: int = 4
+    max_new_tokens: int = 128
+    batch_size: int = 16
+    no_repeat_ngram_size: int = 3
+    limit: int | None = None  # at most this many records of the split (in the split's order)
+    examples: int = 3
+    base_model: bool = True  # also generate with the base model the run started from
+
+
+def report_paths(run_directory: Path, split: str) -> tuple[Path, Path]:
+    """Where the JSON and the Markdown report of ``split`` go in a run directory."""
+    folder = run_directory / "eval"
+    return folder / f"report-{split}.json", folder / f"report-{split}.md"
+
+
+def _score(predictions: Sequence[str], references: Sequence[str], sources: Sequence[str], lexicon: Any) -> dict[str, Any]:
+    """ROUGE and aggregated clinical fidelity of one system's summaries."""
+    from core.evaluation.fidelity import aggregate_fidelity, check_fidelity
+    from core.evaluation.rouge import rouge_scores
+
+    fidelity = [check_fidelity(source, summary, lexicon) for source, summary in zip(sources, predictions, strict=True)]
+    return {"rouge": {k: round(v, 4) for k, v in rouge_scores(predictions, references).items()},
+            "fidelity": aggregate_fidelity(fidelity), "_per_record": fidelity}
+
+
+def _flags(fidelity: Any) -> dict[str, list[str]]:
+    return {"hallucinated": list(fidelity.hallucinated), "omitted": list(fidelity.omitted),
+            "number_errors": list(fidelity.number_errors)}
+
+
+def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
+                 say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Evaluate run ``run_id`` of the workspace at ``root`` and return the report.
+
+    ``config`` is the workspace's :class:`~core.config.MedsumConfig` (its ``deid`` settings
+    drive the PHI scan). ``say`` receives one-line progress messages.
+    """
+    from core.evaluation.baselines import lead_n, structured_baseline
+    from core.evaluation.lexicon import load_lexicon
+    from core.generation import GenerationSettings, load_summarizer
+
+    from core.audit import audit_event
+    from core.datasets import load_splits
+    from core.evaluation.phi_scan import scan_summaries
+    from core.train.run import run_dir
+    from core.train.runs import RunsTable, RunStatus
+
+    tell = say or (lambda message: None)
+    try:
+        info = RunsTable(root).get(run_id)
+    except KeyError:
+        raise EvalError(f"no run {run_id!r} in this workspace (see `medsum runs`)") from None
+    if info.status != RunStatus.FINISHED:
+        raise EvalError(f"run {run_id} is {info.status.value}, not finished: nothing to evaluate yet")
+    directory = run_dir(root, run_id)
+    saved = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    splits = load_splits(root, info.dataset)
+    if options.split not in splits or len(splits[options.split]) == 0:
+        raise EvalError(f"dataset {info.dataset} has no records in split {options.split!r}")
+    rows = splits[options.split]
+    if options.limit is not None:
+        rows = rows.select(range(min(options.limit, len(rows))))
+    ids, sources, references = list(rows["id"]), list(rows["source"]), list(rows["target"])
+    settings = GenerationSettings(num_beams=options.num_beams, max_new_tokens=options.max_new_tokens,
+                                  no_repeat_ngram_size=options.no_repeat_ngram_size, batch_size=options.batch_size,
+                                  max_source_len=int(saved["config"]["max_source_len"]))
+    lexicon = load_lexicon()
+    started = time.perf_counter()
+    tell(f"Summarizing {len(sources)} {options.split} records with run {run_id} ...")
+    summarizer = load_summarizer(root, run=run_id)
+    predictions = summarizer.summarize(sources, settings)
+    generation_s = time.perf_counter() - started
+    systems: dict[str, dict[str, Any]] = {"model": _score(predictions, references, sources, lexicon)}
+    systems["structured baseline"] = _score([structured_baseline(s, lexicon) for s in sources], references, sources,
+                                            lexicon)
+    systems["lead-3"] = _score([lead_n(s, 3) for s in sources], references, sources, lexicon)
+    base_predictions: list[str] | None = None
+    if options.base_model:
+        tell(f"Summarizing them with the base model {info.model} ...")
+        base_predictions = load_summarizer(root, model=info.model).summarize(sources, settings)
+        systems["base model"] = _score(base_predictions, references, sources, lexicon)
+    phi = scan_summaries(ids, sources, predictions, config.deid)
+    examples = []
+    for i in range(min(options.examples, len(ids))):
+        examples.append({"id": ids[i], "source": sources[i][:_EXCERPT] + ("..." if len(sources[i]) > _EXCERPT else ""),
+                         "reference": references[i], "model": predictions[i],
+                         "structured baseline": structured_baseline(sources[i], lexicon),
+                         **({"base model": base_predictions[i]} if base_predictions is not None else {}),
+                         "fidelity": _flags(systems["model"]["_per_record"][i])})
+    baselines = {name: s["rouge"]["rougeL"] for name, s in systems.items() if name != "model"}
+    best_name = max(baselines, key=lambda name: baselines[name])
+    model_rouge = systems["model"]["rouge"]
+    headline = {
+        "split": options.split, "records": len(ids), "rouge1": model_rouge["rouge1"], "rouge2": model_rouge["rouge2"],
+        "rougeL": model_rouge["rougeL"], "rougeLsum": model_rouge["rougeLsum"],
+        "fidelity_precision": systems["model"]["fidelity"]["precision"],
+        "fidelity_recall": systems["model"]["fidelity"]["recall"],
+        "phi_new": phi["new"], "best_baseline": best_name, "best_baseline_rougeL": baselines[best_name],
+        "beats_baselines": model_rouge["rougeL"] > baselines[best_name],
+        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    report = {
+        "format": FORMAT, "run_id": run_id, "dataset": info.dataset, "model": info.model,
+        "method": saved.get("model", {}).get("method"), "dp": (saved.get("preflight") or {}).get("dp") is not None,
+        "headline": headline, "generation": {**asdict(settings), "seconds": round(generation_s, 2),
+                                             "provenance": summarizer.provenance},
+        "systems": {name: {k: v for k, v in s.items() if not k.startswith("_")} for name, s in systems.items()},
+        "phi_scan": phi, "examples": examples,
+    }
+    _write(directory, options.split, report)
+    RunsTable(root).set_eval(run_id, headline)
+    audit_event(root, "eval", run_id=run_id, dataset=info.dataset, split=options.split, records=len(ids),
+                rougeL=headline["rougeL"], phi_new=phi["new"])
+    return report
+
+
+def _write(directory: Path, split: str, report: dict[str, Any]) -> None:
+    """Write both formats of the report atomically."""
+    from core.evaluation.report import render_eval_markdown
+
+    json_path, md_path = report_paths(directory, split)
+    json_path.parent.mkdir(exist_ok=True)
+    with atomic_writer(json_path) as handle:
+        json.dump(report, handle, indent=2, default=str)
+    with atomic_writer(md_path) as handle:
+        handle.write(render_eval_markdown(report))

@@ -1,0 +1,49 @@
+"""``medsum eval RUN``: score a finished run against its dataset's references and the baselines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from medsum_tui.cli._runtime import (
+    WorkspaceOption,
+    open_initialized,
+    print_table,
+    say,
+    warn,
+)
+from medsum_tui.cli.app import app
+
+__all__ = ["eval_command"]
+
+
+@app.command("eval")
+def eval_command(
+    run: Annotated[str, typer.Argument(metavar="RUN", help="A finished run (see `medsum runs`).")],
+    split: Annotated[str, typer.Option("--split", help="The dataset split to evaluate on.")] = "test",
+    num_beams: Annotated[int, typer.Option("--num-beams", min=1, max=32, help="Beams for generation.")] = 4,
+    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, max=4096, help="Longest summary, in tokens.")] = 128,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=1024, help="Records generated together.")] = 16,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N records of the split.")] = None,
+    no_base: Annotated[bool, typer.Option("--no-base", help="Skip the base-model baseline (saves a generation pass).")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Generate summaries for a split, score them (ROUGE, clinical fidelity, PHI scan) beside the
+    baselines, and write the report (JSON and Markdown) into the run."""
+    from core.evaluation.report import systems_table
+    from core.evaluation.run_eval import EvalOptions, evaluate_run, report_paths
+    from core.train.run import run_dir
+
+    opened = open_initialized(workspace)
+    options = EvalOptions(split=split, num_beams=num_beams, max_new_tokens=max_new_tokens, batch_size=batch_size,
+                          limit=limit, base_model=not no_base)
+    report = evaluate_run(opened.root, run, options, config=opened.config, say=say)
+    print_table(systems_table(report))
+    head = report["headline"]
+    if report["phi_scan"]["new"]:
+        warn(f"the PHI scan found {report['phi_scan']['new']} new identifier(s) in the summaries: see the report")
+    if not head["beats_baselines"]:
+        warn(f"ROUGE-L {head['rougeL']:.3f} does not beat the {head['best_baseline']} ({head['best_baseline_rougeL']:.3f})")
+    json_path, md_path = report_paths(run_dir(opened.root, run), split)
+    say(f"Report: {md_path} (and {json_path.name})")
