@@ -250,6 +250,13 @@ class Deidentifier:
                 outcome.residual += self._residual(path, new_text, placed, known)
         return outcome
 
+    def replacer(self, patient: str) -> Replacer:
+        """The surrogate maker ``deidentify`` uses for ``patient``: it maps each real value to
+        its surrogate, so a caller can map surrogates back in memory (see :mod:`privacy.deid.mapback`)."""
+        if self._secret is None:
+            raise ValueError("the surrogate strategy needs a secret")
+        return self._replacer(patient)
+
     def _replacer(self, patient: str) -> Replacer:
         """The patient's surrogate maker, kept for the patient's next records (they come together)."""
         replacer = self._replacers.get(patient)
