@@ -13,6 +13,7 @@ from medsum_tui.cli import (  # noqa: F401  (register commands)
     audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, eval_cmd, models_cmds, synth_cmd,
     train_cmd, workspace_cmds,
 )
+from medsum_tui.cli import summarize_cmd  # noqa: F401  (register the command)
 from medsum_tui.cli.app import app
 from privacy.audit import AuditError
 from privacy.ledger import LedgerError

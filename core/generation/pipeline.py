@@ -1,0 +1,65 @@
+"""Summarize records for display: de-identify each record in memory, build its model input
+as dataset import does, generate, and map the surrogates in each summary back to the real
+values. Only the summaries leave this module; the surrogate mapping is never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from core.config import MedsumConfig
+from core.generation.settings import GenerationError, GenerationSettings
+from core.generation.summarizer import Summarizer
+from core.records import Record, model_input
+from privacy.deid.settings import Strategy
+
+__all__ = ["FidelityHook", "summarize_records"]
+
+#: ``flag(model input, generated summary)`` -> a JSON-able report; both texts are de-identified.
+FidelityHook = Callable[[str, str], dict[str, Any]]
+
+
+def summarize_records(root: Path, records: Sequence[Record], summarizer: Summarizer, settings: GenerationSettings,
+                      *, config: MedsumConfig, secret: bytes | None, strategy: Strategy,
+                      flag: FidelityHook | None = None) -> list[dict[str, Any]]:
+    """One result per record, in order: ``{"id", "summary", "fidelity", "provenance"}``.
+
+    Each record is de-identified with ``strategy`` (``surrogate`` needs ``secret``) under the
+    workspace ``config`` (``deid`` and ``records`` sections); the model sees only that text.
+    With ``surrogate``, surrogates quoted in the summary are replaced by the real values they
+    stand for (whole words, unambiguous ones only); with ``redact``, tags such as ``[NAME]``
+    stay. ``flag``, when given, is called with the model input and the summary before the
+    mapping back, and its result is stored under ``fidelity`` (else None). The run is recorded
+    in the audit log of the workspace at ``root`` (counts, model and hashes only).
+    """
+    from core.audit import Auditor
+    from privacy.deid.engine import Deidentifier
+    from privacy.deid.mapback import restore, surrogate_originals
+
+    if strategy not in ("surrogate", "redact"):
+        raise GenerationError(f"--strategy {strategy!r}: use surrogate or redact", exit_code=2)
+    if strategy == "surrogate" and secret is None:
+        raise GenerationError("the surrogate strategy needs the de-identification secret")
+    auditor = Auditor(root)  # before the work, so a missing secret store fails fast
+    engine = Deidentifier(config.deid, secret=secret, id_field=config.records.id_field)
+    sources: list[str] = []
+    mappings: list[dict[str, str]] = []
+    found = 0
+    for record in records:
+        outcome = engine.deidentify(record.data, record.patient_key, strategy=strategy, residual_scan=False)
+        found += len(outcome.findings)
+        sources.append(model_input(outcome.record, config.records))
+        mappings.append(surrogate_originals(record.data, outcome.record, outcome.findings,
+                                            engine.replacer(record.patient_key)) if strategy == "surrogate" else {})
+    summaries = summarizer.summarize(sources, settings)
+    provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": strategy}
+    results = [{"id": record.record_id, "summary": restore(summary, mapping),
+                "fidelity": flag(source, summary) if flag is not None else None, "provenance": provenance}
+               for record, source, summary, mapping in zip(records, sources, summaries, mappings, strict=True)]
+    mappings.clear()
+    auditor.event("summarize", records=len(results), model=provenance.get("model"), run_id=provenance.get("run_id"),
+                  method=provenance.get("method"), model_manifest_sha256=provenance.get("model_manifest_sha256"),
+                  adapter_sha256=provenance.get("adapter_sha256"), weights_sha256=provenance.get("weights_sha256"),
+                  strategy=strategy, phi_found=found)
+    return results

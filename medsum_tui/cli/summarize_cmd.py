@@ -1,0 +1,82 @@
+"""``medsum summarize``: summaries of records with a stored model or a finished run, shown
+with the real values in place of surrogates (mapped back in memory, never stored)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import InputError, MedsumError
+from medsum_tui.cli._runtime import (
+    WorkspaceOption,
+    open_initialized,
+    require_parent_dir,
+    say,
+    warn,
+)
+from medsum_tui.cli.app import app
+
+__all__ = ["summarize_command"]
+
+
+@app.command("summarize")
+def summarize_command(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines or a directory.")],
+    run: Annotated[str | None, typer.Option("--run", help="A finished training run (`medsum runs`).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="A model of the store (`medsum models list`).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON lines here (atomically) instead of stdout.")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Records per generation batch [default: 16].")] = None,
+    num_beams: Annotated[int | None, typer.Option("--num-beams", min=1, help="Beam width; 1 is greedy [default: 4].")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", min=1, help="Longest summary, in tokens [default: 128].")] = None,
+    strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact: what the model sees (default: config deid.strategy).")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Summarize the valid records; list the bad ones.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Summarize records: de-identified in memory for the model, real values shown in the summary.
+
+    Writes one JSON object a line: id, summary, fidelity (null for now) and provenance.
+    """
+    from core.generation import GenerationSettings, load_summarizer, summarize_records
+    from core.records import load_records
+
+    started = time.perf_counter()
+    opened = open_initialized(workspace)
+    config = opened.config
+    if (run is None) == (model is None):
+        raise MedsumError("give exactly one of --run RUN and --model NAME", exit_code=2)
+    chosen = strategy or config.deid.strategy
+    if chosen not in ("surrogate", "redact"):
+        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
+    settings = GenerationSettings().with_changes(batch_size=batch_size, num_beams=num_beams,
+                                                 max_new_tokens=max_new_tokens)
+    require_parent_dir(out)
+    loaded = load_records(input_path, config, require_target=False)
+    if not skip_bad:
+        loaded.raise_for_problems()
+    for problem in loaded.problems:
+        warn(f"skipped: {problem}")
+    if not loaded.records:
+        raise InputError("no valid records to summarize", [])
+    secret = None
+    if chosen == "surrogate":
+        from core.secrets import deid_secret
+
+        secret = deid_secret(opened.location)
+    summarizer = load_summarizer(opened.root, run=run, model=model)
+    results = summarize_records(opened.root, loaded.records, summarizer, settings, config=config, secret=secret,
+                                strategy=chosen)  # type: ignore[arg-type]  (checked above)
+    lines = [json.dumps(result, ensure_ascii=False) for result in results]
+    if out is not None:
+        from core.atomic import atomic_writer
+
+        with atomic_writer(out) as handle:
+            handle.writelines(line + "\n" for line in lines)
+    else:
+        for line in lines:
+            say(line)
+    typer.echo(f"Summarized {len(results)} record(s) in {time.perf_counter() - started:.1f} s "
+               f"-> {out if out is not None else 'stdout'}", err=True)

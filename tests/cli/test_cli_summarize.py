@@ -1,0 +1,151 @@
+"""``medsum summarize`` through the CLI: JSON lines with provenance, surrogates mapped back
+for display only, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from core.datasets import import_dataset, load_splits
+from core.generation import GenerationSettings, Summarizer
+from core.models import init_tiny
+from core.synth import generate_corpus, write_corpus
+from core.train.config import TrainConfig
+from core.train.run import start_run
+from core.workspace import init_workspace, resolve_workspace
+
+FAST = ("--num-beams", "1", "--max-new-tokens", "6")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A workspace with tiny T5 ``tt`` and a finished two-step LoRA run on it: (workspace, run id)."""
+    root = tmp_path_factory.mktemp("sum-ws") / "ws"
+    opened, _ = init_workspace(resolve_workspace(root))
+    corpus = tmp_path_factory.mktemp("sum-corpus") / "records.jsonl"
+    write_corpus(generate_corpus(40, 9), corpus, None)
+    import_dataset(opened, corpus, "notes", strategy="redact")
+    init_tiny(opened.root, "t5", "tt", list(load_splits(opened.root, "notes")["train"]["source"]))
+    info = start_run(opened.root, TrainConfig(dataset="notes", model="tt", lora_r=4, max_steps=2, batch_size=4,
+                                              max_source_len=64, max_target_len=16, device="cpu"))
+    return str(root), info.run_id
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Path:
+    """Five synthetic records with fake PHI (no reference summary needed)."""
+    path = tmp_path / "in.jsonl"
+    write_corpus(generate_corpus(5, 21), path, None)
+    return path
+
+
+def _rows(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_summarize_with_a_model_writes_json_lines_with_provenance(medsum, ws, records: Path, tmp_path: Path) -> None:
+    root, _ = ws
+    out = tmp_path / "summaries.jsonl"
+    result = medsum("summarize", "--workspace", root, "--model", "tt", str(records), "--out", str(out), *FAST,
+                    "--batch-size", "2")
+    assert result.code == 0, result.err
+    rows = _rows(out.read_text())
+    assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in records.read_text().splitlines()]
+    assert all(set(r) == {"id", "summary", "fidelity", "provenance"} and r["fidelity"] is None for r in rows)
+    prov = rows[0]["provenance"]
+    assert prov["model"] == "tt" and prov["method"] == "base" and len(prov["model_manifest_sha256"]) == 64
+    assert prov["settings"]["num_beams"] == 1 and prov["settings"]["max_new_tokens"] == 6
+    assert prov["settings"]["batch_size"] == 2 and prov["strategy"] == "surrogate"
+    assert result.out == ""
+    assert re.search(rf"Summarized 5 record\(s\) in [\d.]+ s -> {re.escape(str(out))}", result.err)
+
+
+def test_summarize_with_a_run_prints_to_stdout(medsum, ws, records: Path) -> None:
+    root, run = ws
+    result = medsum("summarize", "--workspace", root, "--run", run, str(records), *FAST, "--strategy", "redact")
+    assert result.code == 0, result.err
+    rows = _rows(result.out)
+    assert len(rows) == 5 and rows[0]["provenance"]["run_id"] == run and rows[0]["provenance"]["method"] == "lora"
+    assert rows[0]["provenance"]["strategy"] == "redact" and "-> stdout" in result.err
+
+
+def test_surrogates_in_a_summary_show_the_real_values_and_the_mapping_is_never_written(
+        medsum, ws, records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The "model" echoes its de-identified input, so its summary quotes every surrogate."""
+    root, _ = ws
+    seen: list[str] = []
+
+    def echo(self: Summarizer, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        seen.extend(texts)
+        return list(texts)
+
+    monkeypatch.setattr(Summarizer, "summarize", echo)
+    out = tmp_path / "shown.jsonl"
+    result = medsum("summarize", "--workspace", root, "--model", "tt", str(records), "--out", str(out))
+    assert result.code == 0, result.err
+    raw = [json.loads(line) for line in records.read_text().splitlines()]
+    rows = _rows(out.read_text())
+    surrogates: set[str] = set()
+    for record, row, source in zip(raw, rows, seen, strict=True):
+        history = record["patient_history"]
+        assert f"patient_history: {history}" in row["summary"]  # real values back in the displayed summary
+        assert history not in source  # the model saw surrogates
+        fake = next(line for line in source.splitlines() if line.startswith("patient_history: "))
+        surrogates |= set(re.findall(r"[A-Z][a-z]{3,}", fake)) - set(re.findall(r"[A-Z][a-z]{3,}", history))
+    assert surrogates  # surrogate names were in the model input ...
+    written = out.read_text() + result.out + result.err
+    assert not [s for s in surrogates if re.search(rf"\b{s}\b", written)]  # ... and are nowhere in the output
+    files = [p for p in Path(root).rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl", ".md", ".txt")]
+    stored = "".join(p.read_text(errors="ignore") for p in files)
+    real = {w for r in raw for w in r["patient_name"].split()}
+    assert not [w for w in real | surrogates if re.search(rf"\b{w}\b", stored)]  # no mapping in the workspace
+
+
+def test_bad_records_are_skipped_with_skip_bad(medsum, ws, records: Path, tmp_path: Path) -> None:
+    root, _ = ws
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text(records.read_text() + '[1, 2]\n')
+    failed = medsum("summarize", "--workspace", root, "--model", "tt", str(bad), *FAST)
+    assert failed.code == 3 and failed.out == ""
+    assert failed.err.strip().splitlines()[-1].startswith("medsum: error:")
+    result = medsum("summarize", "--workspace", root, "--model", "tt", str(bad), *FAST, "--skip-bad")
+    assert result.code == 0 and len(_rows(result.out)) == 5 and "skipped:" in result.err
+
+
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (("--model", "tt", "--run", "x"), "exactly one of --run", 2),
+    ((), "exactly one of --run", 2),
+    (("--model", "nope"), "no model named nope", 1),
+    (("--run", "20990101-000000-tt-0000"), "no run '20990101-000000-tt-0000'", 1),
+    (("--model", "tt", "--strategy", "mask"), "--strategy 'mask'", 2),
+])
+def test_bad_requests_fail_in_one_line(medsum, ws, records: Path, args: tuple[str, ...], message: str,
+                                       code: int) -> None:
+    root, _ = ws
+    result = medsum("summarize", "--workspace", root, str(records), *args, *FAST)
+    assert result.code == code, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("medsum: error:") and message in lines[0], result.err
+
+
+def test_an_unfinished_run_and_bad_input_fail_in_one_line(medsum, ws, tmp_path: Path) -> None:
+    from core.train.runs import RunsTable
+
+    root, _ = ws
+    RunsTable(Path(root)).create("20990101-000000-tt-beef", "notes", "tt")
+    good = tmp_path / "good.jsonl"
+    write_corpus(generate_corpus(1, 3), good, None)
+    unfinished = medsum("summarize", "--workspace", root, "--run", "20990101-000000-tt-beef", str(good))
+    assert unfinished.code == 1 and unfinished.err.count("\n") == 1
+    assert "run 20990101-000000-tt-beef has not finished" in unfinished.err
+    broken = tmp_path / "broken.json"
+    broken.write_text('[{"id": "a", "notes": "fine"}, {"id": ')
+    bad = medsum("summarize", "--workspace", root, "--model", "tt", str(broken))
+    assert bad.code == 3 and "broken.json" in bad.err
+    assert [line for line in bad.err.splitlines() if line.startswith("medsum: error:")]
+    missing = medsum("summarize", "--workspace", root, "--model", "tt", str(tmp_path / "absent.jsonl"))
+    assert missing.code != 0 and missing.err.count("\n") == 1 and "absent.jsonl" in missing.err
