@@ -27,7 +27,7 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DemoData", "DemoTraining", "prepare_demo_data", "train_demo_model"]
+__all__ = ["DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data", "summarize_demo", "train_demo_model"]
 
 DEMO_MODEL = "demo-tiny-bart"
 
@@ -125,3 +125,32 @@ def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int,
     return DemoTraining(dataset=name, dataset_created=dataset_created, model=DEMO_MODEL, model_created=model_created,
                         run_id=info.run_id, status=info.status.value, steps=info.step,
                         first_val_loss=metrics[0]["val_loss"] if metrics else None, best_val_loss=info.best_val_loss)
+
+
+def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int = 2,
+                  say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """``medsum eval`` of the demo run on its test split (ROUGE, fidelity, PHI scan, baselines)."""
+    from core.evaluation.run_eval import EvalOptions, evaluate_run
+
+    options = EvalOptions(split="test", num_beams=num_beams, max_new_tokens=128, batch_size=32)
+    return evaluate_run(workspace.root, trained.run_id, options, config=workspace.config, say=say)
+
+
+def summarize_demo(workspace: Workspace, data: DemoData, trained: DemoTraining, *, count: int = 3) -> tuple[Path, list[dict[str, Any]]]:
+    """Summarize ``count`` raw test-split records the way ``medsum summarize --run`` does
+    (de-identified in memory, as the dataset was: redaction) into ``<workspace>/demo/summaries.jsonl``."""
+    import json
+
+    from core.atomic import atomic_writer
+    from core.datasets import load_splits
+    from core.generation import GenerationSettings, load_summarizer, summarize_records
+
+    test_ids = set(load_splits(workspace.root, trained.dataset)["test"]["id"])
+    records = [r for r in load_records(data.corpus_file, workspace.config).records if r.record_id in test_ids][:count]
+    summarizer = load_summarizer(workspace.root, run=trained.run_id)
+    rows = summarize_records(workspace.root, records, summarizer, GenerationSettings(num_beams=2),
+                             config=workspace.config, secret=None, strategy="redact")
+    out = workspace.root / "demo" / "summaries.jsonl"
+    with atomic_writer(out) as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+    return out, rows

@@ -9,7 +9,7 @@ import typer
 from core.guard import configure_network_guard
 from core.workspace import init_workspace
 from medsum_tui.cli._progress import TrainingProgress
-from medsum_tui.cli._runtime import WorkspaceOption, locate, say
+from medsum_tui.cli._runtime import WorkspaceOption, locate, print_table, say
 from medsum_tui.cli.app import app
 
 
@@ -22,27 +22,36 @@ def demo_command(
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Cap on training steps (a quicker demo).")] = None,
 ) -> None:
     """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
-    model and fine-tune it on the CPU (about 3 minutes on the defaults)."""
-    from core.demo import prepare_demo_data, train_demo_model  # loads the synthesizer and detectors: only when used
+    model, fine-tune it on the CPU, evaluate it against the baselines and summarize a few
+    records (about 4 minutes on the defaults)."""
+    from core.demo import (  # loads the synthesizer, detectors and models: only when used
+        evaluate_demo,
+        prepare_demo_data,
+        summarize_demo,
+        train_demo_model,
+    )
+    from core.evaluation.report import systems_table
+    from core.evaluation.run_eval import report_paths
+    from core.train.run import run_dir
 
     opened, _ = init_workspace(locate(workspace))
     configure_network_guard(opened.loaded)
     say(f"Workspace: {opened.root}")
     data = prepare_demo_data(opened, n=n, seed=seed)
-    say(f"1/5 synthesized {n} records -> {data.corpus_file}")
+    say(f"1/7 synthesized {n} records -> {data.corpus_file}")
     say(f"    gold PHI spans -> {data.gold_file}: "
         + ", ".join(f"{cat} {count}" for cat, count in data.phi_spans.items()))
-    say(f"2/5 loaded {data.records} valid records of {data.patients} patients ({data.problems} problems)")
+    say(f"2/7 loaded {data.records} valid records of {data.patients} patients ({data.problems} problems)")
     say("    split by patient: "
         + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in data.splits.items()))
     token = data.deid_scores.overall("token").as_dict()
-    say(f"3/5 de-identified (redact) -> {data.deid_file}: {sum(data.deid.found.values())} PHI found, "
+    say(f"3/7 de-identified (redact) -> {data.deid_file}: {sum(data.deid.found.values())} PHI found, "
         f"{sum(data.deid.residual.values())} left by the residual scan")
     say(f"    against the gold spans: token recall {token['recall']}, precision {token['precision']}, "
         f"patient-name tokens missed {data.deid_scores.patient_name_tokens_missed}")
-    say("4/5 importing the de-identified dataset and building the tiny model (random-init BART, "
+    say("4/7 importing the de-identified dataset and building the tiny model (random-init BART, "
         "tokenizer trained on the dataset)")
-    say("5/5 training on the CPU. A random-init model cannot learn through a LoRA adapter alone, "
+    say("5/7 training on the CPU. A random-init model cannot learn through a LoRA adapter alone, "
         "so the demo trains every weight (--full).")
     view = TrainingProgress()
     try:
@@ -53,4 +62,18 @@ def demo_command(
         f"model {trained.model} ({'built' if trained.model_created else 'reused'})")
     say(f"    run {trained.run_id}: {trained.status}, {trained.steps} steps, validation loss "
         f"{trained.first_val_loss} before training -> {trained.best_val_loss and round(trained.best_val_loss, 4)} best")
+    if trained.status != "finished":
+        say("Demo stopped: the training run did not finish.")
+        raise typer.Exit(1)
+    say("6/7 evaluating on the test split: ROUGE, clinical fidelity and a PHI scan, beside the baselines")
+    report = evaluate_demo(opened, trained, say=lambda line: say(f"    {line}"))
+    print_table([tuple(f"    {row[0]}" if i == 0 else cell for i, cell in enumerate(row)) for row in systems_table(report)])
+    phi = report["phi_scan"]
+    say(f"    PHI scan of {phi['summaries']} summaries: {phi['new']} new identifiers "
+        f"({phi['findings']} findings in all)")
+    say(f"    report: {report_paths(run_dir(opened.root, trained.run_id), 'test')[1]}")
+    out, rows = summarize_demo(opened, data, trained)
+    say(f"7/7 summarized {len(rows)} raw test records (de-identified in memory) -> {out}")
+    for row in rows:
+        say(f"    {row['id']}: {row['summary'][:160]}")
     say("Demo complete.")
