@@ -127,7 +127,7 @@ def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int,
                         first_val_loss=metrics[0]["val_loss"] if metrics else None, best_val_loss=info.best_val_loss)
 
 
-def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int = 2,
+def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int = 1,
                   say: Callable[[str], None] | None = None) -> dict[str, Any]:
     """``medsum eval`` of the demo run on its test split (ROUGE, fidelity, PHI scan, baselines)."""
     from core.evaluation.run_eval import EvalOptions, evaluate_run
