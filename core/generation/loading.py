@@ -94,9 +94,9 @@ def _from_run(root: Path, run: str, device: str) -> Summarizer:
                 model = PeftModel.from_pretrained(model, str(adapter), is_trainable=False).merge_and_unload()
         except Exception as exc:  # noqa: BLE001  (any failure means the adapter is unusable)
             raise GenerationError(f"run {run}: the adapter does not load onto model {base}: {one_line(exc)}") from None
-        source = {"model": entry.name, "architecture": entry.architecture,
-                  "model_manifest_sha256": _manifest_sha256(entry), "method": "lora", "run_id": run,
-                  "adapter": f"runs/{run}/adapter", "adapter_sha256": _directory_sha256(adapter)}
+        source: dict[str, Any] = {"model": entry.name, "architecture": entry.architecture,
+                                  "model_manifest_sha256": _manifest_sha256(entry), "method": "lora", "run_id": run,
+                                  "adapter": f"runs/{run}/adapter", "adapter_sha256": _directory_sha256(adapter)}
     elif (weights / "config.json").is_file():
         entry = _stored_entry(root, base)
         architecture = (saved.get("model") or {}).get("architecture") or (entry.architecture if entry else None)

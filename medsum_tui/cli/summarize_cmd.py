@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -19,6 +19,7 @@ from medsum_tui.cli._runtime import (
     warn,
 )
 from medsum_tui.cli.app import app
+from privacy.deid.settings import Strategy
 
 __all__ = ["summarize_command"]
 
@@ -68,7 +69,7 @@ def summarize_command(
         secret = deid_secret(opened.location)
     summarizer = load_summarizer(opened.root, run=run, model=model)
     results = summarize_records(opened.root, loaded.records, summarizer, settings, config=config, secret=secret,
-                                strategy=chosen)  # type: ignore[arg-type]  (checked above)
+                                strategy=cast(Strategy, chosen))
     lines = [json.dumps(result, ensure_ascii=False) for result in results]
     if out is not None:
         from core.atomic import atomic_writer
