@@ -17,13 +17,14 @@ Every list holds lexicon names or the summary's own quantities, never other sour
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from core.evaluation.lexicon import Lexicon
 from core.evaluation.quantities import find_quantities
 
-__all__ = ["Fidelity", "aggregate_fidelity", "check_fidelity"]
+__all__ = ["Fidelity", "aggregate_fidelity", "check_fidelity", "fidelity_flags"]
 
 _WORD = re.compile(r"[^\W_]+")
 _NEGATING = frozenset({"non", "not", "no"})
@@ -117,3 +118,15 @@ def aggregate_fidelity(results: Sequence[Fidelity]) -> dict[str, float | int]:
         "summaries_with_omission": sum(1 for r in results if r.omitted),
         "summaries_with_number_error": sum(1 for r in results if r.number_errors),
     }
+
+
+def fidelity_flags(lexicon: Lexicon) -> Callable[[str, str], dict[str, Any]]:
+    """A hook for :func:`core.generation.summarize_records`: the fidelity of a summary to its
+    model input, as plain JSON (hallucinated, omitted, number errors, flagged)."""
+
+    def flag(source: str, summary: str) -> dict[str, Any]:
+        result = check_fidelity(source, summary, lexicon)
+        return {"hallucinated": list(result.hallucinated), "omitted": list(result.omitted),
+                "number_errors": list(result.number_errors), "flagged": result.flagged}
+
+    return flag

@@ -39,7 +39,7 @@ def summarize_command(
 ) -> None:
     """Summarize records: de-identified in memory for the model, real values shown in the summary.
 
-    Writes one JSON object a line: id, summary, fidelity (null for now) and provenance.
+    Writes one JSON object a line: id, summary, fidelity flags and provenance.
     """
     from core.generation import GenerationSettings, load_summarizer, summarize_records
     from core.records import load_records
@@ -68,8 +68,11 @@ def summarize_command(
 
         secret = deid_secret(opened.location)
     summarizer = load_summarizer(opened.root, run=run, model=model)
+    from core.evaluation.fidelity import fidelity_flags
+    from core.evaluation.lexicon import load_lexicon
+
     results = summarize_records(opened.root, loaded.records, summarizer, settings, config=config, secret=secret,
-                                strategy=cast(Strategy, chosen))
+                                strategy=cast(Strategy, chosen), flag=fidelity_flags(load_lexicon()))
     lines = [json.dumps(result, ensure_ascii=False) for result in results]
     if out is not None:
         from core.atomic import atomic_writer

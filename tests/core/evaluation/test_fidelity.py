@@ -108,3 +108,15 @@ def test_bad_lexicon_line_error_names_file_and_line(tmp_path: Path) -> None:
     path.write_text("drug\tzorbutinib\t\ncondition zorbutinib toxicity\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"site-lexicon\.tsv, line 2: expected kind<TAB>term<TAB>expansion"):
         load_lexicon(path)
+
+
+def test_the_summarize_hook_gives_plain_json_flags() -> None:
+    import json
+
+    from core.evaluation.fidelity import fidelity_flags
+    from core.evaluation.lexicon import load_lexicon
+
+    flag = fidelity_flags(load_lexicon())
+    flags = flag("Rx: metformin 500 mg BID for DM2.", "Started warfarin 5000 mg daily.")
+    assert flags["flagged"] and "warfarin" in flags["hallucinated"] and flags["number_errors"]
+    assert json.loads(json.dumps(flags)) == flags
