@@ -1,6 +1,6 @@
 """ROUGE-1/2/L/Lsum of generated summaries, through ``evaluate`` and MedSum's own metric module.
 
-``evaluate.load("rouge")`` needs the Hugging Face hub. MedSum ships the metric script
+The stock ROUGE metric, loaded by name, needs the Hugging Face hub. MedSum ships the metric script
 (``metrics/medsum_rouge/medsum_rouge.py`` next to this file) and loads it by local path, so
 loading reads local files only: ``evaluate`` copies the script into its modules cache
 (``$HF_MODULES_CACHE``, by default ``~/.cache/huggingface/modules``) and imports it from

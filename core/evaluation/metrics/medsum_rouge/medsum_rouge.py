@@ -1,7 +1,7 @@
 """MedSum's ROUGE metric for ``evaluate``: ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum F-measures.
 
-``evaluate.load("rouge")`` fetches its script from the Hugging Face hub, which an air-gapped
-workstation cannot reach; this module ships with MedSum and is loaded by its local path
+Loading the stock ROUGE metric by name would fetch its script from the Hugging Face hub, which an
+air-gapped workstation cannot reach; this module ships with MedSum and is loaded by its local path
 (:mod:`core.evaluation.rouge` does that). It scores with Google's ``rouge_score`` (Porter
 stemmer on) and splits sentences for ROUGE-Lsum with MedSum's regular-expression splitter
 (:func:`core.evaluation.sentences.split_sentences`), never NLTK's punkt, which would need a
