@@ -50,14 +50,16 @@ def report_paths(run_directory: Path, split: str) -> tuple[Path, Path]:
     return folder / f"report-{split}.json", folder / f"report-{split}.md"
 
 
-def _score(predictions: Sequence[str], references: Sequence[str], sources: Sequence[str], lexicon: Any) -> dict[str, Any]:
-    """ROUGE and aggregated clinical fidelity of one system's summaries."""
+def _score(predictions: Sequence[str], references: Sequence[str], sources: Sequence[str],
+           lexicon: Any) -> tuple[dict[str, Any], list[Any]]:
+    """ROUGE and aggregated clinical fidelity of one system's summaries, and the per-record fidelity."""
     from core.evaluation.fidelity import aggregate_fidelity, check_fidelity
     from core.evaluation.rouge import rouge_scores
 
     fidelity = [check_fidelity(source, summary, lexicon) for source, summary in zip(sources, predictions, strict=True)]
-    return {"rouge": {k: round(v, 4) for k, v in rouge_scores(predictions, references).items()},
-            "fidelity": aggregate_fidelity(fidelity), "_per_record": fidelity}
+    scores = {"rouge": {k: round(v, 4) for k, v in rouge_scores(predictions, references).items()},
+              "fidelity": aggregate_fidelity(fidelity)}
+    return scores, fidelity
 
 
 def _flags(fidelity: Any) -> dict[str, list[str]]:
@@ -72,13 +74,12 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
     ``config`` is the workspace's :class:`~core.config.MedsumConfig` (its ``deid`` settings
     drive the PHI scan). ``say`` receives one-line progress messages.
     """
-    from core.evaluation.baselines import lead_n, structured_baseline
-    from core.evaluation.lexicon import load_lexicon
-    from core.generation import GenerationSettings, load_summarizer
-
     from core.audit import audit_event
     from core.datasets import load_splits
+    from core.evaluation.baselines import lead_n, structured_baseline
+    from core.evaluation.lexicon import load_lexicon
     from core.evaluation.phi_scan import scan_summaries
+    from core.generation import GenerationSettings, load_summarizer
     from core.train.run import run_dir
     from core.train.runs import RunsTable, RunStatus
 
@@ -107,23 +108,26 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
     summarizer = load_summarizer(root, run=run_id)
     predictions = summarizer.summarize(sources, settings)
     generation_s = time.perf_counter() - started
-    systems: dict[str, dict[str, Any]] = {"model": _score(predictions, references, sources, lexicon)}
-    systems["structured baseline"] = _score([structured_baseline(s, lexicon) for s in sources], references, sources,
-                                            lexicon)
-    systems["lead-3"] = _score([lead_n(s, 3) for s in sources], references, sources, lexicon)
-    base_predictions: list[str] | None = None
+    outputs: dict[str, list[str]] = {
+        "model": predictions,
+        "structured baseline": [structured_baseline(s, lexicon) for s in sources],
+        "lead-3": [lead_n(s, 3) for s in sources],
+    }
     if options.base_model:
         tell(f"Summarizing them with the base model {info.model} ...")
-        base_predictions = load_summarizer(root, model=info.model).summarize(sources, settings)
-        systems["base model"] = _score(base_predictions, references, sources, lexicon)
+        outputs["base model"] = load_summarizer(root, model=info.model).summarize(sources, settings)
+    systems: dict[str, dict[str, Any]] = {}
+    model_fidelity: list[Any] = []
+    for name, summaries in outputs.items():
+        systems[name], per_record = _score(summaries, references, sources, lexicon)
+        if name == "model":
+            model_fidelity = per_record
     phi = scan_summaries(ids, sources, predictions, config.deid)
-    examples = []
-    for i in range(min(options.examples, len(ids))):
-        examples.append({"id": ids[i], "source": sources[i][:_EXCERPT] + ("..." if len(sources[i]) > _EXCERPT else ""),
-                         "reference": references[i], "model": predictions[i],
-                         "structured baseline": structured_baseline(sources[i], lexicon),
-                         **({"base model": base_predictions[i]} if base_predictions is not None else {}),
-                         "fidelity": _flags(systems["model"]["_per_record"][i])})
+    examples = [{"id": ids[i], "source": sources[i][:_EXCERPT] + ("..." if len(sources[i]) > _EXCERPT else ""),
+                 "reference": references[i], **{name: summaries[i] for name, summaries in outputs.items()
+                                                if name != "lead-3"},
+                 "fidelity": _flags(model_fidelity[i])}
+                for i in range(min(options.examples, len(ids)))]
     baselines = {name: s["rouge"]["rougeL"] for name, s in systems.items() if name != "model"}
     best_name = max(baselines, key=lambda name: baselines[name])
     model_rouge = systems["model"]["rouge"]
@@ -141,7 +145,7 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
         "method": saved.get("model", {}).get("method"), "dp": (saved.get("preflight") or {}).get("dp") is not None,
         "headline": headline, "generation": {**asdict(settings), "seconds": round(generation_s, 2),
                                              "provenance": summarizer.provenance},
-        "systems": {name: {k: v for k, v in s.items() if not k.startswith("_")} for name, s in systems.items()},
+        "systems": systems,
         "phi_scan": phi, "examples": examples,
     }
     _write(directory, options.split, report)
