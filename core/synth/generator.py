@@ -119,7 +119,7 @@ def _record(
     record["treatment_plan"] = plan.text
     if notes is not None:
         record["notes"] = notes.text
-    record["summary"] = render_summary(rng, enc.facts, prof.patient.person.sex, enc.age)
+    record["summary"] = render_summary(enc.facts, prof.patient.person.sex, enc.age)
     spans = structured_spans(rid, record)
     spans += field_spans(rid, "patient_history", history.text, history.spans)
     spans += field_spans(rid, "treatment_plan", plan.text, plan.spans)

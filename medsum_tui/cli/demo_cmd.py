@@ -18,7 +18,7 @@ def demo_command(
     workspace: WorkspaceOption = None,
     n: Annotated[int, typer.Option("--n", min=10, help="Synthetic records to make.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs of the tiny model.")] = 4,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs of the tiny model.")] = 6,
     max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Cap on training steps (a quicker demo).")] = None,
 ) -> None:
     """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
@@ -49,7 +49,7 @@ def demo_command(
         f"{sum(data.deid.residual.values())} left by the residual scan")
     say(f"    against the gold spans: token recall {token['recall']}, precision {token['precision']}, "
         f"patient-name tokens missed {data.deid_scores.patient_name_tokens_missed}")
-    say("4/7 importing the de-identified dataset and building the tiny model (random-init BART, "
+    say("4/7 importing the de-identified dataset and building the tiny model (random-init T5, "
         "tokenizer trained on the dataset)")
     say("5/7 training on the CPU. A random-init model cannot learn through a LoRA adapter alone, "
         "so the demo trains every weight (--full).")

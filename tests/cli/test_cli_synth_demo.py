@@ -53,14 +53,14 @@ def test_demo_runs_every_stage(medsum, workspace_dir: Path) -> None:
     patient_name = raw.split('"patient_name": "', 1)[1].split('"', 1)[0]
     assert patient_name not in (demo / "deidentified.jsonl").read_text()
     assert "trains every weight (--full)" in result.out
-    assert "dataset demo-n60-s0 (imported), model demo-tiny-bart (built)" in result.out
+    assert "dataset demo-n60-s0 (imported), model demo-tiny-t5 (built)" in result.out
     assert ": finished, 3 steps" in result.out
     assert (workspace_dir / "datasets" / "demo-n60-s0" / "dataset.json").exists()
-    assert (workspace_dir / "models" / "demo-tiny-bart" / "manifest.json").exists()
+    assert (workspace_dir / "models" / "demo-tiny-t5" / "manifest.json").exists()
     # Running it again reuses the workspace, the dataset and the model, and rewrites the same corpus.
     before = (demo / "synthetic.jsonl").read_bytes()
     again = medsum("demo", "--workspace", str(workspace_dir), "--n", "60", "--max-steps", "3")
     assert again.code == 0, again.err
-    assert "(reused), model demo-tiny-bart (reused)" in again.out
+    assert "(reused), model demo-tiny-t5 (reused)" in again.out
     assert (demo / "synthetic.jsonl").read_bytes() == before
-    assert len(list((workspace_dir / "runs").glob("*-demo-tiny-bart-*"))) == 2
+    assert len(list((workspace_dir / "runs").glob("*-demo-tiny-t5-*"))) == 2
