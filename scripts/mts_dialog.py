@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.guard import configure_network_guard  # noqa: E402
-from core.workspace import init_workspace, resolve_workspace  # noqa: E402
+from core.guard import configure_network_guard
+from core.workspace import init_workspace, resolve_workspace
 
 DATASET = "mts-dialog"
 MODEL = "mts-tiny-t5"

@@ -16,7 +16,14 @@ T5_SPECIALS = ("<pad>", "</s>", "<unk>")
 def _byte_bpe(texts: Iterable[str], vocab_size: int, specials: tuple[str, ...], single: str, pair: str) -> Any:
     """A byte-level BPE (GPT-2 pre-tokenization: words, numbers and punctuation apart) with
     ``specials`` first, in id order, and the post-processor templates ``single`` and ``pair``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)

@@ -20,7 +20,7 @@ import random
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from core.synth.clinical import ClinicalFacts
 
@@ -126,7 +126,7 @@ class HouseStyle:
     serial_comma: bool
 
 
-@lru_cache(maxsize=None)
+@cache
 def house_style(department: str) -> HouseStyle:
     """The house style of ``department``: the same in every run and on every machine."""
     rng = random.Random(zlib.crc32(department.encode("utf-8")))

@@ -7,9 +7,15 @@ from collections import Counter
 
 from core.synth import SyntheticCorpus, generate_corpus
 from core.synth.clinical import DURATIONS, FOLLOWUPS
-from core.synth.lexicon import CONDITIONS, EPONYM_CONDITIONS, INVESTIGATIONS, MEDICATIONS, SYMPTOMS, condition
+from core.synth.lexicon import (
+    CONDITIONS,
+    EPONYM_CONDITIONS,
+    INVESTIGATIONS,
+    MEDICATIONS,
+    SYMPTOMS,
+    condition,
+)
 from core.synth.summary import house_style
-
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 DATE_OR_ID = re.compile(rf"\d+[/.-]\d+[/.-]\d+|\b(?:{MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b|\d{{5,}}|"
@@ -19,7 +25,7 @@ DATE_OR_ID = re.compile(rf"\d+[/.-]\d+[/.-]\d+|\b(?:{MONTHS}|Jan|Feb|Mar|Apr|Jun
 def _mask_eponyms(text: str) -> str:
     """Drop eponymous condition names, which contain a surname but are not PHI."""
     for cond in EPONYM_CONDITIONS:
-        text = re.sub(re.escape(cond.name), "", text, flags=re.I)
+        text = re.sub(re.escape(cond.name), "", text, flags=re.IGNORECASE)
     return text
 
 
@@ -28,7 +34,7 @@ def test_summary_contains_no_phi_of_its_record(corpus: SyntheticCorpus, spans_by
         summary = _mask_eponyms(record["summary"])
         for span in spans_by_record[record["id"]]:
             pattern = r"(?<!\w)" + re.escape(span.text) + r"(?!\w)"
-            assert not re.search(pattern, summary, re.I), (record["id"], span.category)
+            assert not re.search(pattern, summary, re.IGNORECASE), (record["id"], span.category)
         assert not DATE_OR_ID.search(record["summary"]), record["summary"]
 
 
