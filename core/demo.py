@@ -152,8 +152,9 @@ def summarize_demo(workspace: Workspace, data: DemoData, trained: DemoTraining, 
     test_ids = set(load_splits(workspace.root, trained.dataset)["test"]["id"])
     records = [r for r in load_records(data.corpus_file, workspace.config).records if r.record_id in test_ids][:count]
     summarizer = load_summarizer(workspace.root, run=trained.run_id)
-    rows = summarize_records(workspace.root, records, summarizer, GenerationSettings(num_beams=2, max_new_tokens=160, no_repeat_ngram_size=0),
-                             config=workspace.config, secret=None, strategy="redact")
+    settings = GenerationSettings(num_beams=2, max_new_tokens=160, no_repeat_ngram_size=0)  # as evaluate_demo
+    rows = summarize_records(workspace.root, records, summarizer, settings, config=workspace.config, secret=None,
+                             strategy="redact")
     out = workspace.root / "demo" / "summaries.jsonl"
     with atomic_writer(out) as handle:
         handle.writelines(json.dumps(row) + "\n" for row in rows)

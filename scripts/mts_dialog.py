@@ -57,7 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspace", type=Path, required=True)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "mts-dialog")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--max-steps", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None, help="evaluate at most this many test records")
     parser.add_argument("--num-beams", type=int, default=1)

@@ -53,6 +53,17 @@ def test_tiny_model_trains_and_generates(root: Path, arch: str) -> None:
     assert out.shape[0] == 2 and out.shape[1] <= 7
     text = "fever and cough"
     assert tokenizer.decode(tokenizer(text)["input_ids"], skip_special_tokens=True).strip() == text
+    assert model.config.to_dict().get("dropout", model.config.to_dict().get("dropout_rate")) == 0.0
+
+
+@pytest.mark.parametrize("arch", ["bart", "t5"])
+def test_tiny_tokenizers_keep_frequent_words_and_numbers_whole(root: Path, arch: str) -> None:
+    """Both tokenizers are byte-level BPE: a frequent word or number is one token, so sequences
+    stay short (T5's Unigram trainer split "with" into "w" + "ith" and doubled them)."""
+    _, tokenizer, _ = load_model(root, init_tiny(root, arch, f"tok-{arch}", _TEXTS, seed=3).name)
+    pieces = tokenizer.convert_ids_to_tokens(tokenizer("Patient reports fever and cough, 500 mg.",
+                                                       add_special_tokens=False)["input_ids"])
+    assert pieces == ["Patient", "Ġreports", "Ġfever", "Ġand", "Ġcough", ",", "Ġ500", "Ġmg", "."]
 
 
 def test_default_corpus_is_synthetic_and_seeded(root: Path) -> None:
