@@ -23,7 +23,7 @@ def demo_command(
 ) -> None:
     """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
     model, fine-tune it on the CPU, evaluate it against the baselines and summarize a few
-    records (about 3 minutes on the defaults)."""
+    records (about 4 minutes on the defaults)."""
     from core.demo import (  # loads the synthesizer, detectors and models: only when used
         evaluate_demo,
         prepare_demo_data,
