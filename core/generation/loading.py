@@ -113,7 +113,22 @@ def _from_run(root: Path, run: str, device: str) -> Summarizer:
                   "weights_sha256": _directory_sha256(weights)}
     else:
         raise GenerationError(f"run {run} has not finished: it has no adapter/ or model/ directory")
-    return Summarizer(model, tokenizer, source=source, device=device)
+    return Summarizer(model, tokenizer, source=source, device=device,
+                      input_fields=_dataset_input_fields(root, saved["config"].get("dataset")))
+
+
+def _dataset_input_fields(root: Path, dataset: Any) -> list[str] | None:
+    """The input fields of the dataset a run trained on (None: the workspace default, or the
+    dataset is gone), so a summary is generated from the same fields the model learned from."""
+    from core.datasets import DatasetError, get_dataset
+
+    if not isinstance(dataset, str):
+        return None
+    try:
+        fields = get_dataset(root, dataset).input_fields
+    except DatasetError:
+        return None
+    return list(fields) if fields is not None else None
 
 
 def load_summarizer(root: Path, *, run: str | None = None, model: str | None = None,

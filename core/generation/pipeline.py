@@ -26,7 +26,8 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
     """One result per record, in order: ``{"id", "summary", "fidelity", "provenance"}``.
 
     Each record is de-identified with ``strategy`` (``surrogate`` needs ``secret``) under the
-    workspace ``config`` (``deid`` and ``records`` sections); the model sees only that text.
+    workspace ``config`` (``deid`` and ``records`` sections); the model sees only that text,
+    built from the input fields the summarizer's run was trained on when it has them.
     With ``surrogate``, surrogates quoted in the summary are replaced by the real values they
     stand for (whole words, unambiguous ones only); with ``redact``, tags such as ``[NAME]``
     stay. ``flag``, when given, is called with the model input and the summary before the
@@ -43,17 +44,20 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
         raise GenerationError("the surrogate strategy needs the de-identification secret")
     auditor = Auditor(root)  # before the work, so a missing secret store fails fast
     engine = Deidentifier(config.deid, secret=secret, id_field=config.records.id_field)
+    fields = config.records if summarizer.input_fields is None else \
+        config.records.model_copy(update={"input_fields": summarizer.input_fields})
     sources: list[str] = []
     mappings: list[dict[str, str]] = []
     found = 0
     for record in records:
         outcome = engine.deidentify(record.data, record.patient_key, strategy=strategy, residual_scan=False)
         found += len(outcome.findings)
-        sources.append(model_input(outcome.record, config.records))
+        sources.append(model_input(outcome.record, fields))
         mappings.append(surrogate_originals(record.data, outcome.record, outcome.findings,
                                             engine.replacer(record.patient_key)) if strategy == "surrogate" else {})
     summaries = summarizer.summarize(sources, settings)
-    provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": strategy}
+    provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": strategy,
+                  "input_fields": fields.input_fields}
     results = [{"id": record.record_id, "summary": restore(summary, mapping),
                 "fidelity": flag(source, summary) if flag is not None else None, "provenance": provenance}
                for record, source, summary, mapping in zip(records, sources, summaries, mappings, strict=True)]

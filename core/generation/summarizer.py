@@ -31,8 +31,9 @@ class Summarizer:
     """A seq2seq model and its tokenizer on one device, in eval mode, ready to summarize."""
 
     def __init__(self, model: Any, tokenizer: Any, *, source: dict[str, Any] | None = None,
-                 device: str = "auto") -> None:
-        """``source`` says where the weights came from (model, manifest, run, adapter), for provenance."""
+                 device: str = "auto", input_fields: list[str] | None = None) -> None:
+        """``source`` says where the weights came from (model, manifest, run, adapter), for provenance;
+        ``input_fields``, the record fields the model was trained on (a run's dataset), when known."""
         self.device, self.autocast_dtype = pick_device(device)
         self.model = model.to(self.device).eval()
         # Lengths come from GenerationSettings alone; a checkpoint's own max_length or min_length
@@ -40,6 +41,7 @@ class Summarizer:
         self.model.generation_config.max_length = None
         self.model.generation_config.min_length = None
         self.tokenizer = tokenizer
+        self.input_fields = list(input_fields) if input_fields is not None else None
         self._source = dict(source or {})
 
     @property

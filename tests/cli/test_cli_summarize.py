@@ -153,3 +153,28 @@ def test_an_unfinished_run_and_bad_input_fail_in_one_line(medsum, ws, tmp_path: 
     assert [line for line in bad.err.splitlines() if line.startswith("medsum: error:")]
     missing = medsum("summarize", "--workspace", root, "--model", "tt", str(tmp_path / "absent.jsonl"))
     assert missing.code != 0 and missing.err.count("\n") == 1 and "absent.jsonl" in missing.err
+
+
+def test_a_run_summarizes_from_the_input_fields_its_dataset_was_built_with(
+        medsum, ws, records: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run trained on ``--input-fields diagnosis,medications`` gets only those fields at
+    summarize time too, not the workspace default of every non-identifier field."""
+    root, _ = ws
+    opened, _ = init_workspace(resolve_workspace(root))
+    import_dataset(opened, records, "two-fields", input_fields=["diagnosis", "medications"], strategy="redact")
+    info = start_run(opened.root, TrainConfig(dataset="two-fields", model="tt", lora_r=4, max_steps=1, batch_size=2,
+                                              max_source_len=32, max_target_len=8, device="cpu"))
+    seen: list[str] = []
+
+    def echo(self: Summarizer, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+        seen.extend(texts)
+        return ["summary"] * len(texts)
+
+    monkeypatch.setattr(Summarizer, "summarize", echo)
+    result = medsum("summarize", "--workspace", root, "--run", info.run_id, str(records), *FAST)
+    assert result.code == 0, result.err
+    assert seen and all({line.split(":")[0] for line in s.splitlines()} == {"diagnosis", "medications"} for s in seen)
+    assert _rows(result.out)[0]["provenance"]["input_fields"] == ["diagnosis", "medications"]
+    model = medsum("summarize", "--workspace", root, "--model", "tt", str(records), *FAST)
+    assert model.code == 0 and _rows(model.out)[0]["provenance"]["input_fields"] is None
+    assert "patient_history" in "".join(seen[len(records.read_text().splitlines()):])

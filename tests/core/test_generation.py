@@ -155,6 +155,7 @@ class EchoSummarizer:
 
     def __init__(self) -> None:
         self.provenance = {"model": "echo", "run_id": None}
+        self.input_fields = None  # a model, not a run: the workspace default fields
         self.seen: list[str] = []
 
     def summarize(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
