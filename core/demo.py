@@ -27,9 +27,12 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data", "summarize_demo", "train_demo_model"]
+__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data", "summarize_demo", "train_demo_model"]
 
 DEMO_MODEL = "demo-tiny-t5"
+#: The clinical fields of a synthetic record, as a site would choose them with ``--input-fields``:
+#: the insurer and the telephone and fax ``notes`` say nothing a summary uses.
+DEMO_INPUT_FIELDS = ("diagnosis", "encounter", "medications", "patient_history", "treatment_plan")
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int,
         get_dataset(workspace.root, name)
         dataset_created = False
     except DatasetError:
-        import_dataset(workspace, data.corpus_file, name, strategy="redact")
+        import_dataset(workspace, data.corpus_file, name, input_fields=list(DEMO_INPUT_FIELDS), strategy="redact")
         dataset_created = True
     try:
         get_model(workspace.root, DEMO_MODEL)

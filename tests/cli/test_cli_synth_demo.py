@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from core.demo import DEMO_INPUT_FIELDS
+
 
 def test_synth_writes_n_records_and_gold(medsum, tmp_path: Path) -> None:
     out, gold = tmp_path / "r.jsonl", tmp_path / "g.jsonl"
@@ -55,7 +57,8 @@ def test_demo_runs_every_stage(medsum, workspace_dir: Path) -> None:
     assert "trains every weight (--full)" in result.out
     assert "dataset demo-n60-s0 (imported), model demo-tiny-t5 (built)" in result.out
     assert ": finished, 3 steps" in result.out
-    assert (workspace_dir / "datasets" / "demo-n60-s0" / "dataset.json").exists()
+    entry = json.loads((workspace_dir / "datasets" / "demo-n60-s0" / "dataset.json").read_text())
+    assert entry["input_fields"] == list(DEMO_INPUT_FIELDS)  # the clinical fields, not insurer or notes
     assert (workspace_dir / "models" / "demo-tiny-t5" / "manifest.json").exists()
     # Running it again reuses the workspace, the dataset and the model, and rewrites the same corpus.
     before = (demo / "synthetic.jsonl").read_bytes()
