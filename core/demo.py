@@ -27,7 +27,8 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data", "summarize_demo", "train_demo_model"]
+__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data",
+           "summarize_demo", "train_demo_model"]
 
 DEMO_MODEL = "demo-tiny-t5"
 #: The clinical fields of a synthetic record, as a site would choose them with ``--input-fields``:
@@ -139,7 +140,8 @@ def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int
     # No ``no_repeat_ngram_size``: with the tiny model's 3,000-token vocabulary most reference
     # summaries repeat a token trigram ("10 mg daily and ... 40 mg daily"), so the product
     # default of 3 would forbid the right text.
-    options = EvalOptions(split="test", num_beams=num_beams, max_new_tokens=160, batch_size=32, no_repeat_ngram_size=0)
+    options = EvalOptions(split="test", num_beams=num_beams, max_new_tokens=160, batch_size=32,
+                          no_repeat_ngram_size=0)
     return evaluate_run(workspace.root, trained.run_id, options, config=workspace.config, say=say)
 
 
