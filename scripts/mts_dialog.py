@@ -106,4 +106,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from core.errors import MedsumError
+
+    try:
+        main()
+    except MedsumError as exc:  # bad input, a missing secret store...: one line, as the CLI does
+        print(f"mts_dialog: error: {exc}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 1))
