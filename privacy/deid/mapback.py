@@ -49,12 +49,14 @@ def _resolve(node: Any, path: str) -> Any:
 
 
 def _pairs(original: str, surrogate: str, category: PhiCategory) -> Iterable[tuple[str, str]]:
-    """The whole value, and for names each word (surrogate names are made word by word)."""
+    """The whole value, and for names each word of two letters or more (surrogate names are
+    made word by word; a one-letter word is an initial, and restoring "F" to "A" everywhere
+    would also rewrite "F/C" and "Vitamin D")."""
     yield surrogate, original
     if category == PhiCategory.NAME:
         real, fake = _WORD.findall(original), _WORD.findall(surrogate)
         if len(real) == len(fake) > 1:
-            yield from zip(fake, real, strict=True)
+            yield from ((f, r) for f, r in zip(fake, real, strict=True) if len(f) > 1)
 
 
 def surrogate_originals(record: dict[str, Any], deidentified: dict[str, Any], findings: Iterable[Finding],
@@ -79,7 +81,7 @@ def surrogate_originals(record: dict[str, Any], deidentified: dict[str, Any], fi
                 surrogates.add(str(stored))
         for surrogate in surrogates:
             for fake, real in _pairs(original, surrogate, finding.category):
-                if fake.strip() and fake != real:
+                if len(fake.strip()) > 1 and fake != real:
                     candidates.setdefault(fake, set()).add(real)
     return {fake: next(iter(reals)) for fake, reals in candidates.items() if len(reals) == 1}
 

@@ -57,6 +57,18 @@ def test_ambiguous_or_identical_surrogates_are_left_out() -> None:
     assert restore(outcome.record["notes"], {}) == outcome.record["notes"]
 
 
+@pytest.mark.parametrize("key", range(40))
+def test_initials_never_map_back_letter_by_letter(key: int) -> None:
+    """ "A.F." becomes initials such as "F.C."; mapping "F" back to "A" would turn the note's
+    "F/C" (fevers and chills) into "A/C". Only the whole initials map back."""
+    engine = Deidentifier(secret=key.to_bytes(32, "big"))
+    record = {"id": "r-3", "patient_name": "Ann Frazier", "patient_history": "Pt ID verified (A.F.). c/o F/C, SOB."}
+    outcome = engine.deidentify(record, "p", strategy="surrogate")
+    mapping = surrogate_originals(record, outcome.record, outcome.findings, engine.replacer("p"))
+    assert all(len(fake) > 1 for fake in mapping)
+    assert restore(outcome.record["patient_history"], mapping) == record["patient_history"]
+
+
 def test_the_replacer_needs_a_secret() -> None:
     with pytest.raises(ValueError, match="secret"):
         Deidentifier().replacer("p")
