@@ -30,6 +30,7 @@ __all__ = [
     "BudgetConfig",
     "BudgetLimits",
     "ConfigError",
+    "GenerationConfig",
     "LoadedConfig",
     "MedsumConfig",
     "OfflineConfig",
@@ -104,6 +105,16 @@ class OfflineConfig(_Section):
     network_guard: bool = True
 
 
+class GenerationConfig(_Section):
+    """How ``medsum summarize`` and ``medsum eval`` decode, unless an option says otherwise."""
+
+    num_beams: int = Field(4, ge=1, le=32, description="beam width; 1 is greedy")
+    max_new_tokens: int = Field(128, ge=1, le=4096, description="longest summary, in tokens")
+    no_repeat_ngram_size: int = Field(3, ge=0, description="forbid repeating an n-gram of this many tokens; 0: off")
+    batch_size: int = Field(16, ge=1, le=1024, description="records generated together")
+    max_source_len: int = Field(512, ge=2, description="tokens kept of each model input")
+
+
 class BudgetLimits(_Section):
     """A privacy budget: the largest epsilon and delta allowed on a dataset (unset: no limit)."""
 
@@ -127,6 +138,7 @@ class MedsumConfig(_Section):
     offline: OfflineConfig = Field(default_factory=OfflineConfig)
     deid: DeidSettings = Field(default_factory=DeidSettings)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
 
 
 class ConfigError(MedsumError):

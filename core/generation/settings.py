@@ -42,6 +42,13 @@ class GenerationSettings:
         if self.min_new_tokens > self.max_new_tokens:
             raise GenerationError("generation setting min_new_tokens must not exceed max_new_tokens", exit_code=2)
 
+    @classmethod
+    def from_config(cls, config: Any) -> GenerationSettings:
+        """The settings of a workspace's ``[generation]`` section (:class:`core.config.GenerationConfig`)."""
+        return cls(num_beams=config.num_beams, max_new_tokens=config.max_new_tokens,
+                   no_repeat_ngram_size=config.no_repeat_ngram_size, batch_size=config.batch_size,
+                   max_source_len=config.max_source_len)
+
     def with_changes(self, **changes: Any) -> GenerationSettings:
         """A copy with ``changes`` applied (None values are ignored, so CLI options can pass through)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -22,9 +22,10 @@ __all__ = ["eval_command"]
 def eval_command(
     run: Annotated[str, typer.Argument(metavar="RUN", help="A finished run (see `medsum runs`).")],
     split: Annotated[str, typer.Option("--split", help="The dataset split to evaluate on.")] = "test",
-    num_beams: Annotated[int, typer.Option("--num-beams", min=1, max=32, help="Beams for generation.")] = 4,
-    max_new_tokens: Annotated[int, typer.Option("--max-new-tokens", min=1, max=4096, help="Longest summary, in tokens.")] = 128,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=1024, help="Records generated together.")] = 16,
+    num_beams: Annotated[int | None, typer.Option("--num-beams", min=1, max=32, help="Beams for generation (default: config generation.num_beams, 4).")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", min=1, max=4096, help="Longest summary, in tokens (default: config generation.max_new_tokens, 128).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, max=1024, help="Records generated together (default: config generation.batch_size, 16).")] = None,
+    no_repeat_ngram: Annotated[int | None, typer.Option("--no-repeat-ngram", min=0, help="Forbid repeating an n-gram of N tokens; 0 turns it off (default: config generation.no_repeat_ngram_size, 3).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N records of the split.")] = None,
     no_base: Annotated[bool, typer.Option("--no-base", help="Skip the base-model baseline (saves a generation pass).")] = False,
     workspace: WorkspaceOption = None,
@@ -36,7 +37,11 @@ def eval_command(
     from core.train.run import run_dir
 
     opened = open_initialized(workspace)
-    options = EvalOptions(split=split, num_beams=num_beams, max_new_tokens=max_new_tokens, batch_size=batch_size,
+    defaults = opened.config.generation
+    options = EvalOptions(split=split, num_beams=num_beams or defaults.num_beams,
+                          max_new_tokens=max_new_tokens or defaults.max_new_tokens,
+                          batch_size=batch_size or defaults.batch_size,
+                          no_repeat_ngram_size=defaults.no_repeat_ngram_size if no_repeat_ngram is None else no_repeat_ngram,
                           limit=limit, base_model=not no_base)
     report = evaluate_run(opened.root, run, options, config=opened.config, say=say)
     print_table(systems_table(report))

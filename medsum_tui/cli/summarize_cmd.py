@@ -30,9 +30,10 @@ def summarize_command(
     run: Annotated[str | None, typer.Option("--run", help="A finished training run (`medsum runs`).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="A model of the store (`medsum models list`).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON lines here (atomically) instead of stdout.")] = None,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Records per generation batch (default 16).")] = None,
-    num_beams: Annotated[int | None, typer.Option("--num-beams", min=1, help="Beam width; 1 is greedy (default 4).")] = None,
-    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", min=1, help="Longest summary, in tokens (default 128).")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Records per generation batch (default: config generation.batch_size, 16).")] = None,
+    num_beams: Annotated[int | None, typer.Option("--num-beams", min=1, help="Beam width; 1 is greedy (default: config generation.num_beams, 4).")] = None,
+    max_new_tokens: Annotated[int | None, typer.Option("--max-new-tokens", min=1, help="Longest summary, in tokens (default: config generation.max_new_tokens, 128).")] = None,
+    no_repeat_ngram: Annotated[int | None, typer.Option("--no-repeat-ngram", min=0, help="Forbid repeating an n-gram of N tokens; 0 turns it off (default: config generation.no_repeat_ngram_size, 3).")] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact: what the model sees (default: config deid.strategy).")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Summarize the valid records; list the bad ones.")] = False,
     workspace: WorkspaceOption = None,
@@ -52,8 +53,8 @@ def summarize_command(
     chosen = strategy or config.deid.strategy
     if chosen not in ("surrogate", "redact"):
         raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
-    settings = GenerationSettings().with_changes(batch_size=batch_size, num_beams=num_beams,
-                                                 max_new_tokens=max_new_tokens)
+    settings = GenerationSettings.from_config(config.generation).with_changes(
+        batch_size=batch_size, num_beams=num_beams, max_new_tokens=max_new_tokens, no_repeat_ngram_size=no_repeat_ngram)
     require_parent_dir(out)
     loaded = load_records(input_path, config, require_target=False)
     if not skip_bad:

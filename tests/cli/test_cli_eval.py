@@ -76,3 +76,22 @@ def test_an_unknown_split_is_named(medsum, trained: tuple[str, str]) -> None:
     ws, run_id = trained
     result = medsum("eval", run_id, "--workspace", ws, "--split", "holdout", "--no-base")
     assert result.code != 0 and "holdout" in result.err
+
+
+def test_decoding_comes_from_the_config_and_options_override_it(medsum, trained: tuple[str, str]) -> None:
+    ws, run_id = trained
+    config = Path(ws) / "config.toml"
+    before = config.read_text()
+    try:
+        config.write_text(before + "\n[generation]\nnum_beams = 1\nmax_new_tokens = 8\nno_repeat_ngram_size = 0\n")
+        result = medsum("eval", run_id, "--workspace", ws, "--limit", "3", "--no-base")
+        assert result.code == 0, result.err
+        report = json.loads((run_dir(Path(ws), run_id) / "eval" / "report-test.json").read_text())
+        settings = report["generation"]
+        assert (settings["num_beams"], settings["max_new_tokens"], settings["no_repeat_ngram_size"]) == (1, 8, 0)
+        result = medsum("eval", run_id, "--workspace", ws, "--limit", "3", "--no-base", "--no-repeat-ngram", "2")
+        assert result.code == 0, result.err
+        report = json.loads((run_dir(Path(ws), run_id) / "eval" / "report-test.json").read_text())
+        assert report["generation"]["no_repeat_ngram_size"] == 2 and report["generation"]["num_beams"] == 1
+    finally:
+        config.write_text(before)

@@ -182,3 +182,23 @@ def test_a_run_summarizes_from_the_input_fields_its_dataset_was_built_with(
     model = medsum("summarize", "--workspace", root, "--model", "tt", str(records), *FAST)
     assert model.code == 0 and _rows(model.out)[0]["provenance"]["input_fields"] is None
     assert "patient_history" in "".join(seen[len(records.read_text().splitlines()):])
+
+
+def test_decoding_comes_from_the_config_and_options_override_it(medsum, ws, records: Path) -> None:
+    root, _ = ws
+    config = Path(root) / "config.toml"
+    before = config.read_text()
+    try:
+        config.write_text(before + "\n[generation]\nnum_beams = 1\nmax_new_tokens = 5\nno_repeat_ngram_size = 0\n")
+        result = medsum("summarize", "--workspace", root, "--model", "tt", str(records))
+        assert result.code == 0, result.err
+        settings = _rows(result.out)[0]["provenance"]["settings"]
+        assert (settings["num_beams"], settings["max_new_tokens"], settings["no_repeat_ngram_size"]) == (1, 5, 0)
+        result = medsum("summarize", "--workspace", root, "--model", "tt", str(records), "--no-repeat-ngram", "4")
+        assert result.code == 0, result.err
+        assert _rows(result.out)[0]["provenance"]["settings"]["no_repeat_ngram_size"] == 4
+        config.write_text(before + "\n[generation]\nno_repeat_ngram_size = -1\n")
+        bad = medsum("summarize", "--workspace", root, "--model", "tt", str(records))
+        assert bad.code == 2 and "generation.no_repeat_ngram_size" in bad.err
+    finally:
+        config.write_text(before)
