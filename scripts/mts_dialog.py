@@ -42,14 +42,13 @@ DATASET = "mts-dialog"
 MODEL = "mts-tiny-t5"
 
 
-def _records(data: Path, out: Path) -> int:
-    """Join the data directory's JSON Lines files into one input file; return the record count."""
+def _records(data: Path, out: Path) -> None:
+    """Join the data directory's JSON Lines files into one input file."""
     files = sorted(data.glob("*.jsonl"))
     if not files:
         raise SystemExit(f"{data}: no .jsonl files (expected MTS-Dialog's train.jsonl / validation.jsonl)")
     lines = [line for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return len(lines)
 
 
 def main() -> None:
