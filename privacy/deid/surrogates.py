@@ -60,6 +60,37 @@ _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
+class _HmacSha256:
+    """HMAC-SHA256 under one fixed key, with the keyed inner and outer hash states computed once.
+
+    The output is exactly ``hmac.digest(key, message, "sha256")`` (RFC 2104): a test checks it.
+    ``hmac.digest`` sets the key up again on every call, and through OpenSSL 3 that cost
+    about 3.5 µs a call, four times this; a corpus makes several draws per identifier.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        """Prepare the hash states for ``key`` (a key longer than a block is hashed first)."""
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
+
+    def digest(self, message: bytes) -> bytes:
+        """The 32-byte HMAC-SHA256 of ``message``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
+
+
 def redact(category: PhiCategory) -> str:
     """The redaction tag for a category, e.g. ``[NAME]``."""
     return f"[{category.value}]"
@@ -77,14 +108,14 @@ class Replacer:
     """Surrogates for one patient, from the secret and the patient's key."""
 
     def __init__(self, secret: bytes, patient: str, *, max_shift_days: int = 365) -> None:
-        self._key = hmac.digest(secret, b"medsum-surrogate\x1f" + patient.encode(), "sha256")
+        self._mac = _HmacSha256(hmac.digest(secret, b"medsum-surrogate\x1f" + patient.encode(), "sha256"))
         draw = self._draw("date-shift", "")
         days = 1 + draw % max_shift_days
         self.date_offset = -days if (draw >> 32) & 1 else days
         self._cache: dict[tuple[PhiCategory, str], str] = {}
 
     def _draw(self, category: str, value: str) -> int:
-        digest = hmac.digest(self._key, f"{category}\x1f{value}".encode(), "sha256")
+        digest = self._mac.digest(f"{category}\x1f{value}".encode())
         return int.from_bytes(digest[:8], "big")
 
     def _pick(self, pool: tuple[str, ...], category: str, value: str) -> str:
@@ -102,7 +133,7 @@ class Replacer:
     # -- per-category surrogates -------------------------------------------------------
     def _chars(self, category: str, text: str) -> str:
         """Digits to digits and letters to letters (case kept); punctuation stays."""
-        seed = hmac.digest(self._key, f"{category}\x1f{text.casefold()}".encode(), "sha256")
+        seed = self._mac.digest(f"{category}\x1f{text.casefold()}".encode())
         stream = hashlib.shake_256(seed).digest(len(text))
         out = []
         for ch, b in zip(text, stream):
@@ -158,7 +189,7 @@ class Replacer:
             else self._pick(_lists()["last"], "URL", label).lower()
             for i, label in enumerate(labels)
         )
-        digits = lambda s: re.sub(r"\d+", lambda m: self._chars("URL", m.group(0)), s)  # noqa: E731
+        digits = lambda s: re.sub(r"\d+", lambda m: self._chars("URL", m.group(0)), s)
         rebuilt = urlunsplit((parts.scheme, host, digits(parts.path), digits(parts.query), digits(parts.fragment)))
         return rebuilt if has_scheme else rebuilt.split("://", 1)[1]
 
