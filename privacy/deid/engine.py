@@ -64,7 +64,8 @@ def iter_leaves(value: Any, path: str = "", key: str | None = None) -> Iterator[
         node, node_path, node_key, ancestors = stack.pop()
         if isinstance(node, dict):
             chain = ancestors + [node_key] if node_key is not None else ancestors
-            for k in reversed(list(node)):
+            keys: list[Any] = list(node)
+            for k in keys[::-1]:
                 stack.append((node[k], f"{node_path}.{k}" if node_path else str(k), k, chain))
         elif isinstance(node, list):
             chain = ancestors + [node_key] if node_key is not None else ancestors
@@ -94,7 +95,7 @@ class Deidentifier:
     def __init__(self, settings: DeidSettings | None = None, *, secret: bytes | None = None,
                  id_field: str = "id") -> None:
         """``id_field`` names the top-level record id, which is kept as is (it must not be PHI)."""
-        self.settings = settings or DeidSettings()
+        self.settings = settings or DeidSettings()  # type: ignore[call-arg]
         self._key_map = self.settings.resolved_key_map()
         self._secret = secret
         self._id_key = fold_key(id_field)
@@ -148,7 +149,7 @@ class Deidentifier:
             own = self._own_category(key)
             if own == _NEVER_PHI:
                 return  # the key map says this field never holds PHI ("state", "department")
-            by_key = own if own is not None else inherited
+            by_key = own if isinstance(own, PhiCategory) else inherited
             category = by_key if by_key is not None else self._by_shape(value)
             if category == PhiCategory.AGE:
                 match = _AGE_NUMBER.fullmatch(str(value))
@@ -199,9 +200,13 @@ class Deidentifier:
         return ([(path, category, value) for path, category, value, _, _ in structured],
                 [(path, value) for path, _, value, _, _ in texts], known)
 
-    def detect_text(self, text: str, known: KnownIdentifiers | None = None) -> list[Detection]:
-        """All PHI in one free-text string, overlaps merged."""
-        found = list(_generic_detections(text)) if len(text) <= _CACHED_LENGTH else \
+    def detect_text(self, text: str, known: KnownIdentifiers | None = None, *, cache: bool = True) -> list[Detection]:
+        """All PHI in one free-text string, overlaps merged.
+
+        ``cache=False`` for a string that will not come again (a de-identified output): it
+        would only push out of the cache the short values that do repeat.
+        """
+        found = list(_generic_detections(text)) if cache and len(text) <= _CACHED_LENGTH else \
             detect_patterns(text) + detect_names(text)
         if known is not None:
             found += known.detect(text)
@@ -271,7 +276,7 @@ class Deidentifier:
         """Detections in the output that lie outside every replacement just made."""
         leftovers = []
         i, n = 0, len(placed)  # both sorted by start, and the replacements do not overlap
-        for det in self.detect_text(text, known):
+        for det in self.detect_text(text, known, cache=False):
             while i < n and placed[i][1] <= det.start:
                 i += 1  # replacements that end before this detection cannot touch a later one
             if i == n or det.end <= placed[i][0]:

@@ -139,7 +139,7 @@ class KnownIdentifiers:
     def _detect_tokens(self, text: str, found: list[Detection]) -> None:
         lower = text.lower()
         if len(lower) != len(text):  # a rare character whose lower case is longer: go token by token
-            starts = [(m.start(), m.end()) for m in _ALNUM.finditer(text)]
+            starts: list[tuple[int, int]] | set[tuple[int, int]] = [(m.start(), m.end()) for m in _ALNUM.finditer(text)]
         else:
             starts = self._candidate_starts(text, lower)
         skip_to = 0

@@ -519,8 +519,8 @@ class _Scan:
             elif cls == EPONYM:
                 if in_eponym_context(text, nxt.start(), nxt.end()):
                     break
-            elif cls == BLOCK and low in LAST_NAMES and _PREV_WORD.search(text, max(0, end - 40), end) \
-                    and _PREV_WORD.search(text, max(0, end - 40), end).group(1).lower() in FIRST_NAMES \
+            elif cls == BLOCK and low in LAST_NAMES and (prev := _PREV_WORD.search(text, max(0, end - 40), end)) \
+                    and prev.group(1).lower() in FIRST_NAMES \
                     and not in_eponym_context(text, nxt.start(), nxt.end()):
                 pass  # "RN Vanessa Colon": a surname that is also a word, right after a first name
             elif cls is not None or not _unknown_name_like(low):
@@ -573,7 +573,9 @@ class _Scan:
                 break
         first = _NAME_SHAPE.match(text, start)
         while first is None and start < name_start + last.start():  # never start on an initial
-            start = _NAME_SHAPE.search(text, start + 1).start()
+            nxt = _NAME_SHAPE.search(text, start + 1)
+            assert nxt is not None  # the last token itself has a name shape
+            start = nxt.start()
             first = _NAME_SHAPE.match(text, start)
         self.add(start, name_start + last.end(), "role")
 

@@ -358,7 +358,7 @@ _DATE_KIND = {"iso": "iso", "iso_s": "iso", "iso_d": "iso", "my": "my", "my_h": 
 def _numeric_date(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     value = m.group(0)
-    kind = _DATE_KIND[m.lastgroup]
+    kind = _DATE_KIND[m.lastgroup or ""]
     if kind == "iso":
         parts = value.split(value[4])
         if not _days_in(int(parts[1]), int(parts[2])):
@@ -488,7 +488,9 @@ def _dates_named(text: str, low: str, out: _Out) -> None:
     for pos in _month_positions(low):
         if pos < covered:
             continue
-        month = _MONTH_AT.match(low, pos).group(0)
+        month_m = _MONTH_AT.match(low, pos)
+        assert month_m is not None
+        month = month_m.group(0)
         if month == "may" and text[pos] == "m":
             continue  # the verb
         starts = _date_prefix_starts(low, pos) if pos else []
@@ -658,7 +660,7 @@ def _token(text: str, m: re.Match[str], out: _Out) -> None:
         return
     shape = _ID_SHAPE.fullmatch(text, start, end)
     if shape is not None and not (shape.lastgroup == "gen" and _unit_follows(text, end)):
-        out.append(Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup], f"id.shape.{shape.lastgroup}"))
+        out.append(Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup or ""], f"id.shape.{shape.lastgroup}"))
 
 
 # --- addresses, cities and ZIP codes ------------------------------------------------------------
@@ -858,7 +860,7 @@ def _scan_numbers(text: str, out: _Out) -> None:
                 phones.append(m.span())
                 _phone(text, m, out)
     for m in _NUM.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         if phones and kind in _PHONE_KINDS and any(s <= m.start() < e for s, e in phones):
             continue  # the rest of "(555) 234-5678"
         _HANDLERS[kind](text, m, out)

@@ -47,7 +47,7 @@ class Counts:
     fn: int = 0
     pred_tp: int | None = None  # entity level: predictions that hit gold (several may hit one)
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | None]:
         """Counts with recall, precision and F1 (``None`` where undefined)."""
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else None
         hits = self.tp if self.pred_tp is None else self.pred_tp

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,7 +26,7 @@ from privacy.phi import PhiCategory
 __all__ = ["Replacer", "redact"]
 
 
-def _names(source: object) -> tuple[str, ...]:
+def _names(source: Iterable[object]) -> tuple[str, ...]:
     return tuple(sorted({str(n) for n in source if str(n).isalpha()}))
 
 
