@@ -11,7 +11,7 @@ import sys
 from core.errors import InputError, MedsumError
 from medsum_tui.cli import (  # noqa: F401  (register commands)
     audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, eval_cmd, models_cmds, synth_cmd,
-    train_cmd, workspace_cmds,
+    train_cmd, tui_cmd, workspace_cmds,
 )
 from medsum_tui.cli import summarize_cmd  # noqa: F401  (register the command)
 from medsum_tui.cli.app import app
@@ -29,8 +29,11 @@ def _error(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default: ``sys.argv``) and return the exit code.
 
-    User errors print one line on stderr; only bugs show a traceback.
+    User errors print one line on stderr; only bugs show a traceback. Bare ``medsum`` in a
+    terminal (stdin and stdout both a TTY) opens the TUI; elsewhere it prints the help.
     """
+    if not (sys.argv[1:] if argv is None else argv) and sys.stdin.isatty() and sys.stdout.isatty():
+        argv = ["tui"]
     try:
         app(args=argv, prog_name="medsum")
     except SystemExit as exc:  # Typer/Click end every run this way, with the exit code

@@ -1,0 +1,75 @@
+"""The MedSum Textual app: screens as modes, keys with ids, palette commands, one error dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker
+
+from medsum_tui.tui.backend import Backend
+from medsum_tui.tui.dialogs import HelpDialog
+from medsum_tui.tui.screens.base import worker_failed
+from medsum_tui.tui.screens.dashboard import DashboardScreen
+from medsum_tui.tui.screens.records import RecordsScreen
+
+__all__ = ["SCREENS", "MedsumApp"]
+
+#: mode name -> (key, title, what it is for)
+SCREENS: dict[str, tuple[str, str, str]] = {
+    "dashboard": ("d", "Dashboard", "Workspace, datasets, models, runs, budgets and doctor warnings"),
+    "records": ("r", "Records", "Browse and search a dataset or a local file; raw and de-identified views"),
+}
+
+
+class MedsumApp(App[None]):
+    """The TUI. All blocking work runs in workers that post messages; any failure becomes a dialog."""
+
+    TITLE = "MedSum"
+    SUB_TITLE = "offline clinical summarization"
+    CSS_PATH = "medsum.tcss"
+    MODES = {"dashboard": DashboardScreen, "records": RecordsScreen}
+    DEFAULT_MODE = "dashboard"
+    BINDINGS = [
+        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
+        Binding("question_mark,f1", "help", "Keys", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        """``backend`` answers every question the screens ask (a fake one in tests)."""
+        super().__init__()
+        self.backend = backend
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Palette commands: every screen, then what the current screen offers, then Textual's own."""
+        for mode, (_, title, help_text) in SCREENS.items():
+            yield SystemCommand(f"Go to {title}", help_text, lambda mode=mode: self.switch_mode(mode))
+        if isinstance(screen, DashboardScreen):
+            yield SystemCommand("Refresh dashboard", "Read the workspace again", screen.action_refresh)
+        if isinstance(screen, RecordsScreen):
+            yield SystemCommand("Search records", "Filter the list by id or text", screen.action_focus_search)
+            yield SystemCommand("Open a local file", "Browse a .json or .jsonl file of records",
+                                screen.action_focus_file)
+        yield from super().get_system_commands(screen)
+
+    def action_help(self) -> None:
+        """The keys of the app and the current screen."""
+        rows = []
+        for active in self.active_bindings.values():
+            binding = active.binding
+            if binding.show or binding.id:
+                rows.append((self.get_key_display(binding), binding.description or binding.action, binding.id or ""))
+        self.push_screen(HelpDialog(sorted(set(rows))))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed app-level worker shows its one-line reason; the app carries on."""
+        worker_failed(self.screen, event)
+
+
+def stylesheet() -> Path:
+    """Where the app's stylesheet is (for packaging checks)."""
+    return Path(__file__).with_name(MedsumApp.CSS_PATH)

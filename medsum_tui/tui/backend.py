@@ -1,0 +1,157 @@
+"""The one interface between the TUI and the core, and the plain values it returns.
+
+Screens never import ``core``: they call a :class:`Backend` from worker threads and show the
+frozen dataclasses below. :class:`medsum_tui.tui.local.LocalBackend` is the real one; tests
+pass a fake. Nothing here holds a raw PHI value except :class:`RecordView.raw`, which exists
+only for a local input file the user opened, and only in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+__all__ = [
+    "Backend", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "ModelRow", "RecordPage", "RecordRow",
+    "RecordSource", "RecordView", "RunRow",
+]
+
+
+@dataclass(frozen=True)
+class DatasetRow:
+    """A de-identified dataset in the workspace."""
+
+    name: str
+    records: int
+    splits: dict[str, int]
+    strategy: str
+    phi_found: int
+    residual: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """A model in the store."""
+
+    name: str
+    family: str
+    parameters: int
+    source: str
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A training run and its latest evaluation headline."""
+
+    run_id: str
+    dataset: str
+    model: str
+    status: str
+    step: int
+    total_steps: int | None
+    best_val_loss: float | None
+    rouge_l: float | None
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """One dataset's privacy spend against its policy, already worded for display."""
+
+    dataset: str
+    spent: str  # "ε 2.31, δ 1e-05", or "unbounded (non-private run)"
+    limit: str  # "ε ≤ 8, δ ≤ 1e-05", or "no limit set"
+    within: bool | None  # None: no limit set
+    non_private_runs: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """What the dashboard shows: the workspace and everything in it."""
+
+    workspace: str
+    workspace_source: str
+    initialized: bool
+    datasets: list[DatasetRow] = field(default_factory=list)
+    models: list[ModelRow] = field(default_factory=list)
+    runs: list[RunRow] = field(default_factory=list)
+    budgets: list[BudgetRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # doctor checks that warn or fail, one line each
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Where records come from: a dataset split in the workspace, or a local JSON file."""
+
+    kind: Literal["dataset", "file"]
+    name: str  # the dataset name, or the file path as the user typed it
+    split: str = "test"
+
+    @property
+    def label(self) -> str:
+        """How the source is named on screen."""
+        return f"{self.name} ({self.split})" if self.kind == "dataset" else self.name
+
+    @property
+    def path(self) -> Path:
+        """The local file (``kind == "file"`` only)."""
+        return Path(self.name).expanduser()
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One row of the records list: an id and a short, de-identified preview."""
+
+    record_id: str
+    preview: str
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A page of records, after the search filter: ``total`` counts every match."""
+
+    rows: list[RecordRow]
+    offset: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """PHI at ``text[start:end]`` of a record view, with its category (``NAME``, ``DATE``...)."""
+
+    start: int
+    end: int
+    category: str
+
+
+@dataclass(frozen=True)
+class RecordView:
+    """A record as ``key: value`` lines, raw (local files only) and de-identified, PHI highlighted."""
+
+    record_id: str
+    deidentified: str
+    deidentified_highlights: list[Highlight]
+    raw: str | None = None  # only for a local input file; never for a dataset
+    raw_highlights: list[Highlight] = field(default_factory=list)
+    note: str = ""  # e.g. how the de-identified view was made
+
+
+class Backend(Protocol):
+    """Everything the TUI asks of the core. Calls may block: screens make them from workers."""
+
+    def dashboard(self) -> Dashboard:
+        """The workspace summary for the dashboard."""
+        ...
+
+    def dataset_names(self) -> list[str]:
+        """The datasets in the workspace, by name."""
+        ...
+
+    def records(self, source: RecordSource, *, offset: int, limit: int, query: str = "") -> RecordPage:
+        """A page of ``source``'s records whose id or text contains ``query`` (case-insensitive)."""
+        ...
+
+    def record(self, source: RecordSource, record_id: str) -> RecordView:
+        """One record of ``source`` for display."""
+        ...

@@ -1,0 +1,166 @@
+"""The real :class:`~medsum_tui.tui.backend.Backend`: the TUI's calls, answered by the core.
+
+Every method may block (it reads the workspace, loads Arrow files, runs the de-identifier),
+so screens call it from worker threads. Loaded sources are kept in memory so that paging
+and searching do not read the files again.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from core.budget import format_delta, format_epsilon
+from core.config import LoadedConfig, load_config
+from core.datasets import list_datasets, load_splits
+from core.doctor import run_checks
+from core.errors import MedsumError
+from core.models import list_models
+from core.records import load_records
+from core.records.flatten import model_input
+from core.report import budget_summary
+from core.train import RunsTable
+from core.workspace import WorkspaceLocation, open_workspace
+from medsum_tui.tui.backend import (
+    BudgetRow,
+    Dashboard,
+    DatasetRow,
+    ModelRow,
+    RecordPage,
+    RecordRow,
+    RecordSource,
+    RecordView,
+    RunRow,
+)
+from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
+from privacy.deid.engine import Deidentifier
+
+__all__ = ["LocalBackend"]
+
+_PREVIEW = 72
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
+
+
+class LocalBackend:
+    """Answers the TUI from the workspace at ``location`` (initialized or not)."""
+
+    def __init__(self, location: WorkspaceLocation) -> None:
+        """Remember where the workspace is; nothing is read until a screen asks."""
+        self.location = location
+        self._lock = threading.Lock()
+        self._splits: dict[tuple[str, str], Any] = {}
+        self._files: dict[str, list[Any]] = {}
+
+    # -- workspace -----------------------------------------------------------------------
+    def _loaded(self) -> LoadedConfig:
+        return open_workspace(self.location).loaded if self.location.initialized else load_config(None)
+
+    def dashboard(self) -> Dashboard:
+        """Datasets, models, runs, budgets and doctor warnings of the workspace."""
+        root = self.location.path
+        warnings = [f"{c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix else "")
+                    for c in run_checks(self.location) if c.status != "ok"]
+        if not self.location.initialized:
+            return Dashboard(str(root), self.location.source, False, warnings=warnings)
+        loaded = self._loaded()
+        datasets = [DatasetRow(d.name, d.records, dict(d.splits), d.strategy, d.phi_found, d.residual, d.created_at)
+                    for d in list_datasets(root)]
+        models = [ModelRow(m.name, m.family, m.parameters, m.source) for m in list_models(root)]
+        runs = [RunRow(r.run_id, r.dataset, r.model, str(r.status), r.step, r.total_steps, r.best_val_loss,
+                       _rouge_l(r.eval)) for r in RunsTable(root).list()]
+        budgets = [_budget_row(d) for d in budget_summary(root, loaded)]
+        return Dashboard(str(root), self.location.source, True, datasets, models, runs, budgets, warnings)
+
+    def dataset_names(self) -> list[str]:
+        """The workspace's datasets, by name (none before ``medsum init``)."""
+        if not self.location.initialized:
+            return []
+        return [d.name for d in list_datasets(self.location.path)]
+
+    # -- records -------------------------------------------------------------------------
+    def _split(self, source: RecordSource) -> Any:
+        key = (source.name, source.split)
+        with self._lock:
+            if key not in self._splits:
+                splits = load_splits(self.location.path, source.name)
+                if source.split not in splits:
+                    raise MedsumError(f"dataset {source.name}: no split {source.split!r} "
+                                      f"(it has {', '.join(splits)})")
+                self._splits[key] = splits[source.split]
+            return self._splits[key]
+
+    def _file(self, source: RecordSource) -> list[Any]:
+        with self._lock:
+            if source.name not in self._files:
+                loaded = load_records(source.path, self._loaded().config, require_target=False)
+                if not loaded.records:
+                    raise MedsumError(f"{source.name}: no valid records ({len(loaded.problems)} problems; "
+                                      f"medsum data check {source.name})")
+                self._files[source.name] = loaded.records
+            return self._files[source.name]
+
+    def records(self, source: RecordSource, *, offset: int, limit: int, query: str = "") -> RecordPage:
+        """A page of matching records; a file's previews are de-identified (redacted) first."""
+        needle = query.strip().lower()
+        if source.kind == "dataset":
+            table = self._split(source)
+            ids, texts = table["id"], table["source"]
+            matches = [i for i in range(len(ids))
+                       if not needle or needle in ids[i].lower() or needle in texts[i].lower()]
+            rows = [RecordRow(ids[i], _preview(texts[i])) for i in matches[offset:offset + limit]]
+            return RecordPage(rows, offset, len(matches))
+        records = self._file(source)
+        config = self._loaded().config
+        found = [r for r in records if not needle or needle in r.record_id.lower()
+                 or needle in str(r.data).lower()]
+        engine = Deidentifier(config.deid)
+        rows = []
+        for record in found[offset:offset + limit]:
+            redacted = engine.deidentify(record.data, record.patient_key, strategy="redact",
+                                         residual_scan=False).record
+            rows.append(RecordRow(record.record_id, _preview(model_input(redacted, config.records))))
+        return RecordPage(rows, offset, len(found))
+
+    def record(self, source: RecordSource, record_id: str) -> RecordView:
+        """One record: for a dataset its stored (de-identified) text, for a file both views."""
+        if source.kind == "dataset":
+            table = self._split(source)
+            ids = table["id"]
+            if record_id not in ids:
+                raise MedsumError(f"dataset {source.name}: no record {record_id!r} in split {source.split}")
+            row = table[ids.index(record_id)]
+            text, highlights = tagged_view(f"source:\n{row['source']}\n\nreference summary:\n{row['target']}")
+            return RecordView(record_id, text, highlights,
+                              note="Stored de-identified text; the raw record never enters a dataset.")
+        for record in self._file(source):
+            if record.record_id == record_id:
+                config = self._loaded().config
+                raw, raw_highlights, outcome = file_view(Deidentifier(config.deid), record.data, record.patient_key)
+                text, highlights = deidentified_view(outcome.record)
+                return RecordView(record_id, text, highlights, raw, raw_highlights,
+                                  note="De-identified here with the redact strategy, in memory only.")
+        raise MedsumError(f"{source.name}: no record {record_id!r}")
+
+
+def _rouge_l(headline: dict[str, object] | None) -> float | None:
+    value = (headline or {}).get("rougeL")
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def _budget_row(report: dict[str, Any]) -> BudgetRow:
+    spend, policy = report["spend"], report["policy"]
+    if spend["unbounded"]:
+        spent = "unbounded (non-private run)"
+    elif spend["private_runs"]:
+        spent = f"ε {format_epsilon(spend['composed_epsilon'])}, δ {format_delta(spend['delta'])}"
+    else:
+        spent = "nothing spent"
+    if policy["max_epsilon"] is None:
+        limit = "no limit set"
+    else:
+        limit = f"ε ≤ {format_epsilon(policy['max_epsilon'])}, δ ≤ {format_delta(policy['max_delta'])}"
+    return BudgetRow(report["name"], spent, limit, spend["within_policy"], spend["nonprivate_runs"])

@@ -1,0 +1,28 @@
+"""What every MedSum screen shares: its workers' failures end in the app's error dialog."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from core.errors import MedsumError, one_line
+from medsum_tui.tui.dialogs import ErrorDialog
+
+__all__ = ["MedsumScreen", "worker_failed"]
+
+
+def worker_failed(screen: Screen[object], event: Worker.StateChanged) -> None:
+    """Show a failed worker's one-line reason in a dialog. (Worker state messages do not
+    bubble, so each screen forwards its own here.)"""
+    if event.state is WorkerState.ERROR and event.worker.error is not None:
+        error = event.worker.error
+        message = str(error) if isinstance(error, MedsumError) else one_line(error)
+        screen.app.push_screen(ErrorDialog("Could not finish that", message))
+
+
+class MedsumScreen(Screen[None]):
+    """A screen whose blocking work runs in workers; a failure shows a dialog, never a traceback."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Turn a worker failure into the error dialog."""
+        worker_failed(self, event)

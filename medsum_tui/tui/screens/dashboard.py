@@ -1,0 +1,92 @@
+"""Dashboard: the workspace, its datasets, models, runs, privacy budgets and doctor warnings."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from medsum_tui.tui.backend import Dashboard
+from medsum_tui.tui.screens.base import MedsumScreen
+
+__all__ = ["DashboardScreen"]
+
+
+def _loss(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+class DashboardScreen(MedsumScreen):
+    """What is in the workspace, at a glance. Refreshes in a worker; the UI never waits."""
+
+    BINDINGS = [Binding("ctrl+r,f5", "refresh", "Refresh", id="dashboard.refresh")]
+
+    class Loaded(Message):
+        """The backend answered."""
+
+        def __init__(self, dashboard: Dashboard) -> None:
+            """Carry the dashboard values to the UI thread."""
+            super().__init__()
+            self.dashboard = dashboard
+
+    def compose(self) -> ComposeResult:
+        """Sections, each a label and a table."""
+        yield Header()
+        with VerticalScroll(id="dashboard"):
+            yield Static("Loading the workspace…", id="workspace")
+            yield Static("", id="warnings")
+            for name, title in (("datasets", "Datasets"), ("models", "Models"), ("runs", "Runs"),
+                                ("budgets", "Privacy budgets")):
+                yield Label(title, classes="section")
+                yield DataTable(id=name, cursor_type="row", zebra_stripes=True, classes="section-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Set the columns, then load."""
+        columns = {
+            "datasets": ("name", "records", "train/val/test", "strategy", "PHI found", "residual"),
+            "models": ("name", "family", "parameters", "source"),
+            "runs": ("run", "dataset", "model", "status", "step", "best val loss", "ROUGE-L"),
+            "budgets": ("dataset", "spent", "policy", "within", "non-private runs"),
+        }
+        for name, cols in columns.items():
+            self.query_one(f"#{name}", DataTable).add_columns(*cols)
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Reload everything from the workspace."""
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
+    def load(self) -> None:
+        """Ask the backend (blocking) and post the answer."""
+        self.post_message(self.Loaded(self.app.backend.dashboard()))  # type: ignore[attr-defined]
+
+    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        """Show the answer."""
+        data = message.dashboard
+        state = "" if data.initialized else "  (not initialized: run the demo, or medsum init)"
+        self.query_one("#workspace", Static).update(
+            f"Workspace [b]{data.workspace}[/b] (from {data.workspace_source}){state}")
+        warnings = "\n".join(f"⚠ {w}" for w in data.warnings)
+        self.query_one("#warnings", Static).update(warnings or "Doctor: every check passed.")
+        self._fill("datasets", [(d.name, str(d.records), "/".join(str(d.splits.get(s, 0)) for s in
+                                                                   ("train", "validation", "test")),
+                                 d.strategy, str(d.phi_found), str(d.residual)) for d in data.datasets])
+        self._fill("models", [(m.name, m.family, f"{m.parameters:,}", m.source) for m in data.models])
+        self._fill("runs", [(r.run_id, r.dataset, r.model, r.status,
+                             f"{r.step}/{r.total_steps}" if r.total_steps else str(r.step), _loss(r.best_val_loss),
+                             "-" if r.rouge_l is None else f"{r.rouge_l:.3f}") for r in data.runs])
+        self._fill("budgets", [(b.dataset, b.spent, b.limit, {True: "yes", False: "NO", None: "-"}[b.within],
+                                str(b.non_private_runs)) for b in data.budgets])
+
+    def _fill(self, name: str, rows: list[tuple[str, ...]]) -> None:
+        table = self.query_one(f"#{name}", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(*row)
+        if not rows:
+            table.add_row("(none)", *[""] * (len(table.columns) - 1))

@@ -1,0 +1,68 @@
+"""A fake :class:`~medsum_tui.tui.backend.Backend` with fixed, synthetic data, for Pilot tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.errors import MedsumError
+from medsum_tui.tui.backend import (
+    BudgetRow,
+    Dashboard,
+    DatasetRow,
+    Highlight,
+    ModelRow,
+    RecordPage,
+    RecordRow,
+    RecordSource,
+    RecordView,
+    RunRow,
+)
+
+RAW = "patient_name: Maria Lopez\ndob: 1950-03-14\npatient_history: Seen by Dr. Chen for cough."
+DEID = "patient_name: [NAME]\ndob: [DATE]\npatient_history: Seen by Dr. [NAME] for cough."
+
+
+@dataclass
+class FakeBackend:
+    """Answers from memory; records every call so tests can check what the app asked."""
+
+    records_total: int = 120
+    fail_with: str | None = None  # a dashboard() failure, to test the error dialog
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    def dashboard(self) -> Dashboard:
+        """A workspace with one of everything."""
+        self.calls.append(("dashboard", None))
+        if self.fail_with:
+            raise MedsumError(self.fail_with)
+        return Dashboard(
+            "/tmp/ws", "--workspace", True,
+            [DatasetRow("demo-n2000-s0", 2000, {"train": 1600, "validation": 199, "test": 201}, "redact", 46534, 0,
+                        "2026-11-23T05:45:29+00:00")],
+            [ModelRow("demo-tiny-t5", "t5", 1_234_567, "init-tiny")],
+            [RunRow("20261123-054546-demo-tiny-t5-a04a", "demo-n2000-s0", "demo-tiny-t5", "finished", 600, 600,
+                    0.3336, 0.693)],
+            [BudgetRow("demo-n2000-s0", "unbounded (non-private run)", "no limit set", None, 1)],
+            ["keyring: the fail backend is active (fix: set MEDSUM_KEYRING=cryptfile)"],
+        )
+
+    def dataset_names(self) -> list[str]:
+        """One dataset."""
+        return ["demo-n2000-s0"]
+
+    def records(self, source: RecordSource, *, offset: int, limit: int, query: str = "") -> RecordPage:
+        """``records_total`` numbered records; the query keeps ids that contain it."""
+        self.calls.append(("records", (source, offset, limit, query)))
+        ids = [f"r-{i:06d}" for i in range(1, self.records_total + 1)]
+        ids = [i for i in ids if query in i]
+        return RecordPage([RecordRow(i, f"diagnosis: asthma ({i})") for i in ids[offset:offset + limit]], offset,
+                          len(ids))
+
+    def record(self, source: RecordSource, record_id: str) -> RecordView:
+        """Both views for a file, the de-identified one for a dataset."""
+        self.calls.append(("record", (source, record_id)))
+        deid_hl = [Highlight(14, 20, "NAME"), Highlight(26, 32, "DATE"), Highlight(63, 69, "NAME")]
+        if source.kind == "dataset":
+            return RecordView(record_id, DEID, deid_hl, note="stored text")
+        raw_hl = [Highlight(14, 25, "NAME"), Highlight(31, 41, "DATE"), Highlight(75, 79, "NAME")]
+        return RecordView(record_id, DEID, deid_hl, RAW, raw_hl, note="redact, in memory")
