@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -44,7 +45,7 @@ class MedsumApp(App[None]):
         super().__init__()
         self.backend = backend
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Palette commands: every screen, then what the current screen offers, then Textual's own."""
         for mode, (_, title, help_text) in SCREENS.items():
             yield SystemCommand(f"Go to {title}", help_text, lambda mode=mode: self.switch_mode(mode))

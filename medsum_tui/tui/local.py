@@ -135,14 +135,14 @@ class LocalBackend:
             row = table[ids.index(record_id)]
             text, highlights = tagged_view(f"source:\n{row['source']}\n\nreference summary:\n{row['target']}")
             return RecordView(record_id, text, highlights,
-                              note="Stored de-identified text; the raw record never enters a dataset.")
+                              note="stored text")
         for record in self._file(source):
             if record.record_id == record_id:
                 config = self._loaded().config
                 raw, raw_highlights, outcome = file_view(Deidentifier(config.deid), record.data, record.patient_key)
                 text, highlights = deidentified_view(outcome.record)
                 return RecordView(record_id, text, highlights, raw, raw_highlights,
-                                  note="De-identified here with the redact strategy, in memory only.")
+                                  note="redacted here, in memory only")
         raise MedsumError(f"{source.name}: no record {record_id!r}")
 
 

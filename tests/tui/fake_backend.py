@@ -61,8 +61,10 @@ class FakeBackend:
     def record(self, source: RecordSource, record_id: str) -> RecordView:
         """Both views for a file, the de-identified one for a dataset."""
         self.calls.append(("record", (source, record_id)))
-        deid_hl = [Highlight(14, 20, "NAME"), Highlight(26, 32, "DATE"), Highlight(63, 69, "NAME")]
+        deid_hl = [Highlight(DEID.index(t, at), DEID.index(t, at) + len(t), c)
+                   for t, c, at in (("[NAME]", "NAME", 0), ("[DATE]", "DATE", 0), ("[NAME]", "NAME", 30))]
         if source.kind == "dataset":
             return RecordView(record_id, DEID, deid_hl, note="stored text")
-        raw_hl = [Highlight(14, 25, "NAME"), Highlight(31, 41, "DATE"), Highlight(75, 79, "NAME")]
+        raw_hl = [Highlight(RAW.index(t), RAW.index(t) + len(t), c)
+                  for t, c in (("Maria Lopez", "NAME"), ("1950-03-14", "DATE"), ("Chen", "NAME"))]
         return RecordView(record_id, DEID, deid_hl, RAW, raw_hl, note="redact, in memory")

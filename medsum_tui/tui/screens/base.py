@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -11,7 +13,7 @@ from medsum_tui.tui.dialogs import ErrorDialog
 __all__ = ["MedsumScreen", "worker_failed"]
 
 
-def worker_failed(screen: Screen[object], event: Worker.StateChanged) -> None:
+def worker_failed(screen: Screen[Any], event: Worker.StateChanged) -> None:
     """Show a failed worker's one-line reason in a dialog. (Worker state messages do not
     bubble, so each screen forwards its own here.)"""
     if event.state is WorkerState.ERROR and event.worker.error is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -70,9 +72,9 @@ class DashboardScreen(MedsumScreen):
         data = message.dashboard
         state = "" if data.initialized else "  (not initialized: run the demo, or medsum init)"
         self.query_one("#workspace", Static).update(
-            f"Workspace [b]{data.workspace}[/b] (from {data.workspace_source}){state}")
+            f"Workspace [b]{escape(data.workspace)}[/b] (from {data.workspace_source}){state}")
         warnings = "\n".join(f"⚠ {w}" for w in data.warnings)
-        self.query_one("#warnings", Static).update(warnings or "Doctor: every check passed.")
+        self.query_one("#warnings", Static).update(Text(warnings or "Doctor: every check passed."))
         self._fill("datasets", [(d.name, str(d.records), "/".join(str(d.splits.get(s, 0)) for s in
                                                                    ("train", "validation", "test")),
                                  d.strategy, str(d.phi_found), str(d.residual)) for d in data.datasets])

@@ -3,6 +3,7 @@ PHI highlighted: raw beside de-identified for a local file, de-identified only f
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -121,7 +122,7 @@ class RecordsScreen(MedsumScreen):
         """Show the first page of ``source``."""
         self.record_source = source
         self.page_offset = 0
-        self.query_one("#page-info", Label).update(f"Loading {source.label}…")
+        self.query_one("#page-info", Label).update(Text(f"Loading {source.label}…"))
         self.load_page(source, 0, self.query_one("#search", Input).value)
 
     def action_page(self, step: int) -> None:
@@ -157,9 +158,9 @@ class RecordsScreen(MedsumScreen):
         for row in page.rows:
             table.add_row(row.record_id, row.preview, key=row.record_id)
         last = page.offset + len(page.rows)
-        self.query_one("#page-info", Label).update(
+        self.query_one("#page-info", Label).update(Text(
             f"{message.source.label}: records {page.offset + 1 if page.rows else 0}–{last} of {page.total}"
-            + ("   [ and ] change page" if page.total > PAGE_SIZE else ""))
+            + ("   [ and ] change page" if page.total > PAGE_SIZE else "")))
 
     # -- one record ----------------------------------------------------------------------
     @on(DataTable.RowHighlighted, "#records")
@@ -181,5 +182,5 @@ class RecordsScreen(MedsumScreen):
         else:
             raw.update(highlighted(view.raw, view.raw_highlights))
         self.query_one("#deid", Static).update(highlighted(view.deidentified, view.deidentified_highlights))
-        self.query_one("#deid-pane Label", Label).update(f"de-identified: {view.note}" if view.note else
-                                                          "de-identified")
+        self.query_one("#deid-pane Label", Label).update(Text(f"de-identified ({view.note})" if view.note
+                                                               else "de-identified"))

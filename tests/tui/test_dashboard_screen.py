@@ -1,0 +1,32 @@
+"""Dashboard screen: every section filled from the backend, warnings shown, refresh by key."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable, Static
+
+from medsum_tui.tui.app import MedsumApp
+from tests.tui.conftest import SIZE
+from tests.tui.fake_backend import FakeBackend
+
+
+def test_dashboard_shows_every_section_and_refreshes(backend: FakeBackend) -> None:
+    async def run() -> None:
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            assert "/tmp/ws" in str(screen.query_one("#workspace", Static).render())
+            assert "MEDSUM_KEYRING=cryptfile" in str(screen.query_one("#warnings", Static).render())
+            rows = {name: screen.query_one(f"#{name}", DataTable).get_row_at(0)
+                    for name in ("datasets", "models", "runs", "budgets")}
+            assert rows["datasets"][:3] == ["demo-n2000-s0", "2000", "1600/199/201"]
+            assert rows["models"] == ["demo-tiny-t5", "t5", "1,234,567", "init-tiny"]
+            assert rows["runs"][3:] == ["finished", "600/600", "0.3336", "0.693"]
+            assert rows["budgets"] == ["demo-n2000-s0", "unbounded (non-private run)", "no limit set", "-", "1"]
+            await pilot.press("ctrl+r")
+            await app.workers.wait_for_complete()
+            assert [c for c, _ in backend.calls].count("dashboard") == 2
+    asyncio.run(run())

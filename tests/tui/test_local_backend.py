@@ -1,0 +1,98 @@
+"""The real backend over a real workspace, and the app driven on it (no fake core)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from core.datasets import import_dataset
+from core.errors import MedsumError
+from core.synth import generate_corpus, write_corpus
+from core.workspace import init_workspace, resolve_workspace
+from medsum_tui.tui.app import MedsumApp
+from medsum_tui.tui.backend import RecordSource
+from medsum_tui.tui.local import LocalBackend
+from medsum_tui.tui.screens.dashboard import DashboardScreen
+from tests.tui.conftest import SIZE
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[LocalBackend, Path, list[dict]]:
+    """A workspace with one imported (redacted) dataset, and the raw file beside it."""
+    opened, _ = init_workspace(resolve_workspace(tmp_path / "ws"))
+    corpus = generate_corpus(40, 5)
+    raw = tmp_path / "raw.jsonl"
+    write_corpus(corpus, raw, None)
+    import_dataset(opened, raw, "notes", strategy="redact")
+    return LocalBackend(opened.location), raw, corpus.records
+
+
+def test_dashboard_lists_what_the_workspace_holds(setup) -> None:
+    backend, _, _ = setup
+    data = backend.dashboard()
+    assert data.initialized
+    assert [d.name for d in data.datasets] == ["notes"] and data.datasets[0].records == 40
+    assert data.datasets[0].strategy == "redact" and data.datasets[0].residual == 0
+    assert data.runs == [] and data.models == []
+    assert [b.dataset for b in data.budgets] == ["notes"] and data.budgets[0].spent == "nothing spent"
+
+
+def test_uninitialized_workspace_is_reported_not_raised(tmp_path: Path) -> None:
+    data = LocalBackend(resolve_workspace(tmp_path / "none")).dashboard()
+    assert not data.initialized and data.datasets == []
+
+
+def test_dataset_records_hold_no_raw_phi(setup) -> None:
+    backend, _, records = setup
+    source = RecordSource("dataset", "notes", "train")
+    page = backend.records(source, offset=0, limit=10)
+    assert len(page.rows) == 10 and page.total > 10
+    view = backend.record(source, page.rows[0].record_id)
+    assert view.raw is None
+    names = {r["patient_name"] for r in records}
+    assert not any(name in view.deidentified for name in names)
+    assert any(h.category == "NAME" for h in view.deidentified_highlights)
+    assert all(view.deidentified[h.start:h.end] == f"[{h.category}]" for h in view.deidentified_highlights)
+
+
+def test_file_records_show_raw_phi_highlighted_and_redacted_beside_it(setup) -> None:
+    backend, raw, records = setup
+    source = RecordSource("file", str(raw))
+    first = records[0]
+    page = backend.records(source, offset=0, limit=5, query=first["patient_name"].split()[-1])
+    assert first["id"] in [r.record_id for r in page.rows]
+    assert all(first["patient_name"] not in r.preview for r in page.rows)  # previews are redacted
+    view = backend.record(source, first["id"])
+    assert view.raw is not None and first["patient_name"] in view.raw
+    spans = {(view.raw[h.start:h.end], h.category) for h in view.raw_highlights}
+    assert (first["patient_name"], "NAME") in spans and (first["dob"], "DATE") in spans
+    assert first["patient_name"] not in view.deidentified and "[NAME]" in view.deidentified
+
+
+def test_bad_sources_fail_with_one_line(setup, tmp_path: Path) -> None:
+    backend, _, _ = setup
+    with pytest.raises(MedsumError, match="no split 'dev'"):
+        backend.records(RecordSource("dataset", "notes", "dev"), offset=0, limit=5)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(["not a record"]) + "\n", encoding="utf-8")
+    with pytest.raises(MedsumError, match="no valid records"):
+        backend.records(RecordSource("file", str(bad)), offset=0, limit=5)
+
+
+def test_app_on_the_real_core(setup) -> None:
+    backend, _, _ = setup
+
+    async def run() -> None:
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            assert isinstance(app.screen, DashboardScreen)
+            datasets = app.screen.query_one("#datasets", DataTable)
+            assert datasets.get_row_at(0)[0] == "notes"
+    asyncio.run(run())
