@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker
 
-from medsum_tui.tui.backend import Backend
+from medsum_tui.tui.backend import Backend, RecordSource
 from medsum_tui.tui.dialogs import HelpDialog
 from medsum_tui.tui.screens.base import worker_failed
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.records import RecordsScreen
+from medsum_tui.tui.screens.summarize import SummarizeScreen
 
 __all__ = ["SCREENS", "MedsumApp"]
 
@@ -23,6 +24,7 @@ __all__ = ["SCREENS", "MedsumApp"]
 SCREENS: dict[str, tuple[str, str, str]] = {
     "dashboard": ("d", "Dashboard", "Workspace, datasets, models, runs, budgets and doctor warnings"),
     "records": ("r", "Records", "Browse and search a dataset or a local file; raw and de-identified views"),
+    "summarize": ("s", "Summarize", "Summarize the selected record with a run or model; fidelity and PHI checks"),
 }
 
 
@@ -32,7 +34,7 @@ class MedsumApp(App[None]):
     TITLE = "MedSum"
     SUB_TITLE = "offline clinical summarization"
     CSS_PATH = "medsum.tcss"
-    MODES = {"dashboard": DashboardScreen, "records": RecordsScreen}
+    MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
@@ -44,6 +46,7 @@ class MedsumApp(App[None]):
         """``backend`` answers every question the screens ask (a fake one in tests)."""
         super().__init__()
         self.backend = backend
+        self.selected: tuple[RecordSource, str] | None = None  # the record picked on the Records screen
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Palette commands: every screen, then what the current screen offers, then Textual's own."""
@@ -55,6 +58,10 @@ class MedsumApp(App[None]):
             yield SystemCommand("Search records", "Filter the list by id or text", screen.action_focus_search)
             yield SystemCommand("Open a local file", "Browse a .json or .jsonl file of records",
                                 screen.action_focus_file)
+        if isinstance(screen, SummarizeScreen):
+            yield SystemCommand("Summarize the selected record", "Generate with the chosen run or model",
+                                screen.action_summarize)
+            yield SystemCommand("Copy the summary", "To the clipboard", screen.action_copy)
         yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "Backend", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "ModelRow", "RecordPage", "RecordRow",
-    "RecordSource", "RecordView", "RunRow",
+    "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView",
 ]
 
 
@@ -137,6 +137,42 @@ class RecordView:
     note: str = ""  # e.g. how the de-identified view was made
 
 
+@dataclass(frozen=True)
+class SummarizerChoice:
+    """A finished run or a stored model that can summarize."""
+
+    kind: Literal["run", "model"]
+    name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    """One record's summary, its fidelity flags and the PHI scan of what the model wrote.
+
+    ``summary`` has the real values mapped back for a local file (in memory only); the flags
+    and the scan are about the model's de-identified text.
+    """
+
+    record_id: str
+    summary: str
+    hallucinated: list[str]
+    omitted: list[str]
+    number_errors: list[str]
+    phi_new: int  # identifiers in the summary that its de-identified input does not hold
+    phi_categories: list[str]  # the categories of every identifier found in the summary
+    provenance: dict[str, Any]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as the export writes it (the same shape as ``medsum summarize``)."""
+        return {"id": self.record_id, "summary": self.summary,
+                "fidelity": {"hallucinated": self.hallucinated, "omitted": self.omitted,
+                             "number_errors": self.number_errors},
+                "phi_scan": {"new": self.phi_new, "categories": self.phi_categories},
+                "provenance": self.provenance}
+
+
 class Backend(Protocol):
     """Everything the TUI asks of the core. Calls may block: screens make them from workers."""
 
@@ -154,4 +190,16 @@ class Backend(Protocol):
 
     def record(self, source: RecordSource, record_id: str) -> RecordView:
         """One record of ``source`` for display."""
+        ...
+
+    def summarizers(self) -> list[SummarizerChoice]:
+        """Finished runs first (newest first), then stored models."""
+        ...
+
+    def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
+        """Summarize one record of ``source`` with ``choice`` (loads the model on first use)."""
+        ...
+
+    def export_summary(self, view: SummaryView, path: str) -> str:
+        """Write ``view`` as one JSON object to ``path`` (atomically); return the path written."""
         ...

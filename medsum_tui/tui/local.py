@@ -7,9 +7,13 @@ and searching do not read the files again.
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
+from core.atomic import atomic_writer
 from core.budget import format_delta, format_epsilon
 from core.config import LoadedConfig, load_config
 from core.datasets import list_datasets, load_splits
@@ -19,7 +23,8 @@ from core.models import list_models
 from core.records import load_records
 from core.records.flatten import model_input
 from core.report import budget_summary
-from core.train import RunsTable
+from core.secrets import deid_secret
+from core.train import RunsTable, RunStatus
 from core.workspace import WorkspaceLocation, open_workspace
 from medsum_tui.tui.backend import (
     BudgetRow,
@@ -31,6 +36,8 @@ from medsum_tui.tui.backend import (
     RecordSource,
     RecordView,
     RunRow,
+    SummarizerChoice,
+    SummaryView,
 )
 from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
 from privacy.deid.engine import Deidentifier
@@ -54,6 +61,8 @@ class LocalBackend:
         self._lock = threading.Lock()
         self._splits: dict[tuple[str, str], Any] = {}
         self._files: dict[str, list[Any]] = {}
+        self._models: dict[tuple[str, str], Any] = {}
+        self._flag: Any = None
 
     # -- workspace -----------------------------------------------------------------------
     def _loaded(self) -> LoadedConfig:
@@ -125,25 +134,100 @@ class LocalBackend:
             rows.append(RecordRow(record.record_id, _preview(model_input(redacted, config.records))))
         return RecordPage(rows, offset, len(found))
 
+    def _dataset_row(self, source: RecordSource, record_id: str) -> dict[str, Any]:
+        table = self._split(source)
+        ids = table["id"]
+        if record_id not in ids:
+            raise MedsumError(f"dataset {source.name}: no record {record_id!r} in split {source.split}")
+        return dict(table[ids.index(record_id)])
+
+    def _file_record(self, source: RecordSource, record_id: str) -> Any:
+        for record in self._file(source):
+            if record.record_id == record_id:
+                return record
+        raise MedsumError(f"{source.name}: no record {record_id!r}")
+
     def record(self, source: RecordSource, record_id: str) -> RecordView:
         """One record: for a dataset its stored (de-identified) text, for a file both views."""
         if source.kind == "dataset":
-            table = self._split(source)
-            ids = table["id"]
-            if record_id not in ids:
-                raise MedsumError(f"dataset {source.name}: no record {record_id!r} in split {source.split}")
-            row = table[ids.index(record_id)]
+            row = self._dataset_row(source, record_id)
             text, highlights = tagged_view(f"source:\n{row['source']}\n\nreference summary:\n{row['target']}")
-            return RecordView(record_id, text, highlights,
-                              note="stored text")
-        for record in self._file(source):
-            if record.record_id == record_id:
-                config = self._loaded().config
-                raw, raw_highlights, outcome = file_view(Deidentifier(config.deid), record.data, record.patient_key)
-                text, highlights = deidentified_view(outcome.record)
-                return RecordView(record_id, text, highlights, raw, raw_highlights,
-                                  note="redacted here, in memory only")
-        raise MedsumError(f"{source.name}: no record {record_id!r}")
+            return RecordView(record_id, text, highlights, note="stored text")
+        record = self._file_record(source, record_id)
+        config = self._loaded().config
+        raw, raw_highlights, outcome = file_view(Deidentifier(config.deid), record.data, record.patient_key)
+        text, highlights = deidentified_view(outcome.record)
+        return RecordView(record_id, text, highlights, raw, raw_highlights, note="redacted here, in memory only")
+
+    # -- summaries -----------------------------------------------------------------------
+    def summarizers(self) -> list[SummarizerChoice]:
+        """Finished runs, newest first, then the stored models (untrained unless imported trained)."""
+        if not self.location.initialized:
+            return []
+        root = self.location.path
+        runs = sorted((r for r in RunsTable(root).list() if r.status == RunStatus.FINISHED),
+                      key=lambda r: r.created_at, reverse=True)
+        return [SummarizerChoice("run", r.run_id, f"run {r.run_id} ({r.model} on {r.dataset})") for r in runs] + [
+            SummarizerChoice("model", m.name, f"model {m.name}") for m in list_models(root)]
+
+    def _summarizer(self, choice: SummarizerChoice) -> Any:
+        from core.generation import load_summarizer  # torch and transformers: only when a summary is asked for
+
+        key = (choice.kind, choice.name)
+        with self._lock:
+            if key not in self._models:
+                self._models.clear()  # one model in memory at a time
+                self._models[key] = load_summarizer(self.location.path, run=choice.name if choice.kind == "run" else None,
+                                                    model=choice.name if choice.kind == "model" else None)
+            return self._models[key]
+
+    def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
+        """Summarize one record; a file's record is de-identified in memory first, as ``medsum summarize`` does."""
+        from core.evaluation.fidelity import fidelity_flags
+        from core.evaluation.lexicon import load_lexicon
+        from core.evaluation.phi_scan import scan_summaries
+        from core.generation import GenerationSettings, summarize_records
+
+        started = time.perf_counter()
+        opened = open_workspace(self.location)
+        config = opened.config
+        summarizer = self._summarizer(choice)
+        settings = GenerationSettings.from_config(config.generation).with_changes(batch_size=1)
+        if self._flag is None:
+            self._flag = fidelity_flags(load_lexicon())
+        flag = self._flag
+        seen: list[tuple[str, str]] = []
+
+        def hook(model_input_text: str, summary: str) -> dict[str, Any]:
+            seen.append((model_input_text, summary))
+            return flag(model_input_text, summary)
+
+        if source.kind == "dataset":
+            text = self._dataset_row(source, record_id)["source"]
+            summary = summarizer.summarize([text], settings)[0]
+            result = {"summary": summary, "fidelity": hook(text, summary),
+                      "provenance": {**summarizer.provenance, "settings": settings.to_json()}}
+        else:
+            record = self._file_record(source, record_id)
+            strategy = config.deid.strategy
+            secret = deid_secret(self.location) if strategy == "surrogate" else None
+            result = summarize_records(opened.root, [record], summarizer, settings, config=config, secret=secret,
+                                       strategy=strategy, flag=hook)[0]
+        model_text, model_summary = seen[0]
+        scan = scan_summaries([record_id], [model_text], [model_summary], config.deid)
+        fidelity = result["fidelity"]
+        return SummaryView(record_id, result["summary"], fidelity["hallucinated"], fidelity["omitted"],
+                           fidelity["number_errors"], scan["new"], sorted(scan["by_category"]), result["provenance"],
+                           round(time.perf_counter() - started, 2))
+
+    def export_summary(self, view: SummaryView, path: str) -> str:
+        """Write the summary as JSON, atomically; a missing directory is a one-line error."""
+        target = Path(path).expanduser()
+        if not target.parent.is_dir():
+            raise MedsumError(f"{target}: directory {target.parent} does not exist")
+        with atomic_writer(target) as handle:
+            handle.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return str(target)
 
 
 def _rouge_l(headline: dict[str, object] | None) -> float | None:

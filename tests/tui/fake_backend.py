@@ -16,6 +16,8 @@ from medsum_tui.tui.backend import (
     RecordSource,
     RecordView,
     RunRow,
+    SummarizerChoice,
+    SummaryView,
 )
 
 RAW = "patient_name: Maria Lopez\ndob: 1950-03-14\npatient_history: Seen by Dr. Chen for cough."
@@ -68,3 +70,20 @@ class FakeBackend:
         raw_hl = [Highlight(RAW.index(t), RAW.index(t) + len(t), c)
                   for t, c in (("Maria Lopez", "NAME"), ("1950-03-14", "DATE"), ("Chen", "NAME"))]
         return RecordView(record_id, DEID, deid_hl, RAW, raw_hl, note="redact, in memory")
+
+    def summarizers(self) -> list[SummarizerChoice]:
+        """One run and one model."""
+        return [SummarizerChoice("run", "run-1", "run run-1 (demo-tiny-t5 on demo-n2000-s0)"),
+                SummarizerChoice("model", "demo-tiny-t5", "model demo-tiny-t5")]
+
+    def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
+        """A fixed summary with one hallucination and one omission."""
+        self.calls.append(("summarize", (source, record_id, choice)))
+        return SummaryView(record_id, "A 79-year-old woman presented with cough. Treated with amoxicillin 500 mg.",
+                           ["amoxicillin"], ["asthma"], [], 0, ["NAME"],
+                           {"run_id": choice.name, "method": "full"}, 1.25)
+
+    def export_summary(self, view: SummaryView, path: str) -> str:
+        """Pretend to write."""
+        self.calls.append(("export", (view.record_id, path)))
+        return path

@@ -10,23 +10,18 @@ from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.dialogs import ErrorDialog, HelpDialog
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.records import RecordsScreen
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 from tests.tui.fake_backend import FakeBackend
-
-
-async def _settle(app: MedsumApp, pilot: object) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()  # type: ignore[attr-defined]
 
 
 def test_keys_switch_screens_and_help_lists_binding_ids(backend: FakeBackend) -> None:
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert isinstance(app.screen, DashboardScreen)
             await pilot.press("r")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert isinstance(app.screen, RecordsScreen)
             await pilot.press("d")
             assert isinstance(app.screen, DashboardScreen)
@@ -44,11 +39,11 @@ def test_palette_offers_every_screen_and_the_screen_commands(backend: FakeBacken
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert "Go to Dashboard" in titles and "Go to Records" in titles and "Refresh dashboard" in titles
             await app.switch_mode("records")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert "Search records" in titles and "Open a local file" in titles
             next(c for c in app.get_system_commands(app.screen) if c.title == "Go to Dashboard").callback()
@@ -61,13 +56,13 @@ def test_a_failing_worker_shows_a_one_line_error_and_the_app_lives_on() -> None:
     async def run() -> None:
         app = MedsumApp(FakeBackend(fail_with="workspace /tmp/ws is mode 0755, it must be 0700"))
         async with app.run_test(size=SIZE) as pilot:
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert isinstance(app.screen, ErrorDialog)
             assert app.screen.message == "workspace /tmp/ws is mode 0755, it must be 0700"
             await pilot.press("enter")
             assert isinstance(app.screen, DashboardScreen)
             await pilot.press("r")  # still usable
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert isinstance(app.screen, RecordsScreen)
             assert app.screen.query_one("#records", DataTable) is not None
     asyncio.run(run())

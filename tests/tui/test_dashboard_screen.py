@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import DataTable, Static
 
 from medsum_tui.tui.app import MedsumApp
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -15,8 +15,7 @@ def test_dashboard_shows_every_section_and_refreshes(backend: FakeBackend) -> No
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             screen = app.screen
             assert "/tmp/ws" in str(screen.query_one("#workspace", Static).render())
             assert "MEDSUM_KEYRING=cryptfile" in str(screen.query_one("#warnings", Static).render())
@@ -27,6 +26,6 @@ def test_dashboard_shows_every_section_and_refreshes(backend: FakeBackend) -> No
             assert rows["runs"][3:] == ["finished", "600/600", "0.3336", "0.693"]
             assert rows["budgets"] == ["demo-n2000-s0", "unbounded (non-private run)", "no limit set", "-", "1"]
             await pilot.press("ctrl+r")
-            await app.workers.wait_for_complete()
+            await settle(app, pilot)
             assert [c for c, _ in backend.calls].count("dashboard") == 2
     asyncio.run(run())

@@ -17,7 +17,7 @@ from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.backend import RecordSource
 from medsum_tui.tui.local import LocalBackend
 from medsum_tui.tui.screens.dashboard import DashboardScreen
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 
 
 @pytest.fixture
@@ -89,10 +89,44 @@ def test_app_on_the_real_core(setup) -> None:
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            for _ in range(3):
-                await app.workers.wait_for_complete()
-                await pilot.pause()
+            await settle(app, pilot)
             assert isinstance(app.screen, DashboardScreen)
             datasets = app.screen.query_one("#datasets", DataTable)
             assert datasets.get_row_at(0)[0] == "notes"
+    asyncio.run(run())
+
+
+@pytest.mark.slow
+def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> None:
+    """The real core end to end: a tiny random-init model summarizes a dataset record and a
+    raw file record (de-identified in memory), and the Summarize screen shows and exports it."""
+    from core.datasets import load_splits
+    from core.models.tiny import init_tiny
+    from medsum_tui.tui.screens.summarize import SummarizeScreen
+
+    backend, raw, records = setup
+    root = backend.location.path
+    train = load_splits(root, "notes")["train"]
+    init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
+    choices = backend.summarizers()
+    assert [(c.kind, c.name) for c in choices] == [("model", "tiny")]
+    view = backend.summarize(RecordSource("file", str(raw)), records[0]["id"], choices[0])
+    assert view.record_id == records[0]["id"] and view.provenance["model"] == "tiny"
+    assert view.provenance["strategy"] == "surrogate" and isinstance(view.summary, str)
+
+    async def run() -> None:
+        app = MedsumApp(backend)
+        app.selected = (RecordSource("dataset", "notes", "test"), load_splits(root, "notes")["test"]["id"][0])
+        async with app.run_test(size=SIZE) as pilot:
+            await app.switch_mode("summarize")
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, SummarizeScreen)
+            await pilot.press("s")
+            await settle(app, pilot)
+            assert screen.view is not None and "PHI scan" in str(screen.query_one("#checks").render())
+            out = tmp_path / "summary.json"
+            await pilot.press("e", *str(out), "enter")
+            await settle(app, pilot)
+            assert json.loads(out.read_text(encoding="utf-8"))["id"] == screen.view.record_id
     asyncio.run(run())

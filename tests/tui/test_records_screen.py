@@ -11,14 +11,8 @@ from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.backend import RecordSource
 from medsum_tui.tui.highlight import CATEGORY_STYLES
 from medsum_tui.tui.screens.records import PAGE_SIZE, RecordsScreen
-from tests.tui.conftest import SIZE
+from tests.tui.conftest import SIZE, settle
 from tests.tui.fake_backend import FakeBackend
-
-
-async def _settle(app: MedsumApp, pilot: object) -> None:
-    for _ in range(3):
-        await app.workers.wait_for_complete()
-        await pilot.pause()  # type: ignore[attr-defined]
 
 
 def _styled(static: Static) -> list[tuple[str, str]]:
@@ -36,20 +30,20 @@ def test_dataset_pages_search_and_deidentified_view(backend: FakeBackend) -> Non
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             screen = app.screen
             assert isinstance(screen, RecordsScreen)
             screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-            await _settle(app, pilot)
+            await settle(app, pilot)
             table = screen.query_one("#records", DataTable)
             assert table.row_count == PAGE_SIZE
             assert "records 1–50 of 120" in str(screen.query_one("#page-info", Label).render())
             table.focus()
             await pilot.press("right_square_bracket")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert "records 51–100 of 120" in str(screen.query_one("#page-info", Label).render())
             await pilot.press("right_square_bracket", "right_square_bracket")  # the last page, then no further
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert table.row_count == 20
             # the highlighted row is shown: de-identified only, tags coloured by category
             assert backend.calls[-1][0] == "record"
@@ -60,7 +54,7 @@ def test_dataset_pages_search_and_deidentified_view(backend: FakeBackend) -> Non
             await pilot.press("slash")
             assert screen.query_one("#search", Input).has_focus
             await pilot.press(*"00011", "enter")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert table.row_count == 11 and "of 11" in str(screen.query_one("#page-info", Label).render())
             assert backend.calls[-2][1] == (RecordSource("dataset", "demo-n2000-s0", "test"), 0, PAGE_SIZE, "00011")
     asyncio.run(run())
@@ -71,12 +65,12 @@ def test_local_file_shows_raw_and_deidentified_side_by_side(backend: FakeBackend
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("r")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             screen = app.screen
             await pilot.press("o")
             assert screen.query_one("#file", Input).has_focus
             await pilot.press(*"notes.jsonl", "enter")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             raw = _styled(screen.query_one("#raw", Static))
             assert raw == [("Maria Lopez", "NAME"), ("1950-03-14", "DATE"), ("Chen", "NAME")]
             assert "[NAME]" in str(screen.query_one("#deid", Static).render())

@@ -166,6 +166,7 @@ class RecordsScreen(MedsumScreen):
     @on(DataTable.RowHighlighted, "#records")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.record_source is not None and event.row_key.value is not None:
+            self.app.selected = (self.record_source, event.row_key.value)  # type: ignore[attr-defined]
             self.load_record(self.record_source, event.row_key.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="records-one")

@@ -1,0 +1,190 @@
+"""Summarize: pick a finished run or a model, summarize the record selected on the Records
+screen, and read the summary with its fidelity warnings and PHI scan; copy or export it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, Static
+
+from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
+from medsum_tui.tui.screens.base import MedsumScreen
+
+__all__ = ["SummarizeScreen", "fidelity_text"]
+
+
+def fidelity_text(view: SummaryView) -> Text:
+    """The warnings a clinician must see before trusting the summary, or a plain all-clear."""
+    out = Text()
+    for title, items in (("Not in the record (hallucinated)", view.hallucinated),
+                         ("In the record but missing (omitted)", view.omitted),
+                         ("Numbers or doses not in the record", view.number_errors)):
+        if items:
+            out.append(f"⚠ {title}: ", style="bold yellow")
+            out.append(", ".join(items) + "\n")
+    if not out.plain:
+        out.append("✓ Every medication, condition and number in the summary is in the record.\n", style="green")
+    if view.phi_new:
+        out.append(f"⚠ PHI scan: {view.phi_new} identifier(s) the model wrote that its input does not hold "
+                   f"({', '.join(view.phi_categories)})\n", style="bold red")
+    else:
+        found = f" ({len(view.phi_categories)} carried over from the record: {', '.join(view.phi_categories)})" \
+            if view.phi_categories else ""
+        out.append(f"✓ PHI scan: no new identifier{found}\n", style="green")
+    return out
+
+
+class SummarizeScreen(MedsumScreen):
+    """One record's summary, generated in a worker, with what to check before using it."""
+
+    BINDINGS = [
+        Binding("s", "summarize", "Summarize", id="summarize.run"),
+        Binding("c", "copy", "Copy", id="summarize.copy"),
+        Binding("e", "focus_export", "Export", id="summarize.export"),
+    ]
+
+    class Choices(Message):
+        """The runs and models that can summarize."""
+
+        def __init__(self, choices: list[SummarizerChoice]) -> None:
+            """Carry the choices."""
+            super().__init__()
+            self.choices = choices
+
+    class Done(Message):
+        """A summary is ready."""
+
+        def __init__(self, view: SummaryView) -> None:
+            """Carry the summary."""
+            super().__init__()
+            self.view = view
+
+    class Exported(Message):
+        """The summary was written."""
+
+        def __init__(self, path: str) -> None:
+            """Carry where."""
+            super().__init__()
+            self.path = path
+
+    def __init__(self) -> None:
+        """Nothing summarized yet."""
+        super().__init__()
+        self.choices: dict[str, SummarizerChoice] = {}
+        self.view: SummaryView | None = None
+
+    def compose(self) -> ComposeResult:
+        """The picker and the record, then the summary and its checks."""
+        yield Header()
+        with Horizontal(id="summarize-bar"):
+            yield Select[str]([], prompt="run or model", id="summarizer")
+            yield Button("Summarize (s)", id="summarize-button", variant="primary")
+        yield Label("", id="selected-record")
+        yield LoadingIndicator(id="working")
+        with VerticalScroll(id="summary-pane"):
+            yield Static("", id="summary")
+            yield Static("", id="checks")
+            yield Static("", id="provenance")
+        yield Input(placeholder="export to a file (.json), then Enter", id="export")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Hide the spinner (the choices load on resume, which also follows the first mount)."""
+        self.query_one("#working").display = False
+
+    def on_screen_resume(self) -> None:
+        """Each time the screen shows: the record picked on Records, and fresh choices."""
+        self._show_selected()
+        self.load_choices()
+
+    def _selected(self) -> tuple[RecordSource, str] | None:
+        return self.app.selected  # type: ignore[attr-defined,no-any-return]
+
+    def _show_selected(self) -> None:
+        selected = self._selected()
+        text = (f"Record {selected[1]} of {selected[0].label}" if selected else
+                "No record selected: pick one on the Records screen (r).")
+        self.query_one("#selected-record", Label).update(Text(text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-choices")
+    def load_choices(self) -> None:
+        """Ask for the runs and models (blocking)."""
+        self.post_message(self.Choices(self.app.backend.summarizers()))  # type: ignore[attr-defined]
+
+    def on_summarize_screen_choices(self, message: Choices) -> None:
+        """Fill the picker, keeping the current choice; preselect the newest run."""
+        select = self.query_one("#summarizer", Select)
+        current = select.value
+        self.choices = {f"{c.kind}:{c.name}": c for c in message.choices}
+        select.set_options([(c.label, key) for key, c in self.choices.items()])
+        if isinstance(current, str) and current in self.choices:
+            select.value = current
+        elif self.choices:
+            select.value = next(iter(self.choices))
+        self._show_selected()
+
+    @on(Button.Pressed, "#summarize-button")
+    def action_summarize(self) -> None:
+        """Summarize the selected record with the chosen run or model."""
+        selected = self._selected()
+        value = self.query_one("#summarizer", Select).value
+        if selected is None:
+            self.notify("Pick a record on the Records screen first (r).", severity="warning")
+            return
+        if not isinstance(value, str) or value not in self.choices:
+            self.notify("No run or model to summarize with: train one, or import a model.", severity="warning")
+            return
+        self.query_one("#working").display = True
+        self.query_one("#summary", Static).update(Text("Summarizing… (the first summary loads the model)"))
+        self.run_summary(selected[0], selected[1], self.choices[value])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-run")
+    def run_summary(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> None:
+        """Generate (blocking) and post the result."""
+        try:
+            self.post_message(self.Done(self.app.backend.summarize(source, record_id, choice)))  # type: ignore[attr-defined]
+        finally:
+            self.app.call_from_thread(self._stop_working)
+
+    def _stop_working(self) -> None:
+        self.query_one("#working").display = False
+
+    def on_summarize_screen_done(self, message: Done) -> None:
+        """Show the summary, the warnings and where it came from."""
+        view = self.view = message.view
+        self.query_one("#summary", Static).update(Text(view.summary or "(empty summary)", style="bold"))
+        self.query_one("#checks", Static).update(fidelity_text(view))
+        prov = view.provenance
+        self.query_one("#provenance", Static).update(Text(
+            f"{prov.get('run_id') or prov.get('model')} · {prov.get('method', 'base model')} · "
+            f"{view.seconds:.1f} s", style="dim"))
+
+    def action_copy(self) -> None:
+        """Copy the summary to the clipboard (through the terminal)."""
+        if self.view is not None:
+            self.app.copy_to_clipboard(self.view.summary)
+            self.notify("Summary copied.")
+
+    def action_focus_export(self) -> None:
+        """Put the cursor in the export box."""
+        self.query_one("#export", Input).focus()
+
+    @on(Input.Submitted, "#export")
+    def _export(self, event: Input.Submitted) -> None:
+        if self.view is None:
+            self.notify("Nothing to export yet.", severity="warning")
+        elif event.value.strip():
+            self.export(self.view, event.value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-export")
+    def export(self, view: SummaryView, path: str) -> None:
+        """Write the summary (blocking)."""
+        self.post_message(self.Exported(self.app.backend.export_summary(view, path)))  # type: ignore[attr-defined]
+
+    def on_summarize_screen_exported(self, message: Exported) -> None:
+        """Say where it went."""
+        self.notify(f"Summary written to {message.path}")
