@@ -15,6 +15,7 @@ from medsum_tui.tui.backend import Backend, RecordSource
 from medsum_tui.tui.dialogs import HelpDialog
 from medsum_tui.tui.screens.base import worker_failed
 from medsum_tui.tui.screens.dashboard import DashboardScreen
+from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
 
@@ -25,6 +26,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "dashboard": ("d", "Dashboard", "Workspace, datasets, models, runs, budgets and doctor warnings"),
     "records": ("r", "Records", "Browse and search a dataset or a local file; raw and de-identified views"),
     "summarize": ("s", "Summarize", "Summarize the selected record with a run or model; fidelity and PHI checks"),
+    "privacy": ("p", "Privacy", "Budgets per dataset, the runs ledger, the audit chain; export the compliance report"),
 }
 
 
@@ -34,7 +36,8 @@ class MedsumApp(App[None]):
     TITLE = "MedSum"
     SUB_TITLE = "offline clinical summarization"
     CSS_PATH = "medsum.tcss"
-    MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen}
+    MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen,
+             "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
@@ -62,6 +65,8 @@ class MedsumApp(App[None]):
             yield SystemCommand("Summarize the selected record", "Generate with the chosen run or model",
                                 screen.action_summarize)
             yield SystemCommand("Copy the summary", "To the clipboard", screen.action_copy)
+        if isinstance(screen, PrivacyScreen):
+            yield SystemCommand("Export the compliance report", "Markdown or JSON, audited", screen.action_focus_export)
         yield from super().get_system_commands(screen)
 
     def action_help(self) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 __all__ = [
-    "Backend", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "ModelRow", "RecordPage", "RecordRow",
+    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "LedgerRow", "ModelRow",
+    "PrivacyView", "RecordPage", "RecordRow",
     "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView",
 ]
 
@@ -173,6 +174,43 @@ class SummaryView:
                 "provenance": self.provenance}
 
 
+@dataclass(frozen=True)
+class BudgetGauge:
+    """One dataset's composed epsilon against its policy's maximum, for a gauge."""
+
+    dataset: str
+    epsilon: float | None  # composed over the private runs; None when nothing was spent
+    max_epsilon: float | None  # None: no limit set
+    unbounded: bool  # a non-private run trained on it
+    text: str  # the spend and the policy in words
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One run of the privacy ledger."""
+
+    run_id: str
+    dataset: str
+    private: bool
+    epsilon: str  # "2.31", "-" (not private), "?" (not settled)
+    delta: str
+    unit: str  # "record" / "patient", "" when not private
+    status: str
+    steps: int
+    override: str  # the reason given to train over the policy, or ""
+
+
+@dataclass(frozen=True)
+class PrivacyView:
+    """What a compliance reviewer checks: budgets, the ledger, overrides, flags and the audit chain."""
+
+    gauges: list[BudgetGauge]
+    runs: list[LedgerRow]
+    flags: list[str]
+    audit_ok: bool
+    audit_text: str
+
+
 class Backend(Protocol):
     """Everything the TUI asks of the core. Calls may block: screens make them from workers."""
 
@@ -202,4 +240,12 @@ class Backend(Protocol):
 
     def export_summary(self, view: SummaryView, path: str) -> str:
         """Write ``view`` as one JSON object to ``path`` (atomically); return the path written."""
+        ...
+
+    def privacy(self) -> PrivacyView:
+        """Budgets, ledger and audit state, as the compliance report has them."""
+        ...
+
+    def export_compliance(self, path: str) -> str:
+        """Write the compliance report (``.md`` or ``.json``) and audit the export; return the path."""
         ...

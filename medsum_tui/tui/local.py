@@ -22,12 +22,14 @@ from core.errors import MedsumError
 from core.models import list_models
 from core.records import load_records
 from core.records.flatten import model_input
-from core.report import budget_summary
+from core.report import budget_summary, compliance_report, export_report
 from core.secrets import deid_secret
 from core.train import RunsTable, RunStatus
 from core.workspace import WorkspaceLocation, open_workspace
 from medsum_tui.tui.backend import (
+    BudgetGauge,
     BudgetRow,
+    LedgerRow,
     Dashboard,
     DatasetRow,
     ModelRow,
@@ -35,6 +37,7 @@ from medsum_tui.tui.backend import (
     RecordRow,
     RecordSource,
     RecordView,
+    PrivacyView,
     RunRow,
     SummarizerChoice,
     SummaryView,
@@ -227,6 +230,34 @@ class LocalBackend:
             raise MedsumError(f"{target}: directory {target.parent} does not exist")
         with atomic_writer(target) as handle:
             handle.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return str(target)
+
+    # -- privacy -------------------------------------------------------------------------
+    def privacy(self) -> PrivacyView:
+        """The compliance report's budgets, runs, flags and audit state, worded for the screen."""
+        opened = open_workspace(self.location)
+        report = compliance_report(opened.root, opened.loaded)
+        gauges = [BudgetGauge(d["name"], d["spend"]["private_composed_epsilon"] if d["spend"]["private_runs"] else None,
+                              d["policy"]["max_epsilon"], d["spend"]["unbounded"],
+                              f"{_budget_row(d).spent}; policy {_budget_row(d).limit}") for d in report["datasets"]]
+        runs = [LedgerRow(r["run_id"], d["name"], r["private"],
+                          "-" if not r["private"] else ("?" if r["epsilon"] is None else format_epsilon(r["epsilon"])),
+                          format_delta(r.get("delta")), r.get("privacy_unit", ""), r["status"],
+                          r.get("steps_counted", r["steps_done"]), r["override_reason"] or "")
+                for d in report["datasets"] for r in d["runs"]]
+        flags = [f"{d['name']}: {flag}" for d in report["datasets"] for flag in d["flags"]]
+        audit = report["audit"]
+        text = (f"verified: {audit['entries']} entries, MAC chain intact" if audit["ok"] else
+                f"NOT verified: {audit['reason']}" + (f" (entry {audit['bad_seq']})" if audit.get("bad_seq") else ""))
+        return PrivacyView(gauges, runs, flags, bool(audit["ok"]), text)
+
+    def export_compliance(self, path: str) -> str:
+        """Write the compliance report and audit the export (the same as ``medsum budget --report``)."""
+        opened = open_workspace(self.location)
+        target = Path(path).expanduser()
+        if not target.parent.is_dir():
+            raise MedsumError(f"{target}: directory {target.parent} does not exist")
+        export_report(opened.root, opened.loaded, target)
         return str(target)
 
 

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 
 from core.errors import MedsumError
 from medsum_tui.tui.backend import (
+    BudgetGauge,
     BudgetRow,
     Dashboard,
     DatasetRow,
     Highlight,
+    LedgerRow,
     ModelRow,
+    PrivacyView,
     RecordPage,
     RecordRow,
     RecordSource,
@@ -86,4 +89,19 @@ class FakeBackend:
     def export_summary(self, view: SummaryView, path: str) -> str:
         """Pretend to write."""
         self.calls.append(("export", (view.record_id, path)))
+        return path
+
+    def privacy(self) -> PrivacyView:
+        """A private dataset within its policy and one with a non-private run."""
+        self.calls.append(("privacy", None))
+        return PrivacyView(
+            [BudgetGauge("dp-set", 2.0, 8.0, False, "ε 2.00, δ 1e-05; policy ε ≤ 8.00"),
+             BudgetGauge("demo", None, None, True, "unbounded (non-private run); policy no limit set")],
+            [LedgerRow("run-dp", "dp-set", True, "2.00", "1e-05", "record", "settled", 40, ""),
+             LedgerRow("run-plain", "demo", False, "-", "-", "", "settled", 600, "")],
+            ["demo: unbounded: non-private run run-plain"], True, "verified: 12 entries, MAC chain intact")
+
+    def export_compliance(self, path: str) -> str:
+        """Pretend to write."""
+        self.calls.append(("export_compliance", path))
         return path

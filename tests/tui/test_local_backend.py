@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,20 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
             await settle(app, pilot)
             assert json.loads(out.read_text(encoding="utf-8"))["id"] == screen.view.record_id
     asyncio.run(run())
+
+
+def test_privacy_view_and_compliance_export(setup, tmp_path: Path) -> None:
+    backend, _, _ = setup
+    view = backend.privacy()
+    assert [g.dataset for g in view.gauges] == ["notes"] and view.gauges[0].epsilon is None
+    assert view.runs == [] and view.audit_ok
+
+    def entries(text: str) -> int:
+        return int(re.search(r"(\d+) entries", text).group(1))  # type: ignore[union-attr]
+
+    before = entries(view.audit_text)
+    path = backend.export_compliance(str(tmp_path / "compliance.md"))
+    assert "notes" in Path(path).read_text(encoding="utf-8")
+    assert entries(backend.privacy().audit_text) == before + 1  # the export itself is audited
+    with pytest.raises(MedsumError, match="does not exist"):
+        backend.export_compliance(str(tmp_path / "missing" / "r.md"))

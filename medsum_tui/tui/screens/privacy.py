@@ -1,0 +1,129 @@
+"""Privacy: each dataset's epsilon against its policy, the runs ledger (non-private runs flagged),
+overrides and warnings, the audit chain's state, and the compliance report export."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+
+from medsum_tui.tui.backend import BudgetGauge, PrivacyView
+from medsum_tui.tui.screens.base import MedsumScreen
+
+__all__ = ["PrivacyScreen"]
+
+
+def _gauge(gauge: BudgetGauge) -> Vertical:
+    """A labelled bar: the share of the policy's epsilon spent (full and red when unbounded)."""
+    bar = ProgressBar(total=100, show_eta=False, classes="budget-bar")
+    if gauge.unbounded:
+        bar.progress = 100
+        bar.add_class("over")
+    elif gauge.max_epsilon is not None:
+        share = (gauge.epsilon or 0.0) / gauge.max_epsilon
+        bar.progress = min(100.0, 100 * share)
+        if share > 1:
+            bar.add_class("over")
+    else:
+        bar.total = None  # no limit set: no share to show
+    label = Label(Text(f"{gauge.dataset}: {gauge.text}"), classes="budget-label")
+    return Vertical(label, bar, classes="budget")
+
+
+class PrivacyScreen(MedsumScreen):
+    """What a compliance reviewer checks, read from the ledger and the audit log in a worker."""
+
+    BINDINGS = [
+        Binding("ctrl+r,f5", "refresh", "Refresh", id="privacy.refresh"),
+        Binding("x", "focus_export", "Export report", id="privacy.export"),
+    ]
+
+    class Loaded(Message):
+        """The backend answered."""
+
+        def __init__(self, view: PrivacyView) -> None:
+            """Carry the view."""
+            super().__init__()
+            self.view = view
+
+    class Exported(Message):
+        """The report was written."""
+
+        def __init__(self, path: str) -> None:
+            """Carry where."""
+            super().__init__()
+            self.path = path
+
+    def compose(self) -> ComposeResult:
+        """Gauges, the ledger, warnings, the audit line and the export box."""
+        yield Header()
+        with VerticalScroll(id="privacy"):
+            yield Label("Privacy budget per dataset", classes="section")
+            yield Vertical(id="gauges")
+            yield Label("Runs ledger", classes="section")
+            yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True, classes="section-table")
+            yield Label("Warnings and overrides", classes="section")
+            yield Static("", id="flags")
+            yield Label("Audit log", classes="section")
+            yield Static("", id="audit")
+        yield Input(placeholder="export the compliance report to a .md or .json file, then Enter", id="report-path")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then load."""
+        self.query_one("#ledger", DataTable).add_columns(
+            "run", "dataset", "DP", "epsilon", "delta", "unit", "status", "steps", "override")
+
+    def on_screen_resume(self) -> None:
+        """Read the ledger again each time the screen shows (a run may have finished)."""
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Reload."""
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="privacy")
+    def load(self) -> None:
+        """Ask the backend (blocking)."""
+        self.post_message(self.Loaded(self.app.backend.privacy()))  # type: ignore[attr-defined]
+
+    async def on_privacy_screen_loaded(self, message: Loaded) -> None:
+        """Show the view."""
+        view = message.view
+        gauges = self.query_one("#gauges", Vertical)
+        await gauges.remove_children()
+        await gauges.mount_all([_gauge(g) for g in view.gauges] or [Label("(no dataset yet)")])
+        table = self.query_one("#ledger", DataTable)
+        table.clear()
+        for run in view.runs:
+            table.add_row(run.run_id, run.dataset, "yes" if run.private else Text("NO (unbounded)", style="bold red"),
+                          run.epsilon, run.delta, run.unit, run.status, str(run.steps), run.override)
+        if not view.runs:
+            table.add_row("(no run yet)", *[""] * 8)
+        self.query_one("#flags", Static).update(
+            Text("\n".join(f"⚠ {f}" for f in view.flags), style="yellow") if view.flags else Text("None."))
+        self.query_one("#audit", Static).update(
+            Text(("✓ " if view.audit_ok else "✗ ") + view.audit_text, style="green" if view.audit_ok else "bold red"))
+
+    def action_focus_export(self) -> None:
+        """Put the cursor in the export box."""
+        self.query_one("#report-path", Input).focus()
+
+    @on(Input.Submitted, "#report-path")
+    def _export(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.export(event.value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="privacy-export")
+    def export(self, path: str) -> None:
+        """Write the report (blocking); the export itself is audited."""
+        self.post_message(self.Exported(self.app.backend.export_compliance(path)))  # type: ignore[attr-defined]
+
+    def on_privacy_screen_exported(self, message: Exported) -> None:
+        """Say where it went, and show the audit entry the export added."""
+        self.notify(f"Compliance report written to {message.path}")
+        self.action_refresh()
