@@ -18,6 +18,7 @@ from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
+from medsum_tui.tui.screens.train import TrainScreen
 
 __all__ = ["SCREENS", "MedsumApp"]
 
@@ -26,6 +27,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "dashboard": ("d", "Dashboard", "Workspace, datasets, models, runs, budgets and doctor warnings"),
     "records": ("r", "Records", "Browse and search a dataset or a local file; raw and de-identified views"),
     "summarize": ("s", "Summarize", "Summarize the selected record with a run or model; fidelity and PHI checks"),
+    "train": ("t", "Train", "Plan and start a run (LoRA, DP with a target epsilon), follow it live, cancel it"),
     "privacy": ("p", "Privacy", "Budgets per dataset, the runs ledger, the audit chain; export the compliance report"),
 }
 
@@ -37,7 +39,7 @@ class MedsumApp(App[None]):
     SUB_TITLE = "offline clinical summarization"
     CSS_PATH = "medsum.tcss"
     MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen,
-             "privacy": PrivacyScreen}
+             "train": TrainScreen, "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
@@ -65,6 +67,10 @@ class MedsumApp(App[None]):
             yield SystemCommand("Summarize the selected record", "Generate with the chosen run or model",
                                 screen.action_summarize)
             yield SystemCommand("Copy the summary", "To the clipboard", screen.action_copy)
+        if isinstance(screen, TrainScreen):
+            yield SystemCommand("Plan the run", "Pre-flight: planned epsilon and the budget check", screen.action_plan)
+            yield SystemCommand("Start the planned run", "A detached child process", screen.action_start)
+            yield SystemCommand("Cancel the run", "Interrupt it; its spend is settled", screen.action_cancel)
         if isinstance(screen, PrivacyScreen):
             yield SystemCommand("Export the compliance report", "Markdown or JSON, audited", screen.action_focus_export)
         yield from super().get_system_commands(screen)

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from medsum_tui.tui.training import TrainForm, TrainingHandle
+
 __all__ = [
     "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "LedgerRow", "ModelRow",
     "PrivacyView", "RecordPage", "RecordRow",
-    "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView",
+    "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView", "TrainForm", "TrainPlan",
+    "TrainingHandle",
 ]
 
 
@@ -211,6 +214,14 @@ class PrivacyView:
     audit_text: str
 
 
+@dataclass(frozen=True)
+class TrainPlan:
+    """The pre-flight of a run: the DP plan and the budget check, in words, and whether it may start."""
+
+    lines: list[str]
+    allowed: bool
+
+
 class Backend(Protocol):
     """Everything the TUI asks of the core. Calls may block: screens make them from workers."""
 
@@ -248,4 +259,28 @@ class Backend(Protocol):
 
     def export_compliance(self, path: str) -> str:
         """Write the compliance report (``.md`` or ``.json``) and audit the export; return the path."""
+        ...
+
+    def model_names(self) -> list[str]:
+        """The stored models, by name."""
+        ...
+
+    def plan_training(self, form: TrainForm) -> TrainPlan:
+        """The pre-flight of the run ``form`` describes (planned epsilon, budget check); writes nothing."""
+        ...
+
+    def start_training(self, form: TrainForm) -> TrainingHandle:
+        """Start the run as a detached ``medsum train --events`` child process."""
+        ...
+
+    def running(self) -> list[TrainingHandle]:
+        """Runs still going (their process alive), newest first: what a reopened TUI reattaches to."""
+        ...
+
+    def training_events(self, handle: TrainingHandle, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """New events of the run since byte ``offset``, and the next offset."""
+        ...
+
+    def cancel_training(self, handle: TrainingHandle) -> bool:
+        """Interrupt the run; False when its process is already gone."""
         ...

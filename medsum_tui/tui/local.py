@@ -25,24 +25,33 @@ from core.records.flatten import model_input
 from core.report import budget_summary, compliance_report, export_report
 from core.secrets import deid_secret
 from core.train import RunsTable, RunStatus
+from core.train.runs import process_alive
 from core.workspace import WorkspaceLocation, open_workspace
 from medsum_tui.tui.backend import (
     BudgetGauge,
     BudgetRow,
-    LedgerRow,
     Dashboard,
     DatasetRow,
+    LedgerRow,
     ModelRow,
+    PrivacyView,
     RecordPage,
     RecordRow,
     RecordSource,
     RecordView,
-    PrivacyView,
     RunRow,
     SummarizerChoice,
     SummaryView,
+    TrainPlan,
 )
 from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
+from medsum_tui.tui.training import (
+    TrainForm,
+    TrainingHandle,
+    read_events,
+    spawn_training,
+    stop_training,
+)
 from privacy.deid.engine import Deidentifier
 
 __all__ = ["LocalBackend"]
@@ -174,7 +183,9 @@ class LocalBackend:
             SummarizerChoice("model", m.name, f"model {m.name}") for m in list_models(root)]
 
     def _summarizer(self, choice: SummarizerChoice) -> Any:
-        from core.generation import load_summarizer  # torch and transformers: only when a summary is asked for
+        from core.generation import (
+            load_summarizer,  # torch and transformers: only when a summary is asked for
+        )
 
         key = (choice.kind, choice.name)
         with self._lock:
@@ -259,6 +270,54 @@ class LocalBackend:
             raise MedsumError(f"{target}: directory {target.parent} does not exist")
         export_report(opened.root, opened.loaded, target)
         return str(target)
+
+    # -- training ------------------------------------------------------------------------
+    def model_names(self) -> list[str]:
+        """The stored models (none before ``medsum init``)."""
+        return [m.name for m in list_models(self.location.path)] if self.location.initialized else []
+
+    def plan_training(self, form: TrainForm) -> TrainPlan:
+        """The CLI's ``--plan``: the DP plan and the budget check, without writing anything."""
+        from pydantic import ValidationError
+
+        from core.train.config import TrainConfig
+        from core.train.spend import preflight
+        from medsum_tui.cli._progress import describe_preflight
+
+        opened = open_workspace(self.location)
+        try:
+            # The other fields keep their defaults, as in the child's `medsum train`.
+            config = TrainConfig(dataset=form.dataset, model=form.model, full=form.full,  # type: ignore[call-arg]
+                                 lora_r=form.lora_r, epochs=form.epochs, max_steps=form.max_steps,
+                                 batch_size=form.batch_size, dp=form.dp, target_epsilon=form.target_epsilon,
+                                 delta=form.delta)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = f"{first['loc'][0]}: " if first["loc"] else ""
+            raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}") from None
+        summary = preflight(opened.root, config).summary()
+        return TrainPlan(describe_preflight(summary), bool(summary["allowed"]) or bool(form.override_reason))
+
+    def start_training(self, form: TrainForm) -> TrainingHandle:
+        """Start the run in a detached child process that outlives the TUI."""
+        return spawn_training(open_workspace(self.location).root, form)
+
+    def running(self) -> list[TrainingHandle]:
+        """Runs whose process is alive, newest first, with their own events file."""
+        if not self.location.initialized:
+            return []
+        root = self.location.path
+        alive = [r for r in RunsTable(root).list() if r.status == RunStatus.RUNNING and process_alive(r.pid)]
+        return [TrainingHandle(r.pid or 0, str(root / "runs" / r.run_id / "events.jsonl"), r.run_id)
+                for r in sorted(alive, key=lambda r: r.created_at, reverse=True)]
+
+    def training_events(self, handle: TrainingHandle, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """New complete event lines since ``offset``."""
+        return read_events(handle.events, offset)
+
+    def cancel_training(self, handle: TrainingHandle) -> bool:
+        """SIGINT to the run's process: it settles its ledger entry and ends as killed."""
+        return stop_training(handle.pid)
 
 
 def _rouge_l(headline: dict[str, object] | None) -> float | None:

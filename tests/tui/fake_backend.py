@@ -21,7 +21,21 @@ from medsum_tui.tui.backend import (
     RunRow,
     SummarizerChoice,
     SummaryView,
+    TrainPlan,
 )
+from medsum_tui.tui.training import TrainForm, TrainingHandle
+
+#: What a short DP run writes, in the order the fake hands it out (one chunk per read).
+RUN_EVENTS: list[list[dict]] = [
+    [{"event": "start", "run_id": "run-dp", "step": 0, "total_steps": 4,
+      "dp": {"epsilon_planned": 2.0, "delta": 1e-5}}],
+    [{"event": "step", "step": 1, "total_steps": 4, "loss": 3.0, "epsilon": 0.8},
+     {"event": "step", "step": 2, "total_steps": 4, "loss": 2.5, "epsilon": 1.2}],
+    [{"event": "epoch", "epoch": 1, "step": 2, "val_loss": 2.4},
+     {"event": "step", "step": 3, "total_steps": 4, "loss": 2.1, "epsilon": 1.6}],
+    [{"event": "step", "step": 4, "total_steps": 4, "loss": 1.9, "epsilon": 1.95},
+     {"event": "end", "run_id": "run-dp", "status": "finished", "step": 4, "message": "done", "epsilon": 1.95}],
+]
 
 RAW = "patient_name: Maria Lopez\ndob: 1950-03-14\npatient_history: Seen by Dr. Chen for cough."
 DEID = "patient_name: [NAME]\ndob: [DATE]\npatient_history: Seen by Dr. [NAME] for cough."
@@ -34,6 +48,9 @@ class FakeBackend:
     records_total: int = 120
     fail_with: str | None = None  # a dashboard() failure, to test the error dialog
     calls: list[tuple[str, object]] = field(default_factory=list)
+    still_running: list[TrainingHandle] = field(default_factory=list)  # what running() reports
+    refuse_plan: bool = False
+    chunks: int = len(RUN_EVENTS)  # how much of the scripted run has happened
 
     def dashboard(self) -> Dashboard:
         """A workspace with one of everything."""
@@ -105,3 +122,33 @@ class FakeBackend:
         """Pretend to write."""
         self.calls.append(("export_compliance", path))
         return path
+
+    def model_names(self) -> list[str]:
+        """One model."""
+        return ["demo-tiny-t5"]
+
+    def plan_training(self, form: TrainForm) -> TrainPlan:
+        """A DP plan, refused when ``refuse_plan``."""
+        self.calls.append(("plan", form))
+        return TrainPlan([f"DP plan: epsilon 2.000 at delta 1e-05 (prv) for {form.dataset}",
+                          "Budget: " + ("REFUSED" if self.refuse_plan else "allowed")], not self.refuse_plan)
+
+    def start_training(self, form: TrainForm) -> TrainingHandle:
+        """A handle on the scripted run."""
+        self.calls.append(("start", form))
+        return TrainingHandle(4242, "events.jsonl")
+
+    def running(self) -> list[TrainingHandle]:
+        """The runs said to be going."""
+        return list(self.still_running)
+
+    def training_events(self, handle: TrainingHandle, offset: int) -> tuple[list[dict], int]:
+        """The next chunk of RUN_EVENTS (the offset counts chunks here)."""
+        if offset >= self.chunks:
+            return [], offset
+        return RUN_EVENTS[offset], offset + 1
+
+    def cancel_training(self, handle: TrainingHandle) -> bool:
+        """Record the cancel."""
+        self.calls.append(("cancel", handle.pid))
+        return True

@@ -1,0 +1,108 @@
+"""Training runs the TUI starts: a detached ``medsum train --events`` child process, and the
+events file it writes, read incrementally.
+
+The child runs in its own session, so closing the TUI (or a dropped SSH connection) does not
+stop it; reopening the TUI finds it among the workspace's running runs and follows its
+``events.jsonl`` again. Cancel sends it SIGINT, which the run settles as "killed".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TrainForm", "TrainingHandle", "read_events", "spawn_training", "stop_training", "train_arguments"]
+
+
+@dataclass(frozen=True)
+class TrainForm:
+    """What the Train screen's form holds."""
+
+    dataset: str
+    model: str
+    full: bool = False
+    lora_r: int = 16
+    epochs: int = 3
+    max_steps: int | None = None
+    batch_size: int = 8
+    dp: bool = False
+    target_epsilon: float | None = None
+    delta: float | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainingHandle:
+    """A run being followed: the child's process id and the events file to read."""
+
+    pid: int
+    events: str
+    run_id: str | None = None  # known once the run's "start" event is read
+
+
+def train_arguments(form: TrainForm) -> list[str]:
+    """The ``medsum train`` options for ``form`` (the same run the CLI would start)."""
+    args = ["--dataset", form.dataset, "--model", form.model, "--lora-r", str(form.lora_r), "--epochs",
+            str(form.epochs), "--batch-size", str(form.batch_size)]
+    if form.full:
+        args.append("--full")
+    if form.max_steps is not None:
+        args += ["--max-steps", str(form.max_steps)]
+    if form.dp:
+        args.append("--dp")
+        if form.target_epsilon is not None:
+            args += ["--target-epsilon", str(form.target_epsilon)]
+        if form.delta is not None:
+            args += ["--delta", str(form.delta)]
+    if form.override_reason:
+        args += ["--override-budget", form.override_reason]
+    return args
+
+
+def spawn_training(root: Path, form: TrainForm) -> TrainingHandle:
+    """Start ``medsum train`` on the workspace at ``root`` as a detached child process."""
+    logs = root / "logs"
+    logs.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    events = logs / f"tui-train-{stamp}-{os.getpid()}.events.jsonl"
+    events.touch()
+    command = [sys.executable, "-m", "medsum_tui", "train", "--workspace", str(root), *train_arguments(form),
+               "--events", str(events)]
+    with (logs / f"tui-train-{stamp}-{os.getpid()}.log").open("ab") as log:
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                 cwd=root)
+    return TrainingHandle(child.pid, str(events))
+
+
+def read_events(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The complete event lines of ``path`` after byte ``offset``, and the offset to read from next."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], offset
+    end = data.rfind(b"\n") + 1  # a line still being written waits for the next read
+    events = []
+    for line in data[:end].splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # not an event line
+    return events, offset + end
+
+
+def stop_training(pid: int) -> bool:
+    """Interrupt the run's process (SIGINT: it settles its ledger entry and ends as "killed")."""
+    try:
+        os.kill(pid, signal.SIGINT)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
