@@ -48,6 +48,7 @@ from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
 from medsum_tui.tui.training import (
     TrainForm,
     TrainingHandle,
+    exit_event,
     read_events,
     spawn_training,
     stop_training,
@@ -75,6 +76,7 @@ class LocalBackend:
         self._files: dict[str, list[Any]] = {}
         self._models: dict[tuple[str, str], Any] = {}
         self._flag: Any = None
+        self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
 
     # -- workspace -----------------------------------------------------------------------
     def _loaded(self) -> LoadedConfig:
@@ -300,7 +302,9 @@ class LocalBackend:
 
     def start_training(self, form: TrainForm) -> TrainingHandle:
         """Start the run in a detached child process that outlives the TUI."""
-        return spawn_training(open_workspace(self.location).root, form)
+        handle, child = spawn_training(open_workspace(self.location).root, form)
+        self._children[handle.pid] = child
+        return handle
 
     def running(self) -> list[TrainingHandle]:
         """Runs whose process is alive, newest first, with their own events file."""
@@ -312,8 +316,17 @@ class LocalBackend:
                 for r in sorted(alive, key=lambda r: r.created_at, reverse=True)]
 
     def training_events(self, handle: TrainingHandle, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """New complete event lines since ``offset``."""
-        return read_events(handle.events, offset)
+        """New complete event lines since ``offset``; an "exit" event once the process is gone
+        and has nothing more to say (the screen then shows why, if the run never ended)."""
+        events, offset = read_events(handle.events, offset)
+        if events:
+            return events, offset
+        child = self._children.get(handle.pid)
+        alive = child.poll() is None if child is not None else process_alive(handle.pid)
+        if alive:
+            return [], offset
+        events, offset = read_events(handle.events, offset)  # what it wrote just before exiting
+        return events + [exit_event(handle)], offset
 
     def cancel_training(self, handle: TrainingHandle) -> bool:
         """SIGINT to the run's process: it settles its ledger entry and ends as killed."""

@@ -52,6 +52,8 @@ def fold_events(snapshot: RunSnapshot, events: list[dict[str, Any]]) -> RunSnaps
                                samples_per_s=event.get("samples_per_s"), eta_s=event.get("eta_s"), status="running")
         elif kind == "epoch":
             snapshot = replace(snapshot, val_loss=event.get("val_loss", snapshot.val_loss))
+        elif kind == "exit" and not snapshot.ended:  # the process is gone without an "end" event
+            snapshot = replace(snapshot, status="failed", message=str(event.get("message", "")))
         elif kind == "end":
             snapshot = replace(snapshot, status=str(event.get("status", "finished")), step=event.get("step", snapshot.step),
                                epsilon=event.get("epsilon", snapshot.epsilon),

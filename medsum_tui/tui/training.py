@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TrainForm", "TrainingHandle", "read_events", "spawn_training", "stop_training", "train_arguments"]
+__all__ = ["TrainForm", "TrainingHandle", "exit_event", "read_events", "spawn_training", "stop_training",
+           "train_arguments"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class TrainingHandle:
     pid: int
     events: str
     run_id: str | None = None  # known once the run's "start" event is read
+    log: str = ""  # the child's stdout and stderr (one-line errors, never PHI), for a run this TUI started
 
 
 def train_arguments(form: TrainForm) -> list[str]:
@@ -66,8 +68,9 @@ def train_arguments(form: TrainForm) -> list[str]:
     return args
 
 
-def spawn_training(root: Path, form: TrainForm) -> TrainingHandle:
-    """Start ``medsum train`` on the workspace at ``root`` as a detached child process."""
+def spawn_training(root: Path, form: TrainForm) -> tuple[TrainingHandle, subprocess.Popen[bytes]]:
+    """Start ``medsum train`` on the workspace at ``root`` as a detached child process; return its
+    handle and the process (which the caller polls, so that an exited child is reaped)."""
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -75,10 +78,24 @@ def spawn_training(root: Path, form: TrainForm) -> TrainingHandle:
     events.touch()
     command = [sys.executable, "-m", "medsum_tui", "train", "--workspace", str(root), *train_arguments(form),
                "--events", str(events)]
-    with (logs / f"tui-train-{stamp}-{os.getpid()}.log").open("ab") as log:
+    log_path = logs / f"tui-train-{stamp}-{os.getpid()}.log"
+    with log_path.open("ab") as log:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                                  cwd=root)
-    return TrainingHandle(child.pid, str(events))
+    return TrainingHandle(child.pid, str(events), log=str(log_path)), child
+
+
+def exit_event(handle: TrainingHandle) -> dict[str, Any]:
+    """The event that stands for a child which ended without an "end" event (it failed before
+    the run started, or was killed): its last error line, when it left one."""
+    last = ""
+    if handle.log:
+        try:
+            lines = Path(handle.log).read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        last = next((line for line in reversed(lines) if line.startswith("medsum: error:")), lines[-1] if lines else "")
+    return {"event": "exit", "message": last.removeprefix("medsum: error: ") or "the training process ended"}
 
 
 def read_events(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:

@@ -148,3 +148,64 @@ def test_privacy_view_and_compliance_export(setup, tmp_path: Path) -> None:
     assert entries(backend.privacy().audit_text) == before + 1  # the export itself is audited
     with pytest.raises(MedsumError, match="does not exist"):
         backend.export_compliance(str(tmp_path / "missing" / "r.md"))
+
+
+def _follow(backend: LocalBackend, handle, limit_s: float = 240):
+    """Read the run's events until it ends (or the limit passes)."""
+    import time
+
+    from medsum_tui.tui.train_state import RunSnapshot, fold_events
+
+    snapshot, offset, deadline = RunSnapshot(), 0, time.monotonic() + limit_s
+    while not snapshot.ended and time.monotonic() < deadline:
+        events, offset = backend.training_events(handle, offset)
+        snapshot = fold_events(snapshot, events)
+        time.sleep(0.3)
+    return snapshot
+
+
+@pytest.fixture
+def child_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
+    """A workspace whose secrets a child process can open too: the encrypted file fallback."""
+    monkeypatch.setenv("MEDSUM_KEYRING", "cryptfile")
+    monkeypatch.setenv("MEDSUM_KEYRING_PASSPHRASE", "tui-test-passphrase")
+    opened, _ = init_workspace(resolve_workspace(tmp_path / "ws"))
+    raw = tmp_path / "raw.jsonl"
+    write_corpus(generate_corpus(40, 5), raw, None)
+    import_dataset(opened, raw, "notes", strategy="redact")
+    return LocalBackend(opened.location)
+
+
+@pytest.mark.slow
+def test_a_child_that_fails_before_its_run_starts_is_reported(child_workspace: LocalBackend) -> None:
+    from medsum_tui.tui.training import TrainForm
+
+    handle = child_workspace.start_training(TrainForm(dataset="notes", model="no-such-model"))
+    snapshot = _follow(child_workspace, handle, 120)
+    assert snapshot.status == "failed" and "no-such-model" in snapshot.message
+
+
+@pytest.mark.slow
+def test_plan_start_and_follow_a_short_dp_run_in_a_child_process(child_workspace: LocalBackend) -> None:
+    """The real thing: the pre-flight, then ``medsum train --events`` as a detached child, its
+    events read until the end, one ledger entry, and nothing left running."""
+    from core.datasets import load_splits
+    from core.models.tiny import init_tiny
+    from medsum_tui.tui.training import TrainForm
+
+    backend = child_workspace
+    root = backend.location.path
+    train = load_splits(root, "notes")["train"]
+    init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
+    form = TrainForm(dataset="notes", model="tiny", full=True, max_steps=3, batch_size=8, dp=True,
+                     target_epsilon=8.0)
+    plan = backend.plan_training(form)
+    assert plan.allowed and plan.lines[0].startswith("DP plan: epsilon")
+    handle = backend.start_training(form)
+    snapshot = _follow(backend, handle)
+    assert snapshot.status == "finished", snapshot.message
+    assert snapshot.step == 3 and snapshot.epsilon is not None and 0 < snapshot.epsilon <= 8.0
+    assert snapshot.epsilon_planned is not None and len(snapshot.losses) == 3
+    assert backend.running() == []
+    view = backend.privacy()
+    assert [(r.run_id, r.private) for r in view.runs] == [(snapshot.run_id, True)] and view.audit_ok
