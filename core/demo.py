@@ -27,7 +27,8 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "evaluate_demo", "prepare_demo_data",
+__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "build_demo_model", "evaluate_demo",
+           "import_demo_dataset", "prepare_demo_data",
            "summarize_demo", "train_demo_model"]
 
 DEMO_MODEL = "demo-tiny-t5"
@@ -95,33 +96,45 @@ def prepare_demo_data(workspace: Workspace, *, n: int = 2000, seed: int = 0) -> 
     )
 
 
+def import_demo_dataset(workspace: Workspace, corpus_file: Path, *, n: int, seed: int) -> tuple[str, bool]:
+    """Import the demo corpus as the dataset ``demo-n{n}-s{seed}`` (redacted), unless it exists;
+    return its name and whether it was made now."""
+    from core.datasets import DatasetError, get_dataset, import_dataset
+
+    name = f"demo-n{n}-s{seed}"
+    try:
+        get_dataset(workspace.root, name)
+        return name, False
+    except DatasetError:
+        import_dataset(workspace, corpus_file, name, input_fields=list(DEMO_INPUT_FIELDS), strategy="redact")
+        return name, True
+
+
+def build_demo_model(workspace: Workspace, dataset: str, *, seed: int) -> bool:
+    """Build the demo's tiny T5 (tokenizer trained on ``dataset``) unless it exists; True if made now."""
+    from core.datasets import load_splits
+    from core.models import ModelError, get_model, init_tiny
+
+    try:
+        get_model(workspace.root, DEMO_MODEL)
+        return False
+    except ModelError:
+        train = load_splits(workspace.root, dataset)["train"]
+        init_tiny(workspace.root, "t5", DEMO_MODEL, [*train["source"], *train["target"]], seed=seed)
+        return True
+
+
 def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int, epochs: int = 6,
                      max_steps: int | None = None,
                      on_event: Callable[[dict[str, Any]], None] | None = None) -> DemoTraining:
     """Import the demo corpus as a dataset (redacted), build the tiny model from it, train it."""
     import json
 
-    from core.datasets import DatasetError, get_dataset, import_dataset
-    from core.models import ModelError, get_model, init_tiny
     from core.train.config import TrainConfig
     from core.train.run import run_dir, start_run
 
-    name = f"demo-n{n}-s{seed}"
-    try:
-        get_dataset(workspace.root, name)
-        dataset_created = False
-    except DatasetError:
-        import_dataset(workspace, data.corpus_file, name, input_fields=list(DEMO_INPUT_FIELDS), strategy="redact")
-        dataset_created = True
-    try:
-        get_model(workspace.root, DEMO_MODEL)
-        model_created = False
-    except ModelError:
-        from core.datasets import load_splits
-
-        train = load_splits(workspace.root, name)["train"]
-        init_tiny(workspace.root, "t5", DEMO_MODEL, [*train["source"], *train["target"]], seed=seed)
-        model_created = True
+    name, dataset_created = import_demo_dataset(workspace, data.corpus_file, n=n, seed=seed)
+    model_created = build_demo_model(workspace, name, seed=seed)
     config = TrainConfig(dataset=name, model=DEMO_MODEL, full=True, epochs=epochs, max_steps=max_steps,
                          batch_size=16, learning_rate=6e-3, warmup_ratio=0.05, weight_decay=0.0,
                          max_target_len=160, device="cpu", seed=seed)

@@ -59,6 +59,8 @@ class MedsumApp(App[None]):
             yield SystemCommand(f"Go to {title}", help_text, lambda mode=mode: self.switch_mode(mode))
         if isinstance(screen, DashboardScreen):
             yield SystemCommand("Refresh dashboard", "Read the workspace again", screen.action_refresh)
+            yield SystemCommand("Import the demo data", "Synthesize 2,000 records, import them de-identified, "
+                                "build the tiny model", screen.action_demo_import)
         if isinstance(screen, RecordsScreen):
             yield SystemCommand("Search records", "Filter the list by id or text", screen.action_focus_search)
             yield SystemCommand("Open a local file", "Browse a .json or .jsonl file of records",

@@ -8,6 +8,7 @@ only for a local input file the user opened, and only in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -283,4 +284,9 @@ class Backend(Protocol):
 
     def cancel_training(self, handle: TrainingHandle) -> bool:
         """Interrupt the run; False when its process is already gone."""
+        ...
+
+    def demo_import(self, on_step: Callable[[str], None]) -> str:
+        """Set up the demo: initialize the workspace if needed, synthesize the demo corpus, import it
+        (redacted) and build the tiny model; ``on_step`` hears each stage. Returns the dataset name."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 import time
 from pathlib import Path
 from typing import Any
@@ -272,6 +273,29 @@ class LocalBackend:
             raise MedsumError(f"{target}: directory {target.parent} does not exist")
         export_report(opened.root, opened.loaded, target)
         return str(target)
+
+    # -- demo data -----------------------------------------------------------------------
+    def demo_import(self, on_step: Callable[[str], None]) -> str:
+        """What ``medsum demo`` does before training: corpus, dataset (redacted) and tiny model."""
+        from core.demo import build_demo_model, import_demo_dataset
+        from core.synth import generate_corpus, write_corpus
+        from core.workspace import init_workspace
+
+        n, seed = 2000, 0
+        if not self.location.initialized:
+            on_step(f"initializing the workspace {self.location.path}")
+        opened, _ = init_workspace(self.location)  # repairs, never overwrites
+        corpus_file = opened.root / "demo" / "synthetic.jsonl"
+        if not corpus_file.is_file():
+            on_step(f"synthesizing {n} records")
+            corpus_file.parent.mkdir(mode=0o700, exist_ok=True)
+            write_corpus(generate_corpus(n, seed), corpus_file, None)
+        on_step("de-identifying and importing them as a dataset")
+        name, _ = import_demo_dataset(opened, corpus_file, n=n, seed=seed)
+        on_step("building the tiny model")
+        build_demo_model(opened, name, seed=seed)
+        on_step(f"done: dataset {name} and model demo-tiny-t5")
+        return name
 
     # -- training ------------------------------------------------------------------------
     def model_names(self) -> list[str]:

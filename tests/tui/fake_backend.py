@@ -152,3 +152,10 @@ class FakeBackend:
         """Record the cancel."""
         self.calls.append(("cancel", handle.pid))
         return True
+
+    def demo_import(self, on_step) -> str:  # type: ignore[no-untyped-def]
+        """Report two stages."""
+        self.calls.append(("demo_import", None))
+        on_step("synthesizing 2000 records")
+        on_step("building the tiny model")
+        return "demo-n2000-s0"

@@ -29,3 +29,17 @@ def test_dashboard_shows_every_section_and_refreshes(backend: FakeBackend) -> No
             await settle(app, pilot)
             assert [c for c, _ in backend.calls].count("dashboard") == 2
     asyncio.run(run())
+
+
+def test_demo_import_from_the_dashboard_reports_each_stage(backend: FakeBackend) -> None:
+    async def run() -> None:
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("i")
+            await settle(app, pilot)
+            assert ("demo_import", None) in backend.calls
+            shown = [n.message for n in app._notifications]
+            assert "synthesizing 2000 records" in shown and any("Demo data ready" in m for m in shown)
+            assert [c for c, _ in backend.calls].count("dashboard") == 2  # refreshed after the import
+    asyncio.run(run())

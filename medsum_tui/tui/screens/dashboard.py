@@ -24,7 +24,18 @@ def _loss(value: float | None) -> str:
 class DashboardScreen(MedsumScreen):
     """What is in the workspace, at a glance. Refreshes in a worker; the UI never waits."""
 
-    BINDINGS = [Binding("ctrl+r,f5", "refresh", "Refresh", id="dashboard.refresh")]
+    BINDINGS = [
+        Binding("ctrl+r,f5", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("i", "demo_import", "Import demo data", id="dashboard.demo_import"),
+    ]
+
+    class Step(Message):
+        """A stage of the demo import began."""
+
+        def __init__(self, text: str) -> None:
+            """Carry what is happening."""
+            super().__init__()
+            self.text = text
 
     class Loaded(Message):
         """The backend answered."""
@@ -62,6 +73,21 @@ class DashboardScreen(MedsumScreen):
         """Reload everything from the workspace."""
         self.load()
 
+    def action_demo_import(self) -> None:
+        """Synthesize the demo corpus, import it (redacted) and build the tiny model, in a worker."""
+        self.demo_import()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-demo")
+    def demo_import(self) -> None:
+        """The import (blocking, about a minute on 2 cores); each stage is posted as it starts."""
+        name = self.app.backend.demo_import(lambda text: self.post_message(self.Step(text)))  # type: ignore[attr-defined]
+        self.post_message(self.Step(f"Demo data ready: dataset {name}. Train it on the Train screen (t)."))
+        self.load()
+
+    def on_dashboard_screen_step(self, message: Step) -> None:
+        """Show the stage."""
+        self.notify(message.text, title="Demo data")
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
     def load(self) -> None:
         """Ask the backend (blocking) and post the answer."""
@@ -70,7 +96,7 @@ class DashboardScreen(MedsumScreen):
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         """Show the answer."""
         data = message.dashboard
-        state = "" if data.initialized else "  (not initialized: run the demo, or medsum init)"
+        state = "" if data.initialized else "  (not initialized: press i to import the demo data, or medsum init)"
         self.query_one("#workspace", Static).update(
             f"Workspace [b]{escape(data.workspace)}[/b] (from {data.workspace_source}){state}")
         warnings = "\n".join(f"⚠ {w}" for w in data.warnings)
