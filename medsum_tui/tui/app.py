@@ -15,6 +15,7 @@ from medsum_tui.tui.backend import Backend, RecordSource
 from medsum_tui.tui.dialogs import HelpDialog
 from medsum_tui.tui.screens.base import worker_failed
 from medsum_tui.tui.screens.dashboard import DashboardScreen
+from medsum_tui.tui.screens.evaluate import EvaluateScreen
 from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
@@ -28,6 +29,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "records": ("r", "Records", "Browse and search a dataset or a local file; raw and de-identified views"),
     "summarize": ("s", "Summarize", "Summarize the selected record with a run or model; fidelity and PHI checks"),
     "train": ("t", "Train", "Plan and start a run (LoRA, DP with a target epsilon), follow it live, cancel it"),
+    "evaluate": ("e", "Evaluate", "Report tables per run beside the baselines; compare two runs; evaluate a run"),
     "privacy": ("p", "Privacy", "Budgets per dataset, the runs ledger, the audit chain; export the compliance report"),
 }
 
@@ -39,7 +41,7 @@ class MedsumApp(App[None]):
     SUB_TITLE = "offline clinical summarization"
     CSS_PATH = "medsum.tcss"
     MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen,
-             "train": TrainScreen, "privacy": PrivacyScreen}
+             "train": TrainScreen, "evaluate": EvaluateScreen, "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
@@ -73,6 +75,11 @@ class MedsumApp(App[None]):
             yield SystemCommand("Plan the run", "Pre-flight: planned epsilon and the budget check", screen.action_plan)
             yield SystemCommand("Start the planned run", "A detached child process", screen.action_start)
             yield SystemCommand("Cancel the run", "Interrupt it; its spend is settled", screen.action_cancel)
+        if isinstance(screen, EvaluateScreen):
+            yield SystemCommand("Evaluate the highlighted run", "ROUGE, fidelity and PHI scan beside the baselines",
+                                screen.action_evaluate)
+            yield SystemCommand("Compare with the highlighted run", "Its report in the right pane",
+                                screen.action_compare)
         if isinstance(screen, PrivacyScreen):
             yield SystemCommand("Export the compliance report", "Markdown or JSON, audited", screen.action_focus_export)
         yield from super().get_system_commands(screen)

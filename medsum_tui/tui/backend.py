@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from medsum_tui.tui.training import TrainForm, TrainingHandle
 
 __all__ = [
-    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "Highlight", "LedgerRow", "ModelRow",
+    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalView", "Highlight", "LedgerRow", "ModelRow",
     "PrivacyView", "RecordPage", "RecordRow",
     "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView", "TrainForm", "TrainPlan",
     "TrainingHandle",
@@ -216,6 +216,17 @@ class PrivacyView:
 
 
 @dataclass(frozen=True)
+class EvalView:
+    """A run's evaluation report, as the screen shows it."""
+
+    run_id: str
+    rows: list[tuple[str, ...]]  # the systems table, header first: the model beside every baseline
+    headline: str  # ROUGE-L against the best baseline, in words
+    phi_scan: str
+    settings: str
+
+
+@dataclass(frozen=True)
 class TrainPlan:
     """The pre-flight of a run: the DP plan and the budget check, in words, and whether it may start."""
 
@@ -289,4 +300,16 @@ class Backend(Protocol):
     def demo_import(self, on_step: Callable[[str], None]) -> str:
         """Set up the demo: initialize the workspace if needed, synthesize the demo corpus, import it
         (redacted) and build the tiny model; ``on_step`` hears each stage. Returns the dataset name."""
+        ...
+
+    def runs(self) -> list[RunRow]:
+        """Every training run, newest first."""
+        ...
+
+    def eval_report(self, run_id: str) -> EvalView | None:
+        """The run's latest test-split report, or None when it was never evaluated."""
+        ...
+
+    def evaluate(self, run_id: str, on_step: Callable[[str], None]) -> EvalView:
+        """Evaluate the run on its test split with the configured generation settings (slow)."""
         ...

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from medsum_tui.tui.backend import (
     BudgetRow,
     Dashboard,
     DatasetRow,
+    EvalView,
     LedgerRow,
     ModelRow,
     PrivacyView,
@@ -274,6 +275,40 @@ class LocalBackend:
         export_report(opened.root, opened.loaded, target)
         return str(target)
 
+    # -- evaluation ----------------------------------------------------------------------
+    def runs(self) -> list[RunRow]:
+        """Every run of the workspace, newest first."""
+        if not self.location.initialized:
+            return []
+        rows = sorted(RunsTable(self.location.path).list(), key=lambda r: r.created_at, reverse=True)
+        return [RunRow(r.run_id, r.dataset, r.model, str(r.status), r.step, r.total_steps, r.best_val_loss,
+                       _rouge_l(r.eval)) for r in rows]
+
+    def eval_report(self, run_id: str) -> EvalView | None:
+        """The run's ``eval/report-test.json`` as a view, if it exists."""
+        from core.evaluation.run_eval import report_paths
+        from core.train.run import run_dir
+
+        path = report_paths(run_dir(self.location.path, run_id), "test")[0]
+        if not path.is_file():
+            return None
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise MedsumError(f"{path}: the report cannot be read ({type(exc).__name__}); evaluate the run again") \
+                from None
+        return _eval_view(run_id, report)
+
+    def evaluate(self, run_id: str, on_step: Callable[[str], None]) -> EvalView:
+        """``medsum eval RUN`` with the workspace's generation settings."""
+        from core.evaluation.run_eval import EvalOptions, evaluate_run
+
+        opened = open_workspace(self.location)
+        defaults = opened.config.generation
+        options = EvalOptions(num_beams=defaults.num_beams, max_new_tokens=defaults.max_new_tokens,
+                              batch_size=defaults.batch_size, no_repeat_ngram_size=defaults.no_repeat_ngram_size)
+        return _eval_view(run_id, evaluate_run(opened.root, run_id, options, config=opened.config, say=on_step))
+
     # -- demo data -----------------------------------------------------------------------
     def demo_import(self, on_step: Callable[[str], None]) -> str:
         """What ``medsum demo`` does before training: corpus, dataset (redacted) and tiny model."""
@@ -355,6 +390,20 @@ class LocalBackend:
     def cancel_training(self, handle: TrainingHandle) -> bool:
         """SIGINT to the run's process: it settles its ledger entry and ends as killed."""
         return stop_training(handle.pid)
+
+
+def _eval_view(run_id: str, report: dict[str, Any]) -> EvalView:
+    from core.evaluation.report import systems_table
+
+    head, phi, gen = report["headline"], report["phi_scan"], report.get("generation", {})
+    verdict = "beats" if head.get("beats_baselines") else "does NOT beat"
+    headline = (f"ROUGE-L {head['rougeL']:.3f} {verdict} the best baseline, {head.get('best_baseline')} "
+                f"({head.get('best_baseline_rougeL', 0.0):.3f})")
+    scan = (f"PHI scan: {phi['new']} new identifier(s) in {phi.get('summaries_with_new', 0)} summaries"
+            if phi["new"] else f"PHI scan: no new identifier in {phi['summaries']} summaries")
+    settings = (f"beams {gen.get('num_beams')}, max new tokens {gen.get('max_new_tokens')}, "
+                f"no-repeat n-gram {gen.get('no_repeat_ngram_size')}, {gen.get('seconds', '?')} s")
+    return EvalView(run_id, systems_table(report), headline, scan, settings)
 
 
 def _rouge_l(headline: dict[str, object] | None) -> float | None:

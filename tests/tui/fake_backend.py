@@ -10,6 +10,7 @@ from medsum_tui.tui.backend import (
     BudgetRow,
     Dashboard,
     DatasetRow,
+    EvalView,
     Highlight,
     LedgerRow,
     ModelRow,
@@ -159,3 +160,26 @@ class FakeBackend:
         on_step("synthesizing 2000 records")
         on_step("building the tiny model")
         return "demo-n2000-s0"
+
+    def runs(self) -> list[RunRow]:
+        """Two runs, the newer one evaluated."""
+        return [RunRow("run-2", "demo-n2000-s0", "demo-tiny-t5", "finished", 600, 600, 0.33, 0.693),
+                RunRow("run-1", "demo-n2000-s0", "demo-tiny-t5", "finished", 300, 300, 0.41, None)]
+
+    def eval_report(self, run_id: str) -> EvalView | None:
+        """A report for run-2 (and for any run evaluated here); none for the others."""
+        if run_id != "run-2" and ("evaluate", run_id) not in self.calls:
+            return None
+        return _report(run_id)
+
+    def evaluate(self, run_id: str, on_step) -> EvalView:  # type: ignore[no-untyped-def]
+        """Pretend to generate and score."""
+        self.calls.append(("evaluate", run_id))
+        on_step("Summarizing 201 test records")
+        return _report(run_id)
+
+
+def _report(run_id: str) -> EvalView:
+    return EvalView(run_id, [("system", "ROUGE-L"), ("model", "0.693"), ("structured baseline", "0.723")],
+                    "ROUGE-L 0.693 does NOT beat the best baseline, structured baseline (0.723)",
+                    "PHI scan: no new identifier in 201 summaries", "beams 4, max new tokens 128")

@@ -127,7 +127,7 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
             await settle(app, pilot)
             assert screen.view is not None and "PHI scan" in str(screen.query_one("#checks").render())
             out = tmp_path / "summary.json"
-            await pilot.press("e", *str(out), "enter")
+            await pilot.press("x", *str(out), "enter")
             await settle(app, pilot)
             assert json.loads(out.read_text(encoding="utf-8"))["id"] == screen.view.record_id
     asyncio.run(run())

@@ -45,7 +45,7 @@ def test_summarize_the_record_picked_on_records(backend: FakeBackend) -> None:
             assert "hallucinated): amoxicillin" in checks and "omitted): asthma" in checks
             assert "no new identifier" in checks
             assert not screen.query_one("#working").display
-            await pilot.press("e", *"out.json", "enter")
+            await pilot.press("x", *"out.json", "enter")
             await settle(app, pilot)
             assert backend.calls[-1] == ("export", ("r-000001", "out.json"))
     asyncio.run(run())

@@ -53,7 +53,7 @@ class SummarizeScreen(MedsumScreen):
     BINDINGS = [
         Binding("s", "summarize", "Summarize", id="summarize.run"),
         Binding("c", "copy", "Copy", id="summarize.copy"),
-        Binding("e", "focus_export", "Export", id="summarize.export"),
+        Binding("x", "focus_export", "Export", id="summarize.export"),
     ]
 
     class Choices(Message):
