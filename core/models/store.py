@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,15 +61,17 @@ def temp_dir(root: Path, purpose: str) -> Path:
 
 
 def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False,
-                 source: str | None = None) -> ModelEntry:
+                 source: str | None = None, on_progress: Callable[[str, int, int], None] | None = None) -> ModelEntry:
     """Copy the checkpoint directory ``src`` into the store as ``name`` and return its entry.
 
     Checks it is a seq2seq BART/T5 checkpoint with tokenizer and safetensors weights (pickle
     ``.bin`` weights only with ``allow_pickle``, which the entry records), copies and hashes its
     files, loads it once to prove it works, writes ``manifest.json``, then renames it into place.
     Refuses an existing name; on any failure nothing is left in the store. The import is
-    recorded in the audit log (name, manifest SHA-256).
+    recorded in the audit log (name, manifest SHA-256). ``on_progress(stage, done, total)`` hears
+    each stage and each file copied and hashed (the TUI's progress bar).
     """
+    progress = on_progress or (lambda stage, done, total: None)
     check_name(name)
     src = Path(src)
     if not src.is_dir():
@@ -82,11 +85,13 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
     tmp = temp_dir(root, f"import-{name}")
     try:
         files: dict[str, FileRecord] = {}
-        for rel in selection.files:
+        for done, rel in enumerate(selection.files):
+            progress(f"copying and hashing {rel}", done, len(selection.files))
             try:
                 files[rel] = copy_hashed(src / rel, tmp / rel)
             except OSError as exc:
                 raise ModelError(f"{src / rel}: cannot copy ({exc.strerror or exc.__class__.__name__})") from None
+        progress("loading it once to prove it works", len(selection.files), len(selection.files))
         try:
             load_tokenizer_dir(tmp)
             model = load_model_dir(tmp, info.architecture, selection.pickle_weights)
@@ -101,6 +106,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
             allow_pickle=selection.pickle_weights,
             imported_at=datetime.now(UTC).isoformat(timespec="seconds"), path=final,
         )
+        progress("writing the manifest", len(selection.files), len(selection.files))
         write_manifest(tmp, entry, files)
         if final.exists():
             raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)

@@ -16,6 +16,7 @@ from medsum_tui.tui.dialogs import HelpDialog
 from medsum_tui.tui.screens.base import worker_failed
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.evaluate import EvaluateScreen
+from medsum_tui.tui.screens.models import ModelsScreen
 from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
@@ -30,6 +31,7 @@ SCREENS: dict[str, tuple[str, str, str]] = {
     "summarize": ("s", "Summarize", "Summarize the selected record with a run or model; fidelity and PHI checks"),
     "train": ("t", "Train", "Plan and start a run (LoRA, DP with a target epsilon), follow it live, cancel it"),
     "evaluate": ("e", "Evaluate", "Report tables per run beside the baselines; compare two runs; evaluate a run"),
+    "models": ("m", "Models", "The model store: import a checkpoint with its progress, verify a model"),
     "privacy": ("p", "Privacy", "Budgets per dataset, the runs ledger, the audit chain; export the compliance report"),
 }
 
@@ -41,7 +43,8 @@ class MedsumApp(App[None]):
     SUB_TITLE = "offline clinical summarization"
     CSS_PATH = "medsum.tcss"
     MODES = {"dashboard": DashboardScreen, "records": RecordsScreen, "summarize": SummarizeScreen,
-             "train": TrainScreen, "evaluate": EvaluateScreen, "privacy": PrivacyScreen}
+             "train": TrainScreen, "evaluate": EvaluateScreen, "models": ModelsScreen,
+             "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
         *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
@@ -80,6 +83,9 @@ class MedsumApp(App[None]):
                                 screen.action_evaluate)
             yield SystemCommand("Compare with the highlighted run", "Its report in the right pane",
                                 screen.action_compare)
+        if isinstance(screen, ModelsScreen):
+            yield SystemCommand("Verify the highlighted model", "Re-hash it against its manifest", screen.action_verify)
+            yield SystemCommand("Import a checkpoint", "A local BART/T5 directory", screen.action_focus_import)
         if isinstance(screen, PrivacyScreen):
             yield SystemCommand("Export the compliance report", "Markdown or JSON, audited", screen.action_focus_export)
         yield from super().get_system_commands(screen)

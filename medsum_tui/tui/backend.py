@@ -313,3 +313,15 @@ class Backend(Protocol):
     def evaluate(self, run_id: str, on_step: Callable[[str], None]) -> EvalView:
         """Evaluate the run on its test split with the configured generation settings (slow)."""
         ...
+
+    def models(self) -> list[ModelRow]:
+        """The store's models."""
+        ...
+
+    def import_model(self, path: str, name: str, on_progress: Callable[[str, int, int], None]) -> ModelRow:
+        """Check, copy, hash and load a local checkpoint directory into the store (audited)."""
+        ...
+
+    def verify_model(self, name: str) -> list[str]:
+        """Re-hash a stored model: ``"file: changed|missing|extra"`` per problem, ``[]`` when intact."""
+        ...

@@ -309,6 +309,27 @@ class LocalBackend:
                               batch_size=defaults.batch_size, no_repeat_ngram_size=defaults.no_repeat_ngram_size)
         return _eval_view(run_id, evaluate_run(opened.root, run_id, options, config=opened.config, say=on_step))
 
+    # -- models --------------------------------------------------------------------------
+    def models(self) -> list[ModelRow]:
+        """The store's models (none before ``medsum init``)."""
+        if not self.location.initialized:
+            return []
+        return [ModelRow(m.name, m.family, m.parameters, m.source) for m in list_models(self.location.path)]
+
+    def import_model(self, path: str, name: str, on_progress: Callable[[str, int, int], None]) -> ModelRow:
+        """``medsum models import``: refuses pickle weights (the CLI's --allow-pickle is not offered here)."""
+        from core.models import import_model
+
+        opened = open_workspace(self.location)
+        entry = import_model(opened.root, Path(path).expanduser(), name, on_progress=on_progress)
+        return ModelRow(entry.name, entry.family, entry.parameters, entry.source)
+
+    def verify_model(self, name: str) -> list[str]:
+        """``medsum models verify``: every changed, missing or extra file (audited)."""
+        from core.models.store import verify_details
+
+        return [f"{rel}: {state}" for rel, state in verify_details(open_workspace(self.location).root, name)]
+
     # -- demo data -----------------------------------------------------------------------
     def demo_import(self, on_step: Callable[[str], None]) -> str:
         """What ``medsum demo`` does before training: corpus, dataset (redacted) and tiny model."""

@@ -178,6 +178,22 @@ class FakeBackend:
         on_step("Summarizing 201 test records")
         return _report(run_id)
 
+    def models(self) -> list[ModelRow]:
+        """One model."""
+        return [ModelRow("demo-tiny-t5", "t5", 1_150_464, "init-tiny")]
+
+    def import_model(self, path: str, name: str, on_progress) -> ModelRow:  # type: ignore[no-untyped-def]
+        """Three files, then done."""
+        self.calls.append(("import_model", (path, name)))
+        for done, rel in enumerate(("config.json", "model.safetensors", "tokenizer.json")):
+            on_progress(f"copying and hashing {rel}", done, 3)
+        return ModelRow(name, "bart", 42, f"import:{path}")
+
+    def verify_model(self, name: str) -> list[str]:
+        """A tampered weights file."""
+        self.calls.append(("verify_model", name))
+        return ["model.safetensors: changed"]
+
 
 def _report(run_id: str) -> EvalView:
     return EvalView(run_id, [("system", "ROUGE-L"), ("model", "0.693"), ("structured baseline", "0.723")],

@@ -26,7 +26,7 @@ def test_reports_compare_and_evaluate(backend: FakeBackend) -> None:
             assert left.get_row_at(1) == ["structured baseline", "0.723"]
             assert "does NOT beat" in str(screen.query_one("#eval-left-notes", Static).render())
             runs.focus()
-            await pilot.press("m")  # run-2 to the right pane
+            await pilot.press("c")  # run-2 to the right pane
             await pilot.press("down")  # highlight run-1: never evaluated
             await settle(app, pilot)
             assert screen.query_one("#eval-right-table", DataTable).get_row_at(0) == ["model", "0.693"]

@@ -209,3 +209,25 @@ def test_plan_start_and_follow_a_short_dp_run_in_a_child_process(child_workspace
     assert backend.running() == []
     view = backend.privacy()
     assert [(r.run_id, r.private) for r in view.runs] == [(snapshot.run_id, True)] and view.audit_ok
+
+
+def test_models_import_with_progress_and_verify(setup, tmp_path: Path) -> None:
+    import shutil
+
+    from core.datasets import load_splits
+    from core.models.tiny import init_tiny
+
+    backend, _, _ = setup
+    root = backend.location.path
+    train = load_splits(root, "notes")["train"]
+    init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
+    assert backend.verify_model("tiny") == []
+    checkpoint = tmp_path / "checkpoint"
+    shutil.copytree(root / "models" / "tiny", checkpoint, ignore=shutil.ignore_patterns("manifest.json"))
+    stages: list[tuple[str, int, int]] = []
+    row = backend.import_model(str(checkpoint), "copy", lambda *a: stages.append(a))
+    assert row.name == "copy" and [m.name for m in backend.models()] == ["copy", "tiny"]
+    assert stages[0][1:] == (0, stages[0][2]) and stages[-1][0] == "writing the manifest"
+    weights = next((root / "models" / "copy").glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
+    assert backend.verify_model("copy") == [f"{weights.name}: changed"]

@@ -23,7 +23,7 @@ class EvaluateScreen(MedsumScreen):
 
     BINDINGS = [
         Binding("v", "evaluate", "Evaluate run", id="evaluate.run"),
-        Binding("m", "compare", "Compare with", id="evaluate.compare"),
+        Binding("c", "compare", "Compare with", id="evaluate.compare"),
         Binding("ctrl+r,f5", "refresh", "Refresh", id="evaluate.refresh"),
     ]
 
@@ -77,7 +77,7 @@ class EvaluateScreen(MedsumScreen):
     def on_mount(self) -> None:
         """Columns of the runs table."""
         self.query_one("#eval-runs", DataTable).add_columns("run", "dataset", "model", "status", "ROUGE-L")
-        self.query_one("#eval-right-title", Label).update(Text("Highlight a run and press m to compare it here."))
+        self.query_one("#eval-right-title", Label).update(Text("Highlight a run and press c to compare it here."))
 
     def on_screen_resume(self) -> None:
         """Reload the runs each time the screen shows."""
