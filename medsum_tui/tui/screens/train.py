@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import (
@@ -124,13 +124,18 @@ class TrainScreen(MedsumScreen):
                 yield Button("Cancel run (x)", id="cancel-button", variant="error", disabled=True)
             yield Static("Fill the form, then Plan: the pre-flight shows the planned epsilon and the budget check.",
                          id="plan")
-            yield Label("", id="run-status")
-            yield ProgressBar(id="run-progress", show_eta=False)
-            yield Label("loss", classes="section")
-            yield Sparkline([], id="loss")
-            yield Label("epsilon spent / planned", classes="section")
-            yield ProgressBar(id="epsilon", show_eta=False)
+            with Vertical(id="run-section"):  # shown once a run is followed
+                yield Label("", id="run-status")
+                yield ProgressBar(id="run-progress", show_eta=False)
+                yield Label("loss", classes="section")
+                yield Sparkline([], id="loss")
+                yield Label("epsilon spent / planned (DP runs)", classes="section")
+                yield ProgressBar(id="epsilon", show_eta=False)
         yield Footer()
+
+    def on_mount(self) -> None:
+        """No run section until there is a run."""
+        self.query_one("#run-section").display = False
 
     def on_screen_resume(self) -> None:
         """Fresh choices, and reattach to a run still going."""
@@ -232,6 +237,7 @@ class TrainScreen(MedsumScreen):
         """Read ``handle``'s events from the start, twice a second, until the run ends."""
         self.run_handle, self.run_snapshot, self.events_offset = handle, RunSnapshot(run_id=handle.run_id), 0
         self.query_one("#cancel-button", Button).disabled = False
+        self.query_one("#run-section").display = True
         self.query_one("#run-status", Label).update(Text(f"Run {handle.run_id or '(starting)'}: starting…"))
         if self.poll_timer is not None:
             self.poll_timer.stop()
