@@ -18,7 +18,11 @@ __all__ = ["PrivacyScreen"]
 
 
 def _gauge(gauge: BudgetGauge) -> Vertical:
-    """A labelled bar: the share of the policy's epsilon spent (full and red when unbounded)."""
+    """A labelled bar: the share of the policy's epsilon spent (full and red when unbounded).
+    With no limit set there is no share to show: the label alone."""
+    label = Label(Text(f"{gauge.dataset}: {gauge.text}"), classes="budget-label")
+    if not gauge.unbounded and gauge.max_epsilon is None:
+        return Vertical(label, classes="budget")
     bar = ProgressBar(total=100, show_eta=False, classes="budget-bar")
     if gauge.unbounded:
         bar.progress = 100
@@ -28,9 +32,6 @@ def _gauge(gauge: BudgetGauge) -> Vertical:
         bar.progress = min(100.0, 100 * share)
         if share > 1:
             bar.add_class("over")
-    else:
-        bar.total = None  # no limit set: no share to show
-    label = Label(Text(f"{gauge.dataset}: {gauge.text}"), classes="budget-label")
     return Vertical(label, bar, classes="budget")
 
 

@@ -87,6 +87,7 @@ class RecordsScreen(MedsumScreen):
     def on_mount(self) -> None:
         """Set the columns and ask for the dataset names."""
         self.query_one("#records", DataTable).add_columns("id", "preview (de-identified)")
+        self.query_one("#dataset", Select).focus()  # the cursor starts on the first choice to make
         self.load_names()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="records-names")

@@ -134,8 +134,9 @@ class TrainScreen(MedsumScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        """No run section until there is a run."""
+        """No run section until there is a run; the cursor starts on the form's first field."""
         self.query_one("#run-section").display = False
+        self.query_one("#train-dataset", Select).focus()
 
     def on_screen_resume(self) -> None:
         """Fresh choices, and reattach to a run still going."""
