@@ -47,7 +47,8 @@ class MedsumApp(App[None]):
              "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
     BINDINGS = [
-        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}") for mode, (key, title, _) in SCREENS.items()),
+        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}")
+          for mode, (key, title, _) in SCREENS.items()),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]

@@ -74,7 +74,7 @@ class LocalBackend:
         """Remember where the workspace is; nothing is read until a screen asks."""
         self.location = location
         self._lock = threading.Lock()
-        self._splits: dict[tuple[str, str], Any] = {}
+        self._splits: dict[tuple[str, str], tuple[Any, list[str], list[str], dict[str, int]]] = {}
         self._files: dict[str, list[Any]] = {}
         self._models: dict[tuple[str, str], Any] = {}
         self._flag: Any = None
@@ -107,7 +107,9 @@ class LocalBackend:
         return [d.name for d in list_datasets(self.location.path)]
 
     # -- records -------------------------------------------------------------------------
-    def _split(self, source: RecordSource) -> Any:
+    def _split(self, source: RecordSource) -> tuple[Any, list[str], list[str], dict[str, int]]:
+        """The split's table, its ids and texts as lists (read once, for paging and search), and
+        each id's row."""
         key = (source.name, source.split)
         with self._lock:
             if key not in self._splits:
@@ -115,8 +117,10 @@ class LocalBackend:
                 if source.split not in splits:
                     raise MedsumError(f"dataset {source.name}: no split {source.split!r} "
                                       f"(it has {', '.join(splits)})")
-                self._splits[key] = splits[source.split]
-            return self._splits[key]
+                table = splits[source.split]
+                ids, texts = list(table["id"]), list(table["source"])
+                self._splits[key] = (table, ids, texts, {record_id: i for i, record_id in enumerate(ids)})
+            return self._splits[key]  # type: ignore[no-any-return]
 
     def _file(self, source: RecordSource) -> list[Any]:
         with self._lock:
@@ -132,8 +136,7 @@ class LocalBackend:
         """A page of matching records; a file's previews are de-identified (redacted) first."""
         needle = query.strip().lower()
         if source.kind == "dataset":
-            table = self._split(source)
-            ids, texts = table["id"], table["source"]
+            _, ids, texts, _ = self._split(source)
             matches = [i for i in range(len(ids))
                        if not needle or needle in ids[i].lower() or needle in texts[i].lower()]
             rows = [RecordRow(ids[i], _preview(texts[i])) for i in matches[offset:offset + limit]]
@@ -151,11 +154,10 @@ class LocalBackend:
         return RecordPage(rows, offset, len(found))
 
     def _dataset_row(self, source: RecordSource, record_id: str) -> dict[str, Any]:
-        table = self._split(source)
-        ids = table["id"]
-        if record_id not in ids:
+        table, _, _, rows = self._split(source)
+        if record_id not in rows:
             raise MedsumError(f"dataset {source.name}: no record {record_id!r} in split {source.split}")
-        return dict(table[ids.index(record_id)])
+        return dict(table[rows[record_id]])
 
     def _file_record(self, source: RecordSource, record_id: str) -> Any:
         for record in self._file(source):
@@ -187,16 +189,15 @@ class LocalBackend:
             SummarizerChoice("model", m.name, f"model {m.name}") for m in list_models(root)]
 
     def _summarizer(self, choice: SummarizerChoice) -> Any:
-        from core.generation import (
-            load_summarizer,  # torch and transformers: only when a summary is asked for
-        )
+        # torch and transformers load only when a summary is asked for
+        from core.generation import load_summarizer
 
         key = (choice.kind, choice.name)
+        run, model = (choice.name, None) if choice.kind == "run" else (None, choice.name)
         with self._lock:
             if key not in self._models:
                 self._models.clear()  # one model in memory at a time
-                self._models[key] = load_summarizer(self.location.path, run=choice.name if choice.kind == "run" else None,
-                                                    model=choice.name if choice.kind == "model" else None)
+                self._models[key] = load_summarizer(self.location.path, run=run, model=model)
             return self._models[key]
 
     def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
@@ -221,10 +222,15 @@ class LocalBackend:
             return flag(model_input_text, summary)
 
         if source.kind == "dataset":
+            from core.audit import Auditor
+
             text = self._dataset_row(source, record_id)["source"]
             summary = summarizer.summarize([text], settings)[0]
-            result = {"summary": summary, "fidelity": hook(text, summary),
-                      "provenance": {**summarizer.provenance, "settings": settings.to_json()}}
+            provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": "stored"}
+            result = {"summary": summary, "fidelity": hook(text, summary), "provenance": provenance}
+            Auditor(opened.root).event("summarize", records=1, model=provenance.get("model"),
+                                       run_id=provenance.get("run_id"), method=provenance.get("method"),
+                                       strategy="stored", phi_found=0)
         else:
             record = self._file_record(source, record_id)
             strategy = config.deid.strategy

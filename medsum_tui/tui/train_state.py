@@ -55,7 +55,7 @@ def fold_events(snapshot: RunSnapshot, events: list[dict[str, Any]]) -> RunSnaps
         elif kind == "exit" and not snapshot.ended:  # the process is gone without an "end" event
             snapshot = replace(snapshot, status="failed", message=str(event.get("message", "")))
         elif kind == "end":
-            snapshot = replace(snapshot, status=str(event.get("status", "finished")), step=event.get("step", snapshot.step),
-                               epsilon=event.get("epsilon", snapshot.epsilon),
+            snapshot = replace(snapshot, status=str(event.get("status", "finished")),
+                               step=event.get("step", snapshot.step), epsilon=event.get("epsilon", snapshot.epsilon),
                                message=str(event.get("message") or event.get("error") or ""))
     return snapshot
