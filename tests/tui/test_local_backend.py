@@ -197,15 +197,25 @@ def test_plan_start_and_follow_a_short_dp_run_in_a_child_process(child_workspace
     root = backend.location.path
     train = load_splits(root, "notes")["train"]
     init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
-    form = TrainForm(dataset="notes", model="tiny", full=True, max_steps=3, batch_size=8, dp=True,
+    form = TrainForm(dataset="notes", model="tiny", full=True, max_steps=12, batch_size=8, dp=True,
                      target_epsilon=8.0)
     plan = backend.plan_training(form)
     assert plan.allowed and plan.lines[0].startswith("DP plan: epsilon")
     handle = backend.start_training(form)
-    snapshot = _follow(backend, handle)
+    # A TUI opened meanwhile (a new backend: nothing in memory) finds the run and follows it.
+    import time
+
+    reopened, deadline, found = LocalBackend(backend.location), time.monotonic() + 120, []
+    while not found and time.monotonic() < deadline:
+        found = reopened.running()
+        time.sleep(0.1)
+    assert found and found[0].pid == handle.pid and found[0].events.endswith("events.jsonl")
+    snapshot = _follow(reopened, found[0])
     assert snapshot.status == "finished", snapshot.message
-    assert snapshot.step == 3 and snapshot.epsilon is not None and 0 < snapshot.epsilon <= 8.0
-    assert snapshot.epsilon_planned is not None and len(snapshot.losses) == 3
+    assert snapshot.run_id == found[0].run_id and snapshot.step == 12
+    assert snapshot.epsilon is not None and 0 < snapshot.epsilon <= 8.0
+    assert snapshot.epsilon_planned is not None and len(snapshot.losses) == 12
+    assert _follow(backend, handle).status == "finished"  # the launching TUI's own view agrees
     assert backend.running() == []
     view = backend.privacy()
     assert [(r.run_id, r.private) for r in view.runs] == [(snapshot.run_id, True)] and view.audit_ok
