@@ -64,8 +64,7 @@ def iter_leaves(value: Any, path: str = "", key: str | None = None) -> Iterator[
         node, node_path, node_key, ancestors = stack.pop()
         if isinstance(node, dict):
             chain = ancestors + [node_key] if node_key is not None else ancestors
-            keys: list[Any] = list(node)
-            for k in keys[::-1]:
+            for k in reversed(list(node)):
                 stack.append((node[k], f"{node_path}.{k}" if node_path else str(k), k, chain))
         elif isinstance(node, list):
             chain = ancestors + [node_key] if node_key is not None else ancestors
