@@ -65,7 +65,12 @@ def epsilon_for(history: Sequence[HistoryEntry], delta: float, accountant: str =
         # RDP's "optimal order is the largest alpha" is a looser bound, still valid; PRV's
         # numpy overflows at large noise are in the tails its error bounds already cover.
         warnings.simplefilter("ignore", UserWarning)
-        return float(acc.get_epsilon(delta=delta))  # type: ignore[attr-defined]
+        try:
+            return float(acc.get_epsilon(delta=delta))  # type: ignore[attr-defined]
+        except MemoryError:  # PRV's discretisation grid grows with the steps: a one-line reason, not a traceback
+            steps = sum(n for _, _, n in entries)
+            raise ValueError(f"the {accountant.upper()} accountant ran out of memory bounding {steps} steps; "
+                             "use fewer steps, or --accountant rdp") from None
 
 
 def noise_for(target_epsilon: float, delta: float, sample_rate: float, steps: int,

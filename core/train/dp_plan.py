@@ -77,7 +77,10 @@ def plan_dp(config: TrainConfig, *, records: int, patients: int) -> DpPlan:
             noise = noise_for(config.target_epsilon, delta, sample_rate, steps, config.accountant)
         except ValueError as exc:
             raise TrainError(str(exc)) from None
-    planned = epsilon_for([(noise, sample_rate, steps)], delta, config.accountant)
+    try:
+        planned = epsilon_for([(noise, sample_rate, steps)], delta, config.accountant)
+    except ValueError as exc:
+        raise TrainError(str(exc)) from None
     return DpPlan(privacy_unit=config.privacy_unit, population=population, records=records, sample_rate=sample_rate,
                   expected_batch_size=sample_rate * population, physical_batch_size=config.batch_size, steps=steps,
                   steps_per_epoch=steps_per_epoch, noise_multiplier=noise, max_grad_norm=config.max_grad_norm,

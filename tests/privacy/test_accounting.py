@@ -44,3 +44,16 @@ def test_noise_below_the_floor_is_refused_and_never_chosen() -> None:
 def test_only_prv_and_rdp_are_offered(bad: str) -> None:
     with pytest.raises(ValueError, match="accountant"):
         epsilon_for([(1.0, 0.1, 10)], 1e-5, bad)
+
+
+def test_an_accountant_out_of_memory_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PRV's grid grows with the steps; numpy's refusal to allocate it becomes a ValueError that
+    names the fix (the planner turns it into a one-line TrainError), never a traceback."""
+    from opacus.accountants import PRVAccountant
+
+    def too_big(self: object, **_: object) -> float:
+        raise MemoryError("Unable to allocate 170. GiB")
+
+    monkeypatch.setattr(PRVAccountant, "get_epsilon", too_big)
+    with pytest.raises(ValueError, match=r"ran out of memory bounding 100000 steps; use fewer steps, or --accountant rdp"):
+        epsilon_for([(1.0, 0.25, 100_000)], 1e-5, "prv")

@@ -241,3 +241,37 @@ def test_models_import_with_progress_and_verify(setup, tmp_path: Path) -> None:
     weights = next((root / "models" / "copy").glob("*.safetensors"))
     weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
     assert backend.verify_model("copy") == [f"{weights.name}: changed"]
+
+
+@pytest.mark.slow
+def test_cancel_interrupts_a_running_child_and_its_spend_is_settled(child_workspace: LocalBackend) -> None:
+    """Cancel sends SIGINT: the run ends as killed and its ledger entry is settled, not left reserved.
+    (A non-private run: a DP plan of 100,000 steps is beyond the PRV accountant.)"""
+    import time
+
+    from core.datasets import load_splits
+    from core.models.tiny import init_tiny
+    from medsum_tui.tui.train_state import RunSnapshot, fold_events
+    from medsum_tui.tui.training import TrainForm
+
+    backend = child_workspace
+    root = backend.location.path
+    train = load_splits(root, "notes")["train"]
+    init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
+    handle = backend.start_training(TrainForm(dataset="notes", model="tiny", full=True, max_steps=100_000,
+                                              batch_size=8))  # far more steps than the test waits for
+    snapshot, offset, deadline = RunSnapshot(), 0, time.monotonic() + 180
+    while snapshot.step < 2 and not snapshot.ended and time.monotonic() < deadline:
+        events, offset = backend.training_events(handle, offset)
+        snapshot = fold_events(snapshot, events)
+        time.sleep(0.2)
+    assert snapshot.status == "running" and snapshot.step >= 2
+    assert backend.cancel_training(handle)
+    while not snapshot.ended and time.monotonic() < deadline:
+        events, offset = backend.training_events(handle, offset)
+        snapshot = fold_events(snapshot, events)
+        time.sleep(0.2)
+    assert snapshot.status == "killed"
+    runs = backend.privacy().runs
+    assert [(r.run_id, r.status, r.private) for r in runs] == [(snapshot.run_id, "settled", False)]
+    assert backend.running() == [] and not backend.cancel_training(handle)  # gone: nothing left to interrupt
