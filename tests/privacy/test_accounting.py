@@ -55,5 +55,5 @@ def test_an_accountant_out_of_memory_is_a_one_line_error(monkeypatch: pytest.Mon
         raise MemoryError("Unable to allocate 170. GiB")
 
     monkeypatch.setattr(PRVAccountant, "get_epsilon", too_big)
-    with pytest.raises(ValueError, match=r"ran out of memory bounding 100000 steps; use fewer steps, or --accountant rdp"):
+    with pytest.raises(ValueError, match=r"out of memory bounding 100000 steps; use fewer steps, or --accountant rdp"):
         epsilon_for([(1.0, 0.25, 100_000)], 1e-5, "prv")
