@@ -3,8 +3,10 @@ progress bar, and list the runs of the workspace."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -66,6 +68,7 @@ def train_command(
     opened = open_initialized(workspace)
     require_parent_dir(events)
     view = TrainingProgress()
+    previous = _terminate_as_interrupt()
     try:
         if resume is not None:
             if dataset or model:
@@ -97,10 +100,25 @@ def train_command(
             info = start_run(opened.root, config, events=events, on_event=view, override_budget=override_budget)
     finally:
         view.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     say(f"Run {info.run_id}: {info.status.value} at step {info.step}/{info.total_steps}, "
         f"best validation loss {info.best_val_loss if info.best_val_loss is None else round(info.best_val_loss, 4)}"
         + (f" ({info.message})" if info.message and info.message != "done" else ""))
     say(f"Run directory: {opened.root / 'runs' / info.run_id}")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> Any:
+    """Make SIGTERM stop the run the way Ctrl-C does: it ends "killed" with its privacy spend
+    settled. (The TUI's Cancel and `kill PID` send SIGTERM; SIGINT may be ignored in a process
+    started in the background.) Returns the previous handler, or None off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
 
 
 @app.command("runs")

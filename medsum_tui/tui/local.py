@@ -415,7 +415,7 @@ class LocalBackend:
         return events + [exit_event(handle)], offset
 
     def cancel_training(self, handle: TrainingHandle) -> bool:
-        """SIGINT to the run's process: it settles its ledger entry and ends as killed. False when it
+        """SIGTERM to the run's process: it settles its ledger entry and ends as killed. False when it
         has already exited (a child of this TUI that exited is reaped here, never signalled)."""
         child = self._children.get(handle.pid)
         if child is not None and child.poll() is not None:

@@ -3,7 +3,8 @@ events file it writes, read incrementally.
 
 The child runs in its own session, so closing the TUI (or a dropped SSH connection) does not
 stop it; reopening the TUI finds it among the workspace's running runs and follows its
-``events.jsonl`` again. Cancel sends it SIGINT, which the run settles as "killed".
+``events.jsonl`` again. Cancel sends it SIGTERM, which ``medsum train`` turns into an interrupt:
+the run settles its spend and ends as "killed".
 """
 
 from __future__ import annotations
@@ -117,9 +118,10 @@ def read_events(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:
 
 
 def stop_training(pid: int) -> bool:
-    """Interrupt the run's process (SIGINT: it settles its ledger entry and ends as "killed")."""
+    """Stop the run's process with SIGTERM, which ``medsum train`` handles like Ctrl-C: the run
+    settles its ledger entry and ends as "killed"."""
     try:
-        os.kill(pid, signal.SIGINT)
+        os.kill(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return False
     return True

@@ -118,3 +118,21 @@ def test_cuda_on_a_machine_without_it_fails_before_a_run_is_made(medsum, ws: str
     result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tb", "--device", "cuda", *SHORT)
     assert result.code != 0 and "no CUDA device" in result.err
     assert medsum("runs", "--workspace", ws).out == before
+
+
+def test_sigterm_stops_a_run_like_ctrl_c() -> None:
+    """`kill PID` and the TUI's Cancel send SIGTERM: the train command turns it into the interrupt
+    that settles the run, and puts the previous handler back afterwards."""
+    import signal
+
+    from medsum_tui.cli.train_cmd import _terminate_as_interrupt
+
+    before = signal.getsignal(signal.SIGTERM)
+    previous = _terminate_as_interrupt()
+    try:
+        assert previous == before
+        with pytest.raises(KeyboardInterrupt):
+            signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # type: ignore[operator]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert signal.getsignal(signal.SIGTERM) == before
