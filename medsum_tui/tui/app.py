@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.worker import Worker
 
 from medsum_tui.tui.backend import Backend, RecordSource
 from medsum_tui.tui.dialogs import HelpDialog
-from medsum_tui.tui.screens.base import worker_failed
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.evaluate import EvaluateScreen
 from medsum_tui.tui.screens.models import ModelsScreen
@@ -99,12 +96,3 @@ class MedsumApp(App[None]):
             if binding.show or binding.id:
                 rows.append((self.get_key_display(binding), binding.description or binding.action, binding.id or ""))
         self.push_screen(HelpDialog(sorted(set(rows))))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A failed app-level worker shows its one-line reason; the app carries on."""
-        worker_failed(self.screen, event)
-
-
-def stylesheet() -> Path:
-    """Where the app's stylesheet is (for packaging checks)."""
-    return Path(__file__).with_name(MedsumApp.CSS_PATH)

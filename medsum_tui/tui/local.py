@@ -28,6 +28,7 @@ from core.secrets import deid_secret
 from core.train import RunsTable, RunStatus
 from core.train.runs import process_alive
 from core.workspace import WorkspaceLocation, open_workspace
+from medsum_tui.cli._runtime import require_parent_dir
 from medsum_tui.tui.backend import (
     BudgetGauge,
     BudgetRow,
@@ -94,9 +95,8 @@ class LocalBackend:
         loaded = self._loaded()
         datasets = [DatasetRow(d.name, d.records, dict(d.splits), d.strategy, d.phi_found, d.residual, d.created_at)
                     for d in list_datasets(root)]
-        models = [ModelRow(m.name, m.family, m.parameters, m.source) for m in list_models(root)]
-        runs = [RunRow(r.run_id, r.dataset, r.model, str(r.status), r.step, r.total_steps, r.best_val_loss,
-                       _rouge_l(r.eval)) for r in RunsTable(root).list()]
+        models = self.models()
+        runs = [_run_row(r) for r in RunsTable(root).list()]
         budgets = [_budget_row(d) for d in budget_summary(root, loaded)]
         return Dashboard(str(root), self.location.source, True, datasets, models, runs, budgets, warnings)
 
@@ -247,8 +247,7 @@ class LocalBackend:
     def export_summary(self, view: SummaryView, path: str) -> str:
         """Write the summary as JSON, atomically; a missing directory is a one-line error."""
         target = Path(path).expanduser()
-        if not target.parent.is_dir():
-            raise MedsumError(f"{target}: directory {target.parent} does not exist")
+        require_parent_dir(target)
         with atomic_writer(target) as handle:
             handle.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
         return str(target)
@@ -258,9 +257,12 @@ class LocalBackend:
         """The compliance report's budgets, runs, flags and audit state, worded for the screen."""
         opened = open_workspace(self.location)
         report = compliance_report(opened.root, opened.loaded)
-        gauges = [BudgetGauge(d["name"], d["spend"]["private_composed_epsilon"] if d["spend"]["private_runs"] else None,
-                              d["policy"]["max_epsilon"], d["spend"]["unbounded"],
-                              f"{_budget_row(d).spent}; policy {_budget_row(d).limit}") for d in report["datasets"]]
+        gauges = []
+        for d in report["datasets"]:
+            row = _budget_row(d)
+            gauges.append(BudgetGauge(d["name"], d["spend"]["private_composed_epsilon"] if d["spend"]["private_runs"]
+                                      else None, d["policy"]["max_epsilon"], d["spend"]["unbounded"],
+                                      f"{row.spent}; policy {row.limit}"))
         runs = [LedgerRow(r["run_id"], d["name"], r["private"],
                           "-" if not r["private"] else ("?" if r["epsilon"] is None else format_epsilon(r["epsilon"])),
                           format_delta(r.get("delta")), r.get("privacy_unit", ""), r["status"],
@@ -276,8 +278,7 @@ class LocalBackend:
         """Write the compliance report and audit the export (the same as ``medsum budget --report``)."""
         opened = open_workspace(self.location)
         target = Path(path).expanduser()
-        if not target.parent.is_dir():
-            raise MedsumError(f"{target}: directory {target.parent} does not exist")
+        require_parent_dir(target)
         export_report(opened.root, opened.loaded, target)
         return str(target)
 
@@ -287,8 +288,7 @@ class LocalBackend:
         if not self.location.initialized:
             return []
         rows = sorted(RunsTable(self.location.path).list(), key=lambda r: r.created_at, reverse=True)
-        return [RunRow(r.run_id, r.dataset, r.model, str(r.status), r.step, r.total_steps, r.best_val_loss,
-                       _rouge_l(r.eval)) for r in rows]
+        return [_run_row(r) for r in rows]
 
     def eval_report(self, run_id: str) -> EvalView | None:
         """The run's ``eval/report-test.json`` as a view, if it exists."""
@@ -320,7 +320,7 @@ class LocalBackend:
         """The store's models (none before ``medsum init``)."""
         if not self.location.initialized:
             return []
-        return [ModelRow(m.name, m.family, m.parameters, m.source) for m in list_models(self.location.path)]
+        return [_model_row(m) for m in list_models(self.location.path)]
 
     def import_model(self, path: str, name: str, on_progress: Callable[[str, int, int], None]) -> ModelRow:
         """``medsum models import``: refuses pickle weights (the CLI's --allow-pickle is not offered here)."""
@@ -328,7 +328,7 @@ class LocalBackend:
 
         opened = open_workspace(self.location)
         entry = import_model(opened.root, Path(path).expanduser(), name, on_progress=on_progress)
-        return ModelRow(entry.name, entry.family, entry.parameters, entry.source)
+        return _model_row(entry)
 
     def verify_model(self, name: str) -> list[str]:
         """``medsum models verify``: every changed, missing or extra file (audited)."""
@@ -362,7 +362,7 @@ class LocalBackend:
     # -- training ------------------------------------------------------------------------
     def model_names(self) -> list[str]:
         """The stored models (none before ``medsum init``)."""
-        return [m.name for m in list_models(self.location.path)] if self.location.initialized else []
+        return [m.name for m in self.models()]
 
     def plan_training(self, form: TrainForm) -> TrainPlan:
         """The CLI's ``--plan``: the DP plan and the budget check, without writing anything."""
@@ -435,6 +435,17 @@ def _eval_view(run_id: str, report: dict[str, Any]) -> EvalView:
     settings = (f"beams {gen.get('num_beams')}, max new tokens {gen.get('max_new_tokens')}, "
                 f"no-repeat n-gram {gen.get('no_repeat_ngram_size')}, {gen.get('seconds', '?')} s")
     return EvalView(run_id, systems_table(report), headline, scan, settings)
+
+
+def _run_row(run: Any) -> RunRow:
+    """A runs-table row (:class:`core.train.RunInfo`) as the screens show it."""
+    return RunRow(run.run_id, run.dataset, run.model, str(run.status), run.step, run.total_steps, run.best_val_loss,
+                  _rouge_l(run.eval))
+
+
+def _model_row(entry: Any) -> ModelRow:
+    """A store entry (:class:`core.models.ModelEntry`) as the screens show it."""
+    return ModelRow(entry.name, entry.family, entry.parameters, entry.source)
 
 
 def _rouge_l(headline: dict[str, object] | None) -> float | None:

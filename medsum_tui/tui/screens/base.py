@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from core.errors import MedsumError, one_line
 from medsum_tui.tui.dialogs import ErrorDialog
 
-__all__ = ["MedsumScreen", "worker_failed"]
+__all__ = ["Exported", "MedsumScreen"]
 
 
 def worker_failed(screen: Screen[Any], event: Worker.StateChanged) -> None:
@@ -28,3 +29,12 @@ class MedsumScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Turn a worker failure into the error dialog."""
         worker_failed(self, event)
+
+
+class Exported(Message):
+    """A file a screen exported (a summary, the compliance report) was written to ``path``."""
+
+    def __init__(self, path: str) -> None:
+        """Carry where."""
+        super().__init__()
+        self.path = path

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 
 from medsum_tui.tui.backend import BudgetGauge, PrivacyView
-from medsum_tui.tui.screens.base import MedsumScreen
+from medsum_tui.tui.screens.base import Exported, MedsumScreen
 
 __all__ = ["PrivacyScreen"]
 
@@ -50,14 +50,6 @@ class PrivacyScreen(MedsumScreen):
             """Carry the view."""
             super().__init__()
             self.view = view
-
-    class Exported(Message):
-        """The report was written."""
-
-        def __init__(self, path: str) -> None:
-            """Carry where."""
-            super().__init__()
-            self.path = path
 
     def compose(self) -> ComposeResult:
         """Gauges, the ledger, warnings, the audit line and the export box."""
@@ -122,9 +114,9 @@ class PrivacyScreen(MedsumScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="privacy-export")
     def export(self, path: str) -> None:
         """Write the report (blocking); the export itself is audited."""
-        self.post_message(self.Exported(self.app.backend.export_compliance(path)))  # type: ignore[attr-defined]
+        self.post_message(Exported(self.app.backend.export_compliance(path)))  # type: ignore[attr-defined]
 
-    def on_privacy_screen_exported(self, message: Exported) -> None:
+    def on_exported(self, message: Exported) -> None:
         """Say where it went, and show the audit entry the export added."""
         self.notify(f"Compliance report written to {message.path}")
         self.action_refresh()

@@ -21,7 +21,7 @@ from textual.widgets import (
 )
 
 from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
-from medsum_tui.tui.screens.base import MedsumScreen
+from medsum_tui.tui.screens.base import Exported, MedsumScreen
 
 __all__ = ["SummarizeScreen", "fidelity_text"]
 
@@ -71,14 +71,6 @@ class SummarizeScreen(MedsumScreen):
             """Carry the summary."""
             super().__init__()
             self.view = view
-
-    class Exported(Message):
-        """The summary was written."""
-
-        def __init__(self, path: str) -> None:
-            """Carry where."""
-            super().__init__()
-            self.path = path
 
     def __init__(self) -> None:
         """Nothing summarized yet."""
@@ -192,8 +184,8 @@ class SummarizeScreen(MedsumScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-export")
     def export(self, view: SummaryView, path: str) -> None:
         """Write the summary (blocking)."""
-        self.post_message(self.Exported(self.app.backend.export_summary(view, path)))  # type: ignore[attr-defined]
+        self.post_message(Exported(self.app.backend.export_summary(view, path)))  # type: ignore[attr-defined]
 
-    def on_summarize_screen_exported(self, message: Exported) -> None:
+    def on_exported(self, message: Exported) -> None:
         """Say where it went."""
         self.notify(f"Summary written to {message.path}")
