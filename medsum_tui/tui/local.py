@@ -77,6 +77,7 @@ class LocalBackend:
         self._lock = threading.Lock()
         self._splits: dict[tuple[str, str], tuple[Any, list[str], list[str], dict[str, int]]] = {}
         self._files: dict[str, list[Any]] = {}
+        self._haystacks: dict[tuple[str, str, str], list[str]] = {}  # per source: each record's lower-cased text
         self._models: dict[tuple[str, str], Any] = {}
         self._flag: Any = None
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
@@ -120,6 +121,7 @@ class LocalBackend:
                 table = splits[source.split]
                 ids, texts = list(table["id"]), list(table["source"])
                 self._splits[key] = (table, ids, texts, {record_id: i for i, record_id in enumerate(ids)})
+                self._haystacks[("dataset", *key)] = [f"{i}\n{t}".lower() for i, t in zip(ids, texts, strict=True)]
             return self._splits[key]  # type: ignore[no-any-return]
 
     def _file(self, source: RecordSource) -> list[Any]:
@@ -130,6 +132,8 @@ class LocalBackend:
                     raise MedsumError(f"{source.name}: no valid records ({len(loaded.problems)} problems; "
                                       f"medsum data check {source.name})")
                 self._files[source.name] = loaded.records
+                self._haystacks[("file", source.name, "")] = [f"{r.record_id}\n{r.data}".lower()
+                                                              for r in loaded.records]
             return self._files[source.name]
 
     def records(self, source: RecordSource, *, offset: int, limit: int, query: str = "") -> RecordPage:
@@ -137,14 +141,12 @@ class LocalBackend:
         needle = query.strip().lower()
         if source.kind == "dataset":
             _, ids, texts, _ = self._split(source)
-            matches = [i for i in range(len(ids))
-                       if not needle or needle in ids[i].lower() or needle in texts[i].lower()]
+            matches = self._matches(("dataset", source.name, source.split), len(ids), needle)
             rows = [RecordRow(ids[i], _preview(texts[i])) for i in matches[offset:offset + limit]]
             return RecordPage(rows, offset, len(matches))
         records = self._file(source)
         config = self._loaded().config
-        found = [r for r in records if not needle or needle in r.record_id.lower()
-                 or needle in str(r.data).lower()]
+        found = [records[i] for i in self._matches(("file", source.name, ""), len(records), needle)]
         engine = Deidentifier(config.deid)
         rows = []
         for record in found[offset:offset + limit]:
@@ -152,6 +154,13 @@ class LocalBackend:
                                          residual_scan=False).record
             rows.append(RecordRow(record.record_id, _preview(model_input(redacted, config.records))))
         return RecordPage(rows, offset, len(found))
+
+    def _matches(self, key: tuple[str, str, str], count: int, needle: str) -> list[int]:
+        """Indexes of the source's records whose id or text holds ``needle`` (all of them when empty);
+        the lower-cased texts were made once, when the source was loaded."""
+        if not needle:
+            return list(range(count))
+        return [i for i, text in enumerate(self._haystacks[key]) if needle in text]
 
     def _dataset_row(self, source: RecordSource, record_id: str) -> dict[str, Any]:
         table, _, _, rows = self._split(source)
