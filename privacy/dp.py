@@ -148,11 +148,18 @@ class DpEngine:
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *, noise_multiplier: float,
                  max_grad_norm: float, sample_rate: float, expected_batch_size: float, accountant: str = "prv",
-                 device: torch.device | str = "cpu") -> None:
-        """Attach per-sample gradient hooks to ``model`` and wrap ``optimizer``."""
+                 device: torch.device | str = "cpu", world_size: int = 1) -> None:
+        """Attach per-sample gradient hooks to ``model`` and wrap ``optimizer``.
+
+        With ``world_size`` above 1 (a torch.distributed group is running), this is Opacus's
+        distributed DP-SGD: the model's weights are synchronized from rank 0 (DPDDP), each
+        process clips its own share of the batch, rank 0 alone adds the noise, and the sums
+        are all-reduced, so the step equals one process's step on the whole batch.
+        ``sample_rate`` and ``expected_batch_size`` are those of the whole (global) batch.
+        """
         from opacus.accountants import create_accountant
         from opacus.grad_sample import GradSampleHooks
-        from opacus.optimizers import DPOptimizer
+        from opacus.optimizers import DistributedDPOptimizer, DPOptimizer
 
         check_trainable_supported(model)
         # Opacus's backward hooks on a frozen base model make torch say so on every step.
@@ -160,9 +167,20 @@ class DpEngine:
         self.model = model
         self.params = [p for p in model.parameters() if p.requires_grad]
         self.hooks = GradSampleHooks(model, batch_first=True, loss_reduction="sum", strict=True)
-        self.optimizer = DPOptimizer(optimizer, noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
-                                     expected_batch_size=expected_batch_size, loss_reduction="mean",
-                                     generator=os_seeded_generator(device))
+        if world_size > 1:
+            from opacus.distributed import DifferentiallyPrivateDistributedDataParallel
+
+            DifferentiallyPrivateDistributedDataParallel(model)  # broadcasts rank 0's weights
+            # Opacus divides each process's clipped sum by its share of the expected batch,
+            # then averages over the processes: in all, the global sum over the global batch.
+            self.optimizer: DPOptimizer = DistributedDPOptimizer(
+                optimizer, noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
+                expected_batch_size=expected_batch_size / world_size,  # type: ignore[arg-type]
+                loss_reduction="mean", generator=os_seeded_generator(device))
+        else:
+            self.optimizer = DPOptimizer(optimizer, noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
+                                         expected_batch_size=expected_batch_size, loss_reduction="mean",
+                                         generator=os_seeded_generator(device))
         self.accountant_name = accountant
         self.accountant = create_accountant(mechanism=accountant)
         self.optimizer.attach_step_hook(self.accountant.get_optimizer_hook_fn(sample_rate=sample_rate))

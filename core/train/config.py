@@ -31,6 +31,8 @@ class TrainConfig(BaseModel):
     max_steps: int | None = Field(None, ge=1, description="optimizer steps in all; overrides epochs")
     batch_size: int = Field(8, ge=1, le=4096)
     grad_accum: int = Field(1, ge=1, le=1024)
+    nproc: int = Field(1, ge=1, le=4096, description="data-parallel processes the run was planned for; the "
+                       "global batch is batch_size x grad_accum x nproc")
     learning_rate: float | None = Field(None, gt=0, description="unset: 5e-4 for LoRA, 1e-3 for full")
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.06, ge=0, lt=1)
@@ -44,7 +46,8 @@ class TrainConfig(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     precision: Literal["auto", "fp32", "bf16"] = Field("auto", description="auto: bf16 autocast on CUDA when supported")
     # Differential privacy (DP-SGD through Opacus). Under DP, ``batch_size`` is the physical
-    # batch, ``batch_size * grad_accum`` the expected logical (Poisson) batch, and
+    # batch of each process, ``batch_size * grad_accum * nproc`` the expected logical (Poisson)
+    # batch of the whole run, and
     # ``max_grad_norm`` the per-sample clipping norm.
     dp: bool = Field(False, description="train with DP-SGD")
     target_epsilon: float | None = Field(None, gt=0, description="DP: noise chosen to reach this epsilon")
@@ -62,6 +65,11 @@ class TrainConfig(BaseModel):
         if not self.dp and (self.target_epsilon is not None or self.noise_multiplier is not None or self.delta is not None):
             raise ValueError("--target-epsilon, --noise-multiplier and --delta need --dp")
         return self
+
+    @property
+    def global_batch(self) -> int:
+        """Examples per optimizer step over every process (the expected batch under DP)."""
+        return self.batch_size * self.grad_accum * self.nproc
 
     @property
     def lr(self) -> float:

@@ -61,7 +61,7 @@ def plan_dp(config: TrainConfig, *, records: int, patients: int) -> DpPlan:
     population = patients if config.privacy_unit == "patient" else records
     if population < 1:
         raise TrainError(f"dataset {config.dataset} has no training {config.privacy_unit}s")
-    logical = config.batch_size * config.grad_accum
+    logical = config.global_batch  # over every process: DPDDP samples the whole population at this rate
     sample_rate = min(1.0, logical / population)
     steps_per_epoch = max(1, math.ceil(population / logical))
     steps = config.max_steps or config.epochs * steps_per_epoch

@@ -1,5 +1,6 @@
 """The training loop: AdamW with linear warmup, gradient accumulation, bf16 autocast on CUDA,
-validation each epoch with early stopping, periodic checkpoints and resume.
+validation each epoch with early stopping, periodic checkpoints and resume, on one process or
+data-parallel over several (DDP; DPDDP under DP, see :mod:`core.train.distributed`).
 
 It works on a model and tokenized splits in memory; :mod:`core.train.run` wraps it with
 the workspace (datasets, model store, run directory, runs table). The benchmark drives it
@@ -22,6 +23,7 @@ from transformers import get_linear_schedule_with_warmup
 from core.train.batching import Encoded, batch_order, collate
 from core.train.checkpoint import Progress, load_checkpoint, save_checkpoint
 from core.train.config import TrainConfig
+from core.train.distributed import DistContext, shard
 from core.train.dp_plan import DpPlan
 
 __all__ = ["LoopResult", "TrainingLoop", "pick_device"]
@@ -59,8 +61,11 @@ class TrainingLoop:
     def __init__(self, model: torch.nn.Module, train: Encoded, validation: Encoded, config: TrainConfig, *,
                  pad_id: int, emit: EventSink | None = None, run_dir: Path | None = None,
                  dp_plan: DpPlan | None = None, patient_groups: list[list[int]] | None = None,
-                 dp_steps_before: int = 0) -> None:
+                 dp_steps_before: int = 0, dist: DistContext | None = None) -> None:
         """``emit(kind, **fields)`` receives events; ``run_dir`` enables checkpoints.
+
+        With ``dist`` of several processes, each trains on its share of every global batch
+        (DDP averages the gradients) and only rank 0 writes checkpoints.
 
         With ``dp_plan`` the loop trains with DP-SGD: Poisson batches (of patients, from
         ``patient_groups``, when the privacy unit is the patient), per-sample clipping and
@@ -76,8 +81,10 @@ class TrainingLoop:
         self.emit = emit or (lambda kind, **fields: None)
         self.run_dir = run_dir
         self.lengths = train.lengths()
+        self.dist = dist or DistContext()
         self.batches_per_epoch = math.ceil(len(train) / config.batch_size)
-        self.steps_per_epoch = math.ceil(self.batches_per_epoch / config.grad_accum)
+        self.per_step = config.grad_accum * self.dist.world_size  # batches one optimizer step uses
+        self.steps_per_epoch = math.ceil(self.batches_per_epoch / self.per_step)
         self.total_steps = config.max_steps or config.epochs * self.steps_per_epoch
         if dp_plan is not None:
             if dp_plan.privacy_unit == "patient" and patient_groups is None:
@@ -94,13 +101,19 @@ class TrainingLoop:
         self.progress = Progress(total_steps=self.total_steps)
         self.history: list[dict[str, Any]] = []
         self.engine: Any = None
+        self.train_model: torch.nn.Module = self.model  # what forward and backward run through
         if dp_plan is not None:  # after the optimizer, as Opacus requires
             from privacy.dp import DpEngine
 
             self.engine = DpEngine(self.model, self.optimizer, noise_multiplier=dp_plan.noise_multiplier,
                                    max_grad_norm=dp_plan.max_grad_norm, sample_rate=dp_plan.sample_rate,
                                    expected_batch_size=dp_plan.expected_batch_size, accountant=dp_plan.accountant,
-                                   device=self.device)
+                                   device=self.device, world_size=self.dist.world_size)
+        elif self.dist.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            ids = [torch.cuda.current_device()] if self.device.type == "cuda" else None
+            self.train_model = DistributedDataParallel(self.model, device_ids=ids)
 
     # --- pieces -----------------------------------------------------------------------------
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
@@ -111,13 +124,19 @@ class TrainingLoop:
     def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
 
-    def micro_step(self, batch: dict[str, torch.Tensor], scale: float) -> float:
-        """Forward and backward one batch, its loss scaled by ``scale`` (1 / accumulation)."""
-        with self._autocast():
-            loss = self.model(**self._to_device(batch)).loss
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"the loss became {loss.item()} at step {self.progress.step + 1}")
-        (loss * scale).backward()
+    def micro_step(self, batch: dict[str, torch.Tensor], scale: float, *, sync: bool = True) -> float:
+        """Forward and backward one batch, its loss scaled by ``scale`` (1 / accumulation).
+
+        ``sync=False`` (an accumulation batch that is not the step's last) keeps DDP from
+        averaging gradients across processes yet."""
+        quiet = self.train_model.no_sync() if not sync and self.train_model is not self.model \
+            else contextlib.nullcontext()  # type: ignore[operator]
+        with quiet:
+            with self._autocast():
+                loss = self.train_model(**self._to_device(batch)).loss
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"the loss became {loss.item()} at step {self.progress.step + 1}")
+            (loss * scale).backward()
         return float(loss.detach())
 
     def optimizer_step(self) -> None:
@@ -144,7 +163,7 @@ class TrainingLoop:
         if self.config.eval_batches:
             batches = batches[: self.config.eval_batches]
         total, tokens = 0.0, 0
-        for indices in batches:
+        for indices in shard(batches, self.dist):
             batch = collate(self.validation, indices, self.pad_id)
             count = int((batch["labels"] != -100).sum())
             with self._autocast():
@@ -152,16 +171,26 @@ class TrainingLoop:
             total += float(loss) * count
             tokens += count
         self.model.train()
+        total, tokens = self.dist.sum(total, tokens)
         return total / max(tokens, 1)
 
-    def _groups(self, batches: list[list[int]], start: int) -> Iterator[tuple[int, list[list[int]]]]:
-        """Accumulation groups of the epoch's batches from index ``start``: (end index, batches)."""
-        accum = self.config.grad_accum
-        for first in range(start, len(batches), accum):
-            yield min(first + accum, len(batches)), batches[first:first + accum]
+    def _groups(self, batches: list[list[int]], start: int) -> Iterator[tuple[int, list[list[int]], int]]:
+        """The optimizer steps of the epoch's batches from index ``start``: (end index, this
+        process's batches, examples in the step over every process).
+
+        A step takes ``grad_accum`` batches per process. Under several processes the epoch's
+        last step, when short, borrows batches from the epoch's start so that every process
+        has the same number (one process just takes a shorter step)."""
+        size = self.per_step
+        for first in range(start, len(batches), size):
+            group = batches[first:first + size]
+            samples = sum(len(b) for b in group)
+            if len(group) < size and self.dist.distributed:
+                group = group + [batches[k % len(batches)] for k in range(size - len(group))]
+            yield min(first + size, len(batches)), shard(group, self.dist), samples
 
     def _checkpoint(self) -> None:
-        if self.run_dir is not None:
+        if self.run_dir is not None and self.dist.is_main:
             save_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, self.progress)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -173,9 +202,26 @@ class TrainingLoop:
         if loaded is None:
             return False
         if loaded.total_steps != self.total_steps:
-            raise ValueError(f"the checkpoint plans {loaded.total_steps} steps, this run {self.total_steps}")
+            if self.dp_plan is not None or self.config.max_steps is not None:
+                raise ValueError(f"the checkpoint plans {loaded.total_steps} steps, this run {self.total_steps}")
+            self._replan(loaded)  # resumed on another number of processes: the epochs stay
         self.progress = loaded
         return True
+
+    def _replan(self, loaded: Progress) -> None:
+        """Re-count the steps left in the run's epochs for this number of processes, and give
+        the learning-rate schedule the new total (its position stays the step count)."""
+        left_in_epoch = math.ceil(max(0, self.batches_per_epoch - loaded.batch) / self.per_step)
+        later_epochs = max(0, self.config.epochs - loaded.epoch - 1) * self.steps_per_epoch
+        self.total_steps = loaded.step + left_in_epoch + later_epochs
+        loaded.total_steps = self.total_steps
+        position = self.scheduler.state_dict()
+        self.scheduler = get_linear_schedule_with_warmup(self.optimizer, int(self.config.warmup_ratio * self.total_steps),
+                                                         self.total_steps)
+        self.scheduler.load_state_dict(position)
+        for group, base, rule in zip(self.optimizer.param_groups, self.scheduler.base_lrs, self.scheduler.lr_lambdas,
+                                     strict=True):
+            group["lr"] = base * rule(self.scheduler.last_epoch)
 
     def run(self, *, evaluate_first: bool = True) -> LoopResult:
         """Train until the planned steps are done or early stopping ends it."""
@@ -190,12 +236,15 @@ class TrainingLoop:
         stopped_early = False
         while p.step < self.total_steps:
             batches = batch_order(self.lengths, cfg.batch_size, seed=cfg.seed, epoch=p.epoch)
-            for end, group in self._groups(batches, p.batch):
-                losses = [self.micro_step(collate(self.train, idx, self.pad_id), 1.0 / len(group)) for idx in group]
+            for end, group, samples in self._groups(batches, p.batch):
+                losses = [self.micro_step(collate(self.train, idx, self.pad_id), 1.0 / len(group),
+                                          sync=k == len(group) - 1) for k, idx in enumerate(group)]
+                if self.dist.distributed:
+                    losses = [self.dist.sum(sum(losses) / len(losses))[0] / self.dist.world_size]
                 self.optimizer_step()
                 p.step += 1
                 p.batch = end
-                p.samples += sum(len(idx) for idx in group)
+                p.samples += samples
                 elapsed = time.perf_counter() - started
                 rate = (p.samples - samples_at_start) / elapsed if elapsed > 0 else 0.0
                 steps_rate = (p.step - step_at_start) / elapsed if elapsed > 0 else 0.0
@@ -239,8 +288,8 @@ class TrainingLoop:
 
         assert self.dp_plan is not None
         if self.patient_groups is not None and self.dp_plan.privacy_unit == "patient":
-            return patient_sample(self.patient_groups, self.dp_plan.sample_rate, generator)
-        return poisson_sample(len(self.train), self.dp_plan.sample_rate, generator)
+            return patient_sample(self.my_groups, self.dp_plan.sample_rate, generator)
+        return [self.my_records[i] for i in poisson_sample(len(self.my_records), self.dp_plan.sample_rate, generator)]
 
     def epsilon(self) -> float:
         """Epsilon spent so far by this run (earlier processes included), at the plan's delta."""
@@ -256,6 +305,10 @@ class TrainingLoop:
         from privacy.dp import os_seeded_generator
 
         cfg, p = self.config, self.progress
+        # Each process samples its own share of the population at the plan's rate: together
+        # that is Poisson sampling of the whole population, which the accounting assumes.
+        self.my_records = shard(range(len(self.train)), self.dist)
+        self.my_groups = shard(self.patient_groups or [], self.dist)
         self.model.train()
         if evaluate_first and p.step == 0:
             self._record_eval(self.evaluate(), epoch=0)
@@ -274,7 +327,11 @@ class TrainingLoop:
             self.engine.step()
             self.scheduler.step()
             p.step += 1
-            p.samples += len(indices)
+            drawn = len(indices)
+            if self.dist.distributed:
+                drawn_all, total = self.dist.sum(drawn, total)
+                drawn = int(drawn_all)
+            p.samples += drawn
             now = time.perf_counter()
             if now - epsilon_at > 5.0 or p.step == self.total_steps or p.step % self.steps_per_epoch == 0:
                 epsilon, epsilon_at = self.epsilon(), now
@@ -283,7 +340,7 @@ class TrainingLoop:
             steps_rate = (p.step - step_at_start) / elapsed if elapsed > 0 else 0.0
             eta = (self.total_steps - p.step) / steps_rate if steps_rate > 0 else None
             self.emit("step", step=p.step, total_steps=self.total_steps, epoch=p.step // self.steps_per_epoch + 1,
-                      loss=round(total / len(indices), 5) if indices else None, batch=len(indices),
+                      loss=round(total / drawn, 5) if drawn else None, batch=drawn,
                       lr=self.scheduler.get_last_lr()[0], samples_per_s=round(rate, 2),
                       eta_s=None if eta is None else round(eta, 1),
                       epsilon=None if epsilon is None else round(epsilon, 4))

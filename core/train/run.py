@@ -27,6 +27,7 @@ from typing import Any
 from core.atomic import atomic_writer
 from core.errors import one_line
 from core.train.config import TrainConfig, TrainError
+from core.train.distributed import DistContext
 from core.train.runs import RunInfo, RunsTable, RunStatus
 from core.versions import library_versions
 
@@ -48,15 +49,43 @@ def _new_run_id(model: str) -> str:
     return f"{stamp}-{model}-{secrets.token_hex(2)}"
 
 
+def _on_main(dist: DistContext, work: Callable[[], Any]) -> Any:
+    """Run ``work`` on rank 0 and hand its result (or its error) to every rank."""
+    outcome: tuple[str, Any] = ("error", "")
+    if dist.is_main:
+        try:
+            outcome = ("ok", work())
+        except Exception as exc:
+            dist.broadcast(("error", str(exc)))
+            raise
+    outcome = dist.broadcast(outcome)
+    if outcome[0] == "error":
+        raise TrainError(outcome[1])
+    return outcome[1]
+
+
 def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
               on_event: Callable[[dict[str, Any]], None] | None = None,
-              override_budget: str | None = None) -> RunInfo:
+              override_budget: str | None = None, dist: DistContext | None = None) -> RunInfo:
     """Create a run for ``config``, register it, and train it to the end.
 
     Before anything is created: the pre-flight (the DP plan and planned epsilon) and the
     dataset's budget check; an over-budget run is refused unless ``override_budget`` gives a
     reason, which is audited. The planned spend is reserved in the ledger before the first step.
+
+    Under ``dist`` of several processes, rank 0 alone creates and registers the run and
+    reserves its spend (one ledger entry); every rank then trains.
     """
+    dist = dist or DistContext()
+    if config.nproc != dist.world_size:
+        raise TrainError(f"the run is planned for {config.nproc} processes but {dist.world_size} are running")
+    run_id, plan = _on_main(dist, lambda: _create_run(root, config, on_event, override_budget))
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=plan, dist=dist)
+
+
+def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, Any]], None] | None,
+                override_budget: str | None) -> tuple[str, Any]:
+    """Check, reserve and create a new run; its id and DP plan."""
     from core.datasets import get_dataset
     from core.models import get_model
     from core.train.loop import pick_device
@@ -78,12 +107,21 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
     with atomic_writer(directory / "config.json") as handle:
         json.dump({"run_id": run_id, "config": config.model_dump(), "preflight": pre.summary()}, handle, indent=2)
     RunsTable(root).create(run_id, config.dataset, config.model)
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=pre.plan)
+    return run_id, pre.plan
 
 
 def resume_run(root: Path, run_id: str, *, events: Path | None = None,
-               on_event: Callable[[dict[str, Any]], None] | None = None) -> RunInfo:
-    """Continue a killed or failed run from its last checkpoint to its planned total of steps."""
+               on_event: Callable[[dict[str, Any]], None] | None = None, dist: DistContext | None = None) -> RunInfo:
+    """Continue a killed or failed run from its last checkpoint to its planned total of steps,
+    on any number of processes (``dist``)."""
+    dist = dist or DistContext()
+    config, plan = _on_main(dist, lambda: _resumable(root, run_id))
+    config = config.model_copy(update={"nproc": dist.world_size})
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True, plan=plan, dist=dist)
+
+
+def _resumable(root: Path, run_id: str) -> tuple[TrainConfig, Any]:
+    """The configuration and DP plan of a run that may be resumed; raises when it may not."""
     table = RunsTable(root)
     try:
         info = table.get(run_id)
@@ -100,7 +138,7 @@ def resume_run(root: Path, run_id: str, *, events: Path | None = None,
         from core.train.dp_plan import DpPlan
 
         plan = DpPlan(**saved["preflight"]["dp"])  # the plan it started with; the noise never changes
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True, plan=plan)
+    return config, plan
 
 
 def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, dict[str, Any], list[list[int]]]:
@@ -155,7 +193,10 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
 
 
 def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | None,
-             on_event: Callable[[dict[str, Any]], None] | None, resume: bool, plan: Any) -> RunInfo:
+             on_event: Callable[[dict[str, Any]], None] | None, resume: bool, plan: Any,
+             dist: DistContext) -> RunInfo:
+    if not dist.is_main:
+        return _execute_worker(root, run_id, config, resume=resume, plan=plan, dist=dist)
     from core.ledger import open_ledger
     from core.train.checkpoint import trainable_state
     from core.train.events import EventStream
@@ -190,17 +231,20 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config)
         loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id,
                             emit=stream.emit, run_dir=directory, dp_plan=plan,
-                            patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None)
+                            patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None,
+                            dist=dist)
         resumed = loop.resume() if resume else False
         start_step = loop.progress.step
         if resume:
             spent_before = resume_spend(root, run_id, config, checkpoint_step=start_step, total_steps=loop.total_steps)
             loop.dp_steps_before = spent_before
+        dist.barrier()  # the other ranks start training once the spend is reserved
         initial = {name: t.clone() for name, t in trainable_state(loop.model).items()}  # detach() shares storage
         _write_config(directory, run_id, config, facts, loop)
         table.update(run_id, total_steps=loop.total_steps, step=loop.progress.step)
         stream.emit("start", run_id=run_id, resumed=resumed, step=loop.progress.step, total_steps=loop.total_steps,
                     device=str(loop.device), precision="bf16" if loop.autocast_dtype else "fp32",
+                    processes=dist.world_size, backend=dist.backend,
                     method=facts["model"]["method"], truncated=facts["truncated"],
                     dp=None if plan is None else {"epsilon_planned": round(plan.planned_epsilon, 4),
                                                   "delta": plan.delta, "noise_multiplier": round(plan.noise_multiplier, 4),
@@ -227,6 +271,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
                      best_val_loss=result.progress.best_val_loss, message=message)
         stream.emit("end", run_id=run_id, status="finished", step=result.progress.step, message=message,
                     **({} if plan is None else {"epsilon": round(loop.epsilon(), 4), "delta": plan.delta}))
+        dist.barrier()  # the other ranks wait for the result and the settled spend
     except KeyboardInterrupt:
         _settle_quietly(finish, "killed")
         table.update(run_id, status=RunStatus.KILLED, message="interrupted")
@@ -242,6 +287,26 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
     finally:
         stream.close()
     return table.get(run_id)
+
+
+def _execute_worker(root: Path, run_id: str, config: TrainConfig, *, resume: bool, plan: Any,
+                    dist: DistContext) -> RunInfo:
+    """A rank other than 0: train alongside rank 0, writing nothing (no run files, table rows,
+    ledger entries or checkpoints); rank 0 reports the run."""
+    from core.train.loop import TrainingLoop
+
+    model, tokenizer, _entry, train, validation, _facts, groups = _prepare(root, config)
+    loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id, run_dir=run_dir(root, run_id),
+                        dp_plan=plan, patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None,
+                        dist=dist)
+    if resume:
+        loop.resume()
+    dist.barrier()
+    loop.run()
+    if loop.engine is not None:
+        loop.engine.detach()
+    dist.barrier()  # rank 0 has saved the result and settled the run
+    return RunsTable(root).get(run_id)
 
 
 def _settle_quietly(finish: Callable[[str], None], outcome: str) -> None:

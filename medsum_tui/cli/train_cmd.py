@@ -4,6 +4,7 @@ progress bar, and list the runs of the workspace."""
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,6 +27,7 @@ __all__ = ["runs_command", "train_command"]
 
 @app.command("train")
 def train_command(
+    ctx: typer.Context,
     dataset: Annotated[str | None, typer.Option("--dataset", help="A dataset made by `medsum data import`.")] = None,
     model: Annotated[str | None, typer.Option("--model", help="A model of the store (`medsum models list`).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Train every weight instead of a LoRA adapter.")] = False,
@@ -57,47 +59,67 @@ def train_command(
     plan: Annotated[bool, typer.Option("--plan", help="Show the pre-flight (planned epsilon, budget check) and exit.")] = False,
     events: Annotated[Path | None, typer.Option("--events", help="Also append the events (JSON lines) to this file.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="RUN", help="Continue a killed run to its planned steps.")] = None,
+    nproc: Annotated[int, typer.Option("--nproc", min=1, help="Data-parallel processes on this machine, through torchrun (NCCL on GPUs, gloo on CPU); the global batch is batch size x grad accum x N.")] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Fine-tune a model on a dataset (LoRA by default), validating each epoch; resumable."""
     from pydantic import ValidationError
 
     from core.train.config import TrainConfig
+    from core.train.distributed import env_world_size
     from core.train.run import resume_run, start_run
 
+    def build_config() -> TrainConfig:
+        if not dataset or not model:
+            raise MedsumError("give --dataset and --model (or --resume RUN)")
+        try:
+            return TrainConfig(
+                dataset=dataset, model=model, full=full, lora_r=lora_r, lora_alpha=lora_alpha,
+                lora_dropout=lora_dropout, epochs=epochs, max_steps=max_steps, batch_size=batch_size,
+                target_modules=[t.strip() for t in target_modules.split(",") if t.strip()] if target_modules else None,
+                grad_accum=grad_accum, nproc=max(nproc, world), learning_rate=lr, warmup_ratio=warmup_ratio,
+                max_source_len=max_source_len, max_target_len=max_target_len, patience=patience,
+                checkpoint_every=checkpoint_every, seed=seed, device=device, precision=precision,  # type: ignore[arg-type]
+                dp=dp, target_epsilon=target_epsilon, noise_multiplier=noise_multiplier, delta=delta,
+                max_grad_norm=max_grad_norm, accountant=accountant, privacy_unit=privacy_unit)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = f"--{str(first['loc'][0]).replace('_', '-')}: " if first["loc"] else ""
+            raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}", exit_code=2) from None
+
+    world = env_world_size()
+    if world > 1 and nproc not in (1, world):
+        raise MedsumError(f"--nproc {nproc} does not match the {world} processes torchrun started")
+    if resume is not None and (dataset or model):
+        raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model")
     opened = open_initialized(workspace)
     require_parent_dir(events)
+    if plan:
+        from core.train.spend import preflight
+
+        for line in describe_preflight(preflight(opened.root, build_config()).summary()):
+            say(line)
+        return
+    if nproc > 1 and world == 1:
+        raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))
+    dist = _join(device, world)
+    if not dist.is_main:  # rank 0 reports; the others train and stay quiet
+        try:
+            if resume is not None:
+                resume_run(opened.root, resume, dist=dist)
+            else:
+                start_run(opened.root, build_config(), override_budget=override_budget, dist=dist)
+        except (MedsumError, KeyboardInterrupt):
+            raise typer.Exit(1) from None
+        return
     view = TrainingProgress()
     previous = _terminate_as_interrupt()
     try:
         if resume is not None:
-            if dataset or model:
-                raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model")
-            info = resume_run(opened.root, resume, events=events, on_event=view)
+            info = resume_run(opened.root, resume, events=events, on_event=view, dist=dist)
         else:
-            if not dataset or not model:
-                raise MedsumError("give --dataset and --model (or --resume RUN)")
-            try:
-                config = TrainConfig(
-                    dataset=dataset, model=model, full=full, lora_r=lora_r, lora_alpha=lora_alpha,
-                    lora_dropout=lora_dropout, epochs=epochs, max_steps=max_steps, batch_size=batch_size,
-                    target_modules=[t.strip() for t in target_modules.split(",") if t.strip()] if target_modules else None,
-                    grad_accum=grad_accum, learning_rate=lr, warmup_ratio=warmup_ratio, max_source_len=max_source_len,
-                    max_target_len=max_target_len, patience=patience, checkpoint_every=checkpoint_every, seed=seed,
-                    device=device, precision=precision, dp=dp, target_epsilon=target_epsilon,  # type: ignore[arg-type]
-                    noise_multiplier=noise_multiplier, delta=delta, max_grad_norm=max_grad_norm,
-                    accountant=accountant, privacy_unit=privacy_unit)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = f"--{str(first['loc'][0]).replace('_', '-')}: " if first["loc"] else ""
-                raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}", exit_code=2) from None
-            if plan:
-                from core.train.spend import preflight
-
-                for line in describe_preflight(preflight(opened.root, config).summary()):
-                    say(line)
-                return
-            info = start_run(opened.root, config, events=events, on_event=view, override_budget=override_budget)
+            info = start_run(opened.root, build_config(), events=events, on_event=view,
+                             override_budget=override_budget, dist=dist)
     finally:
         view.stop()
         if previous is not None:
@@ -106,6 +128,53 @@ def train_command(
         f"best validation loss {info.best_val_loss if info.best_val_loss is None else round(info.best_val_loss, 4)}"
         + (f" ({info.message})" if info.message and info.message != "done" else ""))
     say(f"Run directory: {opened.root / 'runs' / info.run_id}")
+
+
+def _join(device: str, world: int) -> Any:
+    """This process's place in the run: joins torchrun's process group when there is one."""
+    from core.train.distributed import DistContext, init_from_env
+
+    if world == 1:
+        return DistContext()
+    try:
+        return init_from_env(device)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise MedsumError(f"cannot join the torchrun process group: {exc}") from None
+
+
+def _launch(nproc: int, argv: list[str]) -> int:
+    """Run this same ``medsum train`` command in ``nproc`` processes under torchrun, and
+    return its exit code. Ctrl-C and SIGTERM are passed on, so the run ends "killed" with its
+    spend settled, as a single process does; if this process is killed outright, torchrun
+    gets a SIGTERM (Linux), so no orphaned worker trains on."""
+    from core.train.distributed import die_with_parent, launch_command, launch_env
+
+    child = subprocess.Popen(launch_command(nproc, argv), env=launch_env(nproc), preexec_fn=die_with_parent)
+    forward = lambda signum, frame: child.send_signal(signum)
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _same_options_without_nproc(ctx: typer.Context) -> list[str]:
+    """The command line of the running ``medsum train``, rebuilt from its parsed options
+    (every option that differs from its default), without ``--nproc``."""
+    argv = [ctx.info_name or "train"]
+    for param in ctx.command.params:
+        if param.param_type_name != "option" or param.name in (None, "nproc"):
+            continue
+        value = ctx.params.get(param.name)
+        if value is None or value == param.default:
+            continue
+        if param.is_flag:
+            argv.append(param.opts[0] if value else param.secondary_opts[0])
+        else:
+            argv += [param.opts[0], str(value)]
+    return argv
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -51,9 +51,10 @@ def run_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
 
-def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int) -> str:
+def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int, sig: int | None = None) -> str:
     """Start ``medsum train ARGS --events EVENTS`` as a subprocess (with an encrypted-file
-    keyring), ``kill -9`` it once it has reported ``after_steps`` steps, and return the run id."""
+    keyring), ``kill -9`` it (or send it ``sig``) once it has reported ``after_steps`` steps, and
+    return the run id."""
     import json
     import signal
     import time
@@ -70,6 +71,6 @@ def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int)
             steps = [e["step"] for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "step"]
             step = max(steps, default=0)
     assert proc.poll() is None, "training ended before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+    os.kill(proc.pid, signal.SIGKILL if sig is None else sig)
+    proc.wait(timeout=60)
     return next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]

@@ -1,0 +1,148 @@
+"""Data-parallel training across processes: torch.distributed with NCCL on GPUs, gloo on CPU.
+
+A distributed run is started by ``torchrun`` (``medsum train --nproc N`` runs it for one
+machine; several machines run it themselves with a rendezvous endpoint). Every process runs
+the same ``medsum train`` command; torchrun tells each its rank through the environment.
+Rank 0 is the only one that writes: the run directory, the runs table, the privacy ledger,
+events, metrics and checkpoints. The other ranks train and take part in every collective.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import torch
+
+__all__ = ["DistContext", "current", "init_from_env", "die_with_parent", "env_world_size", "launch_command", "launch_env", "shard", "shutdown"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """This process's place in a data-parallel run (rank 0 of 1 when not distributed)."""
+
+    rank: int = 0
+    world_size: int = 1
+    local_rank: int = 0
+    backend: str | None = None
+
+    @property
+    def distributed(self) -> bool:
+        """True when more than one process trains together."""
+        return self.world_size > 1
+
+    @property
+    def is_main(self) -> bool:
+        """True for the one process that writes the run's files and ledger entry."""
+        return self.rank == 0
+
+    def broadcast(self, value: T) -> T:
+        """Rank 0's ``value`` on every rank (any picklable object)."""
+        if not self.distributed:
+            return value
+        box: list[Any] = [value]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def sum(self, *values: float) -> list[float]:
+        """The element-wise sum of ``values`` over every rank."""
+        if not self.distributed:
+            return list(values)
+        tensor = torch.tensor(values, dtype=torch.float64, device=self._device())
+        torch.distributed.all_reduce(tensor, op=torch.distributed.ReduceOp.SUM)
+        return tensor.tolist()
+
+    def barrier(self) -> None:
+        """Wait until every rank gets here."""
+        if self.distributed:
+            torch.distributed.barrier()
+
+    def _device(self) -> torch.device:
+        return torch.device("cuda", torch.cuda.current_device()) if self.backend == "nccl" else torch.device("cpu")
+
+
+_SINGLE = DistContext()
+_current: DistContext = _SINGLE
+
+
+def env_world_size() -> int:
+    """The world size torchrun gave this process (1 when not started by torchrun)."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
+def init_from_env(device: str = "auto") -> DistContext:
+    """Join the process group torchrun describes in the environment, once; a single-process
+    context when there is none. ``device`` is the run's ``--device``: NCCL for CUDA, else gloo."""
+    global _current
+    world = env_world_size()
+    if world == 1:
+        return _SINGLE
+    if torch.distributed.is_initialized():
+        return _current
+    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    backend = "nccl" if use_cuda else "gloo"
+    if use_cuda:
+        torch.cuda.set_device(local_rank)
+    torch.distributed.init_process_group(backend=backend)
+    _current = DistContext(rank=rank, world_size=world, local_rank=local_rank, backend=backend)
+    return _current
+
+
+def current() -> DistContext:
+    """The context :func:`init_from_env` set up (single-process before that)."""
+    return _current
+
+
+def shutdown() -> None:
+    """Leave the process group, if this process joined one."""
+    global _current
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+    _current = _SINGLE
+
+
+def shard(items: Sequence[T], ctx: DistContext) -> list[T]:
+    """This rank's share of ``items``: every ``world_size``-th one from its rank."""
+    return list(items[ctx.rank::ctx.world_size])
+
+
+def launch_command(nproc: int, argv: Sequence[str]) -> list[str]:
+    """The torchrun command that runs ``medsum <argv>`` in ``nproc`` processes on this machine
+    (a standalone rendezvous on loopback)."""
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
+            "-m", "medsum_tui", *argv]
+
+
+def launch_env(nproc: int) -> dict[str, str]:
+    """The environment for a one-machine launch: gloo talks over loopback, and the cores are
+    shared between the processes, unless the user set either already."""
+    env = dict(os.environ)
+    env.setdefault("GLOO_SOCKET_IFNAME", _loopback_interface())
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    return env
+
+
+def die_with_parent() -> None:
+    """In a child process before it runs (``preexec_fn``): ask Linux to send it SIGTERM when
+    its parent dies. Elsewhere, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _loopback_interface() -> str:
+    """The name of the loopback network interface (``lo`` on Linux, ``lo0`` on macOS)."""
+    return "lo0" if sys.platform == "darwin" else "lo"

@@ -1,0 +1,108 @@
+"""``medsum train --nproc 2``: data-parallel training in two CPU processes (torchrun, gloo),
+with and without DP: the loss falls, rank 0 alone writes one ledger entry, DP's epsilon is the
+single-process accounting of the same global batch, and a run resumes on another number of
+processes."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import keyring
+import pytest
+
+from core.datasets import import_dataset, load_splits
+from core.ledger import open_ledger
+from core.models import init_tiny
+from core.synth import generate_corpus, write_corpus
+from core.workspace import init_workspace, resolve_workspace
+from privacy.accounting import epsilon_for
+from tests.cli.conftest import run_subprocess, train_then_kill
+from tests.keyrings import MemoryKeyring
+
+pytestmark = pytest.mark.slow
+
+SHORT = ("--dataset", "notes", "--model", "tt", "--max-source-len", "48", "--max-target-len", "24",
+         "--batch-size", "4", "--checkpoint-every", "2")
+KEYRING = {"MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"}
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A workspace with a redacted dataset ``notes`` and a tiny T5 ``tt``."""
+    root = tmp_path_factory.mktemp("ddp-ws") / "ws"
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        opened, _ = init_workspace(resolve_workspace(root))
+        corpus = tmp_path_factory.mktemp("corpus") / "records.jsonl"
+        write_corpus(generate_corpus(80, 43), corpus, None)
+        import_dataset(opened, corpus, "notes", strategy="redact")
+        init_tiny(opened.root, "t5", "tt", list(load_splits(opened.root, "notes")["train"]["source"]))
+    finally:
+        keyring.set_keyring(previous)
+    return str(root)
+
+
+def _events(ws: str, run_id: str) -> list[dict]:
+    return [json.loads(line) for line in (Path(ws) / "runs" / run_id / "events.jsonl").read_text().splitlines()]
+
+
+def _run_id(out: str) -> str:
+    line = next(line for line in out.splitlines() if line.startswith("Run directory: "))
+    return Path(line.removeprefix("Run directory: ")).name
+
+
+def _ledger_runs(ws: str) -> list:
+    return open_ledger(Path(ws)).runs()
+
+
+def test_two_processes_learn_and_resume_on_one(ws: str, tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    before = len(_ledger_runs(ws))
+    run_id = train_then_kill(ws, [*SHORT, "--full", "--lr", "3e-3", "--epochs", "3", "--nproc", "2"], events,
+                             after_steps=5, sig=signal.SIGTERM)
+    start = _events(ws, run_id)[0]
+    assert start["event"] == "start" and start["processes"] == 2 and start["backend"] == "gloo"
+    config = json.loads((Path(ws) / "runs" / run_id / "config.json").read_text())
+    train_records = config["dataset"]["train"]
+    assert config["config"]["nproc"] == 2
+    assert config["steps_per_epoch"] == -(-(-(-train_records // 4)) // 2)  # batches of 4, two a step
+    assert len(_ledger_runs(ws)) == before + 1  # rank 0 alone reserved the run
+    assert open_ledger(Path(ws)).get_run(run_id).outcome == "killed"
+
+    resumed = run_subprocess("train", "--workspace", ws, "--resume", run_id, env=KEYRING)
+    assert resumed.code == 0, resumed.err
+    assert f"Run {run_id}: finished" in resumed.out
+    evs = _events(ws, run_id)
+    second = [e for e in evs if e["event"] == "start"][-1]
+    assert second["resumed"] and second["processes"] == 1
+    # On one process the epochs left take twice the steps: the plan was re-counted, not refused.
+    assert second["total_steps"] > start["total_steps"]
+    vals = [e["val_loss"] for e in evs if e["event"] == "epoch"]
+    assert vals[-1] < vals[0] - 1.0  # a random-init model: the loss must fall a long way
+    assert len(_ledger_runs(ws)) == before + 1
+    assert open_ledger(Path(ws)).get_run(run_id).outcome == "finished"
+    assert (Path(ws) / "runs" / run_id / "model" / "config.json").exists()
+
+
+def test_two_processes_with_dp_spend_what_one_process_would(ws: str) -> None:
+    before = len(_ledger_runs(ws))
+    result = run_subprocess("train", "--workspace", ws, *SHORT, "--dp", "--target-epsilon", "4", "--epochs", "2",
+                            "--lr", "2e-2", "--nproc", "2", env=KEYRING)
+    assert result.code == 0, result.err
+    run_id = _run_id(result.out)
+    assert len(_ledger_runs(ws)) == before + 1  # rank 0 alone reserved and settled
+    row = open_ledger(Path(ws)).get_run(run_id)
+    assert row.outcome == "finished" and row.dp is not None
+    population = json.loads((Path(ws) / "runs" / run_id / "config.json").read_text())["dataset"]["train"]
+    assert row.dp.sample_rate == pytest.approx(4 * 2 / population)  # the global batch of two processes
+    assert row.steps_done == row.dp.steps
+    single = epsilon_for([(row.dp.noise_multiplier, 4 * 2 / population, row.dp.steps)], row.dp.delta, "prv")
+    assert row.epsilon == pytest.approx(single, abs=1e-9) and row.epsilon <= 4.0
+    evs = _events(ws, run_id)
+    assert next(e for e in evs if e["event"] == "start")["processes"] == 2
+    vals = [e["val_loss"] for e in evs if e["event"] == "epoch"]
+    assert vals[-1] < vals[0]
+    assert (Path(ws) / "runs" / run_id / "adapter" / "adapter_config.json").exists()
