@@ -1,7 +1,9 @@
 """``medsum doctor``: check the installation, the offline guarantees and the workspace.
 
 Each check gives a status (ok, warn, fail), a one-line detail and, when not ok, the fix.
-The checks never print PHI: they look at versions, settings and file modes only.
+The checks never print PHI: they look at versions, settings, file modes, hashes and the audit
+chain only, and they change nothing (verifying the model store and the audit log here writes
+no audit entry, unlike ``medsum models verify`` and ``medsum audit verify``).
 """
 
 from __future__ import annotations
@@ -9,14 +11,21 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from core.config import ConfigError, load_config, policy_path
+from core.errors import MedsumError, one_line
 from core.versions import LIBRARIES, library_versions
 from core.workspace import WorkspaceLocation, permission_problem
 from privacy.offline import OFFLINE_ENV, guard_status, offline_env_status
 
-__all__ = ["Check", "run_checks", "LIBRARIES"]
+__all__ = ["LIBRARIES", "Check", "run_checks"]
+
+#: Mismatched files named in the model store check's detail before "and N more".
+_SHOWN = 5
 
 @dataclass(frozen=True)
 class Check:
@@ -53,12 +62,24 @@ def _torch() -> Check:
     except ImportError as exc:  # pragma: no cover - reported, not raised
         return Check("torch", "fail", f"cannot import torch: {exc}", "pip install torch==2.13.0")
     if not torch.cuda.is_available():
+        if torch.version.cuda:  # a CUDA build that finds no GPU: a driver or CUDA_VISIBLE_DEVICES problem
+            return Check("torch", "warn", f"torch {torch.__version__} is built for CUDA {torch.version.cuda} but no "
+                         "GPU is usable: training runs on the CPU",
+                         "on a GPU machine, check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES")
         return Check("torch", "ok", f"torch {torch.__version__}, CUDA not available: training runs on the CPU")
     gpus = []
-    for i in range(torch.cuda.device_count()):
-        free, total = torch.cuda.mem_get_info(i)
-        gpus.append(f"{torch.cuda.get_device_name(i)} ({free / 2**30:.1f}/{total / 2**30:.1f} GiB free)")
-    bf16 = "bf16 supported" if torch.cuda.is_bf16_supported() else "no bf16"
+    try:
+        for i in range(torch.cuda.device_count()):
+            try:
+                free, total = torch.cuda.mem_get_info(i)
+                memory = f"{free / 2**30:.1f}/{total / 2**30:.1f} GiB free"
+            except RuntimeError as exc:  # a GPU in exclusive mode held by another process, say
+                memory = f"free memory unknown: {one_line(exc, 80)}"
+            gpus.append(f"GPU {i} {torch.cuda.get_device_name(i)} ({memory})")
+        bf16 = "bf16 supported" if torch.cuda.is_bf16_supported() else "no bf16"
+    except RuntimeError as exc:
+        return Check("torch", "fail", f"torch {torch.__version__}, CUDA {torch.version.cuda}: the GPUs cannot be "
+                     f"queried: {one_line(exc)}", "check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES")
     return Check("torch", "ok", f"torch {torch.__version__}, CUDA {torch.version.cuda}, {bf16}: " + "; ".join(gpus))
 
 
@@ -89,28 +110,123 @@ def _keyring(location: WorkspaceLocation) -> Check:
     return Check("keyring", "warn", f"{status.name}: {status.detail}", status.fix)
 
 
-def _workspace(location: WorkspaceLocation) -> list[Check]:
-    where = f"{location.path} (from {location.source})"
-    if not location.initialized:
-        return [Check("workspace", "warn", f"{where} is not initialized", f"medsum init --workspace {location.path}")]
-    problem = permission_problem(location.path)
-    checks = [Check("workspace", "fail" if problem else "ok", problem or f"{where}, mode 0700",
-                    f"chmod 700 {location.path}" if problem else "")]
+def _config(location: WorkspaceLocation) -> Check:
     try:
         loaded = load_config(location.config_file)
     except ConfigError as exc:
-        checks.append(Check("config", "fail", str(exc), "fix the file named above"))
-        return checks
+        return Check("config", "fail", str(exc), "fix the file named above")
     locked = ", ".join(sorted(loaded.locked)) or "none"
-    checks.append(Check("config", "ok", f"valid; policy file {policy_path()} "
-                        f"({'present' if policy_path().is_file() else 'absent'}); locked by policy: {locked}"))
+    return Check("config", "ok", f"valid; policy file {policy_path()} "
+                 f"({'present' if policy_path().is_file() else 'absent'}); locked by policy: {locked}")
+
+
+def _disk(location: WorkspaceLocation) -> Check:
     disk = os.statvfs(location.path)
     free_gib = disk.f_bavail * disk.f_frsize / 2**30
-    checks.append(Check("disk", "ok" if free_gib >= 5 else "warn", f"{free_gib:.1f} GiB free in the workspace",
-                        "" if free_gib >= 5 else "free disk space: training checkpoints need several GiB"))
+    return Check("disk", "ok" if free_gib >= 5 else "warn", f"{free_gib:.1f} GiB free in the workspace",
+                 "" if free_gib >= 5 else "free disk space: training checkpoints need several GiB")
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _model_store(root: Path, *, hash_files: bool) -> Check:
+    """Every stored model's files against its manifest, models checked in parallel threads
+    (reading and hashing release the GIL), so the cost is reading the weights once."""
+    from core.models.entry import ModelError
+    from core.models.manifest import FileRecord, check_files, read_manifest
+    from core.models.store import models_dir
+
+    store = models_dir(root)
+    try:
+        names = sorted(p.name for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+            if store.is_dir() else []
+    except OSError as exc:
+        return Check("model store", "fail", f"{store}: cannot read ({exc.strerror or one_line(exc)})",
+                     f"chmod 700 {store} (it must belong to you)")
+    if not names:
+        return Check("model store", "ok", f"no models in {store}")
+    started = time.monotonic()
+    problems: dict[str, list[str]] = {}
+    manifests: dict[str, dict[str, FileRecord]] = {}
+    for name in names:
+        try:
+            manifests[name] = read_manifest(store / name)[1]
+        except ModelError as exc:  # names the manifest: missing or unreadable
+            problems[name] = [str(exc)]
+
+    def check(name: str) -> list[str]:
+        try:
+            return [f"{rel} ({status})" for rel, status in
+                    check_files(store / name, manifests[name], hash_contents=hash_files)]
+        except OSError as exc:
+            return [f"{exc.filename or store / name}: cannot read ({exc.strerror or one_line(exc)})"]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(manifests), os.cpu_count() or 1, 4))) as pool:
+        for name, found in zip(manifests, pool.map(check, manifests), strict=True):
+            if found:
+                problems[name] = found
+    files = sum(len(listed) for listed in manifests.values())
+    size = sum(record["size"] for listed in manifests.values() for record in listed.values())
+    how = f"re-hashed in {time.monotonic() - started:.1f} s" if hash_files else \
+        "checked by size only (--quick: contents not re-hashed)"
+    counted = f"{len(names)} {'model' if len(names) == 1 else 'models'}, {files} files, {_size(size)} {how}"
+    if not problems:
+        return Check("model store", "ok", f"{counted}: every file matches its manifest")
+    listed = [f"model {name}: {item}" for name, items in sorted(problems.items()) for item in items]
+    shown = "; ".join(listed[:_SHOWN]) + (f"; and {len(listed) - _SHOWN} more" if len(listed) > _SHOWN else "")
+    bad = sorted(problems)
+    return Check("model store", "fail", f"{shown} ({counted})",
+                 f"do not use {', '.join(bad)}: run medsum models verify {bad[0]} for the details, then remove "
+                 f"{store / bad[0]} and import it again from its checkpoint or bundle "
+                 f"(medsum models import DIR --name {bad[0]})")
+
+
+def _audit_log(root: Path) -> Check:
+    from core.audit import audit_path, verify_audit
+    from core.secrets import SecretStoreError
+
+    try:
+        result = verify_audit(root)
+    except SecretStoreError as exc:
+        return Check("audit log", "warn", f"not checked: the audit key cannot be read ({exc})",
+                     "make the keyring usable (see the keyring check), then run medsum doctor again")
+    except MedsumError as exc:
+        return Check("audit log", "fail", str(exc), f"check that {audit_path(root).parent} and the privacy ledger "
+                     "are readable by you, then run medsum audit verify")
+    if result.ok:
+        entries = f"{result.entries} {'entry' if result.entries == 1 else 'entries'}"
+        return Check("audit log", "ok", f"chain intact, {entries}, its end matches the head in the privacy ledger")
+    return Check("audit log", "fail", f"{audit_path(root)}: broken after {result.entries} good entries: {result.reason}",
+                 "the log was changed, cut or written without the audit key: keep a copy for your security "
+                 "officer, restore the log from a backup, then run medsum audit verify")
+
+
+def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool) -> list[Check]:
+    where = f"{location.path} (from {location.source})"
+    if not location.initialized:
+        skipped = "not checked: the workspace is not initialized"
+        return [Check("workspace", "warn", f"{where} is not initialized", f"medsum init --workspace {location.path}"),
+                *([Check("model store", "warn", skipped), Check("audit log", "warn", skipped)] if contents else [])]
+    problem = permission_problem(location.path)
+    checks = [Check("workspace", "fail" if problem else "ok", problem or f"{where}, mode 0700",
+                    f"chmod 700 {location.path}" if problem else ""), _config(location), _disk(location)]
+    if contents:
+        checks += [_model_store(location.path, hash_files=hash_models), _audit_log(location.path)]
     return checks
 
 
-def run_checks(location: WorkspaceLocation) -> list[Check]:
-    """Run every check, in report order."""
-    return [_python(), _libraries(), _torch(), _offline_env(), _guard(), _keyring(location), *_workspace(location)]
+def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_models: bool = True) -> list[Check]:
+    """Run the checks, in report order: the installation, offline mode, the keyring and the workspace.
+
+    With ``contents`` (``medsum doctor``) also every stored model against its manifest and the
+    audit chain; these read the weights and the audit key (which an encrypted keyring file may
+    ask a passphrase for), so the TUI's dashboard, which refreshes often, leaves them out.
+    ``hash_models=False`` compares stored models' file sizes only (``medsum doctor --quick``).
+    """
+    return [_python(), _libraries(), _torch(), _offline_env(), _guard(), _keyring(location),
+            *_workspace(location, contents=contents, hash_models=hash_models)]

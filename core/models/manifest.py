@@ -72,14 +72,18 @@ def read_manifest(directory: Path) -> tuple[ModelEntry, dict[str, FileRecord]]:
     return entry, files
 
 
-def check_files(directory: Path, files: dict[str, FileRecord]) -> list[tuple[str, str]]:
-    """Re-hash a stored model's files; return ``(name, "changed"|"missing"|"extra")`` for each mismatch."""
+def check_files(directory: Path, files: dict[str, FileRecord], *,
+                hash_contents: bool = True) -> list[tuple[str, str]]:
+    """Re-hash a stored model's files; return ``(name, "changed"|"missing"|"extra")`` for each mismatch.
+
+    Without ``hash_contents`` only sizes are compared (a quick check that misses a same-size edit).
+    """
     problems: list[tuple[str, str]] = []
     for name, expected in sorted(files.items()):
         path = directory / name
         if not path.is_file():
             problems.append((name, "missing"))
-        elif path.stat().st_size != expected["size"] or hash_file(path) != expected:
+        elif path.stat().st_size != expected["size"] or (hash_contents and hash_file(path) != expected):
             problems.append((name, "changed"))
     present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if not p.is_dir()}
     problems += [(name, "extra") for name in sorted(present - set(files) - {MANIFEST})]

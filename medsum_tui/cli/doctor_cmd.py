@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from core.doctor import run_checks
 from core.config import ConfigError, load_config
+from core.doctor import run_checks
 from core.guard import configure_network_guard
 from medsum_tui.cli._runtime import WorkspaceOption, locate, say
 from medsum_tui.cli.app import app
@@ -20,15 +20,19 @@ _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 def doctor_command(
     workspace: WorkspaceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Check stored models' file sizes only, without re-hashing their weights.",
+    )] = False,
 ) -> None:
-    """Check Python, torch/CUDA, offline mode, the network guard, the keyring and the workspace."""
+    """Check Python, torch/CUDA, offline mode, the network guard, the keyring, the workspace,
+    the model store (every manifest) and the audit chain; exit 1 with the fix when a check fails."""
     location = locate(workspace)
     # Doctor reports a broken workspace or config instead of refusing to run on it.
     try:
         configure_network_guard(load_config(location.config_file if location.initialized else None))
     except ConfigError:
         configure_network_guard(None)
-    checks = run_checks(location)
+    checks = run_checks(location, contents=True, hash_models=not quick)
     failed = any(c.status == "fail" for c in checks)
     if as_json:
         say(json.dumps({"ok": not failed, "checks": [c.to_json() for c in checks]}, indent=2))

@@ -59,9 +59,11 @@ def test_doctor_json_reports_guard_and_workspace(medsum, workspace_dir: Path) ->
     result = medsum("doctor", "--json", "--workspace", str(workspace_dir))
     report = json.loads(result.out)
     checks = {c["name"]: c for c in report["checks"]}
-    assert {"python", "libraries", "torch", "offline mode", "network guard", "keyring", "workspace", "config"} <= set(checks)
+    assert {"python", "libraries", "torch", "offline mode", "network guard", "keyring", "workspace", "config",
+            "disk", "model store", "audit log"} <= set(checks)
     assert checks["network guard"]["status"] == "ok"
     assert checks["workspace"]["status"] == "ok"
+    assert checks["model store"]["status"] == checks["audit log"]["status"] == "ok"
     assert checks["offline mode"]["status"] == "ok"
     assert result.code == (1 if not report["ok"] else 0)
 
