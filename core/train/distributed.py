@@ -17,7 +17,10 @@ from typing import Any, TypeVar
 
 import torch
 
-__all__ = ["DistContext", "current", "init_from_env", "die_with_parent", "env_world_size", "launch_command", "launch_env", "shard", "shutdown"]
+__all__ = [
+    "DistContext", "current", "die_with_parent", "env_world_size", "init_from_env", "launch_command", "launch_env",
+    "shard", "shutdown",
+]
 
 T = TypeVar("T")
 

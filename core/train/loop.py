@@ -129,8 +129,9 @@ class TrainingLoop:
 
         ``sync=False`` (an accumulation batch that is not the step's last) keeps DDP from
         averaging gradients across processes yet."""
-        quiet = self.train_model.no_sync() if not sync and self.train_model is not self.model \
-            else contextlib.nullcontext()  # type: ignore[operator]
+        quiet: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if not sync and isinstance(self.train_model, torch.nn.parallel.DistributedDataParallel):
+            quiet = self.train_model.no_sync()
         with quiet:
             with self._autocast():
                 loss = self.train_model(**self._to_device(batch)).loss
@@ -171,8 +172,8 @@ class TrainingLoop:
             total += float(loss) * count
             tokens += count
         self.model.train()
-        total, tokens = self.dist.sum(total, tokens)
-        return total / max(tokens, 1)
+        summed, counted = self.dist.sum(total, tokens)
+        return summed / max(counted, 1)
 
     def _groups(self, batches: list[list[int]], start: int) -> Iterator[tuple[int, list[list[int]], int]]:
         """The optimizer steps of the epoch's batches from index ``start``: (end index, this

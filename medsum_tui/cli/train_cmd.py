@@ -149,7 +149,8 @@ def _launch(nproc: int, argv: list[str]) -> int:
     gets a SIGTERM (Linux), so no orphaned worker trains on."""
     from core.train.distributed import die_with_parent, launch_command, launch_env
 
-    child = subprocess.Popen(launch_command(nproc, argv), env=launch_env(nproc), preexec_fn=die_with_parent)
+    child = subprocess.Popen(launch_command(nproc, argv), env=launch_env(nproc),
+                             preexec_fn=die_with_parent)  # noqa: PLW1509 - no other thread runs yet
     forward = lambda signum, frame: child.send_signal(signum)
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)} \
         if threading.current_thread() is threading.main_thread() else {}
