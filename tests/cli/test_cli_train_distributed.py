@@ -62,8 +62,8 @@ def _ledger_runs(ws: str) -> list:
 def test_two_processes_learn_and_resume_on_one(ws: str, tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     before = len(_ledger_runs(ws))
-    run_id = train_then_kill(ws, [*SHORT, "--full", "--lr", "3e-3", "--epochs", "3", "--nproc", "2"], events,
-                             after_steps=5, sig=signal.SIGTERM)
+    run_id = train_then_kill(ws, [*SHORT, "--full", "--lr", "3e-3", "--epochs", "2", "--nproc", "2"], events,
+                             after_steps=3, sig=signal.SIGTERM)
     start = _events(ws, run_id)[0]
     assert start["event"] == "start" and start["processes"] == 2 and start["backend"] == "gloo"
     config = json.loads((Path(ws) / "runs" / run_id / "config.json").read_text())
