@@ -8,7 +8,8 @@
    through a LoRA adapter alone, so the demo trains every weight (``--full``).
 
 The dataset and the tiny model are reused when a previous demo with the same corpus made
-them; each demo run is a new training run.
+them; each demo run is a new training run. :data:`QUICK` is the size of a smoke run of every
+stage (``medsum demo --quick``).
 """
 
 from __future__ import annotations
@@ -27,14 +28,34 @@ from core.synth import generate_corpus, write_corpus
 from core.workspace import Workspace
 from privacy.deid.scoring import Scores, Span
 
-__all__ = ["DEMO_INPUT_FIELDS", "DEMO_MODEL", "DemoData", "DemoTraining", "build_demo_model", "evaluate_demo",
-           "import_demo_dataset", "prepare_demo_data",
-           "summarize_demo", "train_demo_model"]
+__all__ = ["DEFAULT", "DEMO_INPUT_FIELDS", "DEMO_MODEL", "QUICK", "DemoData", "DemoSize", "DemoTraining",
+           "build_demo_model", "evaluate_demo", "import_demo_dataset", "prepare_demo_data", "summarize_demo",
+           "train_demo_model"]
 
 DEMO_MODEL = "demo-tiny-t5"
 #: The clinical fields of a synthetic record, as a site would choose them with ``--input-fields``:
 #: the insurer and the telephone and fax ``notes`` say nothing a summary uses.
 DEMO_INPUT_FIELDS = ("diagnosis", "encounter", "medications", "patient_history", "treatment_plan")
+
+
+@dataclass(frozen=True)
+class DemoSize:
+    """How much work a demo does: records, training, validation, evaluation and summaries."""
+
+    n: int = 2000  # synthetic records
+    epochs: int = 6
+    max_steps: int | None = None  # cap on optimizer steps (overrides epochs)
+    batch_size: int = 16
+    eval_batches: int | None = None  # cap on validation batches per evaluation (None: all)
+    eval_limit: int | None = None  # test records evaluated (None: the whole test split)
+    summaries: int = 3  # raw test records summarized at the end
+
+
+#: The demo on the defaults (about 4 minutes on a CPU).
+DEFAULT = DemoSize()
+#: A smoke run of every stage (``medsum demo --quick``): it shows that the installation works,
+#: not what the model can learn.
+QUICK = DemoSize(n=200, max_steps=32, batch_size=8, eval_batches=1, eval_limit=4, summaries=1)
 
 
 @dataclass(frozen=True)
@@ -125,7 +146,7 @@ def build_demo_model(workspace: Workspace, dataset: str, *, seed: int) -> bool:
 
 
 def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int, epochs: int = 6,
-                     max_steps: int | None = None,
+                     max_steps: int | None = None, batch_size: int = 16, eval_batches: int | None = None,
                      on_event: Callable[[dict[str, Any]], None] | None = None) -> DemoTraining:
     """Import the demo corpus as a dataset (redacted), build the tiny model from it, train it."""
     import json
@@ -136,8 +157,8 @@ def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int,
     name, dataset_created = import_demo_dataset(workspace, data.corpus_file, n=n, seed=seed)
     model_created = build_demo_model(workspace, name, seed=seed)
     config = TrainConfig(dataset=name, model=DEMO_MODEL, full=True, epochs=epochs, max_steps=max_steps,
-                         batch_size=16, learning_rate=6e-3, warmup_ratio=0.05, weight_decay=0.0,
-                         max_target_len=160, device="cpu", seed=seed)
+                         batch_size=batch_size, eval_batches=eval_batches, learning_rate=6e-3, warmup_ratio=0.05,
+                         weight_decay=0.0, max_target_len=160, device="cpu", seed=seed)
     info = start_run(workspace.root, config, on_event=on_event)
     metrics = [json.loads(line) for line in (run_dir(workspace.root, info.run_id) / "metrics.jsonl").open()]
     return DemoTraining(dataset=name, dataset_created=dataset_created, model=DEMO_MODEL, model_created=model_created,
@@ -145,16 +166,17 @@ def train_demo_model(workspace: Workspace, data: DemoData, *, n: int, seed: int,
                         first_val_loss=metrics[0]["val_loss"] if metrics else None, best_val_loss=info.best_val_loss)
 
 
-def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int = 1,
+def evaluate_demo(workspace: Workspace, trained: DemoTraining, *, num_beams: int = 1, limit: int | None = None,
                   say: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """``medsum eval`` of the demo run on its test split (ROUGE, fidelity, PHI scan, baselines)."""
+    """``medsum eval`` of the demo run on its test split, or its first ``limit`` records (ROUGE,
+    fidelity, PHI scan, baselines)."""
     from core.evaluation.run_eval import EvalOptions, evaluate_run
 
     # No ``no_repeat_ngram_size``: with the tiny model's 3,000-token vocabulary most reference
     # summaries repeat a token trigram ("10 mg daily and ... 40 mg daily"), so the product
     # default of 3 would forbid the right text.
     options = EvalOptions(split="test", num_beams=num_beams, max_new_tokens=160, batch_size=32,
-                          no_repeat_ngram_size=0)
+                          no_repeat_ngram_size=0, limit=limit)
     return evaluate_run(workspace.root, trained.run_id, options, config=workspace.config, say=say)
 
 

@@ -16,15 +16,25 @@ from medsum_tui.cli.app import app
 @app.command("demo")
 def demo_command(
     workspace: WorkspaceOption = None,
-    n: Annotated[int, typer.Option("--n", min=10, help="Synthetic records to make.")] = 2000,
+    n: Annotated[int | None, typer.Option("--n", min=10, help="Synthetic records to make (default: 2000; "
+                                          "200 with --quick).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs of the tiny model.")] = 6,
-    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Cap on training steps (a quicker demo).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Training epochs of the tiny model "
+                                               "(default: 6).", show_default=False)] = None,
+    max_steps: Annotated[int | None, typer.Option("--max-steps", min=1, help="Cap on training steps (a quicker demo; "
+                                                  "32 with --quick).", show_default=False)] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="A smoke run of every stage (about a minute): 200 records, "
+                                        "32 training steps, 4 test records evaluated. It shows that the installation "
+                                        "works, not what the model learns.")] = False,
 ) -> None:
     """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
     model, fine-tune it on the CPU, evaluate it against the baselines and summarize a few
-    records (about 4 minutes on the defaults)."""
+    records (about 4 minutes on the defaults; about a minute with --quick)."""
+    from dataclasses import replace
+
     from core.demo import (  # loads the synthesizer, detectors and models: only when used
+        DEFAULT,
+        QUICK,
         evaluate_demo,
         prepare_demo_data,
         summarize_demo,
@@ -34,9 +44,16 @@ def demo_command(
     from core.evaluation.run_eval import report_paths
     from core.train.run import run_dir
 
+    size = QUICK if quick else DEFAULT
+    size = replace(size, n=size.n if n is None else n, epochs=size.epochs if epochs is None else epochs,
+                   max_steps=size.max_steps if max_steps is None else max_steps)
+    n = size.n
     opened, _ = init_workspace(locate(workspace))
     configure_network_guard(opened.loaded)
     say(f"Workspace: {opened.root}")
+    if quick:
+        say(f"Quick demo, a smoke run of every stage: {size.n} records, {size.max_steps} training steps, "
+            f"{size.eval_limit} test records evaluated")
     data = prepare_demo_data(opened, n=n, seed=seed)
     say(f"1/7 synthesized {n} records -> {data.corpus_file}")
     say(f"    gold PHI spans -> {data.gold_file}: "
@@ -55,7 +72,8 @@ def demo_command(
         "so the demo trains every weight (--full).")
     view = TrainingProgress()
     try:
-        trained = train_demo_model(opened, data, n=n, seed=seed, epochs=epochs, max_steps=max_steps, on_event=view)
+        trained = train_demo_model(opened, data, n=n, seed=seed, epochs=size.epochs, max_steps=size.max_steps,
+                                   batch_size=size.batch_size, eval_batches=size.eval_batches, on_event=view)
     finally:
         view.stop()
     say(f"    dataset {trained.dataset} ({'imported' if trained.dataset_created else 'reused'}), "
@@ -65,14 +83,15 @@ def demo_command(
     if trained.status != "finished":
         say("Demo stopped: the training run did not finish.")
         raise typer.Exit(1)
-    say("6/7 evaluating on the test split: ROUGE, clinical fidelity and a PHI scan, beside the baselines")
-    report = evaluate_demo(opened, trained, say=lambda line: say(f"    {line}"))
+    split = "the test split" if size.eval_limit is None else f"the first {size.eval_limit} records of the test split"
+    say(f"6/7 evaluating on {split}: ROUGE, clinical fidelity and a PHI scan, beside the baselines")
+    report = evaluate_demo(opened, trained, limit=size.eval_limit, say=lambda line: say(f"    {line}"))
     print_table([tuple(f"    {row[0]}" if i == 0 else cell for i, cell in enumerate(row)) for row in systems_table(report)])
     phi = report["phi_scan"]
     say(f"    PHI scan of {phi['summaries']} summaries: {phi['new']} new identifiers "
         f"({phi['findings']} findings in all)")
     say(f"    report: {report_paths(run_dir(opened.root, trained.run_id), 'test')[1]}")
-    out, rows = summarize_demo(opened, data, trained)
+    out, rows = summarize_demo(opened, data, trained, count=size.summaries)
     say(f"7/7 summarized {len(rows)} raw test records (de-identified in memory) -> {out}")
     for row in rows:
         say(f"    {row['id']}: {row['summary'][:160]}")

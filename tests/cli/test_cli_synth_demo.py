@@ -67,3 +67,18 @@ def test_demo_runs_every_stage(medsum, workspace_dir: Path) -> None:
     assert "(reused), model demo-tiny-t5 (reused)" in again.out
     assert (demo / "synthetic.jsonl").read_bytes() == before
     assert len(list((workspace_dir / "runs").glob("*-demo-tiny-t5-*"))) == 2
+
+
+@pytest.mark.slow
+def test_demo_quick_is_a_smaller_run_of_every_stage(medsum, workspace_dir: Path) -> None:
+    """``--quick`` (here with fewer records and steps still) trains with validation capped, evaluates
+    the first 4 test records and summarizes one; the full ``--quick`` run is in tests/packaging."""
+    result = medsum("demo", "--workspace", str(workspace_dir), "--quick", "--n", "60", "--max-steps", "3")
+    assert result.code == 0, result.err
+    assert "Quick demo, a smoke run of every stage: 60 records, 3 training steps, 4 test records evaluated" in result.out
+    assert ": finished, 3 steps" in result.out
+    assert "6/7 evaluating on the first 4 records of the test split" in result.out
+    assert "Summarizing 4 test records" in result.out and "7/7 summarized 1 raw test records" in result.out
+    run = next((workspace_dir / "runs").glob("*-demo-tiny-t5-*"))
+    config = json.loads((run / "config.json").read_text())["config"]
+    assert (config["batch_size"], config["eval_batches"]) == (8, 1)
