@@ -366,6 +366,13 @@ def test_real_bundle_installs_with_no_index_and_runs_the_quick_demo(real_bundle:
                           check=False)
     assert demo.returncode == 0, demo.stdout + demo.stderr
     assert "finished, 32 steps" in demo.stdout and "Demo complete." in demo.stdout
+    # The model-bundle command comes with the install: carry the demo's model out of it.
+    carried = tmp_path / "demo-model.tar.gz"
+    export = subprocess.run([str(bin_dir / "medsum-model-bundle"), "export", "--model", "demo-tiny-t5", "--workspace",
+                             str(tmp_path / "ws"), str(carried)], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            stdin=subprocess.DEVNULL, timeout=120, check=False)
+    assert export.returncode == 0, export.stdout + export.stderr
+    assert carried.is_file() and "Bundle SHA-256: " in export.stdout
 
 
 @pytest.mark.slow
