@@ -66,8 +66,7 @@ def train_command(
     from pydantic import ValidationError
 
     from core.train.config import TrainConfig
-    from core.train.distributed import env_world_size
-    from core.train.run import resume_run, start_run
+    from core.train.launch import env_world_size
 
     def build_config() -> TrainConfig:
         if not dataset or not model:
@@ -102,6 +101,7 @@ def train_command(
         return
     if nproc > 1 and world == 1:
         raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))
+    from core.train.run import resume_run, start_run  # loads torch: not before handing over to torchrun
     dist = _join(device, world)
     if not dist.is_main:  # rank 0 reports; the others train and stay quiet
         try:
@@ -147,7 +147,7 @@ def _launch(nproc: int, argv: list[str]) -> int:
     return its exit code. Ctrl-C and SIGTERM are passed on, so the run ends "killed" with its
     spend settled, as a single process does; if this process is killed outright, torchrun
     gets a SIGTERM (Linux), so no orphaned worker trains on."""
-    from core.train.distributed import die_with_parent, launch_command, launch_env
+    from core.train.launch import die_with_parent, launch_command, launch_env
 
     child = subprocess.Popen(launch_command(nproc, argv), env=launch_env(nproc),
                              preexec_fn=die_with_parent)  # noqa: PLW1509 - no other thread runs yet

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from core.train.config import TrainConfig
-from core.train.distributed import DistContext, launch_command, launch_env, shard
+from core.train.distributed import DistContext, shard
+from core.train.launch import launch_command, launch_env
 from core.train.loop import TrainingLoop
 
 
