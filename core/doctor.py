@@ -52,7 +52,8 @@ def _libraries() -> Check:
     versions = [f"{name} {version}" for name, version in found.items() if version is not None]
     missing = [name for name, version in found.items() if version is None]
     if missing:
-        return Check("libraries", "fail", "missing: " + ", ".join(missing), "reinstall MedSum: pip install -e .")
+        return Check("libraries", "fail", "missing: " + ", ".join(missing),
+                     "reinstall MedSum: the offline bundle's ./install.sh --reinstall, or pip install -e . in a checkout")
     return Check("libraries", "ok", ", ".join(versions))
 
 
@@ -60,7 +61,8 @@ def _torch() -> Check:
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - reported, not raised
-        return Check("torch", "fail", f"cannot import torch: {exc}", "pip install torch==2.13.0")
+        return Check("torch", "fail", f"cannot import torch: {exc}", "reinstall MedSum with its offline bundle "
+                     "(./install.sh --reinstall), or pip install torch==2.13.0 in a checkout")
     if not torch.cuda.is_available():
         if torch.version.cuda:  # a CUDA build that finds no GPU: a driver or CUDA_VISIBLE_DEVICES problem
             return Check("torch", "warn", f"torch {torch.__version__} is built for CUDA {torch.version.cuda} but no "
