@@ -18,6 +18,7 @@ from pathlib import Path
 
 from core.config import ConfigError, load_config, policy_path
 from core.errors import MedsumError, one_line
+from core.units import format_size
 from core.versions import LIBRARIES, library_versions
 from core.workspace import WorkspaceLocation, permission_problem
 from privacy.offline import OFFLINE_ENV, guard_status, offline_env_status
@@ -129,13 +130,6 @@ def _disk(location: WorkspaceLocation) -> Check:
                  "" if free_gib >= 5 else "free disk space: training checkpoints need several GiB")
 
 
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
 def _model_store(root: Path, *, hash_files: bool) -> Check:
     """Every stored model's files against its manifest, models checked in parallel threads
     (reading and hashing release the GIL), so the cost is reading the weights once."""
@@ -176,7 +170,7 @@ def _model_store(root: Path, *, hash_files: bool) -> Check:
     size = sum(record["size"] for listed in manifests.values() for record in listed.values())
     how = f"re-hashed in {time.monotonic() - started:.1f} s" if hash_files else \
         "checked by size only (--quick: contents not re-hashed)"
-    counted = f"{len(names)} {'model' if len(names) == 1 else 'models'}, {files} files, {_size(size)} {how}"
+    counted = f"{len(names)} {'model' if len(names) == 1 else 'models'}, {files} files, {format_size(size)} {how}"
     if not problems:
         return Check("model store", "ok", f"{counted}: every file matches its manifest")
     listed = [f"model {name}: {item}" for name, items in sorted(problems.items()) for item in items]

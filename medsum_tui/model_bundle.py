@@ -23,6 +23,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from core.units import format_size
+
 __all__ = ["main"]
 
 #: The name in messages: the command it was run as (``medsum-model-bundle`` when installed).
@@ -55,15 +57,8 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     return parser, export
 
 
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
 def _progress(name: str, size: int) -> None:
-    print(f"  {name} ({_size(size)})", flush=True)
+    print(f"  {name} ({format_size(size)})", flush=True)
 
 
 def _medsum_models_import(bundle: Path, root: Path, name: str, allow_pickle: bool) -> Callable[[Path], None]:
@@ -104,7 +99,7 @@ def _run(args: argparse.Namespace) -> None:
             print(f"Exporting {args.paths[0]}")
             result = bundle.export_directory(Path(args.paths[0]), out, allow_pickle=args.allow_pickle,
                                              on_file=_progress)
-        print(f"Wrote {out} ({_size(result.size)}): {result.info.describe()}")
+        print(f"Wrote {out} ({format_size(result.size)}): {result.info.describe()}")
         print(f"Bundle SHA-256: {result.info.sha256} (record it with the transfer, compare it on arrival)")
     elif args.command == "verify":
         print(f"Verifying {args.bundle}")

@@ -45,6 +45,7 @@ from core.models.checkpoint import select_files
 from core.models.entry import ModelError, check_name
 from core.models.manifest import MANIFEST, FileRecord, read_manifest
 from core.models.store import models_dir, temp_dir
+from core.units import format_size
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -102,7 +103,7 @@ class BundleInfo:
         source = self.exported.get("from", "?")
         origin = f"store model {self.exported.get('name')}" if source == "store" else \
             f"directory {self.exported.get('name')}"
-        return (f"{len(self.files)} files, {_size(self.total_size)}, "
+        return (f"{len(self.files)} files, {format_size(self.total_size)}, "
                 f"{self.exported.get('architecture', 'unknown architecture')}, exported from {origin} "
                 f"on {self.created_at} by MedSum {self.medsum_version}")
 
@@ -113,13 +114,6 @@ class ExportResult:
 
     info: BundleInfo
     size: int
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def _quiet(name: str, size: int) -> None:
@@ -203,8 +197,8 @@ def _write_bundle(out: Path, items: list[tuple[str, Path, FileRecord | None]], e
             raise BundleError(f"{path}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
     need, free = sum(sizes.values()), shutil.disk_usage(out.parent).free
     if free < need:
-        raise BundleError(f"{out}: not enough space in {out.parent} ({_size(free)} free, the bundle needs up to "
-                          f"{_size(need)})")
+        raise BundleError(f"{out}: not enough space in {out.parent} ({format_size(free)} free, the bundle needs up to "
+                          f"{format_size(need)})")
     created = datetime.now(UTC).replace(microsecond=0)
     mtime = int(created.timestamp())
     tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.partial"
@@ -427,7 +421,7 @@ def verify_bundle(bundle: Path, *, on_file: OnFile | None = None) -> BundleInfo:
     def visit(name: str, size: int, reader: IO[bytes]) -> None:
         if name == BUNDLE_MANIFEST:
             if size > _MAX_MANIFEST:
-                raise BundleError(f"{bundle}: {BUNDLE_MANIFEST} is {_size(size)}, too big for a manifest")
+                raise BundleError(f"{bundle}: {BUNDLE_MANIFEST} is {format_size(size)}, too big for a manifest")
             manifest.append(reader.read())
             return
         hear(name, size)
@@ -514,8 +508,8 @@ def import_bundle(bundle: Path, *, root: Path, name: str, register: Callable[[Pa
                           "loaded; pass --allow-pickle if you trust this bundle")
     free = shutil.disk_usage(root).free
     if free < 2 * info.total_size:
-        raise BundleError(f"{bundle}: not enough disk in {root} to import it ({_size(free)} free, "
-                          f"{_size(2 * info.total_size)} needed: the extracted copy and the stored one)")
+        raise BundleError(f"{bundle}: not enough disk in {root} to import it ({format_size(free)} free, "
+                          f"{format_size(2 * info.total_size)} needed: the extracted copy and the stored one)")
     tmp = temp_dir(root, "bundle")
     try:
         checkpoint = tmp / _checkpoint_dirname(bundle)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from core.errors import MedsumError
+from core.units import format_count, format_size
 from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say
 from medsum_tui.cli.app import app
 
@@ -15,8 +16,6 @@ if TYPE_CHECKING:
     from core.models import ModelEntry
 
 __all__ = [
-    "format_count",
-    "format_size",
     "import_command",
     "init_tiny_command",
     "list_command",
@@ -27,24 +26,6 @@ __all__ = [
 models_app = typer.Typer(help="The workspace's model store.", no_args_is_help=True,
                          context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(models_app, name="models")
-
-
-
-def format_count(n: int) -> str:
-    """A parameter count for people: ``1.31M``, ``60.5M``, ``1.2B``, ``950``."""
-    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
-    return str(n)
-
-
-def format_size(n: int) -> str:
-    """A byte count for people: ``5.2 MB``, ``1.1 GB``, ``812 B``."""
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
 
 
 def _describe(entry: ModelEntry) -> str:
