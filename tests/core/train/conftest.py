@@ -23,11 +23,11 @@ def tiny_bart(seed: int = 0) -> BartForConditionalGeneration:
     return BartForConditionalGeneration(config)
 
 
-def tiny_t5(seed: int = 0) -> T5ForConditionalGeneration:
-    """A one-layer T5."""
+def tiny_t5(seed: int = 0, *, dropout: float = 0.1) -> T5ForConditionalGeneration:
+    """A one-layer T5 (``dropout`` is T5's ``dropout_rate``)."""
     torch.manual_seed(seed)
     config = T5Config(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=1, num_decoder_layers=1, num_heads=2,
-                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0, dropout_rate=dropout)
     return T5ForConditionalGeneration(config)
 
 
