@@ -18,7 +18,7 @@ import torch
 
 from core.train.launch import env_world_size
 
-__all__ = ["DistContext", "current", "init_from_env", "shard", "shutdown"]
+__all__ = ["DistContext", "init_from_env", "shard", "shutdown", "wants_cuda"]
 
 T = TypeVar("T")
 
@@ -71,6 +71,11 @@ _SINGLE = DistContext()
 _current: DistContext = _SINGLE
 
 
+def wants_cuda(device: str) -> bool:
+    """Whether a run's ``--device`` (auto, cpu or cuda) means training on CUDA here."""
+    return device == "cuda" or (device == "auto" and torch.cuda.is_available())
+
+
 def init_from_env(device: str = "auto") -> DistContext:
     """Join the process group torchrun describes in the environment, once; a single-process
     context when there is none. ``device`` is the run's ``--device``: NCCL for CUDA, else gloo."""
@@ -81,17 +86,12 @@ def init_from_env(device: str = "auto") -> DistContext:
     if torch.distributed.is_initialized():
         return _current
     rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
+    use_cuda = wants_cuda(device)
     backend = "nccl" if use_cuda else "gloo"
     if use_cuda:
         torch.cuda.set_device(local_rank)
     torch.distributed.init_process_group(backend=backend)
     _current = DistContext(rank=rank, world_size=world, local_rank=local_rank, backend=backend)
-    return _current
-
-
-def current() -> DistContext:
-    """The context :func:`init_from_env` set up (single-process before that)."""
     return _current
 
 

@@ -23,7 +23,7 @@ from transformers import get_linear_schedule_with_warmup
 from core.train.batching import Encoded, batch_order, collate
 from core.train.checkpoint import Progress, load_checkpoint, save_checkpoint
 from core.train.config import TrainConfig
-from core.train.distributed import DistContext, shard
+from core.train.distributed import DistContext, shard, wants_cuda
 from core.train.dp_plan import DpPlan
 
 __all__ = ["LoopResult", "TrainingLoop", "pick_device"]
@@ -38,7 +38,7 @@ def pick_device(config: TrainConfig) -> tuple[torch.device, torch.dtype | None]:
     """
     if config.device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
-    use_cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
+    use_cuda = wants_cuda(config.device)
     device = torch.device("cuda" if use_cuda else "cpu")
     bf16 = use_cuda and config.precision in ("auto", "bf16") and torch.cuda.is_bf16_supported()
     if config.precision == "bf16" and not bf16:
@@ -91,6 +91,10 @@ class TrainingLoop:
                 raise ValueError("the patient privacy unit needs the training records' patient groups")
             self.steps_per_epoch, self.total_steps = dp_plan.steps_per_epoch, dp_plan.steps
         self.dp_plan, self.patient_groups, self.dp_steps_before = dp_plan, patient_groups, dp_steps_before
+        # Under DP each process Poisson-samples its own share of the population at the plan's
+        # rate: together that is Poisson sampling of the whole population, as the accounting assumes.
+        self.my_records = shard(range(len(train)), self.dist)
+        self.my_groups = shard(patient_groups or [], self.dist)
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
             raise ValueError("the model has no trainable parameters")
@@ -306,10 +310,6 @@ class TrainingLoop:
         from privacy.dp import os_seeded_generator
 
         cfg, p = self.config, self.progress
-        # Each process samples its own share of the population at the plan's rate: together
-        # that is Poisson sampling of the whole population, which the accounting assumes.
-        self.my_records = shard(range(len(self.train)), self.dist)
-        self.my_groups = shard(self.patient_groups or [], self.dist)
         self.model.train()
         if evaluate_first and p.step == 0:
             self._record_eval(self.evaluate(), epoch=0)

@@ -3,9 +3,11 @@ progress bar, and list the runs of the workspace."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,44 +104,51 @@ def train_command(
     if nproc > 1 and world == 1:
         raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))
     from core.train.run import resume_run, start_run  # loads torch: not before handing over to torchrun
-    dist = _join(device, world)
-    if not dist.is_main:  # rank 0 reports; the others train and stay quiet
+    with _joined(device, world) as dist:
+        if not dist.is_main:  # rank 0 reports; the others train and stay quiet
+            try:
+                if resume is not None:
+                    resume_run(opened.root, resume, dist=dist)
+                else:
+                    start_run(opened.root, build_config(), override_budget=override_budget, dist=dist)
+            except (MedsumError, KeyboardInterrupt):
+                raise typer.Exit(1) from None
+            return
+        view = TrainingProgress()
+        previous = _terminate_as_interrupt()
         try:
             if resume is not None:
-                resume_run(opened.root, resume, dist=dist)
+                info = resume_run(opened.root, resume, events=events, on_event=view, dist=dist)
             else:
-                start_run(opened.root, build_config(), override_budget=override_budget, dist=dist)
-        except (MedsumError, KeyboardInterrupt):
-            raise typer.Exit(1) from None
-        return
-    view = TrainingProgress()
-    previous = _terminate_as_interrupt()
-    try:
-        if resume is not None:
-            info = resume_run(opened.root, resume, events=events, on_event=view, dist=dist)
-        else:
-            info = start_run(opened.root, build_config(), events=events, on_event=view,
-                             override_budget=override_budget, dist=dist)
-    finally:
-        view.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+                info = start_run(opened.root, build_config(), events=events, on_event=view,
+                                 override_budget=override_budget, dist=dist)
+        finally:
+            view.stop()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
     say(f"Run {info.run_id}: {info.status.value} at step {info.step}/{info.total_steps}, "
         f"best validation loss {info.best_val_loss if info.best_val_loss is None else round(info.best_val_loss, 4)}"
         + (f" ({info.message})" if info.message and info.message != "done" else ""))
     say(f"Run directory: {opened.root / 'runs' / info.run_id}")
 
 
-def _join(device: str, world: int) -> Any:
-    """This process's place in the run: joins torchrun's process group when there is one."""
-    from core.train.distributed import DistContext, init_from_env
+@contextlib.contextmanager
+def _joined(device: str, world: int) -> Iterator[Any]:
+    """This process's place in the run: joins torchrun's process group when there is one, and
+    leaves it when the run ends (however it ends)."""
+    from core.train.distributed import DistContext, init_from_env, shutdown
 
     if world == 1:
-        return DistContext()
+        yield DistContext()
+        return
     try:
-        return init_from_env(device)
+        dist = init_from_env(device)
     except (RuntimeError, ValueError, KeyError) as exc:
         raise MedsumError(f"cannot join the torchrun process group: {exc}") from None
+    try:
+        yield dist
+    finally:
+        shutdown()
 
 
 def _launch(nproc: int, argv: list[str]) -> int:
