@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import keyring
 import pytest
 
+from core.workspace import Workspace
 from medsum_tui.cli import main
 from privacy.offline import install_network_guard
 
@@ -74,3 +78,31 @@ def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int,
     os.kill(proc.pid, signal.SIGKILL if sig is None else sig)
     proc.wait(timeout=60)
     return next(e for e in map(json.loads, events.read_text().splitlines()) if e["event"] == "start")["run_id"]
+
+
+@contextlib.contextmanager
+def tiny_model_workspace(root: Path, *, records: int, seed: int, datasets: tuple[str, ...] = ("notes",),
+                         arch: str = "t5", model: str = "tt", tokenizer_targets: bool = False) -> Iterator[Workspace]:
+    """For module-scoped fixtures: a workspace at ``root`` with ``records`` synthetic records
+    imported (redacted) as each of ``datasets`` and a tiny ``arch`` model ``model`` whose tokenizer
+    is trained on the first dataset's training sources (and targets). It is built, and the
+    ``with`` body runs, under an in-memory keyring: the per-test one is not up yet at module scope."""
+    from core.datasets import import_dataset, load_splits
+    from core.models import init_tiny
+    from core.synth import generate_corpus, write_corpus
+    from core.workspace import init_workspace, resolve_workspace
+    from tests.keyrings import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        opened, _ = init_workspace(resolve_workspace(root))
+        corpus = root.parent / f"{root.name}-records.jsonl"
+        write_corpus(generate_corpus(records, seed), corpus, None)
+        for name in datasets:
+            import_dataset(opened, corpus, name, strategy="redact")
+        train = load_splits(opened.root, datasets[0])["train"]
+        init_tiny(opened.root, arch, model, [*train["source"], *(train["target"] if tokenizer_targets else [])])
+        yield opened
+    finally:
+        keyring.set_keyring(previous)

@@ -6,36 +6,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keyring
 import pytest
 
-from core.datasets import import_dataset, load_splits
-from core.models import init_tiny
-from core.synth import generate_corpus, write_corpus
 from core.train.config import TrainConfig
 from core.train.run import run_dir, start_run
 from core.train.runs import RunsTable, RunStatus
-from core.workspace import init_workspace, resolve_workspace
-from tests.keyrings import MemoryKeyring
+from tests.cli.conftest import tiny_model_workspace
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     """A workspace with a redacted dataset, a tiny BART and a finished 3-step run on it."""
     root = tmp_path_factory.mktemp("eval-ws") / "ws"
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    try:
-        opened, _ = init_workspace(resolve_workspace(root))
-        corpus = tmp_path_factory.mktemp("corpus") / "records.jsonl"
-        write_corpus(generate_corpus(60, 17), corpus, None)
-        import_dataset(opened, corpus, "notes", strategy="redact")
-        train = load_splits(opened.root, "notes")["train"]
-        init_tiny(opened.root, "bart", "tb", [*train["source"], *train["target"]])
+    with tiny_model_workspace(root, records=60, seed=17, arch="bart", model="tb", tokenizer_targets=True) as opened:
         info = start_run(opened.root, TrainConfig(dataset="notes", model="tb", full=True, max_steps=3, batch_size=4,
                                                   max_source_len=64, max_target_len=32))
-    finally:
-        keyring.set_keyring(previous)
     return str(root), info.run_id
 
 

@@ -10,17 +10,11 @@ import math
 import signal
 from pathlib import Path
 
-import keyring
 import pytest
 
-from core.datasets import import_dataset, load_splits
 from core.ledger import open_ledger
-from core.models import init_tiny
-from core.synth import generate_corpus, write_corpus
-from core.workspace import init_workspace, resolve_workspace
 from privacy.accounting import epsilon_for
-from tests.cli.conftest import run_subprocess, train_then_kill
-from tests.keyrings import MemoryKeyring
+from tests.cli.conftest import run_subprocess, tiny_model_workspace, train_then_kill
 
 pytestmark = pytest.mark.slow
 
@@ -33,16 +27,8 @@ KEYRING = {"MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"}
 def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A workspace with a redacted dataset ``notes`` and a tiny T5 ``tt``."""
     root = tmp_path_factory.mktemp("ddp-ws") / "ws"
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    try:
-        opened, _ = init_workspace(resolve_workspace(root))
-        corpus = tmp_path_factory.mktemp("corpus") / "records.jsonl"
-        write_corpus(generate_corpus(80, 43), corpus, None)
-        import_dataset(opened, corpus, "notes", strategy="redact")
-        init_tiny(opened.root, "t5", "tt", list(load_splits(opened.root, "notes")["train"]["source"]))
-    finally:
-        keyring.set_keyring(previous)
+    with tiny_model_workspace(root, records=80, seed=43):
+        pass
     return str(root)
 
 

@@ -6,17 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keyring
 import pytest
 
-from core.datasets import import_dataset, load_splits
 from core.ledger import open_ledger
-from core.models import init_tiny
-from core.synth import generate_corpus, write_corpus
-from core.workspace import init_workspace, resolve_workspace
 from privacy.accounting import epsilon_for
-from tests.cli.conftest import train_then_kill
-from tests.keyrings import MemoryKeyring
+from tests.cli.conftest import tiny_model_workspace, train_then_kill
 
 SHORT = ("--max-source-len", "64", "--max-target-len", "32", "--batch-size", "4")
 
@@ -25,17 +19,8 @@ SHORT = ("--max-source-len", "64", "--max-target-len", "32", "--batch-size", "4"
 def ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A workspace with a redacted dataset ``notes`` (patients with several records) and a tiny T5 ``tt``."""
     root = tmp_path_factory.mktemp("dp-ws") / "ws"
-    previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())  # the per-test keyring fixture is not up yet at module scope
-    try:
-        opened, _ = init_workspace(resolve_workspace(root))
-        corpus = tmp_path_factory.mktemp("corpus") / "records.jsonl"
-        write_corpus(generate_corpus(120, 41), corpus, None)
-        import_dataset(opened, corpus, "notes", strategy="redact")
-        import_dataset(opened, corpus, "capped", strategy="redact")
-        init_tiny(opened.root, "t5", "tt", list(load_splits(opened.root, "notes")["train"]["source"]))
-    finally:
-        keyring.set_keyring(previous)
+    with tiny_model_workspace(root, records=120, seed=41, datasets=("notes", "capped")):
+        pass
     return str(root)
 
 
