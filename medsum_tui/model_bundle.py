@@ -17,10 +17,7 @@ exit code is 0 on success, 1 on failure, 2 on a usage error.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from core.units import format_size
@@ -61,38 +58,24 @@ def _progress(name: str, size: int) -> None:
     print(f"  {name} ({format_size(size)})", flush=True)
 
 
-def _medsum_models_import(bundle: Path, root: Path, name: str, allow_pickle: bool) -> Callable[[Path], None]:
-    """``register`` for import_bundle: the real ``medsum models import`` CLI, run in this process;
-    its error line becomes this script's, naming the bundle."""
+def _workspace(path: Path | None) -> Path:
+    """The workspace's root, with the network guard set from its configuration, as every
+    ``medsum`` command does before it touches a model."""
+    from core.guard import configure_network_guard
+    from core.workspace import open_workspace, resolve_workspace
 
-    def register(directory: Path) -> None:
-        from core.errors import MedsumError
-        from medsum_tui.cli import main
-
-        argv = ["models", "import", str(directory), "--name", name, "--workspace", str(root)]
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err):
-            code = main(argv + (["--allow-pickle"] if allow_pickle else []))
-        lines = err.getvalue().splitlines()
-        errors = [line.removeprefix("medsum: error: ") for line in lines if line.startswith("medsum: error: ")]
-        for line in lines:
-            if not line.startswith("medsum: error: "):
-                print(line, file=sys.stderr)
-        if code != 0:
-            reason = errors[-1] if errors else f"exited with {code}"
-            raise MedsumError(f"{bundle}: medsum models import refused it: {reason}", exit_code=code)
-
-    return register
+    opened = open_workspace(resolve_workspace(path))
+    configure_network_guard(opened.loaded)
+    return opened.root
 
 
 def _run(args: argparse.Namespace) -> None:
     from core.models import bundle
-    from core.workspace import open_workspace, resolve_workspace
 
     if args.command == "export":
         out = Path(args.paths[-1])
         if args.model:
-            root = open_workspace(resolve_workspace(args.workspace)).root
+            root = _workspace(args.workspace)
             print(f"Exporting model {args.model} from {root}")
             result = bundle.export_stored(root, args.model, out, on_file=_progress)
         else:
@@ -107,11 +90,14 @@ def _run(args: argparse.Namespace) -> None:
         print(f"{args.bundle}: OK, {info.describe()}")
         print(f"Bundle SHA-256: {info.sha256} (compare it with the one recorded at export)")
     else:
-        root = open_workspace(resolve_workspace(args.workspace)).root
+        root = _workspace(args.workspace)
         print(f"Importing {args.bundle} as {args.name} into {root}")
         info = bundle.import_bundle(args.bundle, root=root, name=args.name, allow_pickle=args.allow_pickle,
-                                    register=_medsum_models_import(args.bundle, root, args.name, args.allow_pickle),
                                     on_file=_progress)
+        from core.models import get_model
+        from medsum_tui.cli.models_cmds import describe_model
+
+        print(f"Imported {describe_model(get_model(root, args.name))}")  # as medsum models import says it
         print(f"{args.bundle}: {info.describe()}; every file matches the bundle's manifest")
         print(f"Bundle SHA-256: {info.sha256}")
 

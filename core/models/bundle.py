@@ -44,7 +44,7 @@ from core.models.arch import inspect_config
 from core.models.checkpoint import select_files
 from core.models.entry import ModelError, check_name
 from core.models.manifest import MANIFEST, FileRecord, read_manifest
-from core.models.store import models_dir, temp_dir
+from core.models.store import import_model, models_dir, temp_dir
 from core.units import format_size
 
 __all__ = [
@@ -484,13 +484,14 @@ def _checkpoint_dirname(bundle: Path) -> str:
     return stem[:100] or "bundle"
 
 
-def import_bundle(bundle: Path, *, root: Path, name: str, register: Callable[[Path], None],
-                  allow_pickle: bool = False, on_file: OnFile | None = None) -> BundleInfo:
-    """Verify ``bundle``, extract it into a private temporary directory, and have ``register``
-    add that checkpoint directory to the store of the workspace at ``root`` as ``name``.
+def import_bundle(bundle: Path, *, root: Path, name: str, allow_pickle: bool = False,
+                  on_file: OnFile | None = None, register: Callable[[Path], None] | None = None) -> BundleInfo:
+    """Verify ``bundle``, extract it into a private temporary directory, and add that checkpoint
+    directory to the store of the workspace at ``root`` as ``name``.
 
-    ``register(directory)`` does the import proper (``packaging/model-bundle`` runs
-    ``medsum models import DIRECTORY --name NAME``); it raises on failure. The temporary
+    The import proper is what ``medsum models import DIRECTORY --name NAME`` runs
+    (:func:`core.models.store.import_model`: architecture check, load test, manifest, audit);
+    ``register(directory)`` replaces it (tests). The temporary
     directory sits in the store (same file system, hidden, mode 0700) and is removed whatever
     happens, and the store's own import is all-or-nothing, so a failure leaves the store as it
     was. Refused before anything is extracted: an invalid or taken ``name``, a bundle that
@@ -515,7 +516,13 @@ def import_bundle(bundle: Path, *, root: Path, name: str, register: Callable[[Pa
         checkpoint = tmp / _checkpoint_dirname(bundle)
         checkpoint.mkdir(mode=0o700)
         extract_bundle(bundle, checkpoint, expected=info)
-        register(checkpoint)
+        if register is not None:
+            register(checkpoint)
+        else:
+            try:
+                import_model(root, checkpoint, name, allow_pickle=allow_pickle)
+            except MedsumError as exc:
+                raise BundleError(f"{bundle}: medsum models import refused it: {exc}", exit_code=exc.exit_code) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     _, stored = read_manifest(models_dir(root) / name)

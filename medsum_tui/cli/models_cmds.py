@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from core.models import ModelEntry
 
 __all__ = [
+    "describe_model",
     "import_command",
     "init_tiny_command",
     "list_command",
@@ -28,7 +29,8 @@ models_app = typer.Typer(help="The workspace's model store.", no_args_is_help=Tr
 app.add_typer(models_app, name="models")
 
 
-def _describe(entry: ModelEntry) -> str:
+def describe_model(entry: ModelEntry) -> str:
+    """One line on a stored model: name, architecture, parameters, size, pickle flag."""
     return (f"{entry.name}: {entry.architecture}, {format_count(entry.parameters)} parameters, "
             f"{format_size(entry.size_bytes)}" + (", pickle weights allowed" if entry.allow_pickle else ""))
 
@@ -47,7 +49,7 @@ def import_command(
 
     opened = open_initialized(workspace)
     entry = import_model(opened.root, directory, name, allow_pickle=allow_pickle)
-    say(f"Imported {_describe(entry)}")
+    say(f"Imported {describe_model(entry)}")
     say(f"Stored in {entry.path}")
 
 
@@ -104,7 +106,7 @@ def init_tiny_command(
     opened = open_initialized(workspace)
     texts = _dataset_texts(opened.root, from_data) if from_data is not None else None
     entry = init_tiny(opened.root, arch, name, texts, seed=seed)
-    say(f"Built {_describe(entry)}")
+    say(f"Built {describe_model(entry)}")
     say(f"Tokenizer trained on {'dataset ' + from_data if from_data else 'synthetic records'}; stored in {entry.path}")
 
 
