@@ -200,7 +200,6 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
     from core.ledger import open_ledger
     from core.train.checkpoint import trainable_state
     from core.train.events import EventStream
-    from core.train.loop import TrainingLoop
     from core.train.spend import resume_spend, settle
 
     table = RunsTable(root)
@@ -228,11 +227,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         settle(root, run_id, steps_done=spent(), epsilon=epsilon, outcome=outcome)
 
     try:
-        model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config)
-        loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id,
-                            emit=stream.emit, run_dir=directory, dp_plan=plan,
-                            patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None,
-                            dist=dist)
+        loop, tokenizer, facts = _loop(root, run_id, config, plan, dist, emit=stream.emit)
         resumed = loop.resume() if resume else False
         start_step = loop.progress.step
         if resume:
@@ -289,16 +284,24 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
     return table.get(run_id)
 
 
+def _loop(root: Path, run_id: str, config: TrainConfig, plan: Any, dist: DistContext, *,
+          emit: Callable[..., Any] | None = None) -> tuple[Any, Any, dict[str, Any]]:
+    """The run's training loop on this rank (model, data, DP plan), its tokenizer and the facts
+    for ``config.json``."""
+    from core.train.loop import TrainingLoop
+
+    model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config)
+    loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id, emit=emit,
+                        run_dir=run_dir(root, run_id), dp_plan=plan, dist=dist,
+                        patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None)
+    return loop, tokenizer, facts
+
+
 def _execute_worker(root: Path, run_id: str, config: TrainConfig, *, resume: bool, plan: Any,
                     dist: DistContext) -> RunInfo:
     """A rank other than 0: train alongside rank 0, writing nothing (no run files, table rows,
     ledger entries or checkpoints); rank 0 reports the run."""
-    from core.train.loop import TrainingLoop
-
-    model, tokenizer, _entry, train, validation, _facts, groups = _prepare(root, config)
-    loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id, run_dir=run_dir(root, run_id),
-                        dp_plan=plan, patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None,
-                        dist=dist)
+    loop, _, _ = _loop(root, run_id, config, plan, dist)
     if resume:
         loop.resume()
     dist.barrier()
