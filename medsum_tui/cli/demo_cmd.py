@@ -29,7 +29,7 @@ def demo_command(
 ) -> None:
     """Synthesize records, de-identify and score them, import them as a dataset, build a tiny
     model, fine-tune it on the CPU, evaluate it against the baselines and summarize a few
-    records (about 4 minutes on the defaults; about a minute with --quick)."""
+    records (about 3 minutes on the defaults; about a minute with --quick)."""
     from dataclasses import replace
 
     from core.demo import (  # loads the synthesizer, detectors and models: only when used
