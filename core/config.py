@@ -16,7 +16,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -73,6 +73,11 @@ class RecordsConfig(_Section):
         default_factory=lambda: [["patient_id"], ["mrn"], ["patient_name", "dob"]],
         description="field groups that identify the patient, tried in order, for the split",
     )
+    fhir_level: Literal["encounter", "patient"] = Field(
+        "encounter", description="FHIR input: one record per Encounter, or one per Patient"
+    )
+    fhir_max_tokens: int = Field(384, ge=16, le=16384, description="FHIR input: model input budget, in words")
+    fhir_strict: bool = Field(False, description="FHIR input: validate every resource against R4B first")
     max_field_chars: int = Field(100_000, ge=1, description="longest text field accepted, in characters")
     max_depth: int = Field(32, ge=1, le=500, description="deepest nesting accepted")
 

@@ -69,8 +69,17 @@ def _folded(keys: tuple[str, ...]) -> frozenset[str]:
     return frozenset(normalize_key(k) for k in keys)
 
 
+#: A record built from FHIR (:mod:`core.fhir.records`) carries its model input whole in this
+#: field, already selected and ordered within the token budget.
+FHIR_TEXT_FIELD = "fhir_text"
+FHIR_LEVEL_FIELD = "fhir_level"
+
+
 def model_input(data: dict[str, Any], config: RecordsConfig) -> str:
-    """The record's model input: its input fields flattened to ``key: value`` lines."""
+    """The record's model input: its input fields flattened to ``key: value`` lines, or the
+    text a FHIR record was built with (unless ``input_fields`` says otherwise)."""
+    if config.input_fields is None and FHIR_LEVEL_FIELD in data and isinstance(data.get(FHIR_TEXT_FIELD), str):
+        return data[FHIR_TEXT_FIELD].strip()
     skip = _folded(tuple(config.identifier_fields))
     lines: list[str] = []
     for key in _input_keys(data, config, skip):
