@@ -14,7 +14,7 @@ import shutil
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.errors import InputError
 from core.ledger import open_ledger
 from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
+from core.records.pairing import read_summaries
 from core.workspace import Workspace
 from privacy.deid.settings import Strategy
 from privacy.ledger import LedgerError
@@ -44,8 +45,9 @@ def features() -> Any:
     return Features({name: Value("string") for name in COLUMNS})
 
 
-def _records_config(config: MedsumConfig, input_fields: list[str] | None, target_field: str | None) -> MedsumConfig:
-    update: dict[str, Any] = {}
+def _records_config(config: MedsumConfig, input_fields: list[str] | None, target_field: str | None,
+                    fhir: dict[str, Any] | None = None) -> MedsumConfig:
+    update: dict[str, Any] = dict(fhir or {})
     if input_fields is not None:
         fields = [f.strip() for f in input_fields]
         if not fields or any(not f for f in fields):
@@ -127,8 +129,13 @@ def _rows(records: list[Record], config: MedsumConfig, *, strategy: Strategy, se
 
 def import_dataset(workspace: Workspace, source: Path, name: str, *, input_fields: list[str] | None = None,
                    target_field: str | None = None, strategy: str | None = None, skip_bad: bool = False,
-                   workers: int = 1) -> DatasetEntry:
+                   workers: int = 1, summaries: Path | None = None, fhir: dict[str, Any] | None = None,
+                   say: Callable[[str], None] | None = None) -> DatasetEntry:
     """De-identify the records of ``source`` and store them as dataset ``name`` in the workspace.
+
+    ``summaries`` pairs records without a reference summary with one by record id (see
+    :func:`core.records.pairing.read_summaries`); ``fhir`` overrides the ``records.fhir_*``
+    settings for FHIR input, and ``say`` hears what FHIR input gave and left out.
 
     Records are split 80/10/10 by patient (the split settings of the workspace config). Bad
     records raise :class:`InputError` (exit 3) unless ``skip_bad``; records without a target
@@ -142,7 +149,9 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
     final = parent / name
     if final.exists():
         raise DatasetError(f"dataset {name!r} already exists; choose another --name")
-    config = _records_config(workspace.config, input_fields, target_field)
+    config = _records_config(workspace.config, input_fields, target_field, fhir)
+    paired = read_summaries(Path(summaries), config.records.id_field, config.records.target_field) \
+        if summaries is not None else None
     chosen = _strategy(config, strategy)
     auditor = Auditor(workspace.root)  # before the work, so a missing secret store fails fast
 
@@ -151,7 +160,9 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         from core.secrets import deid_secret
 
         secret = deid_secret(workspace.location)
-    loaded = load_records(Path(source), config, require_target=True)
+    loaded = load_records(Path(source), config, require_target=True, summaries=paired)
+    if loaded.fhir is not None and say is not None:
+        say(loaded.fhir.describe())
     if not skip_bad:
         loaded.raise_for_problems()
     rows, late, found, residual = _rows(loaded.records, config, strategy=chosen, secret=secret, workers=workers)

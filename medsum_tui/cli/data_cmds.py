@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from core.records import load_records, split_by_patient, split_sizes, write_problem_report
+from core.records.pairing import read_summaries
+from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, with_fhir
 from medsum_tui.cli._runtime import WorkspaceOption, say, settings_for_command, warn
 from medsum_tui.cli.app import data_app
 
@@ -16,9 +18,14 @@ __all__ = ["check_command"]
 
 @data_app.command("check")
 def check_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="A JSON array, JSON Lines file, or a directory of .json files.")],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="A JSON array, JSON Lines file, a directory of .json files, FHIR R4 Bundles or bulk-export NDJSON.")],
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Succeed when some records are valid; list the bad ones.")] = False,
     report: Annotated[Path | None, typer.Option("--report", help="Also write the problems to this JSON file.")] = None,
+    summaries: Annotated[Path | None, typer.Option(
+        "--summaries", help="Reference summaries by record id, as `medsum data import --summaries` takes them.")] = None,
+    fhir_level: FhirLevelOption = None,
+    fhir_max_tokens: FhirMaxTokensOption = None,
+    strict: StrictOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Validate records without importing anything: counts, split sizes and every problem.
@@ -26,15 +33,21 @@ def check_command(
     Exits 3 when a record is bad (or, with --skip-bad, when no record is good).
     """
     _, loaded = settings_for_command(workspace)
-    result = load_records(input_path, loaded.config)
+    config = with_fhir(loaded.config, fhir_level, fhir_max_tokens, strict)
+    paired = read_summaries(summaries, config.records.id_field, config.records.target_field) if summaries else None
+    result = load_records(input_path, config, summaries=paired)
+    if result.fhir is not None and paired is None:  # FHIR brings no summaries: check the records alone
+        result = load_records(input_path, config, require_target=False)
     say(f"Files: {len(result.files)}")
+    if result.fhir is not None:
+        say(result.fhir.describe())
     say(f"Records: {result.records_seen} read, {len(result.records)} valid, {len(result.problems)} problem(s)")
     say(f"Patients: {result.patient_count}")
     if result.records_without_patient:
-        fields = ", ".join("+".join(group) for group in loaded.config.records.patient_keys)
+        fields = ", ".join("+".join(group) for group in config.records.patient_keys)
         warn(f"{result.records_without_patient} record(s) have no patient field ({fields}); "
              "each is treated as its own patient in the split")
-    sizes = split_sizes(split_by_patient(result.records, loaded.config.split))
+    sizes = split_sizes(split_by_patient(result.records, config.split))
     say("Split by patient: " + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in sizes.items()))
     if result.problems:
         say("Problems:")

@@ -9,6 +9,7 @@ import typer
 
 from core.errors import MedsumError
 from core.workspace import Workspace
+from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, fhir_overrides
 from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn
 from medsum_tui.cli.app import data_app
 
@@ -27,7 +28,7 @@ def _fields(values: list[str] | None) -> list[str] | None:
 
 @data_app.command("import")
 def import_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines or a directory of .json files.")],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines, a directory of .json files, FHIR R4 Bundles or NDJSON.")],
     name: Annotated[str, typer.Option("--name", help="Name of the new dataset (letters, digits, . _ -).")],
     input_fields: Annotated[list[str] | None, typer.Option(
         "--input-fields", help="Fields forming the model input, in order (comma-separated or repeated; "
@@ -37,6 +38,12 @@ def import_command(
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact (default: config deid.strategy).")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the valid records; skip the bad ones.")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for de-identification.")] = 1,
+    summaries: Annotated[Path | None, typer.Option(
+        "--summaries", help="Reference summaries by record id (JSON Lines of {\"id\", \"summary\"}) for records "
+                            "that carry none, such as FHIR input.")] = None,
+    fhir_level: FhirLevelOption = None,
+    fhir_max_tokens: FhirMaxTokensOption = None,
+    strict: StrictOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """De-identify records and store them as a dataset, split 80/10/10 by patient.
@@ -47,7 +54,8 @@ def import_command(
 
     opened = open_initialized(workspace)
     entry = import_dataset(opened, input_path, name, input_fields=_fields(input_fields), target_field=target_field,
-                           strategy=strategy, skip_bad=skip_bad, workers=workers)
+                           strategy=strategy, skip_bad=skip_bad, workers=workers, summaries=summaries,
+                           fhir=fhir_overrides(fhir_level, fhir_max_tokens, strict), say=say)
     say(f"Imported dataset {entry.name!r}: {entry.records} records ({entry.strategy}) -> {entry.path}")
     say("Split by patient: " + _split_line(entry.splits, entry.patients))
     say(f"De-identification: {entry.phi_found} PHI found, {entry.residual} left by the residual scan")

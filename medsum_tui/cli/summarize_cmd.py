@@ -11,6 +11,7 @@ from typing import Annotated, cast
 import typer
 
 from core.errors import InputError, MedsumError
+from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, with_fhir
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
     open_initialized,
@@ -36,6 +37,9 @@ def summarize_command(
     no_repeat_ngram: Annotated[int | None, typer.Option("--no-repeat-ngram", min=0, help="Forbid repeating an n-gram of N tokens; 0 turns it off (default: config generation.no_repeat_ngram_size, 3).")] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact: what the model sees (default: config deid.strategy).")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Summarize the valid records; list the bad ones.")] = False,
+    fhir_level: FhirLevelOption = None,
+    fhir_max_tokens: FhirMaxTokensOption = None,
+    strict: StrictOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Summarize records: de-identified in memory for the model, real values shown in the summary.
@@ -47,7 +51,7 @@ def summarize_command(
 
     started = time.perf_counter()
     opened = open_initialized(workspace)
-    config = opened.config
+    config = with_fhir(opened.config, fhir_level, fhir_max_tokens, strict)
     if (run is None) == (model is None):
         raise MedsumError("give exactly one of --run RUN and --model NAME", exit_code=2)
     chosen = strategy or config.deid.strategy
@@ -57,6 +61,8 @@ def summarize_command(
         batch_size=batch_size, num_beams=num_beams, max_new_tokens=max_new_tokens, no_repeat_ngram_size=no_repeat_ngram)
     require_parent_dir(out)
     loaded = load_records(input_path, config, require_target=False)
+    if loaded.fhir is not None:
+        typer.echo(loaded.fhir.describe(), err=True)  # stdout carries the summaries
     if not skip_bad:
         loaded.raise_for_problems()
     for problem in loaded.problems:
