@@ -1,6 +1,7 @@
 """Resolve FHIR references among the resources of one input.
 
-Supported forms: ``urn:uuid:...`` and ``urn:oid:...`` (a Bundle entry's ``fullUrl``),
+Supported forms: ``urn:uuid:...`` and ``urn:oid:...`` (a Bundle entry's ``fullUrl``; without
+one, as in NDJSON, the resource whose id is that UUID),
 relative ``Type/id`` (with or without ``/_history/n``), absolute URLs ending in ``Type/id``,
 conditional ``Type?identifier=system|value`` (also ``identifier=value``), and ``#id`` for a
 resource contained in the referring one.
@@ -45,11 +46,13 @@ class ResourceIndex:
         self._by_url: dict[str, FhirResource] = {}
         self._by_type_id: dict[tuple[str, str], FhirResource] = {}
         self._by_identifier: dict[tuple[str, str | None, str], list[FhirResource]] = {}
+        self._by_id: dict[str, list[FhirResource]] = {}
         for item in self.resources:
             if item.full_url:
                 self._by_url.setdefault(item.full_url, item)
             if item.id:
                 self._by_type_id.setdefault((item.type, item.id), item)
+                self._by_id.setdefault(item.id, []).append(item)
             for system, value in _identifiers(item.resource):
                 self._by_identifier.setdefault((item.type, system, value), []).append(item)
                 self._by_identifier.setdefault((item.type, None, value), []).append(item)
@@ -74,6 +77,10 @@ class ResourceIndex:
             return self._contained(reference[1:], referrer)
         if reference in self._by_url:
             return self._by_url[reference]
+        if reference.startswith("urn:uuid:"):
+            # NDJSON has no fullUrl; a resource whose id is that UUID is the one meant (UUIDs are unique)
+            same = self._by_id.get(reference[len("urn:uuid:"):], [])
+            return same[0] if len(same) == 1 else None
         if "?" in reference:
             return self._conditional(reference)
         match = _TYPE_ID.search(reference)

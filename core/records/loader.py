@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import MedsumConfig
 from core.errors import InputError
-from core.records.fhir_input import FhirInput, FhirSummary
 from core.records.problems import Problem
 from core.records.reader import RawRecord, discover_files, read_file
 from core.records.validate import Record, validate_record
+
+if TYPE_CHECKING:
+    from core.records.fhir_input import FhirSummary
 
 __all__ = ["LoadResult", "load_records"]
 
@@ -62,6 +65,8 @@ def load_records(source: Path, config: MedsumConfig, *, require_target: bool = T
     records that have no reference summary with one, by record id (FHIR brings none). Raises
     :class:`InputError` only when ``source`` itself is missing or holds no JSON files.
     """
+    from core.records.fhir_input import FhirInput  # core.fhir reads core.records' problem types
+
     result = LoadResult()
     first_seen: dict[str, str] = {}
     single = source.is_file()
