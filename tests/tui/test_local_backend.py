@@ -276,3 +276,19 @@ def test_cancel_interrupts_a_running_child_and_its_spend_is_settled(child_worksp
     runs = backend.privacy().runs
     assert [(r.run_id, r.status, r.private) for r in runs] == [(snapshot.run_id, "settled", False)]
     assert backend.running() == [] and not backend.cancel_training(handle)  # gone: nothing left to interrupt
+
+
+def test_fhir_bundle_records_list_and_show_de_identified(setup, tmp_path: Path) -> None:
+    """The Records screen's backend reads a FHIR Bundle like any records file: one record per
+    encounter, previews redacted, the note's patient name redacted in the de-identified view."""
+    from tests.core.fhir.fixtures import small_bundle, write_json
+
+    backend, _, _ = setup
+    source = RecordSource("file", str(write_json(tmp_path / "bundle.json", small_bundle())))
+    page = backend.records(source, offset=0, limit=10)
+    assert sorted(r.record_id for r in page.rows) == ["e1", "e2"] and page.total == 2
+    assert all("Quentin" not in r.preview and "Vale" not in r.preview for r in page.rows)
+    view = backend.record(source, "e1")
+    assert view.raw is not None and "Quentin" in view.raw
+    assert "Quentin" not in view.deidentified and "Vale" not in view.deidentified
+    assert "atorvastatin" in view.deidentified and "[NAME]" in view.deidentified
