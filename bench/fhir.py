@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.config import MedsumConfig  # noqa: E402
-from core.deid_run import deidentify_records  # noqa: E402
-from core.records import load_records  # noqa: E402
-from privacy.deid.engine import clear_caches  # noqa: E402
+from core.config import MedsumConfig
+from core.deid_run import deidentify_records
+from core.records import load_records
+from privacy.deid.engine import clear_caches
 
 SAMPLES = ROOT / "tests" / "data" / "fhir-synthea-r4"
 _SECRET = b"bench-secret-not-for-real-use-32"

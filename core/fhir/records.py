@@ -147,7 +147,8 @@ def _medication(item: FhirResource, index: ResourceIndex) -> str:
 
 
 def _encounter_line(resource: dict[str, Any]) -> str:
-    period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
+    found = resource.get("period")
+    period: dict[str, Any] = found if isinstance(found, dict) else {}
     klass = resource.get("class")
     kind = klass.get("code") if isinstance(klass, dict) else ""
     parts = [_day(period.get("start")), str(kind or ""), ", ".join(_concepts(resource.get("type")))]
@@ -193,9 +194,35 @@ class _Patient:
         return self.patient.id or (self.patient.full_url or "").rsplit(":", 1)[-1] or "patient"
 
 
-def _identity(patient: dict[str, Any], index: ResourceIndex) -> dict[str, Any]:
-    """The identifying values of a patient (and of the practitioners and organizations of the
-    input) in fields the de-identification key map knows, so free text is checked for them."""
+def _references(value: Any, depth: int = 0) -> Iterable[str]:
+    """Every reference string in a resource (contained resources aside), a few levels deep."""
+    if isinstance(value, dict):
+        ref = value.get("reference")
+        if isinstance(ref, str):
+            yield ref
+        for key, inner in value.items():
+            if key != "contained" and depth < 4 and isinstance(inner, (dict, list)):
+                yield from _references(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _references(inner, depth)
+
+
+def _people(group: _Patient, index: ResourceIndex) -> list[FhirResource]:
+    """The practitioners, related persons, organizations and locations the patient's resources
+    refer to (not every one of a bulk export)."""
+    found: dict[int, FhirResource] = {}
+    for item in [group.patient, *(i for items in group.by_type.values() for i in items)]:
+        for ref in set(_references(item.resource)):
+            target = index.resolve_item(ref, item)
+            if isinstance(target, FhirResource) and target.type in _SUPPORT and target.type != "Patient":
+                found.setdefault(id(target), target)
+    return list(found.values())
+
+
+def _identity(patient: dict[str, Any], people: list[FhirResource]) -> dict[str, Any]:
+    """The identifying values of a patient, and the names of the people and places its record
+    refers to, in fields the de-identification key map knows, so free text is checked for them."""
     out: dict[str, list[str]] = defaultdict(list)
     for name in patient.get("name") or []:
         out["name"] += name_variants(name)
@@ -225,7 +252,7 @@ def _identity(patient: dict[str, Any], index: ResourceIndex) -> dict[str, Any]:
             out["maiden_name"].append(extension["valueString"])
         if isinstance(extension.get("valueAddress"), dict) and isinstance(extension["valueAddress"].get("city"), str):
             out["city"].append(extension["valueAddress"]["city"])
-    for item in index.resources:
+    for item in people:
         if item.type in ("Practitioner", "RelatedPerson"):
             for name in item.resource.get("name") or []:
                 out["physician" if item.type == "Practitioner" else "next_of_kin"] += name_variants(name)
@@ -345,9 +372,8 @@ def _patient_sections(group: _Patient, index: ResourceIndex, skipped: Counter[st
     return sections, left_out
 
 
-def _record(group: _Patient, index: ResourceIndex, record_id: str, level: Level, rendered: Rendered) -> dict[str, Any]:
-    return {"id": record_id, "patient_id": group.pid, FHIR_LEVEL_FIELD: level,
-            **_identity(group.patient.resource, index), FHIR_TEXT_FIELD: rendered.text}
+def _record(group: _Patient, identity: dict[str, Any], record_id: str, level: Level, rendered: Rendered) -> dict[str, Any]:
+    return {"id": record_id, "patient_id": group.pid, FHIR_LEVEL_FIELD: level, **identity, FHIR_TEXT_FIELD: rendered.text}
 
 
 def build_records(index: ResourceIndex, level: Level = "encounter", budget: int = 384) -> FhirRecords:
@@ -355,12 +381,13 @@ def build_records(index: ResourceIndex, level: Level = "encounter", budget: int 
     estimated tokens. Encounter-level: one record per Encounter; patient-level: one per Patient."""
     result = FhirRecords(level=level)
     for group in _group(index, result):
+        identity = _identity(group.patient.resource, _people(group, index))
         if level == "patient":
             sections, left_out = _patient_sections(group, index, result.skipped)
             rendered = render_sections(sections, budget)
             result.cut.update(left_out)
             result.cut.update(rendered.cut)
-            result.records.append((_record(group, index, group.pid, level, rendered), group.patient.location))
+            result.records.append((_record(group, identity, group.pid, level, rendered), group.patient.location))
             continue
         linked: dict[int, dict[str, list[FhirResource]]] = {id(e): defaultdict(list) for e in group.by_type["Encounter"]}
         for kind, items in group.by_type.items():
@@ -377,5 +404,5 @@ def build_records(index: ResourceIndex, level: Level = "encounter", budget: int 
                                                            result.skipped), budget)
             result.cut.update(rendered.cut)
             record_id = encounter.id or f"{group.pid}-encounter-{encounter.location.index}"
-            result.records.append((_record(group, index, record_id, level, rendered), encounter.location))
+            result.records.append((_record(group, identity, record_id, level, rendered), encounter.location))
     return result

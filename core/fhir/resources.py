@@ -13,7 +13,7 @@ from typing import Any
 from core.records.problems import Location, Problem
 from core.records.validate import json_type
 
-__all__ = ["FhirResource", "is_fhir", "resources_of", "resource_label"]
+__all__ = ["FhirResource", "is_fhir", "resource_label", "resources_of"]
 
 #: Bundle entries that carry no clinical data (a search's OperationOutcome).
 _NOT_DATA = frozenset({"OperationOutcome"})

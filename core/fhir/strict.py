@@ -28,7 +28,8 @@ def _where(value: dict[str, Any], loc: tuple[Any, ...]) -> tuple[str, str]:
     if value.get("resourceType") == "Bundle" and len(loc) >= 3 and loc[0] == "entry" and isinstance(loc[1], int):
         entries = value.get("entry") or []
         entry = entries[loc[1]] if loc[1] < len(entries) and isinstance(entries[loc[1]], dict) else {}
-        resource = entry.get("resource") if isinstance(entry.get("resource"), dict) else {}
+        inner = entry.get("resource")
+        resource: dict[str, Any] = inner if isinstance(inner, dict) else {}
         rest = loc[3:] if len(loc) > 3 and loc[2] == "resource" else loc[2:]
         return f"entry {loc[1]} ({resource_label(resource)})", ".".join(str(p) for p in rest)
     return resource_label(value), ".".join(str(p) for p in loc)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,6 @@ import pytest
 from core.config import MedsumConfig
 from core.evaluation.baselines import structured_baseline
 from core.evaluation.lexicon import load_lexicon
-from core.fhir.records import build_records
 from core.fhir.refs import ResourceIndex
 from core.fhir.render import Section, estimate_tokens, render_sections
 from core.fhir.resources import resources_of
