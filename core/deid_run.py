@@ -9,8 +9,8 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,22 @@ from typing import Any
 from core.atomic import atomic_writer
 from core.config import MedsumConfig
 from core.records import LoadResult, Record, load_records
+from core.records.problems import Location, Problem
+from core.records.reader import RawRecord, discover_files, read_file
 from privacy.deid.engine import Deidentifier, Finding
 from privacy.deid.settings import DeidSettings, Strategy
 
-__all__ = ["DeidReport", "RecordResult", "deidentify_records", "deidentify_file", "load_for_deid", "write_deidentified"]
+__all__ = [
+    "DeidReport",
+    "FhirInput",
+    "RecordResult",
+    "deidentify_fhir",
+    "deidentify_file",
+    "deidentify_records",
+    "load_for_deid",
+    "read_fhir",
+    "write_deidentified",
+]
 
 _CHUNK = 64
 
@@ -48,6 +60,7 @@ class DeidReport:
     found: Counter[str] = field(default_factory=Counter)
     residual: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    fhir: dict[str, int] | None = None  # FHIR input: resources, notes, attachments skipped
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON: counts only, never a value."""
@@ -64,6 +77,7 @@ class DeidReport:
             "residual": dict(sorted(self.residual.items())),
             "residual_total": sum(self.residual.values()),
             "problems": self.problems,
+            **({"fhir": self.fhir} if self.fhir is not None else {}),
         }
 
 
@@ -166,14 +180,217 @@ def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: 
 
     auditor = Auditor(audit_root) if audit_root is not None else None  # fail fast, before the work
     started = time.perf_counter()
-    loaded = load_for_deid(source, config, skip_bad=skip_bad)
-    report, _ = write_deidentified(loaded.records, out, config, strategy=strategy, secret=secret, workers=workers)
-    report.problems = [str(p) for p in loaded.problems]
-    report.input_bytes = sum(Path(f).stat().st_size for f in loaded.files)
+    fhir_input = read_fhir(source)
+    if fhir_input is not None:
+        report = deidentify_fhir(fhir_input, out, config, strategy=strategy, secret=secret, skip_bad=skip_bad)
+        files, skipped = fhir_input.files, len(report.problems)
+    else:
+        loaded = load_for_deid(source, config, skip_bad=skip_bad)
+        report, _ = write_deidentified(loaded.records, out, config, strategy=strategy, secret=secret, workers=workers)
+        report.problems = [str(p) for p in loaded.problems]
+        files, skipped = loaded.files, len(loaded.problems)
+    report.input_bytes = sum(Path(f).stat().st_size for f in files)
     report.seconds = time.perf_counter() - started
     if auditor is not None:
-        auditor.event("deid", strategy=strategy, records=report.records, skipped=len(loaded.problems),
-                      input_sha256=sha256_files(loaded.files), input_files=len(loaded.files),
+        auditor.event("deid", strategy=strategy, records=report.records, skipped=skipped,
+                      input_sha256=sha256_files(files), input_files=len(files),
                       output_sha256=sha256_file(out)[0], phi_found=sum(report.found.values()),
                       residual=sum(report.residual.values()))
     return report
+
+
+# -- FHIR in, FHIR out ---------------------------------------------------------------------
+
+@dataclass
+class FhirInput:
+    """The parsed values of a FHIR input (Bundles or bare resources), in file order."""
+
+    files: list[str]
+    values: list[RawRecord]
+    single_file: bool
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_fhir(source: Path) -> FhirInput | None:
+    """Every value of ``source`` when it is FHIR (the first value of the first file is a
+    resource with ``resourceType``), else None: then it is read as records."""
+    from core.fhir.resources import is_fhir
+
+    paths = discover_files(source)
+    single = source.is_file()
+    displays = [str(p) if single else str(source / p.relative_to(source)) for p in paths]
+    first = next(iter(read_file(paths[0], displays[0])), None)
+    if not (isinstance(first, RawRecord) and is_fhir(first.value)):
+        return None
+    found = FhirInput(displays, [], single)
+    for path, display in zip(paths, displays):
+        for item in read_file(path, display):
+            if isinstance(item, Problem):
+                found.problems.append(item)
+            else:
+                found.values.append(item)
+    return found
+
+
+class _Notes:
+    """:mod:`core.fhir.notes` as the note codec the FHIR de-identifier asks for."""
+
+    @staticmethod
+    def decode(attachment: dict[str, Any]) -> str | None:
+        from core.fhir.notes import decode_note
+        return decode_note(attachment)
+
+    @staticmethod
+    def encode(attachment: dict[str, Any], text: str) -> dict[str, Any]:
+        from core.fhir.notes import encode_note
+        return encode_note(attachment, text)
+
+
+def _references(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every reference string in a resource (contained resources aside), a few levels deep."""
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            yield value["reference"]
+        for key, inner in value.items():
+            if key != "contained" and depth < 5 and isinstance(inner, (dict, list)):
+                yield from _references(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _references(inner, depth)
+
+
+_PEOPLE = frozenset({"Practitioner", "PractitionerRole", "RelatedPerson", "Organization", "Location"})
+
+
+def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strategy: Strategy,
+                    secret: bytes | None, skip_bad: bool = False) -> DeidReport:
+    """De-identify FHIR input into FHIR of the same structure, written atomically to ``out``:
+    one Bundle file in gives one Bundle JSON out; anything else (several Bundles, NDJSON
+    resources) one value per line, in input order. One process (``--workers`` does not apply).
+
+    Every resource of a patient uses that patient's surrogates and date shift, keyed as the
+    patient's MedSum records are (:func:`core.fhir.patients.patient_key`); the patient's own
+    values and those of the people and places its resources refer to are looked for in its
+    free text and notes. A structural fault fails the run (:class:`InputError`, one line per
+    problem naming file, entry and resource) unless ``skip_bad``, which leaves the bad entries out.
+    """
+    import os
+
+    from core.errors import InputError
+    from core.fhir.patients import patient_key, patient_of
+    from core.fhir.refs import ResourceIndex
+    from core.fhir.resources import FhirResource, resources_of
+    from privacy.deid.fhir import FhirContext, FhirDeidentifier, FhirDeidError
+
+    report = DeidReport(strategy=strategy, workers=1)
+    problems = list(found.problems)
+    resources: list[FhirResource] = []
+    for raw in found.values:
+        items, bad = resources_of(raw.value, raw.location)
+        resources += items
+        problems += bad
+    index = ResourceIndex(resources)
+    engine = Deidentifier(config.deid, secret=secret, id_field=config.records.id_field)
+    fhir = FhirDeidentifier(engine, strategy=strategy, id_key=secret or os.urandom(32), notes=_Notes())
+    owners = {id(item): patient_of(item, index) for item in resources}
+    people: dict[int, dict[int, dict[str, Any]]] = {}
+    for item in resources:
+        owner = owners[id(item)]
+        if owner is None:
+            continue
+        mine = people.setdefault(id(owner), {})
+        for ref in set(_references(item.resource)):
+            target = index.resolve_item(ref, item)
+            if isinstance(target, FhirResource) and target.type in _PEOPLE:
+                mine.setdefault(id(target), target.resource)
+    contexts: dict[int, FhirContext] = {}
+    shared = fhir.context(None, None)
+    done: dict[int, dict[str, Any]] = {}
+    counts = Counter({"resources": 0, "notes": 0, "attachments_skipped": 0})
+    for item in resources:
+        owner = owners[id(item)]
+        if owner is not None:
+            context = contexts.get(id(owner))
+            if context is None:
+                pid = owner.id or (owner.full_url or "").rsplit(":", 1)[-1] or "patient"
+                context = contexts[id(owner)] = fhir.context(patient_key(pid, config.split.salt), owner.resource,
+                                                             people.get(id(owner), {}).values())
+        else:
+            context = fhir.context(None, None, [item.resource]) if item.type in _PEOPLE else shared
+        try:
+            result = fhir.deidentify(item.resource, context, lambda ref, item=item: index.resolve(ref, item))
+        except FhirDeidError as exc:
+            where = item.location
+            entry = f"entry {where.index} ({item.label})" if where.index is not None else item.label
+            problems.append(Problem(Location(where.file, where.line), f"{entry}: {exc}"))
+            continue
+        done[id(item.resource)] = result.resource
+        counts.update(resources=1, notes=result.notes, attachments_skipped=result.attachments_skipped)
+        report.found.update(f.category.value for f in result.findings)
+        report.residual.update(f.category.value for f in result.residual)
+    if problems and not skip_bad:
+        raise InputError(f"{len(problems)} problem(s) in the input; fix them or pass --skip-bad", problems)
+    report.problems = [str(p) for p in problems]
+    report.records = counts["resources"]
+    report.fhir = dict(counts)
+
+    def bundle(value: dict[str, Any]) -> dict[str, Any]:
+        shell = {k: v for k, v in value.items() if k not in ("entry", "link")}
+        new = fhir.deidentify(shell, shared, lambda ref: None).resource
+        entries = []
+        for entry in value.get("entry") or []:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
+                resource = bundle(resource)
+            elif isinstance(resource, dict):
+                resource = done.get(id(resource))
+                if resource is None:
+                    continue  # a bad entry, left out (--skip-bad)
+            elif not (isinstance(entry, dict) and isinstance(entry.get("request"), dict)):
+                continue
+            entries.append(_entry(entry, resource, fhir))
+        if "entry" in value:
+            new["entry"] = entries
+        return {k: new[k] for k in value if k in new}
+
+    with atomic_writer(out) as handle:
+        lines = []
+        for raw in found.values:
+            value = raw.value
+            if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+                lines.append(bundle(value))
+            elif id(value) in done:
+                lines.append(done[id(value)])
+        if found.single_file and len(lines) == 1 and lines[0].get("resourceType") == "Bundle":
+            handle.write(json.dumps(lines[0], ensure_ascii=False, indent=2) + "\n")
+        else:
+            for line in lines:
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return report
+
+
+def _entry(entry: dict[str, Any], resource: dict[str, Any] | None, fhir: Any) -> dict[str, Any]:
+    """A Bundle entry with its resource de-identified and its URLs remapped."""
+    new: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "resource":
+            if resource is not None:
+                new[key] = resource
+        elif key == "fullUrl" and isinstance(value, str):
+            new[key] = fhir.reference(value)
+        elif key in ("request", "response") and isinstance(value, dict):
+            part = dict(value)
+            for name in ("url", "location"):
+                if isinstance(part.get(name), str):
+                    part[name] = fhir.reference(part[name])
+            if isinstance(part.get("ifNoneExist"), str):
+                if fhir.strategy == "surrogate":
+                    part["ifNoneExist"] = fhir.query(part["ifNoneExist"])
+                else:
+                    del part["ifNoneExist"]  # redacted values would match nothing
+            for name in ("lastModified",):
+                part.pop(name, None)
+            new[key] = part
+        elif key != "link":
+            new[key] = value
+    return new

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
 
 from core.fhir.refs import ResourceIndex, reference_of
 from core.fhir.resources import FhirResource
 
-__all__ = ["PATIENT_REFS", "name_variants", "patient_of", "patient_reference"]
+__all__ = ["PATIENT_REFS", "name_variants", "patient_key", "patient_of", "patient_reference"]
 
 #: The elements by which a resource names its patient, tried in order.
 PATIENT_REFS = ("subject", "patient", "beneficiary", "individual")
@@ -49,3 +51,12 @@ def name_variants(name: Any) -> list[str]:
         if bare and bare != part:
             variants.append(bare)
     return list(dict.fromkeys(variants))
+
+
+def patient_key(patient_id: str, salt: str) -> str:
+    """The patient key of a Patient with logical id ``patient_id``: exactly the key a MedSum
+    record whose ``patient_id`` field is that id gets (:mod:`core.records.validate`), so
+    surrogates and the train/test split agree between records built from FHIR and FHIR output.
+    ``salt`` is ``config.split.salt``."""
+    folded = " ".join(patient_id.split()).casefold()
+    return hmac.new(salt.encode(), f"patient_id\x1e{folded}".encode(), hashlib.sha256).hexdigest()[:32]
