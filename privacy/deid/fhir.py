@@ -119,7 +119,13 @@ class _Walk:
         if not value.strip():
             return value
         self.outcome.findings.append(Finding(path, 0, len(value), category, rule or f"fhir.{category.lower()}"))
-        return self.substitute(category, value)
+        new = self.substitute(category, value)
+        if self.replacer is not None and category == PhiCategory.FACILITY and new.casefold() == value.casefold():
+            # a name of generic words only ("GENERAL HEALTH CARE") keeps them: a surrogate word makes it another
+            words = value.split()
+            head = [self.replacer.replace(PhiCategory.NAME, w) for w in words[:-1] or words]
+            new = " ".join([*head, words[-1]])
+        return new
 
     def free(self, path: str, text: str, *, markup: bool = False) -> str:
         """Free text through the detectors; with ``markup``, only the text between tags."""
