@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -318,7 +319,7 @@ def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strate
         else:
             context = fhir.context(None, None, [item.resource]) if item.type in _PEOPLE else shared
         try:
-            result = fhir.deidentify(item.resource, context, lambda ref, item=item: index.resolve(ref, item))
+            result = fhir.deidentify(item.resource, context, partial(index.resolve, referrer=item))
         except FhirDeidError as exc:
             where = item.location
             entry = f"entry {where.index} ({item.label})" if where.index is not None else item.label

@@ -18,11 +18,12 @@ __all__ = ["deid_command", "deid_eval_command"]
 
 @app.command("deid")
 def deid_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines or a directory.")],
-    out: Annotated[Path, typer.Option("--out", help="De-identified records to write (JSON Lines).")],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Records: JSON array, JSON Lines or a directory; or FHIR R4 (Bundles, NDJSON resources).")],
+    out: Annotated[Path, typer.Option("--out", help="De-identified records to write (JSON Lines); FHIR input gives "
+                                                    "FHIR: one Bundle file in, one Bundle out, else one value per line.")],
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact (default: config deid.strategy).")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write counts by category and the residual scan as JSON.")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for large corpora.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for large corpora (FHIR input: one process).")] = 1,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="De-identify the valid records; list the bad ones.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -40,7 +41,13 @@ def deid_command(
     result = deidentify_file(input_path, out, config, strategy=chosen, secret=secret, workers=workers,
                              skip_bad=skip_bad, audit_root=location.path if location.initialized else None)
     summary = result.to_json()
-    say(f"De-identified {result.records} records ({chosen}) -> {out}")
+    if result.fhir is not None:
+        say(f"De-identified {result.records} FHIR resources, {result.fhir['notes']} notes ({chosen}) -> {out}")
+        if result.fhir["attachments_skipped"]:
+            warn(f"{result.fhir['attachments_skipped']} non-text attachment(s) (PDF, images) cannot be "
+                 "de-identified: their data was left out of the output")
+    else:
+        say(f"De-identified {result.records} records ({chosen}) -> {out}")
     say("PHI found: " + (", ".join(f"{k} {v}" for k, v in summary["phi_found"].items()) or "none"))
     say(f"Residual scan: {summary['residual_total']} finding(s) left"
         + (": " + ", ".join(f"{k} {v}" for k, v in summary["residual"].items()) if summary["residual_total"] else ""))

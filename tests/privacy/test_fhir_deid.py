@@ -26,6 +26,7 @@ from privacy.deid.fhir import FhirDeidentifier
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "data" / "fhir-synthea-r4").glob("*.json"))
 SECRET = b"fhir-deid-test-secret-0123456789"
+CONFIG = MedsumConfig()  # type: ignore[call-arg]
 
 
 def _b64(text: str) -> str:
@@ -148,7 +149,7 @@ def _run(bundle: dict[str, Any], tmp_path: Path, strategy: str = "surrogate", na
     source = tmp_path / "in.json"
     source.write_text(json.dumps(bundle))
     out = tmp_path / name
-    report = deidentify_file(source, out, MedsumConfig(), strategy=strategy,  # type: ignore[arg-type]
+    report = deidentify_file(source, out, CONFIG, strategy=strategy,  # type: ignore[arg-type]
                              secret=SECRET if strategy == "surrogate" else None)
     return json.loads(out.read_text()), report
 
@@ -258,7 +259,7 @@ def test_ndjson_resources_in_give_ndjson_out(tmp_path: Path) -> None:
     for rtype, items in by_type.items():
         (folder / f"{rtype}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in items))
     out = tmp_path / "out.ndjson"
-    deidentify_file(folder, out, MedsumConfig(), strategy="surrogate", secret=SECRET)
+    deidentify_file(folder, out, CONFIG, strategy="surrogate", secret=SECRET)
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(lines) == len(bundle["entry"]) and all(r["resourceType"] != "Bundle" for r in lines)
     assert not _leaks(_phi(bundle), out.read_text())
