@@ -26,7 +26,7 @@ from privacy.deid.settings import DeidSettings, Strategy
 
 __all__ = [
     "DeidReport",
-    "FhirInput",
+    "FhirFiles",
     "RecordResult",
     "deidentify_fhir",
     "deidentify_file",
@@ -203,7 +203,7 @@ def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: 
 # -- FHIR in, FHIR out ---------------------------------------------------------------------
 
 @dataclass
-class FhirInput:
+class FhirFiles:
     """The parsed values of a FHIR input (Bundles or bare resources), in file order."""
 
     files: list[str]
@@ -212,7 +212,7 @@ class FhirInput:
     problems: list[Problem] = field(default_factory=list)
 
 
-def read_fhir(source: Path) -> FhirInput | None:
+def read_fhir(source: Path) -> FhirFiles | None:
     """Every value of ``source`` when it is FHIR (the first value of the first file is a
     resource with ``resourceType``), else None: then it is read as records."""
     from core.fhir.resources import is_fhir
@@ -223,7 +223,7 @@ def read_fhir(source: Path) -> FhirInput | None:
     first = next(iter(read_file(paths[0], displays[0])), None)
     if not (isinstance(first, RawRecord) and is_fhir(first.value)):
         return None
-    found = FhirInput(displays, [], single)
+    found = FhirFiles(displays, [], single)
     for path, display in zip(paths, displays):
         for item in read_file(path, display):
             if isinstance(item, Problem):
@@ -247,23 +247,7 @@ class _Notes:
         return encode_note(attachment, text)
 
 
-def _references(value: Any, depth: int = 0) -> Iterator[str]:
-    """Every reference string in a resource (contained resources aside), a few levels deep."""
-    if isinstance(value, dict):
-        if isinstance(value.get("reference"), str):
-            yield value["reference"]
-        for key, inner in value.items():
-            if key != "contained" and depth < 5 and isinstance(inner, (dict, list)):
-                yield from _references(inner, depth + 1)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _references(inner, depth)
-
-
-_PEOPLE = frozenset({"Practitioner", "PractitionerRole", "RelatedPerson", "Organization", "Location"})
-
-
-def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strategy: Strategy,
+def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strategy: Strategy,
                     secret: bytes | None, skip_bad: bool = False) -> DeidReport:
     """De-identify FHIR input into FHIR of the same structure, written atomically to ``out``:
     one Bundle file in gives one Bundle JSON out; anything else (several Bundles, NDJSON
@@ -278,7 +262,7 @@ def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strate
     import os
 
     from core.errors import InputError
-    from core.fhir.patients import patient_key, patient_of
+    from core.fhir.patients import PEOPLE, patient_id, patient_key, patient_of, referred_people
     from core.fhir.refs import ResourceIndex
     from core.fhir.resources import FhirResource, resources_of
     from privacy.deid.fhir import FhirContext, FhirDeidentifier, FhirDeidError
@@ -294,16 +278,11 @@ def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strate
     engine = Deidentifier(config.deid, secret=secret, id_field=config.records.id_field)
     fhir = FhirDeidentifier(engine, strategy=strategy, id_key=secret or os.urandom(32), notes=_Notes())
     owners = {id(item): patient_of(item, index) for item in resources}
-    people: dict[int, dict[int, dict[str, Any]]] = {}
+    mine: dict[int, list[FhirResource]] = {}
     for item in resources:
         owner = owners[id(item)]
-        if owner is None:
-            continue
-        mine = people.setdefault(id(owner), {})
-        for ref in set(_references(item.resource)):
-            target = index.resolve_item(ref, item)
-            if isinstance(target, FhirResource) and target.type in _PEOPLE:
-                mine.setdefault(id(target), target.resource)
+        if owner is not None:
+            mine.setdefault(id(owner), []).append(item)
     contexts: dict[int, FhirContext] = {}
     shared = fhir.context(None, None)
     done: dict[int, dict[str, Any]] = {}
@@ -313,11 +292,11 @@ def deidentify_fhir(found: FhirInput, out: Path, config: MedsumConfig, *, strate
         if owner is not None:
             context = contexts.get(id(owner))
             if context is None:
-                pid = owner.id or (owner.full_url or "").rsplit(":", 1)[-1] or "patient"
-                context = contexts[id(owner)] = fhir.context(patient_key(pid, config.split.salt), owner.resource,
-                                                             people.get(id(owner), {}).values())
+                people = [p.resource for p in referred_people(mine.get(id(owner), []), index)]
+                context = contexts[id(owner)] = fhir.context(patient_key(patient_id(owner), config.split.salt),
+                                                             owner.resource, people)
         else:
-            context = fhir.context(None, None, [item.resource]) if item.type in _PEOPLE else shared
+            context = fhir.context(None, None, [item.resource]) if item.type in PEOPLE else shared
         try:
             result = fhir.deidentify(item.resource, context, partial(index.resolve, referrer=item))
         except FhirDeidError as exc:

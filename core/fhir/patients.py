@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from core.fhir.refs import ResourceIndex, reference_of
 from core.fhir.resources import FhirResource
 
-__all__ = ["PATIENT_REFS", "name_variants", "patient_key", "patient_of", "patient_reference"]
+__all__ = ["PATIENT_REFS", "PEOPLE", "name_variants", "patient_id", "patient_key", "patient_of", "patient_reference",
+           "references", "referred_people"]
+
+#: Resource types of the people and places a patient's resources refer to: their names are
+#: identifiers to look for in the patient's free text.
+PEOPLE = frozenset({"Practitioner", "PractitionerRole", "RelatedPerson", "Organization", "Location"})
 
 #: The elements by which a resource names its patient, tried in order.
 PATIENT_REFS = ("subject", "patient", "beneficiary", "individual")
@@ -60,3 +66,33 @@ def patient_key(patient_id: str, salt: str) -> str:
     ``salt`` is ``config.split.salt``."""
     folded = " ".join(patient_id.split()).casefold()
     return hmac.new(salt.encode(), f"patient_id\x1e{folded}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def patient_id(patient: FhirResource) -> str:
+    """A Patient's logical id, or the UUID of its ``fullUrl`` when it has none."""
+    return patient.id or (patient.full_url or "").rsplit(":", 1)[-1] or "patient"
+
+
+def references(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every reference string in a resource (contained resources aside), a few levels deep."""
+    if isinstance(value, dict):
+        if isinstance(value.get("reference"), str):
+            yield value["reference"]
+        for key, inner in value.items():
+            if key != "contained" and depth < 5 and isinstance(inner, (dict, list)):
+                yield from references(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from references(inner, depth)
+
+
+def referred_people(items: Iterable[FhirResource], index: ResourceIndex) -> list[FhirResource]:
+    """The practitioners, related persons, organizations and locations ``items`` refer to
+    (not every one of a bulk export), each once, in the order first met."""
+    found: dict[int, FhirResource] = {}
+    for item in items:
+        for ref in set(references(item.resource)):
+            target = index.resolve_item(ref, item)
+            if isinstance(target, FhirResource) and target.type in PEOPLE:
+                found.setdefault(id(target), target)
+    return list(found.values())

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any, Literal
 
 from core.fhir.notes import attachments, note_text
-from core.fhir.patients import name_variants, patient_of
+from core.fhir.patients import name_variants, patient_id, patient_of, referred_people
 from core.fhir.refs import ResourceIndex, reference_of
 from core.fhir.render import Rendered, Section, render_sections
 from core.fhir.resources import FhirResource
@@ -191,33 +191,7 @@ class _Patient:
 
     @property
     def pid(self) -> str:
-        return self.patient.id or (self.patient.full_url or "").rsplit(":", 1)[-1] or "patient"
-
-
-def _references(value: Any, depth: int = 0) -> Iterable[str]:
-    """Every reference string in a resource (contained resources aside), a few levels deep."""
-    if isinstance(value, dict):
-        ref = value.get("reference")
-        if isinstance(ref, str):
-            yield ref
-        for key, inner in value.items():
-            if key != "contained" and depth < 4 and isinstance(inner, (dict, list)):
-                yield from _references(inner, depth + 1)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _references(inner, depth)
-
-
-def _people(group: _Patient, index: ResourceIndex) -> list[FhirResource]:
-    """The practitioners, related persons, organizations and locations the patient's resources
-    refer to (not every one of a bulk export)."""
-    found: dict[int, FhirResource] = {}
-    for item in [group.patient, *(i for items in group.by_type.values() for i in items)]:
-        for ref in set(_references(item.resource)):
-            target = index.resolve_item(ref, item)
-            if isinstance(target, FhirResource) and target.type in _SUPPORT and target.type != "Patient":
-                found.setdefault(id(target), target)
-    return list(found.values())
+        return patient_id(self.patient)
 
 
 def _identity(patient: dict[str, Any], people: list[FhirResource]) -> dict[str, Any]:
@@ -381,7 +355,8 @@ def build_records(index: ResourceIndex, level: Level = "encounter", budget: int 
     estimated tokens. Encounter-level: one record per Encounter; patient-level: one per Patient."""
     result = FhirRecords(level=level)
     for group in _group(index, result):
-        identity = _identity(group.patient.resource, _people(group, index))
+        mine = [group.patient, *(item for items in group.by_type.values() for item in items)]
+        identity = _identity(group.patient.resource, referred_people(mine, index))
         if level == "patient":
             sections, left_out = _patient_sections(group, index, result.skipped)
             rendered = render_sections(sections, budget)
