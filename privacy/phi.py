@@ -34,3 +34,4 @@ class PhiCategory(StrEnum):
     ZIP = "ZIP"
     FACILITY = "FACILITY"  # hospital and clinic names
     ID = "ID"  # any other unique identifying number or code
+    UNKNOWN = "UNKNOWN"  # a word no detector named and no allow-list knows (the allow-list pass)

@@ -45,6 +45,7 @@ _PRIORITY: dict[PhiCategory, int] = {
     PhiCategory.FACILITY: 8, PhiCategory.MRN: 9, PhiCategory.HEALTH_PLAN: 10, PhiCategory.ACCOUNT: 11,
     PhiCategory.LICENSE: 12, PhiCategory.DEVICE: 13, PhiCategory.VEHICLE: 14, PhiCategory.AGE: 15,
     PhiCategory.ZIP: 16, PhiCategory.CITY: 17, PhiCategory.NAME: 18, PhiCategory.ID: 19,
+    PhiCategory.UNKNOWN: 20,
 }
 
 

@@ -241,4 +241,5 @@ _HANDLERS = {
     PhiCategory.ADDRESS: Replacer._address,
     PhiCategory.CITY: Replacer._city,
     PhiCategory.FACILITY: Replacer._facility,
+    PhiCategory.UNKNOWN: Replacer._name,  # name-shaped: most words no list knows are names
 }
