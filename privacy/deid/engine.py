@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from privacy.deid.allowpass import allow_pass
 from privacy.deid.detection import Detection, resolve_overlaps
 from privacy.deid.known import KnownIdentifiers, clear_entry_cache
 from privacy.deid.names import detect_names
 from privacy.deid.patterns import detect_patterns
 from privacy.deid.settings import DeidSettings, Strategy, fold_key
 from privacy.deid.surrogates import Replacer, redact
+from privacy.deid.wordlists import WordLists
 from privacy.phi import PhiCategory
 
 __all__ = ["Finding", "DeidOutcome", "Deidentifier", "iter_leaves", "clear_caches"]
@@ -33,6 +35,7 @@ _NEVER_PHI = "never"  # a key the key map marks as never PHI
 _CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
+_WORD = re.compile(r"\w+")
 _Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 
 
@@ -100,6 +103,15 @@ class Deidentifier:
         self._id_key = fold_key(id_field)
         self._folded: dict[str, str] = {}
         self._replacers: dict[str, Replacer] = {}
+        self._lists: WordLists | None = None
+        self._passed: dict[str, tuple[Detection, ...]] = {}  # short strings: detections with the allow pass
+
+    @property
+    def lists(self) -> WordLists:
+        """The allow-list pass's word lists (built-in and the site's), loaded on first use."""
+        if self._lists is None:
+            self._lists = self.settings.word_lists()
+        return self._lists
 
     def _fold(self, key: str) -> str:
         """``fold_key`` memoized: a corpus repeats the same few dozen keys in every record."""
@@ -199,14 +211,27 @@ class Deidentifier:
         return ([(path, category, value) for path, category, value, _, _ in structured],
                 [(path, value) for path, _, value, _, _ in texts], known)
 
-    def detect_text(self, text: str, known: KnownIdentifiers | None = None, *, cache: bool = True) -> list[Detection]:
+    def detect_text(self, text: str, known: KnownIdentifiers | None = None, *, cache: bool = True,
+                    allow_list: bool | None = None) -> list[Detection]:
         """All PHI in one free-text string, overlaps merged.
 
+        ``allow_list`` runs the allow-list pass after the detectors (None: as the settings say).
         ``cache=False`` for a string that will not come again (a de-identified output): it
         would only push out of the cache the short values that do repeat.
         """
-        found = list(_generic_detections(text)) if cache and len(text) <= _CACHED_LENGTH else \
-            detect_patterns(text) + detect_names(text)
+        use_pass = self.settings.allow_list_pass if allow_list is None else allow_list
+        short = cache and len(text) <= _CACHED_LENGTH
+        if use_pass and short and text in self._passed:
+            found = list(self._passed[text])
+        else:
+            found = list(_generic_detections(text)) if short else detect_patterns(text) + detect_names(text)
+            if use_pass:
+                found = resolve_overlaps(found)
+                found += allow_pass(text, found, self.lists)
+                if short:
+                    if len(self._passed) >= 32768:
+                        self._passed.clear()
+                    self._passed[text] = tuple(found)
         if known is not None:
             found += known.detect(text)
         return resolve_overlaps(found)
@@ -272,12 +297,15 @@ class Deidentifier:
         return replacer
 
     def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
-        """Detections in the output that lie outside every replacement just made."""
+        """The word tokens of the output that lie outside every replacement just made and that a
+        detector finds or no allow-list knows (the pass runs here even when it is switched off
+        for detection, so the figure stays honest): one finding per token."""
         leftovers = []
         i, n = 0, len(placed)  # both sorted by start, and the replacements do not overlap
-        for det in self.detect_text(text, known, cache=False):
+        for det in self.detect_text(text, known, cache=False, allow_list=True):
             while i < n and placed[i][1] <= det.start:
                 i += 1  # replacements that end before this detection cannot touch a later one
             if i == n or det.end <= placed[i][0]:
-                leftovers.append(Finding(path, det.start, det.end, det.category, det.rule))
+                tokens = [m.span() for m in _WORD.finditer(text, det.start, det.end)] or [(det.start, det.end)]
+                leftovers += [Finding(path, s, e, det.category, det.rule) for s, e in tokens]
         return leftovers

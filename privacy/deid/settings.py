@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from privacy.deid.wordlists import WordLists, site_lists, word_lists
 from privacy.phi import PhiCategory
 
 __all__ = ["DeidSettings", "DEFAULT_KEY_MAP", "fold_key", "Strategy"]
@@ -83,6 +85,15 @@ class DeidSettings(BaseModel):
         default_factory=dict,
         description='extra key -> category entries, e.g. {"bed" = "ID", "site" = "none"}',
     )
+    allow_list_pass: bool = Field(
+        True, description="treat every word that no detector found and no allow-list knows as PHI (recall-first); "
+                          "off, the report says recall is no longer what was measured")
+    allow_words: list[str] = Field(default_factory=list, description="site words to keep: local drugs, departments")
+    deny_words: list[str] = Field(
+        default_factory=list,
+        description='site words or phrases to always remove, optionally "<TAB>CATEGORY": hospitals, towns, staff')
+    allow_words_file: Path | None = Field(None, description="a file of site words to keep, one a line")
+    deny_words_file: Path | None = Field(None, description="a file of site words or phrases to remove, one a line")
 
     @field_validator("key_map")
     @classmethod
@@ -92,6 +103,21 @@ class DeidSettings(BaseModel):
             if category not in allowed:
                 raise ValueError(f"key_map.{key}: {category!r} is not a PHI category or 'none'")
         return value
+
+    @field_validator("deny_words")
+    @classmethod
+    def _deny_categories(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            label = entry.partition("\t")[2].strip()
+            if label and label.upper() not in PhiCategory.__members__:
+                raise ValueError(f"deny_words: {label!r} is not a PHI category")
+        return value
+
+    def word_lists(self) -> WordLists:
+        """The allow-list pass's word lists with this site's additions (files read now).
+
+        An unreadable site file raises ``OSError`` naming it."""
+        return word_lists(site_lists(self.allow_words, self.deny_words, self.allow_words_file, self.deny_words_file))
 
     def resolved_key_map(self) -> dict[str, PhiCategory | None]:
         """The built-in key map with this config's entries laid over it (keys folded)."""

@@ -129,7 +129,7 @@ def test_ages_over_89_become_90_plus() -> None:
 
 def test_key_map_override_and_record_id() -> None:
     record = {"id": "r-9", "bed": "A12-4", "site": "Springfield", "note": "stable"}
-    out = _engine(key_map={"bed": "ID"}).deidentify(record, "p", strategy="redact").record
+    out = _engine(key_map={"bed": "ID", "site": "none"}).deidentify(record, "p", strategy="redact").record
     assert out == {"id": "r-9", "bed": "[ID]", "site": "Springfield", "note": "stable"}
 
 

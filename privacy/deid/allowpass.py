@@ -1,0 +1,340 @@
+"""The allow-list pass: after the detectors, every word nobody vouches for is PHI.
+
+Named detectors find what they know the shape of; real notes hold names, towns and hospital
+nicknames that no detector knows (``dr okafor``, ``lives in dunmore``, ``pt followed at sjh``).
+So, recall first, as Philter does: a word token that no detector found is PHI unless
+
+- it is in the allow-list of safe words (:mod:`privacy.deid.wordlists`: common English,
+  medical vocabulary, a site's additions), matched whatever its case;
+- it holds a digit (the number scan has already judged every digit-bearing token: a date,
+  phone or identifier was found, anything else is a quantity or a code), or it is one letter;
+- it is an eponym where it stands ("Stevens-Johnson syndrome", "Allen test").
+
+Such a word gets a category from its context (:mod:`privacy.deid.cues`): a person after a
+title, relation or naming phrase, or in Title Case inside mixed-case text, or next to a name;
+a facility after a transfer phrase, a saint's prefix or before a facility head (``harlan
+ew``); a town after ``lives in``; otherwise UNKNOWN (redacted, or a name-shaped surrogate).
+
+Some safe words are identifiers in context, and the pass takes them too: a first or last name
+of the name lexicon right after a person cue (``wife hope``, ``dr brown``), a rare word or
+initialism after a facility cue (``REFERRED TO MGH``), a US town after ``lives in``, and
+every entry of the site's deny list.
+
+The cost is one regex tokenization and a set lookup per distinct word; positions are only
+walked when some word needs a decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from privacy.deid.cues import CARE_SETTINGS, FACILITY_HEADS, NAME_TITLES, cue_before, facility_head_after, saint_start
+from privacy.deid.detection import Detection
+from privacy.deid.name_lexicon import COMMON_WORDS
+from privacy.deid.protect import EPONYM_HEADS, PROTECTED_TERMS, is_eponym
+from privacy.deid.wordlists import WordLists, name_words, town_names
+from privacy.phi import PhiCategory as C
+
+__all__ = ["allow_pass", "unknown_words"]
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+_HYPHEN_TAIL = re.compile(r"(?:-\w+)+")
+# Eponym heads, less those that also follow a person's name ("Brandvold cell#", "son-in-law").
+_EPONYM_HEADS = EPONYM_HEADS - frozenset("""
+cell cells line lines point position monitor monitoring mask sound sounds area space law exam examination
+breathing index stage staging scale marie tooth
+""".split())
+_HEAD_AFTER = re.compile(r"(?:['’]s|s?['’])?[ \t]+([a-z]+)")
+_PART_OF_BEFORE = re.compile(r"\b(?:circle|loop|sphincter|ampulla|tetralogy|islets?|pouch|canal|organ|ligament|bundle"
+                             r"|crypts?|triangle|node|nodes|space)[ \t]+of[ \t]+\Z")
+_SENTENCE_END = frozenset(".!?:;\n•*>-")
+# Lower-case words that MedSum's own vocabulary knows: a word outside it after a facility cue
+# is a facility even when philter's long list has it ("mgh").
+_VOCAB = frozenset(w.lower() for w in COMMON_WORDS | PROTECTED_TERMS) | CARE_SETTINGS
+_TOWN_CUE = re.compile(r"\b(?:liv|resid|moved|reloc|home|native|originally|grew|born|near|town|city|village|from|in|to)\b")
+_WEAK_PLACE_BEFORE = re.compile(r"\b(?:from|in|to|near)[ \t]+\Z")
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased with its offsets kept (a character whose lower case is longer stays)."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    return low
+
+
+def _safe(word: str, allow: frozenset[str]) -> bool:
+    """Whether a lower-case word token needs no decision: safe, numeric, or one letter."""
+    if word in allow or len(word) < 2 or _DIGIT_OR_UNDERSCORE.search(word):
+        return True
+    if "'" in word or "’" in word:
+        plain = word.replace("’", "'")
+        base = plain.split("'", 1)[0]
+        return plain.replace("'", "") in allow or (base in allow and plain.endswith(("'s", "s'", "'")))
+    return False
+
+
+def unknown_words(text: str, lists: WordLists) -> set[str]:
+    """The distinct lower-case word tokens of ``text`` that no allow-list knows."""
+    return {w for w in set(_TOKEN.findall(_lower(text))) if not _safe(w, lists.allow)}
+
+
+def _covered(spans: list[tuple[int, int]], start: int, end: int, cursor: list[int]) -> bool:
+    """Whether ``[start, end)`` overlaps one of ``spans`` (sorted; the cursor only moves on)."""
+    i = cursor[0]
+    while i < len(spans) and spans[i][1] <= start:
+        i += 1
+    cursor[0] = i
+    return i < len(spans) and spans[i][0] < end
+
+
+def _eponym_here(low: str, start: int, end: int) -> bool:
+    """Whether the word at ``low[start:end]`` is used as an eponym here, alone or in a hyphenated
+    chain: a listed eponym, a chain followed by a head word ("stevens-johnson syndrome", "allen
+    test"), after "non-" or in an anatomical "<part> of <Name>" ("circle of willis")."""
+    lo = start
+    while lo > 1 and low[lo - 1] == "-" and low[lo - 2].isalpha():
+        lo -= 2
+        while lo > 0 and low[lo - 1].isalpha():
+            lo -= 1
+    tail = _HYPHEN_TAIL.match(low, end)
+    hi = tail.end() if tail else end
+    if is_eponym(low[lo:hi]) or low[max(0, lo - 4):lo] == "non-":
+        return True
+    head = _HEAD_AFTER.match(low, hi)
+    if head is not None and (head.group(1) in _EPONYM_HEADS or head.group(1).rstrip("s") in _EPONYM_HEADS):
+        return True
+    part = _PART_OF_BEFORE.search(low, max(0, lo - 24), lo)
+    return part is not None
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    j = start - 1
+    while j >= 0 and text[j] in " \t\"'(":
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_END
+
+
+def _next_to_name(names: list[tuple[int, int]], text: str, start: int, end: int) -> bool:
+    """Whether a NAME detection sits right before or after ``[start, end)``, one blank between."""
+    for s, e in names:
+        if 0 <= start - e <= 1 and text[e:start].strip() == "" or 0 <= s - end <= 1 and text[end:s].strip() == "":
+            return True
+    return False
+
+
+def _category(text: str, low: str, start: int, end: int, mixed_case: bool, lists: WordLists,
+              names: list[tuple[int, int]]) -> tuple[C, int, int, str]:
+    """Category, span and rule for an unknown word at ``[start, end)``."""
+    word = low[start:end]
+    denied = lists.deny_words.get(word)
+    if denied is not None and denied is not C.UNKNOWN:
+        return denied, start, end, "allow.site_deny"
+    cue = cue_before(low, start)
+    head = facility_head_after(low, end)
+    if cue is C.FACILITY or head is not None:
+        return C.FACILITY, saint_start(low, start), head or end, "allow.facility"
+    if cue is not None:
+        return cue, start, end, f"allow.cue.{cue.value.lower()}"
+    if mixed_case and text[start].isupper() and not text[start:end].isupper() and not _sentence_start(text, start):
+        return C.NAME, start, end, "allow.name_shape"
+    if names and _next_to_name(names, text, start, end):
+        return C.NAME, start, end, "allow.next_to_name"
+    if denied is not None:
+        return denied, start, end, "allow.site_deny"
+    return C.UNKNOWN, start, end, "allow.unknown"
+
+
+def _deny_phrases(low: str, words: set[str], lists: WordLists, out: list[Detection]) -> None:
+    """Every multi-word deny-list entry ("keane memorial") in the text."""
+    for first in words & lists.deny_phrases.keys():
+        for phrase, category in lists.deny_phrases[first]:
+            pattern = re.compile(r"(?<![\w'])" + r"\W+".join(map(re.escape, phrase)) + r"(?![\w])")
+            out.extend(Detection(m.start(), m.end(), category, "allow.site_deny") for m in pattern.finditer(low))
+
+
+_PARTICLES = frozenset("""
+van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten
+""".split())
+_ROLE_AFTER = re.compile(r"(?:\s*,\s*|\s*\(\s*|\s+)(?:np|rn|md|pa|pa-c|do|lpn|cna|msw|lcsw|licsw|aprn|fnp|crna|pharmd"
+                         r"|rt|pt|ot|slp|sw|cm|rd)\b")
+# Words that make a run of words a named facility ("... Family Practice", "... Treatment Ctr").
+_FACILITY_WORDS = FACILITY_HEADS | frozenset("""
+practice pharmacy pediatrics peds urology counseling assoc associates group partners services center villa
+lodge gardens home homes nursing veterans family community treatment health state county university
+children's women's womens childrens medical memorial surgical surgery specialists care
+""".split())
+# Place words that make a facility's run proper even in lower case ("valley urology assoc").
+_PLACE_WORDS = frozenset("""
+valley ridge creek lake lakes mountain mtn mount mt hill hills park river springs falls heights glen grove
+oaks oak pines meadow meadows view point summit harbor harbour bay north south east west northeast
+northwest southeast southwest northern southern eastern western st saint riverside lakeside hillside
+highland highlands woods forest brook fork manor
+""".split())
+_FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
+
+
+def _tokens_between(low: str, end: int, start: int) -> bool:
+    """Whether only blanks (or one hyphen) lie between ``end`` and ``start``."""
+    gap = low[end:start]
+    return len(gap) <= 3 and gap.strip(" \t-") == ""
+
+
+def _grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]],
+                mixed_case: bool, lists: WordLists, out: list[Detection]) -> None:
+    """Extend person-name spans over adjacent name words and particles ("Hope Ekwueme",
+    "VAN DER HEIJDEN", "Faith Nakamya-Hill"): a name word joins when it is shaped like a name
+    here (Title Case in mixed-case text, any word in an ALL-CAPS note) or no list calls it safe."""
+    names = name_words()
+    starts = {s: i for i, (s, _) in enumerate(toks)}
+    ends = {e: i for i, (_, e) in enumerate(toks)}
+    taken = {(s, e) for s, e, _ in spans}
+
+    def joins(i: int) -> bool:
+        s, e = toks[i]
+        word = low[s:e]
+        if (s, e) in taken or word in _VOCAB and word not in names:
+            return False
+        if word in _PARTICLES:
+            return True
+        shaped = text[s].isupper() if mixed_case else text.isupper()
+        return word in names and (shaped or word not in lists.allow)
+
+    for s, e, category in spans:
+        if category not in (C.NAME, C.UNKNOWN):
+            continue
+        i = starts.get(s)
+        while i is not None and i > 0 and _tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1):
+            i -= 1
+            out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
+        j = ends.get(e)
+        while j is not None and j + 1 < len(toks) and _tokens_between(low, toks[j][1], toks[j + 1][0]) \
+                and joins(j + 1) and low[toks[j + 1][0]:toks[j + 1][1]] not in _PARTICLES:
+            j += 1
+            out.append(Detection(toks[j][0], toks[j][1], C.NAME, "allow.name_joined"))
+
+
+def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set[int], mixed_case: bool,
+                out: list[Detection]) -> None:
+    """Named facilities as runs of words around a facility word ("Wyoming Valley Family Practice",
+    "little oaks peds", "clarks summit state hospital"): a run needs a facility word and a
+    proper word (unknown, Title Case in mixed-case text, or a place word)."""
+    i, n = 0, len(toks)
+    while i < n:
+        s, e = toks[i]
+        if low[s:e] not in _FACILITY_WORDS:
+            i += 1
+            continue
+        lo = hi = i
+        while lo > 0 and _tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
+                                                                                         unknown_at, mixed_case):
+            lo -= 1
+        while hi + 1 < n and _tokens_between(low, toks[hi][1], toks[hi + 1][0]) and _fac_word(
+                text, low, toks[hi + 1], unknown_at, mixed_case, inner=True):
+            hi += 1
+        while hi > lo and low[toks[hi][0]:toks[hi][1]] in _FACILITY_JOINS:
+            hi -= 1
+        while lo < hi and low[toks[lo][0]:toks[lo][1]] in _FACILITY_JOINS:
+            lo += 1
+        run = range(lo, hi + 1)
+        proper = any(toks[k][0] in unknown_at or low[toks[k][0]:toks[k][1]] in _PLACE_WORDS
+                     or (mixed_case and text[toks[k][0]].isupper() and low[toks[k][0]:toks[k][1]] not in _FACILITY_JOINS)
+                     for k in run)
+        generic = all(low[toks[k][0]:toks[k][1]] in CARE_SETTINGS for k in run)
+        if proper and not generic and hi > lo:
+            out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
+        i = hi + 1
+
+
+def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], mixed_case: bool,
+              inner: bool = False) -> bool:
+    word = low[tok[0]:tok[1]]
+    if word in _FACILITY_WORDS or word in _PLACE_WORDS or tok[0] in unknown_at:
+        return True
+    if inner and word in _FACILITY_JOINS:
+        return True
+    return mixed_case and text[tok[0]].isupper() and word not in _FACILITY_JOINS and word not in NAME_TITLES
+
+
+def _grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
+                out: list[Detection]) -> None:
+    """Extend town spans to the town name they are part of ("west hazelton", "clarks summit")."""
+    starts = {s: i for i, (s, _) in enumerate(toks)}
+    ends = {e: i for i, (_, e) in enumerate(toks)}
+    for s, e, category in spans:
+        if category not in (C.CITY, C.UNKNOWN):
+            continue
+        i, j = starts.get(s), ends.get(e)
+        if i is None or j is None:
+            continue
+        for a, b in ((i - 1, j), (i, j + 1), (i - 2, j), (i, j + 2), (i - 1, j + 1)):
+            if 0 <= a and b < len(toks) and " ".join(low[x:y] for x, y in toks[a:b + 1]) in lists.town_phrases:
+                out.append(Detection(toks[a][0], toks[b][1], C.CITY, "allow.town_phrase"))
+                break
+
+
+def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[Detection]:
+    """New detections for the words of ``text`` that ``found`` (the detectors' merged,
+    sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
+    low = _lower(text)
+    words = set(_TOKEN.findall(low))
+    unknown = {w for w in words if not _safe(w, lists.allow)}
+    named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
+    rare = {w for w in words - unknown if w not in _VOCAB and w.isalpha()}  # facility after a facility cue
+    towns = town_names()[0] & (words - unknown) if _TOWN_CUE.search(low) else frozenset()
+    out: list[Detection] = []
+    if lists.deny_phrases:
+        _deny_phrases(low, words, lists, out)
+    wanted = unknown | named | rare | towns
+    if not wanted and not words & _FACILITY_WORDS:
+        return out
+    found = list(found)
+    spans = [(d.start, d.end) for d in found]
+    names = [(d.start, d.end) for d in found if d.category is C.NAME]
+    mixed_case = not text.isupper() and not text.islower()
+    cursor = [0]
+    toks: list[tuple[int, int]] = []
+    unknown_at: set[int] = set()
+    for m in _TOKEN.finditer(low):
+        start, end = m.span()
+        toks.append((start, end))
+        word = m.group()
+        if word not in wanted or _covered(spans, start, end, cursor):
+            continue
+        if word in unknown:
+            if _eponym_here(low, start, end):
+                continue
+            unknown_at.add(start)
+            start, end = _chain(low, start, end)
+            category, lo, hi, rule = _category(text, low, start, end, mixed_case, lists, names)
+            out.append(Detection(lo, hi, category, rule))
+            if category is C.NAME:
+                names.append((lo, hi))
+            continue
+        cue = cue_before(low, start)
+        if word in named and (cue is C.NAME or _ROLE_AFTER.match(low, end)) and not _eponym_here(low, start, end):
+            out.append(Detection(start, end, C.NAME, "allow.cue.name"))
+            names.append((start, end))
+        elif cue is C.FACILITY and word in rare:
+            out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, C.FACILITY,
+                                 "allow.cue.facility"))
+        elif word in towns and (cue is C.CITY or (word not in _VOCAB and _WEAK_PLACE_BEFORE.search(low, 0, start))):
+            out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+    if words & _FACILITY_WORDS:
+        _facilities(text, low, toks, unknown_at, mixed_case, out)
+    every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
+    _grow_names(text, low, toks, every, mixed_case, lists, out)
+    _grow_towns(low, toks, every, lists, out)
+    return out
+
+
+def _chain(low: str, start: int, end: int) -> tuple[int, int]:
+    """The whole hyphenated chain around the word at ``[start, end)`` ("nakamya-hill")."""
+    while start > 1 and low[start - 1] == "-" and low[start - 2].isalpha():
+        start -= 2
+        while start > 0 and low[start - 1].isalpha():
+            start -= 1
+    tail = _HYPHEN_TAIL.match(low, end)
+    return start, tail.end() if tail else end

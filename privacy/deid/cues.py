@@ -1,0 +1,134 @@
+"""Context cues that say what an unknown word is, in any case: a person, a facility or a town.
+
+The allow-list pass (:mod:`privacy.deid.allowpass`) asks this module two things about a word
+token, reading only lower-cased text so that ``dr okafor``, ``Dr Okafor`` and ``DR OKAFOR``
+are the same:
+
+- :func:`cue_before`: what the words just before a token make of it. A title or role
+  (``dr``, ``mrs``, ``rn``, ``nurse``), a relation (``wife``, ``dtr``, ``proxy``, ``hcp``) or a
+  phrase (``name is``, ``called``, ``per``, ``ask for``, ``page``) makes it a person; a transfer
+  or visit phrase (``transferred from``, ``referred to``, ``seen at``, ``bib ems from``) makes
+  it a facility; ``lives in``, ``resides in``, ``moved from`` make it a town;
+- :func:`facility_head_after`: whether a facility head follows (``hosp``, ``med ctr``,
+  ``clinic``, ``ew``, ``er``), so ``harlan ew`` is a facility;
+- :data:`CARE_SETTINGS`: generic places (``icu``, ``ed``, ``rehab``, ``home``) that a facility
+  cue may precede without naming a facility.
+"""
+
+from __future__ import annotations
+
+import re
+
+from privacy.phi import PhiCategory
+
+__all__ = ["CARE_SETTINGS", "FACILITY_HEADS", "NAME_TITLES", "cue_before", "facility_head_after"]
+
+
+def _set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+#: Titles and roles written before a person's name.
+NAME_TITLES = _set("""
+dr doctor mr mrs ms miss mx mister prof professor rn np pa lpn cna nurse md msw lcsw licsw chaplain
+attending resident intern fellow pcp therapist rev father sister brother
+""")
+# Relations: the next word is the relative's name ("dtr marisol", "husband teodor", "hcp Ross").
+_RELATIONS = _set("""
+wife husband spouse partner son sons daughter daughters dtr dtrs dau mother father mom mum dad brother bro
+sister sis sibling niece nephew aunt uncle cousin grandson granddaughter gson gdtr grandmother grandfather
+grandma grandpa granny stepson stepdaughter stepmother stepfather fiance fiancee boyfriend girlfriend bf gf
+friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
+""")
+# Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
+_NAME_PHRASES = (
+    "name is", "names are", "named", "called", "per", "ask for", "asked for", "ask to page", "page", "paged",
+    "spoke with", "spoke to", "talked with", "talked to", "d/w", "discussed with", "seen by", "signed by",
+    "msg left for", "message left for", "left message for", "left msg for", "left vm for", "message for",
+    "msg for", "call back", "callback", "contact", "notified", "informed", "cc", "aka", "c/o", "care of",
+    "covering for", "signed out to", "handoff to", "report to", "report given to", "accompanied by",
+    "visited by", "cosigned by", "dictated by", "attending", "resident", "provider",
+)
+# Phrases after which a facility is named ("transferred from st. brigid's", "REFERRED TO MGH").
+_FACILITY_PHRASES = tuple(
+    f"{verb} {prep}"
+    for verb in ("transferred", "transfer", "xfer", "xferred", "xfered", "tx", "txed", "referred", "ref", "sent",
+                 "admitted", "readmitted", "seen", "followed", "arrived", "arrives", "presented", "bib", "bib ems",
+                 "brought", "amb", "via amb", "ems", "discharged", "d/c", "d/c'd", "dc'd", "records", "films",
+                 "imaging", "outside films", "treated", "hospitalized", "stay", "stayed", "placed", "placement",
+                 "accepted", "returned", "returns", "came", "coming", "going", "goes", "back", "dialysis", "dialyzes",
+                 "rehab", "snf", "works", "employed", "volunteers")
+    for prep in ("from", "to", "at", "in")
+) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital")
+# Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
+_TOWN_PHRASES = (
+    "lives in", "living in", "lives alone in", "lives with family in", "resides in", "residing in", "resident of",
+    "moved from", "moved to", "moved here from", "relocated from", "relocating to", "home in", "house in",
+    "hometown", "home town", "native of", "originally from", "grew up in", "born in", "lives near", "near",
+    "apartment in", "apt in", "shelter in", "home is in", "from the town of", "town of", "city of", "village of",
+)
+#: Words after a name that make it a facility ("harlan ew", "keane memorial", "dunmore gen").
+FACILITY_HEADS = _set("""
+hospital hosp hsp medical med center centre ctr clinic clinics infirmary hospice memorial general gen regional
+rehab rehabilitation nursing snf ltac ltc alf manor ew er ed hc health healthcare institute va vamc pavilion
+sanatorium sanitarium campus
+""")
+#: Generic care settings and places that a facility cue may precede ("transferred to the icu").
+CARE_SETTINGS = _set("""
+the a an this that his her their our same another outside osh home house floor ward unit icu micu sicu ccu
+cvicu nicu picu ccu pacu ed er ew or ir cath lab rehab snf ltac ltc alf nh hospice hospital clinic office
+pcp dialysis radiology imaging ct mri us xr cardiology oncology surgery neurology psychiatry psych ob l&d
+ld labor delivery nursery step stepdown tele telemetry med medicine gen general main er/ed triage ems
+shelter jail prison school work church ambulance amb helicopter medflight care facility nursing bed room
+there here now today tomorrow tonight later him her them us me it one
+""")
+
+
+def _phrase_trie(phrases: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
+    """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``."""
+    reversed_phrases = sorted({" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}, key=len,
+                              reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"[\s,:]+") for p in reversed_phrases)
+    return re.compile(r"[\s,:.#(\-]*(?:" + body + r")(?![\w/'’])")
+
+
+_NAME_BEFORE = _phrase_trie(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
+_FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
+_TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
+_POSSESSIVE_BEFORE = re.compile(r"[\s,:]*s['’](?:tp|ts|tnaitap|s['’])?")  # "pt's dtr", "patient's"
+_SAINT_BEFORE = re.compile(r"[\s]*\.?(?:ts|tnias|tm|tnuom)(?![\w])")
+
+
+def cue_before(low: str, start: int) -> PhiCategory | None:
+    """The category the words before ``low[start:]`` give the token there, or None.
+
+    ``low`` is the lower-cased text. NAME for a title, relation or naming phrase; FACILITY for
+    a transfer or visit phrase or a saint's prefix (``st. brigid``); CITY for a place-of-living
+    phrase.
+    """
+    rev = low[max(0, start - 40):start][::-1]
+    if _SAINT_BEFORE.match(rev):
+        return PhiCategory.FACILITY
+    if _NAME_BEFORE.match(rev):
+        return PhiCategory.NAME
+    if _TOWN_BEFORE.match(rev):
+        return PhiCategory.CITY
+    if _FACILITY_BEFORE.match(rev):
+        return PhiCategory.FACILITY
+    return None
+
+
+_HEAD_AFTER = re.compile(r"(?:['’]s)?[\s\-]+(" + "|".join(sorted(FACILITY_HEADS, key=len, reverse=True))
+                         + r")(?![\w])")
+
+
+def facility_head_after(low: str, end: int) -> int | None:
+    """The end of a facility head word right after ``low[:end]`` ("harlan ew"), or None."""
+    m = _HEAD_AFTER.match(low, end)
+    return m.end() if m else None
+
+
+def saint_start(low: str, start: int) -> int:
+    """``start`` moved back over a saint's prefix ("st. ", "saint ", "mt "), if one is there."""
+    m = _SAINT_BEFORE.match(low[max(0, start - 12):start][::-1])
+    return start - m.end() if m else start

@@ -1,0 +1,169 @@
+"""The word lists behind the allow-list pass: safe words, US towns, and a site's own lists.
+
+Where every list comes from (the README's "Word lists" table says the same):
+
+- safe words: philter-lite's ``nonames`` set (BSD-3-Clause; the allow-list of UCSF Philter:
+  English and medical words with people's names taken out), plus MedSum's own common and
+  clinical words, drug names, units, abbreviations and eponyms (:mod:`privacy.deid.protect`,
+  :mod:`privacy.deid.name_lexicon`);
+- minus every word that MedSum's name lexicon (Faker's first and last names, MIT) calls a
+  *strong* name, one that is not also an English or medical word: such a word is never safe
+  on its own ("linda", "okafor");
+- US towns and cities: every city name and accepted alternative of the ``zipcodes`` package
+  (MIT; USPS ZIP code data), lower-cased, single words and phrases;
+- a site's lists, from the IT policy (``[deid]`` ``allow_words``/``deny_words`` and the files
+  ``allow_words_file``/``deny_words_file``): local drug names, departments and abbreviations
+  to keep; hospital names, local towns and a staff roster to always remove.
+
+Everything is lower-cased (``str.lower``, the same fold the pass applies to the text) and
+loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from privacy.phi import PhiCategory
+
+__all__ = ["SiteLists", "WordLists", "base_allow_words", "name_words", "read_site_file", "site_lists", "town_names",
+           "word_lists"]
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _philter_set(name: str) -> frozenset[str]:
+    """One of philter-lite's word sets (``nonames``, ``firstnames``, ``lastnames``), lower-case.
+
+    The set file is a 5 MB TOML table whose values are arrays of plain quoted words, one array
+    a line; a line is split on its quotes (far faster than a full TOML parse), and the full
+    parse is the fallback if the file's layout ever changes.
+    """
+    spec = importlib.util.find_spec("philter_lite")  # located, not imported: its import pulls in NLTK
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("philter-lite is not installed: it provides the allow-list of safe words")
+    text = (Path(list(spec.submodule_search_locations)[0]) / "filters" / "set.toml").read_text(encoding="utf-8")
+    head = f'{name} = [ "'
+    for line in text.splitlines():
+        body = line.strip()
+        if body.startswith(head) and body.endswith('",]') and "\\" not in body:
+            return frozenset(body[len(head):-len('",]')].lower().split('", "')) - {""}
+    import tomllib
+
+    return frozenset(w.lower() for w in tomllib.loads(text)[name] if w)
+
+
+@lru_cache(maxsize=1)
+def _philter_safe_words() -> frozenset[str]:
+    """philter-lite's ``nonames`` allow-list (about 195,000 lower-case words)."""
+    return _philter_set("nonames")
+
+
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    """Words that can be a person's name (philter-lite's first and last names, about 250,000,
+    and MedSum's name lexicon), less pure function words ("will", "may", "the")."""
+    from privacy.deid.name_lexicon import LEXICON, NEVER_NAMES
+
+    names = _philter_set("firstnames") | _philter_set("lastnames") | frozenset(w.lower() for w in LEXICON)
+    return names - NEVER_NAMES
+
+
+@lru_cache(maxsize=1)
+def town_names() -> tuple[frozenset[str], frozenset[str]]:
+    """US town and city names from the ``zipcodes`` package: (single words, phrases)."""
+    import zipcodes
+
+    names: set[str] = set()
+    for row in zipcodes.list_all():
+        names.add(row["city"].lower())
+        names.update(c.lower() for c in row.get("acceptable_cities") or ())
+    single = frozenset(n for n in names if " " not in n and "-" not in n)
+    return single, frozenset(names - single)
+
+
+@lru_cache(maxsize=1)
+def base_allow_words() -> frozenset[str]:
+    """The built-in safe words: philter-lite's list and MedSum's vocabulary, minus strong names."""
+    from privacy.deid.name_lexicon import COMMON_WORDS, STRONG, WORD_CLASS
+    from privacy.deid.protect import PROTECTED_TERMS
+
+    medical = frozenset(w.lower() for w in PROTECTED_TERMS)
+    strong = {w for w, cls in WORD_CLASS.items() if cls == STRONG}
+    safe = (_philter_safe_words() | frozenset(w.lower() for w in COMMON_WORDS)) - strong
+    return safe | medical
+
+
+def read_site_file(path: Path) -> list[str]:
+    """The entries of a site word list: one word or phrase a line, ``#`` starts a comment.
+
+    A line may end with a tab and a PHI category (``Keane Memorial<TAB>FACILITY``) for the
+    deny list. A missing or unreadable file raises ``OSError`` naming it.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise OSError(f"{path}: a site word list must be UTF-8 text") from None
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+
+
+@dataclass(frozen=True)
+class SiteLists:
+    """A site's additions: words to keep and words or phrases (with a category) to remove."""
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[tuple[str, PhiCategory], ...] = ()
+
+
+def _parse_deny(entry: str) -> tuple[str, PhiCategory]:
+    text, _, label = entry.partition("\t")
+    category = PhiCategory(label.strip().upper()) if label.strip() else PhiCategory.UNKNOWN
+    return " ".join(_WORD.findall(text.lower())), category
+
+
+@dataclass(frozen=True)
+class WordLists:
+    """The lists one allow-list pass uses, site additions applied.
+
+    ``allow``: lower-case safe words; ``deny_words``: single words that are always PHI, with
+    their category; ``deny_phrases``: multi-word entries, by their first word; ``towns`` and
+    ``town_phrases``: US town names.
+    """
+
+    allow: frozenset[str]
+    deny_words: dict[str, PhiCategory]
+    deny_phrases: dict[str, tuple[tuple[tuple[str, ...], PhiCategory], ...]]
+    towns: frozenset[str]
+    town_phrases: frozenset[str]
+
+
+def word_lists(site: SiteLists = SiteLists()) -> WordLists:
+    """The built-in lists with a site's additions laid over them (cached per site)."""
+    return _word_lists(site)
+
+
+@lru_cache(maxsize=8)
+def _word_lists(site: SiteLists) -> WordLists:
+    deny_words: dict[str, PhiCategory] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], PhiCategory]]] = {}
+    for entry in site.deny:
+        words = tuple(entry[0].split())
+        if len(words) == 1:
+            deny_words[words[0]] = entry[1]
+        elif words:
+            phrases.setdefault(words[0], []).append((words, entry[1]))
+    allow = base_allow_words() | frozenset(w.lower() for entry in site.allow for w in _WORD.findall(entry))
+    allow -= frozenset(deny_words)
+    towns, town_phrases = town_names()
+    return WordLists(allow, deny_words, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
+                     towns, town_phrases)
+
+
+def site_lists(allow: list[str], deny: list[str], allow_file: Path | None, deny_file: Path | None) -> SiteLists:
+    """A site's lists from the policy's inline entries and files (deny entries parsed)."""
+    allow_all = list(allow) + (read_site_file(allow_file) if allow_file else [])
+    deny_all = list(deny) + (read_site_file(deny_file) if deny_file else [])
+    return SiteLists(tuple(allow_all), tuple(_parse_deny(e) for e in deny_all if _WORD.search(e)))
