@@ -47,7 +47,10 @@ class Problem:
             parts.append(f"record {self.record!r}")
         if self.field is not None:
             parts.append(f"field {self.field!r}")
-        return ": ".join(parts) + f": {self.message}"
+        text = ": ".join(parts) + f": {self.message}"
+        if not text.isascii():  # a file name or id with a lone surrogate must not crash the print
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text
 
     def to_json(self) -> dict[str, object]:
         """The problem as a flat JSON object for reports."""

@@ -8,6 +8,7 @@ and column; nothing here raises for bad content, so one bad line never hides the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,14 +24,22 @@ RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _BOM = b"\xef\xbb\xbf"
 _WS = " \t\r\n"
+#: A JSON escape of a surrogate code point (\\uD800 to \\uDFFF): text decoded as strict UTF-8
+#: holds no surrogate, so this escape is the only way one gets into a parsed value.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
 class RawRecord:
-    """A parsed JSON value and where it came from; not yet validated."""
+    """A parsed JSON value and where it came from; not yet validated.
+
+    ``may_hold_surrogates`` is False when the text it was parsed from has no surrogate
+    escape, so validation can skip looking for lone surrogates in it.
+    """
 
     location: Location
     value: Any
+    may_hold_surrogates: bool = True
 
 
 class _ShapeError(ValueError):
@@ -94,16 +103,17 @@ def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Pr
         yield Problem(Location(name), "file is empty")
         return
     sniff = data.lstrip()[:1]
+    escapes = _SURROGATE_ESCAPE.search(data) is not None
     if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _looks_like_lines(data)):
-        yield from _read_lines(data, name)
+        yield from _read_lines(data, name, escapes)
         return
     text = _decode_whole(data, name)
     if isinstance(text, Problem):
         yield text
     elif sniff == b"[":
-        yield from _read_array(text, name)
+        yield from _read_array(text, name, escapes)
     elif sniff == b"{":
-        yield from _read_single(text, name)
+        yield from _read_single(text, name, escapes)
     else:
         yield Problem(Location(name, 1), "expected a JSON object, an array of objects, or JSON Lines")
 
@@ -167,7 +177,7 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _read_single(text: str, name: str) -> Iterator[RawRecord | Problem]:
+def _read_single(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
     pos = _skip_ws(text, 0)
     result = _decode_at(text, pos, Location(name))
     if isinstance(result, Problem):
@@ -179,10 +189,10 @@ def _read_single(text: str, name: str) -> Iterator[RawRecord | Problem]:
         line = text.count("\n", 0, end) + 1
         yield Problem(Location(name, line), "extra data after the JSON object")
         return
-    yield RawRecord(Location(name, text.count("\n", 0, pos) + 1), value)
+    yield RawRecord(Location(name, text.count("\n", 0, pos) + 1), value, escapes)
 
 
-def _read_array(text: str, name: str) -> Iterator[RawRecord | Problem]:
+def _read_array(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
     pos = _skip_ws(text, _skip_ws(text, 0) + 1)
     line, counted = 1, 0
     index = 0
@@ -203,7 +213,7 @@ def _read_array(text: str, name: str) -> Iterator[RawRecord | Problem]:
             yield result
             return
         value, end = result
-        yield RawRecord(location, value)
+        yield RawRecord(location, value, escapes)
         index += 1
         pos = _skip_ws(text, end)
         if pos >= len(text):
@@ -221,7 +231,7 @@ def _read_array(text: str, name: str) -> Iterator[RawRecord | Problem]:
             return
 
 
-def _read_lines(data: bytes, name: str) -> Iterator[RawRecord | Problem]:
+def _read_lines(data: bytes, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
     lines = data.split(b"\n")
     ends_with_newline = data.endswith(b"\n")
     for number, raw in enumerate(lines, start=1):
@@ -249,4 +259,4 @@ def _read_lines(data: bytes, name: str) -> Iterator[RawRecord | Problem]:
         if _skip_ws(text, end) < len(text):
             yield Problem(location, "malformed JSON: extra data after the value (one record per line)")
             continue
-        yield RawRecord(location, value)
+        yield RawRecord(location, value, escapes and _SURROGATE_ESCAPE.search(raw) is not None)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
@@ -20,7 +22,13 @@ from core.records.flatten import model_input
 from core.records.problems import Location, Problem
 from core.records.reader import RawRecord
 
-__all__ = ["Record", "json_type", "validate_record"]
+__all__ = ["LONE_SURROGATE", "Record", "has_lone_surrogate", "json_type", "lone_surrogate_fields", "validate_record"]
+
+#: The problem message for a string that UTF-8 cannot encode (it never quotes the string).
+LONE_SURROGATE = "holds a lone surrogate code point (invalid Unicode)"
+_KEY_SURROGATE = "has a key that holds a lone surrogate code point (invalid Unicode)"
+_FIELD_NAME_SURROGATE = "a field name holds a lone surrogate code point (invalid Unicode)"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,56 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a surrogate code point (U+D800 to U+DFFF), which UTF-8 cannot encode.
+
+    JSON's ``\\ud800`` escape parses into one (an escaped pair parses into one valid
+    character). ASCII text, most of it, is answered without a scan.
+    """
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
+def _bad_keys(obj: dict[Any, Any]) -> list[Any]:
+    """The keys of ``obj`` that hold a surrogate; one C-level pass when every key is ASCII."""
+    try:
+        if "".join(obj).isascii():
+            return []
+    except TypeError:  # a non-string key (not from JSON): check one by one
+        pass
+    return [k for k in obj if isinstance(k, str) and has_lone_surrogate(k)]
+
+
+def lone_surrogate_fields(value: Any, *, skip: Callable[[str, Any, Any], bool] | None = None) -> list[tuple[str | None, str]]:
+    """Every place in a parsed JSON value where a string or a key holds a surrogate.
+
+    Returns ``(path, message)`` pairs: the path of the string (``note``, ``a.b[2]``) with
+    :data:`LONE_SURROGATE`, or the path of the object whose key does (``None`` at the top)
+    with a message saying so; a bad key's path is never formatted, so nothing of it is shown.
+    ``skip(path, key, child)`` may return True to leave a child out (it is checked elsewhere).
+    """
+    found: list[tuple[str | None, str]] = []
+    stack: list[tuple[Any, str, Any, bool]] = [(value, "", None, False)]
+    while stack:
+        item, parent, key, in_list = stack.pop()
+        if isinstance(item, str):
+            if has_lone_surrogate(item):
+                found.append((_join(parent, key, in_list) or None, LONE_SURROGATE))
+        elif isinstance(item, dict):
+            path = _join(parent, key, in_list) if key is not None else parent
+            bad = _bad_keys(item)
+            if bad:
+                found.append((path or None, _KEY_SURROGATE if path else _FIELD_NAME_SURROGATE))
+            for k, v in item.items():
+                if k in bad or (skip is not None and skip(path, k, v)):
+                    continue
+                if isinstance(v, (str, dict, list)):
+                    stack.append((v, path, k, False))
+        elif isinstance(item, list):
+            path = _join(parent, key, in_list) if key is not None else parent
+            stack.extend((v, path, i, True) for i, v in enumerate(item) if isinstance(v, (str, dict, list)))
+    return sorted(found, key=lambda f: f[0] or "")
+
+
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("blank")
@@ -85,7 +143,7 @@ def _pydantic_problems(
     seen: set[str] = set()
     problems = []
     for err in exc.errors():
-        field = str(err["loc"][0])
+        field = str(err["loc"][0]) if err["loc"] else ""
         if field in seen:  # a union reports once per member; say it once
             continue
         seen.add(field)
@@ -101,16 +159,22 @@ def _pydantic_problems(
     return problems
 
 
-def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Location, rid: str | None) -> list[Problem]:
-    """Fields nested deeper than ``max_depth`` or longer than ``max_field_chars``.
+def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Location, rid: str | None,
+                    bad_top: list[Any], unicode: bool) -> list[Problem]:
+    """Fields nested deeper than ``max_depth``, longer than ``max_field_chars``, or (with
+    ``unicode``) holding a lone surrogate, in a value or a key, which no UTF-8 output can hold.
 
     Paths are formatted only for containers and offending leaves: most values are short
-    strings, and this runs on every record.
+    strings, and this runs on every record. A bad key is named by its object's path, and
+    what it holds is not walked, so the key never reaches a message.
     """
     problems: list[Problem] = []
     deep_fields: set[str] = set()
+    if bad_top:
+        problems.append(Problem(location, _FIELD_NAME_SURROGATE, rid))
     # (value, depth, top-level field, parent path, key, parent is a list)
-    stack: list[tuple[Any, int, str, str, Any, bool]] = [(v, 1, k, "", k, False) for k, v in data.items()]
+    stack: list[tuple[Any, int, str, str, Any, bool]] = [
+        (v, 1, k, "", k, False) for k, v in data.items() if not bad_top or k not in bad_top]
     while stack:
         value, depth, top, parent, key, in_list = stack.pop()
         if isinstance(value, str):
@@ -120,6 +184,8 @@ def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Locat
                     f"is {len(value):,} characters, over the limit of {config.max_field_chars:,} (records.max_field_chars)",
                     rid, _join(parent, key, in_list),
                 ))
+            if unicode and not value.isascii() and _SURROGATE.search(value):
+                problems.append(Problem(location, LONE_SURROGATE, rid, _join(parent, key, in_list)))
         elif isinstance(value, (dict, list)):
             if depth >= config.max_depth:
                 if top not in deep_fields:
@@ -130,7 +196,10 @@ def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Locat
                 continue
             path = _join(parent, key, in_list)
             if isinstance(value, dict):
-                stack.extend((v, depth + 1, top, path, k, False) for k, v in value.items())
+                bad = _bad_keys(value) if unicode else []
+                if bad:
+                    problems.append(Problem(location, _KEY_SURROGATE, rid, path))
+                stack.extend((v, depth + 1, top, path, k, False) for k, v in value.items() if not bad or k not in bad)
             else:
                 stack.extend((v, depth + 1, top, path, i, True) for i, v in enumerate(value))
     return sorted(problems, key=lambda p: p.field or "")
@@ -163,11 +232,15 @@ def validate_record(raw: RawRecord, config: RecordsConfig, salt: str, *, require
         return [Problem(location, f"a record must be a JSON object, found {json_type(data)}")]
     raw_id = data.get(config.id_field)
     rid = str(raw_id) if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip() else None
-    problems = _shape_problems(data, config, location, rid)
+    if rid is not None and raw.may_hold_surrogates and has_lone_surrogate(rid):
+        rid = None  # not printable as UTF-8; its own problem names the id field
+    unicode = raw.may_hold_surrogates  # False: its source text has no surrogate escape
+    bad_top = _bad_keys(data) if unicode else []
+    problems = _shape_problems(data, config, location, rid, bad_top, unicode)
     envelope = _envelope(config.id_field, config.target_field, tuple(f for g in config.patient_keys for f in g), require_target)
     model = None
-    try:
-        model = envelope.model_validate(data)
+    try:  # pydantic rejects a key it cannot encode; that key is reported above
+        model = envelope.model_validate({k: v for k, v in data.items() if k not in bad_top} if bad_top else data)
     except ValidationError as exc:
         problems += _pydantic_problems(exc, data, config.target_field, location, rid)
     if not problems and not model_input(data, config).strip():
