@@ -29,7 +29,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from privacy.deid.cues import CARE_SETTINGS, FACILITY_HEADS, NAME_TITLES, cue_before, facility_head_after, saint_start
+from privacy.deid.cues import (
+    CARE_SETTINGS,
+    CUE_WORDS,
+    FACILITY_HEADS,
+    NAME_TITLES,
+    cue_before,
+    facility_head_after,
+    saint_start,
+)
 from privacy.deid.detection import Detection
 from privacy.deid.name_lexicon import COMMON_WORDS
 from privacy.deid.protect import EPONYM_HEADS, PROTECTED_TERMS, is_eponym
@@ -40,6 +48,7 @@ __all__ = ["allow_pass", "unknown_words"]
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+_ROMAN = re.compile(r"(?:x{0,3})(?:ix|iv|v?i{0,3})")  # "ii", "xii": numbers, not words
 _HYPHEN_TAIL = re.compile(r"(?:-\w+)+")
 # Eponym heads, less those that also follow a person's name ("Brandvold cell#", "son-in-law").
 _EPONYM_HEADS = EPONYM_HEADS - frozenset("""
@@ -53,6 +62,13 @@ _SENTENCE_END = frozenset(".!?:;\n•*>-")
 # Lower-case words that MedSum's own vocabulary knows: a word outside it after a facility cue
 # is a facility even when philter's long list has it ("mgh").
 _VOCAB = frozenset(w.lower() for w in COMMON_WORDS | PROTECTED_TERMS) | CARE_SETTINGS
+_CLINICAL = frozenset(w.lower() for w in PROTECTED_TERMS)
+# Title Case words of note headings and services: never part of a facility's own name.
+_HEADER_WORDS = frozenset("""
+department dept division section service services unit course summary discharge admission history physical
+assessment plan report note notes progress consult consultation follow up followup procedure findings
+impression exam examination results medications instructions diagnosis diagnoses disposition
+""".split())
 _TOWN_CUE = re.compile(r"\b(?:liv|resid|moved|reloc|home|native|originally|grew|born|near|town|city|village|from|in|to)\b")
 _WEAK_PLACE_BEFORE = re.compile(r"\b(?:from|in|to|near)[ \t]+\Z")
 
@@ -67,7 +83,7 @@ def _lower(text: str) -> str:
 
 def _safe(word: str, allow: frozenset[str]) -> bool:
     """Whether a lower-case word token needs no decision: safe, numeric, or one letter."""
-    if word in allow or len(word) < 2 or _DIGIT_OR_UNDERSCORE.search(word):
+    if word in allow or len(word) < 2 or _DIGIT_OR_UNDERSCORE.search(word) or _ROMAN.fullmatch(word):
         return True
     if "'" in word or "’" in word:
         plain = word.replace("’", "'")
@@ -164,7 +180,10 @@ _ROLE_AFTER = re.compile(r"(?:\s*,\s*|\s*\(\s*|\s+)(?:np|rn|md|pa|pa-c|do|lpn|cn
 _FACILITY_WORDS = FACILITY_HEADS | frozenset("""
 practice pharmacy pediatrics peds urology counseling assoc associates group partners services center villa
 lodge gardens home homes nursing veterans family community treatment health state county university
-children's women's womens childrens medical memorial surgical surgery specialists care
+children's women's womens childrens medical memorial surgical surgery specialists care imaging endoscopy
+centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
+dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
+liver kidney cancer sports senior dialysis daycare
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -195,11 +214,11 @@ def _grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tu
     def joins(i: int) -> bool:
         s, e = toks[i]
         word = low[s:e]
-        if (s, e) in taken or word in _VOCAB and word not in names:
+        if (s, e) in taken or word in CUE_WORDS or word in _VOCAB and word not in names:
             return False
         if word in _PARTICLES:
             return True
-        shaped = text[s].isupper() if mixed_case else text.isupper()
+        shaped = text[s].isupper() if mixed_case else True  # no case to read: any name word joins
         return word in names and (shaped or word not in lists.allow)
 
     for s, e, category in spans:
@@ -240,10 +259,10 @@ def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: se
             lo += 1
         run = range(lo, hi + 1)
         proper = any(toks[k][0] in unknown_at or low[toks[k][0]:toks[k][1]] in _PLACE_WORDS
-                     or (mixed_case and text[toks[k][0]].isupper() and low[toks[k][0]:toks[k][1]] not in _FACILITY_JOINS)
-                     for k in run)
+                     or _proper_shape(text, low, toks[k], mixed_case) for k in run)
         generic = all(low[toks[k][0]:toks[k][1]] in CARE_SETTINGS for k in run)
-        if proper and not generic and hi > lo:
+        header = low[toks[hi][1]:toks[hi][1] + 2].lstrip(" \t")[:1] == ":"
+        if proper and not generic and not header and hi > lo:
             out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
         i = hi + 1
 
@@ -255,7 +274,21 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
         return True
     if inner and word in _FACILITY_JOINS:
         return True
-    return mixed_case and text[tok[0]].isupper() and word not in _FACILITY_JOINS and word not in NAME_TITLES
+    if word in _FACILITY_JOINS or word in CUE_WORDS or word in _HEADER_WORDS:
+        return False
+    # mixed case: a Title Case word; no case to read: a word outside the common vocabulary
+    return text[tok[0]].isupper() if mixed_case else word not in _VOCAB
+
+
+def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -> bool:
+    """Whether a word looks like part of a proper name in mixed-case text: Title Case and not a
+    clinical or cue word, or a short initialism no vocabulary knows ("NEPA", "MGH")."""
+    word = low[tok[0]:tok[1]]
+    if not mixed_case or not text[tok[0]].isupper() or word in _FACILITY_JOINS or word in CUE_WORDS:
+        return False
+    if text[tok[0]:tok[1]].isupper():
+        return len(word) <= 5 and word not in _VOCAB
+    return word not in _CLINICAL and word not in _HEADER_WORDS
 
 
 def _grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
@@ -301,7 +334,10 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         start, end = m.span()
         toks.append((start, end))
         word = m.group()
-        if word not in wanted or _covered(spans, start, end, cursor):
+        if _covered(spans, start, end, cursor):
+            unknown_at.add(start)  # a detector's find counts as a proper word of a facility's name
+            continue
+        if word not in wanted:
             continue
         if word in unknown:
             if _eponym_here(low, start, end):
@@ -314,7 +350,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 names.append((lo, hi))
             continue
         cue = cue_before(low, start)
-        if word in named and (cue is C.NAME or _ROLE_AFTER.match(low, end)) and not _eponym_here(low, start, end):
+        if word in named and len(word) > 2 and (cue is C.NAME or _ROLE_AFTER.match(low, end)) and not _eponym_here(low, start, end):
             out.append(Detection(start, end, C.NAME, "allow.cue.name"))
             names.append((start, end))
         elif cue is C.FACILITY and word in rare:

@@ -21,7 +21,8 @@ import re
 
 from privacy.phi import PhiCategory
 
-__all__ = ["CARE_SETTINGS", "FACILITY_HEADS", "NAME_TITLES", "cue_before", "facility_head_after"]
+__all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_TITLES", "cue_before", "facility_head_after",
+           "saint_start"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -36,8 +37,9 @@ attending resident intern fellow pcp therapist rev father sister brother
 # Relations: the next word is the relative's name ("dtr marisol", "husband teodor", "hcp Ross").
 _RELATIONS = _set("""
 wife husband spouse partner son sons daughter daughters dtr dtrs dau mother father mom mum dad brother bro
-sister sis sibling niece nephew aunt uncle cousin grandson granddaughter gson gdtr grandmother grandfather
-grandma grandpa granny stepson stepdaughter stepmother stepfather fiance fiancee boyfriend girlfriend bf gf
+sister sis sibling niece nephew aunt uncle cousin grandson granddaughter gson gdtr granddtr grandd grandmother
+grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather stepdad stepmom fiance fiancee
+boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
@@ -84,6 +86,10 @@ there here now today tomorrow tonight later him her them us me it one
 """)
 
 
+#: Every single word that is itself a cue: never part of a name.
+CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p)
+
+
 def _phrase_trie(phrases: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
     """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``."""
     reversed_phrases = sorted({" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}, key=len,
@@ -96,7 +102,7 @@ _NAME_BEFORE = _phrase_trie(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
 _FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
 _TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
 _POSSESSIVE_BEFORE = re.compile(r"[\s,:]*s['’](?:tp|ts|tnaitap|s['’])?")  # "pt's dtr", "patient's"
-_SAINT_BEFORE = re.compile(r"[\s]*\.?(?:ts|tnias|tm|tnuom)(?![\w])")
+_SAINT_BEFORE = re.compile(r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])")
 
 
 def cue_before(low: str, start: int) -> PhiCategory | None:
