@@ -260,6 +260,8 @@ class Deidentifier:
         for path, _, text, container, slot in texts:
             detections = self.detect_text(text, known)
             if not detections:
+                if residual_scan and not self.settings.allow_list_pass:
+                    outcome.residual += self._residual(path, text, [], known)  # what the pass would have taken
                 continue
             pieces, cursor, placed = [], 0, []
             length = 0

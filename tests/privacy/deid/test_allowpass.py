@@ -1,0 +1,111 @@
+"""The allow-list pass: unknown words are PHI in any case; safe words, numbers and eponyms stay."""
+
+from __future__ import annotations
+
+import pytest
+
+from privacy.deid.engine import Deidentifier
+from privacy.deid.settings import DeidSettings
+from privacy.phi import PhiCategory as C
+
+
+def _found(text: str, **settings: object) -> dict[str, str]:
+    engine = Deidentifier(DeidSettings(strategy="redact", **settings))  # type: ignore[arg-type]
+    return {text[d.start:d.end]: d.category.value for d in engine.detect_text(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # lowercase and telegraphic: nothing was found here before the pass
+    ("pt followed at sjh by dr okafor. dtr marisol called, husband teodor aware.",
+     {"sjh": "FACILITY", "okafor": "NAME", "marisol": "NAME", "teodor": "NAME"}),
+    ("transferred from st. brigid's", {"st. brigid's": "FACILITY"}),
+    ("arrived via amb from harlan ew", {"harlan ew": "FACILITY"}),
+    ("lives in dunmore", {"dunmore": "CITY"}),
+    ("ask to page Ottilie", {"Ottilie": "NAME"}),
+    ("Both Imelda and Ross are his proxies", {"Imelda": "NAME", "Ross": "NAME"}),
+])
+def test_the_issue_examples_are_found(text: str, expected: dict[str, str]) -> None:
+    found = _found(text)
+    for span, category in expected.items():
+        assert found.get(span) == category, (span, found)
+
+
+@pytest.mark.parametrize("case", [str.lower, str.upper, str.title])
+def test_the_same_words_are_found_in_every_case(case) -> None:
+    text = case("dtr zuleika brandvold called from dunmore, husband teodor aware")
+    found = {k.lower() for k in _found(text)}
+    for word in ("zuleika", "brandvold", "dunmore", "teodor"):
+        assert any(word in span for span in found), (word, found)
+
+
+def test_safe_words_numbers_and_eponyms_stay() -> None:
+    text = ("Pt with Stevens-Johnson syndrome, positive Allen test, hx Parkinson's and Crohn's, "
+            "on metformin 500 mg bid and lisinopril. BP 128/82, HR 88, pain 3/10. Grade II murmur.")
+    assert _found(text) == {}
+
+
+def test_name_words_that_are_common_words_need_a_cue() -> None:
+    assert _found("i hope the rose garden helps") == {}
+    found = _found("wife hope at bedside, dr brown aware")
+    assert found == {"hope": "NAME", "brown": "NAME"}
+
+
+def test_a_name_grows_over_its_neighbours_and_hyphens() -> None:
+    found = _found("Parents: Chukwudi Ekwueme and Hope Ekwueme. Patient: Faith Nakamya-Hill")
+    assert found.get("Hope Ekwueme") == "NAME" or {"Hope", "Ekwueme"} <= set(found)
+    assert any("Nakamya-Hill" in span for span in found)
+
+
+def test_a_named_facility_is_one_span() -> None:
+    found = _found("pcp Vaisanen at Wyoming Valley Family Practice, then Quillan Valley Med Ctr.")
+    assert "Wyoming Valley Family Practice" in found and found["Wyoming Valley Family Practice"] == "FACILITY"
+    assert any("Quillan Valley Med Ctr" in span for span in found)
+    assert _found("seen in cardiology clinic, the wound center and the ICU") == {}
+
+
+def test_unknown_words_without_context_are_unknown() -> None:
+    assert _found("zxqvor reported") == {"zxqvor": C.UNKNOWN.value}
+
+
+def test_site_lists_extend_and_override() -> None:
+    assert _found("restart zorbitrel") == {"zorbitrel": "UNKNOWN"}
+    assert _found("restart zorbitrel", allow_words=["zorbitrel"]) == {}
+    # a deny-list entry is PHI even though it is a safe word, with the site's category
+    assert _found("went to harbor view today", deny_words=["harbor view\tFACILITY"]) == {"harbor view": "FACILITY"}
+    assert _found("seen by kind", deny_words=["kind\tNAME"]) == {"kind": "NAME"}
+
+
+def test_site_files_are_read(tmp_path) -> None:
+    allow = tmp_path / "allow.txt"
+    allow.write_text("# local drugs\nzorbitrel\n", encoding="utf-8")
+    deny = tmp_path / "deny.txt"
+    deny.write_text("Keane Memorial\tFACILITY\n", encoding="utf-8")
+    found = _found("restart zorbitrel, from keane memorial", allow_words_file=allow, deny_words_file=deny)
+    assert found == {"keane memorial": "FACILITY"}
+
+
+def test_the_pass_can_be_turned_off_and_the_residual_still_counts() -> None:
+    engine = Deidentifier(DeidSettings(strategy="redact", allow_list_pass=False))
+    outcome = engine.deidentify({"id": "r", "note": "dr okafor saw pt, dtr marisol aware"}, "p")
+    assert "okafor" in outcome.record["note"]  # nothing found without the pass
+    residual = {outcome.record["note"][f.start:f.end] for f in outcome.residual}
+    assert {"okafor", "marisol"} <= residual  # but the residual scan says what is left
+
+
+def test_residual_is_zero_only_when_every_unknown_word_was_replaced() -> None:
+    engine = Deidentifier(DeidSettings(strategy="redact"))
+    outcome = engine.deidentify({"id": "r", "note": "dr okafor saw pt, dtr marisol aware"}, "p")
+    assert outcome.residual == []
+    assert "okafor" not in outcome.record["note"] and "marisol" not in outcome.record["note"]
+
+
+def test_surrogates_are_name_shaped_and_consistent_within_a_patient() -> None:
+    engine = Deidentifier(DeidSettings(strategy="surrogate"), secret=b"k" * 32)
+    note = "zuleika called. later zuleika called again"
+    first = engine.deidentify({"id": "a", "note": note}, "patient-1").record["note"]
+    again = engine.deidentify({"id": "b", "note": "zuleika visited"}, "patient-1").record["note"]
+    other = engine.deidentify({"id": "c", "note": "zuleika visited"}, "patient-2").record["note"]
+    words = first.split()
+    assert "zuleika" not in first and words[0] == words[3] and words[0].isalpha()
+    assert again.split()[0] == words[0]
+    assert other.split()[0].isalpha()
