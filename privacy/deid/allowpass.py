@@ -52,7 +52,7 @@ _ROMAN = re.compile(r"(?:x{0,3})(?:ix|iv|v?i{0,3})")  # "ii", "xii": numbers, no
 _HYPHEN_TAIL = re.compile(r"(?:-\w+)+")
 # Eponym heads, less those that also follow a person's name ("Brandvold cell#", "son-in-law").
 _EPONYM_HEADS = EPONYM_HEADS - frozenset("""
-cell cells line lines point position monitor monitoring mask sound sounds area space law exam examination
+cell line lines point position monitor monitoring mask sound sounds area space law exam examination
 breathing index stage staging scale marie tooth
 """.split())
 _HEAD_AFTER = re.compile(r"(?:['’]s|s?['’])?[ \t]+([a-z]+)")

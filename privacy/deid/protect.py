@@ -64,7 +64,8 @@ infection bundle reaction disorder arthritis gangrene meningioma nodules nodule 
 line stain staining position fundoplication drain drains tube tubes monitor monitoring angina
 aneurysm anomaly malformation deformity diverticulum pouch space triangle point murmur breathing
 respiration respirations sounds sound mask lamp loop resection anastomosis shunt procedure's
-sclerosis scoring questionnaire exam examination index aphasia area tooth marie
+sclerosis scoring questionnaire exam examination index aphasia area tooth marie lesion lesions incision
+pupil pupils rod rods wire wires blade blades protein proteins paralysis
 """)
 
 UNITS: frozenset[str] = _words("""
