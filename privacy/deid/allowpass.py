@@ -117,13 +117,20 @@ def _eponym_here(low: str, start: int, end: int) -> bool:
             lo -= 1
     tail = _HYPHEN_TAIL.match(low, end)
     hi = tail.end() if tail else end
-    if is_eponym(low[lo:hi]) or low[max(0, lo - 4):lo] == "non-":
+    chain = low[lo:hi]
+    if low[max(0, lo - 4):lo] == "non-" or is_eponym(chain) and _chain_of_eponyms(chain):
         return True
     head = _HEAD_AFTER.match(low, hi)
     if head is not None and (head.group(1) in _EPONYM_HEADS or head.group(1).rstrip("s") in _EPONYM_HEADS):
         return True
     part = _PART_OF_BEFORE.search(low, max(0, lo - 24), lo)
     return part is not None
+
+
+def _chain_of_eponyms(chain: str) -> bool:
+    """Whether every part of a hyphenated chain is an eponym or a short link ("roux-en-y"), so
+    that a surname joined to one ("quiroga-bell") is not taken for an eponym."""
+    return all(is_eponym(part) or len(part) < 3 for part in chain.split("-") if part)
 
 
 def _sentence_start(text: str, start: int) -> bool:
@@ -291,9 +298,20 @@ def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -
     return word not in _CLINICAL and word not in _HEADER_WORDS
 
 
+_TOWN_PREFIXES = frozenset("""
+new old port fort ft mount mt lake west east north south upper lower glen san santa el la saint st little big
+""".split())
+_TOWN_SUFFIXES = frozenset("""
+junction jct hollow falls springs city heights village township twp harbor harbour beach park hills valley creek
+ridge crossing mills corners landing station forge grove bluff
+""".split())
+
+
 def _grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
                 out: list[Detection]) -> None:
-    """Extend town spans to the town name they are part of ("west hazelton", "clarks summit")."""
+    """Extend town spans to the town name they are part of: a name of the town list ("west
+    hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
+    "Fenwick Hollow")."""
     starts = {s: i for i, (s, _) in enumerate(toks)}
     ends = {e: i for i, (_, e) in enumerate(toks)}
     for s, e, category in spans:
@@ -306,6 +324,13 @@ def _grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, in
             if 0 <= a and b < len(toks) and " ".join(low[x:y] for x, y in toks[a:b + 1]) in lists.town_phrases:
                 out.append(Detection(toks[a][0], toks[b][1], C.CITY, "allow.town_phrase"))
                 break
+        else:
+            if i > 0 and low[toks[i - 1][0]:toks[i - 1][1]] in _TOWN_PREFIXES and _tokens_between(
+                    low, toks[i - 1][1], toks[i][0]):
+                out.append(Detection(toks[i - 1][0], e, category, "allow.town_affix"))
+            if j + 1 < len(toks) and low[toks[j + 1][0]:toks[j + 1][1]] in _TOWN_SUFFIXES and _tokens_between(
+                    low, toks[j][1], toks[j + 1][0]):
+                out.append(Detection(s, toks[j + 1][1], category, "allow.town_affix"))
 
 
 def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[Detection]:

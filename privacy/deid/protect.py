@@ -65,7 +65,7 @@ line stain staining position fundoplication drain drains tube tubes monitor moni
 aneurysm anomaly malformation deformity diverticulum pouch space triangle point murmur breathing
 respiration respirations sounds sound mask lamp loop resection anastomosis shunt procedure's
 sclerosis scoring questionnaire exam examination index aphasia area tooth marie lesion lesions incision
-pupil pupils rod rods wire wires blade blades protein proteins paralysis
+pupil pupils rod rods wire wires blade blades protein proteins paralysis tear tears
 """)
 
 UNITS: frozenset[str] = _words("""
