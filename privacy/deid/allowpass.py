@@ -34,8 +34,11 @@ from privacy.deid.cues import (
     CUE_WORDS,
     FACILITY_HEADS,
     NAME_TITLES,
+    STRONG,
+    WEAK,
     cue_before,
     facility_head_after,
+    name_cue,
     saint_start,
 )
 from privacy.deid.detection import Detection
@@ -47,6 +50,15 @@ from privacy.phi import PhiCategory as C
 __all__ = ["allow_pass", "unknown_words"]
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_CLITICS = frozenset(("s", "", "ve", "ll", "d", "re", "m", "t"))
+# Inflections tried on a word no list has: (suffix, what may replace it).
+_SUFFIXES = (("ies", ("y",)), ("ing", ("", "e")), ("ed", ("", "e")), ("es", ("", "e")), ("s", ("",)),
+             ("ly", ("",)), ("ness", ("",)), ("ment", ("",)), ("er", ("", "e")), ("ers", ("", "e")))
+# Spoken fillers and informal words of dictated and conversational text.
+_SPOKEN = frozenset("""
+um umm uh uhh uhm hmm hm mm mhm mmhmm uh-huh nah yeah yea yep yup nope ya gonna wanna gotta kinda sorta dunno
+lemme gimme okay ok alright
+""".split())
 _DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
 _ROMAN = re.compile(r"(?:x{0,3})(?:ix|iv|v?i{0,3})")  # "ii", "xii": numbers, not words
 _HYPHEN_TAIL = re.compile(r"(?:-\w+)+")
@@ -63,6 +75,7 @@ _SENTENCE_END = frozenset(".!?:;\n•*>-")
 # is a facility even when philter's long list has it ("mgh").
 _VOCAB = frozenset(w.lower() for w in COMMON_WORDS | PROTECTED_TERMS) | CARE_SETTINGS
 _CLINICAL = frozenset(w.lower() for w in PROTECTED_TERMS)
+_COMMON = frozenset(w.lower() for w in COMMON_WORDS)
 # Title Case words of note headings and services: never part of a facility's own name.
 _HEADER_WORDS = frozenset("""
 department dept division section service services unit course summary discharge admission history physical
@@ -85,10 +98,24 @@ def _safe(word: str, allow: frozenset[str]) -> bool:
     """Whether a lower-case word token needs no decision: safe, numeric, or one letter."""
     if word in allow or len(word) < 2 or _DIGIT_OR_UNDERSCORE.search(word) or _ROMAN.fullmatch(word):
         return True
+    if word in _SPOKEN:
+        return True
     if "'" in word or "’" in word:
         plain = word.replace("’", "'")
-        base = plain.split("'", 1)[0]
-        return plain.replace("'", "") in allow or (base in allow and plain.endswith(("'s", "s'", "'")))
+        base, _, tail = plain.partition("'")
+        return plain.replace("'", "") in allow or (base in allow and tail in _CLITICS) or (
+            plain.endswith("n't") and (plain[:-3] in allow or plain[:-3] in _SPOKEN))
+    return _inflected(word, allow)
+
+
+def _inflected(word: str, allow: frozenset[str]) -> bool:
+    """Whether ``word`` is an inflection of a safe word ("darkening", "radiculopathies", "fists")
+    and no name: a surname that looks inflected ("Banks", "Golding") stays unknown."""
+    for suffix, replacements in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[:-len(suffix)]
+            if any(stem + r in allow for r in replacements):
+                return word not in name_words()
     return False
 
 
@@ -181,8 +208,8 @@ def _deny_phrases(low: str, words: set[str], lists: WordLists, out: list[Detecti
 _PARTICLES = frozenset("""
 van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten
 """.split())
-_ROLE_AFTER = re.compile(r"(?:\s*,\s*|\s*\(\s*|\s+)(?:np|rn|md|pa|pa-c|do|lpn|cna|msw|lcsw|licsw|aprn|fnp|crna|pharmd"
-                         r"|rt|pt|ot|slp|sw|cm|rd)\b")
+_ROLE_AFTER = re.compile(r"(?:[ \t]*[,(][ \t]*(?:pa|pa-c|do|pt|ot|slp|sw|cm|rd|rt)|[ \t]*[,(]?[ \t]*(?:np|rn|md|lpn|cna"
+                         r"|msw|lcsw|licsw|aprn|fnp|crna|pharmd|cnm))\b")
 # Words that make a run of words a named facility ("... Family Practice", "... Treatment Ctr").
 _FACILITY_WORDS = FACILITY_HEADS | frozenset("""
 practice pharmacy pediatrics peds urology counseling assoc associates group partners services center villa
@@ -200,6 +227,10 @@ northwest southeast southwest northern southern eastern western st saint riversi
 highland highlands woods forest brook fork manor
 """.split())
 _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
+# Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
+_FACILITY_WEAK = frozenset("""
+home homes care family health state county community group services living senior sports day medicine
+""".split())
 
 
 def _tokens_between(low: str, end: int, start: int) -> bool:
@@ -250,7 +281,7 @@ def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: se
     i, n = 0, len(toks)
     while i < n:
         s, e = toks[i]
-        if low[s:e] not in _FACILITY_WORDS:
+        if low[s:e] not in _FACILITY_WORDS or low[s:e] in _FACILITY_WEAK:
             i += 1
             continue
         lo = hi = i
@@ -291,7 +322,8 @@ def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -
     """Whether a word looks like part of a proper name in mixed-case text: Title Case and not a
     clinical or cue word, or a short initialism no vocabulary knows ("NEPA", "MGH")."""
     word = low[tok[0]:tok[1]]
-    if not mixed_case or not text[tok[0]].isupper() or word in _FACILITY_JOINS or word in CUE_WORDS:
+    if not mixed_case or not text[tok[0]].isupper() or word in _FACILITY_JOINS or word in CUE_WORDS \
+            or len(word) < 2 or _sentence_start(text, tok[0]):
         return False
     if text[tok[0]:tok[1]].isupper():
         return len(word) <= 5 and word not in _VOCAB
@@ -340,7 +372,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     words = set(_TOKEN.findall(low))
     unknown = {w for w in words if not _safe(w, lists.allow)}
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
-    rare = {w for w in words - unknown if w not in _VOCAB and w.isalpha()}  # facility after a facility cue
+    rare = {w for w in words - unknown if w not in _VOCAB and w.isalpha() and len(w) > 1}  # facility after a facility cue
     towns = town_names()[0] & (words - unknown) if _TOWN_CUE.search(low) else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
@@ -375,7 +407,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 names.append((lo, hi))
             continue
         cue = cue_before(low, start)
-        if word in named and len(word) > 2 and (cue is C.NAME or _ROLE_AFTER.match(low, end)) and not _eponym_here(low, start, end):
+        if word in named and len(word) > 2 and _forced_name(text, low, start, end, mixed_case) \
+                and not _eponym_here(low, start, end):
             out.append(Detection(start, end, C.NAME, "allow.cue.name"))
             names.append((start, end))
         elif cue is C.FACILITY and word in rare:
@@ -389,6 +422,19 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     _grow_names(text, low, toks, every, mixed_case, lists, out)
     _grow_towns(low, toks, every, lists, out)
     return out
+
+
+def _forced_name(text: str, low: str, start: int, end: int, mixed_case: bool) -> bool:
+    """Whether a safe word that is also a name is a name here: after a title or relation ("wife
+    hope", "dr brown"), before a role ("Summer (np)"), or after a naming phrase when it is no
+    common word or is shaped like a name ("called Hope", not "per day")."""
+    strength = name_cue(low, start)
+    if strength == STRONG or _ROLE_AFTER.match(low, end):
+        return True
+    if strength == WEAK:
+        return low[start:end] not in _COMMON or (mixed_case and text[start].isupper()
+                                                  and not _sentence_start(text, start))
+    return False
 
 
 def _chain(low: str, start: int, end: int) -> tuple[int, int]:

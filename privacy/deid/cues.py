@@ -21,8 +21,8 @@ import re
 
 from privacy.phi import PhiCategory
 
-__all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_TITLES", "cue_before", "facility_head_after",
-           "saint_start"]
+__all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_TITLES", "STRONG", "WEAK", "cue_before",
+           "facility_head_after", "name_cue", "saint_start"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -90,19 +90,35 @@ there here now today tomorrow tonight later him her them us me it one
 CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p)
 
 
-def _phrase_trie(phrases: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
-    """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``."""
+def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> re.Pattern[str]:
+    """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``, with
+    ``gap`` (separators) between the phrase and the word after it."""
     reversed_phrases = sorted({" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}, key=len,
                               reverse=True)
     body = "|".join(re.escape(p).replace(r"\ ", r"[\s,:]+") for p in reversed_phrases)
-    return re.compile(r"[\s,:.#(\-]*(?:" + body + r")(?![\w/'’])")
+    return re.compile(gap + r"(?:" + body + r")(?![\w/'’])")
 
 
-_NAME_BEFORE = _phrase_trie(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
+# A title is a cue only when the name follows it directly ("dr okafor", "Dr. Okafor"), not as a
+# speaker label or heading ("Doctor: Good news").
+_TITLE_BEFORE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
+_RELATION_BEFORE = _phrase_trie(_RELATIONS)
+_PHRASE_BEFORE = _phrase_trie(frozenset(_NAME_PHRASES))
 _FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
 _TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
-_POSSESSIVE_BEFORE = re.compile(r"[\s,:]*s['’](?:tp|ts|tnaitap|s['’])?")  # "pt's dtr", "patient's"
 _SAINT_BEFORE = re.compile(r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])")
+
+STRONG, WEAK = 2, 1
+
+
+def name_cue(low: str, start: int) -> int:
+    """How strongly the words before ``low[start:]`` say a person's name follows: STRONG after a
+    title or relation ("dr", "wife", "hcp:"), WEAK after a naming phrase ("per", "called",
+    "ask for"), else 0."""
+    rev = low[max(0, start - 40):start][::-1]
+    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev):
+        return STRONG
+    return WEAK if _PHRASE_BEFORE.match(rev) else 0
 
 
 def cue_before(low: str, start: int) -> PhiCategory | None:
@@ -115,7 +131,7 @@ def cue_before(low: str, start: int) -> PhiCategory | None:
     rev = low[max(0, start - 40):start][::-1]
     if _SAINT_BEFORE.match(rev):
         return PhiCategory.FACILITY
-    if _NAME_BEFORE.match(rev):
+    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _PHRASE_BEFORE.match(rev):
         return PhiCategory.NAME
     if _TOWN_BEFORE.match(rev):
         return PhiCategory.CITY
