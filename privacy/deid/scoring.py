@@ -10,8 +10,8 @@ Two views, per category and overall:
   overlaps a gold span.
 
 Recall per category is over gold categories; precision per category is over predicted
-categories (a predicted token of category C that hits gold of another category counts for the
-gold category), so the overall precision is the exact one. Patient-name tokens (tokens of gold NAME spans that also occur in the record's
+categories (a predicted token of category C that hits gold of any category is a hit for C), and
+the overall precision is over every predicted token. Patient-name tokens (tokens of gold NAME spans that also occur in the record's
 ``patient_name`` field) are counted separately: missing one is the worst failure.
 """
 
@@ -124,6 +124,9 @@ def score(texts: dict[tuple[str, str], str], gold: Iterable[Span], predicted: It
             if g is not None:
                 scores.token[g.category].tp += p is not None
                 scores.token[g.category].fn += p is None
+                if p is not None:  # the predicted category's precision counts the hit
+                    hit = scores.token[p.category]
+                    hit.pred_tp = (hit.pred_tp or 0) + 1
                 if g.category == "NAME" and token.group(0).casefold() in names:
                     scores.patient_name_tokens += 1
                     scores.patient_name_tokens_missed += p is None
