@@ -40,8 +40,9 @@ NOT_COVERED: tuple[str, ...] = (
      "Opacus secure_mode is unavailable on this torch."),
     ("A tokenizer trained on a dataset (medsum models init-tiny --from-data) and the dataset's counts and "
      "length statistics are not privatized."),
-    ("The guarantee covers the de-identified training data as stored; de-identification is rule-based and "
-     "its residual scan is reported, not proven complete."),
+    ("The guarantee covers the de-identified training data as stored; de-identification is rule-based with "
+     "an allow-list pass, and its residual scan counts the words no allow-list knows that were left in: "
+     "a safe word used as a name ('Hope') is not counted, so zero is not proof that no identifier is left."),
 )
 
 _ADJACENCY = {"record": "add/remove one record", "patient": "add/remove one patient's records"}
@@ -252,6 +253,25 @@ _RUN_COLUMNS = (("run", "run_id"), ("model", "model"), ("status", "status"), ("o
                 ("clip", "max_grad_norm"), ("accountant", "accountant"), ("epsilon", "epsilon"), ("delta", "delta"))
 
 
+def residual_sentence(deid: dict[str, Any]) -> str:
+    """What the residual scan of a de-identification says, in words a reviewer can check: the
+    word tokens left that no allow-list knows and nothing replaced, the records holding them
+    (ids only), and a warning when the allow-list pass was off."""
+    residual = deid.get("residual")
+    records = deid.get("residual_records")
+    text = f"Residual scan: {residual} word token(s) in the output neither allow-listed nor replaced"
+    if records:
+        shown = ", ".join(str(r) for r in records[:20]) + (f" and {len(records) - 20} more" if len(records) > 20 else "")
+        text += f", in {len(records)} record(s): {shown}"
+    if deid.get("allow_list_pass") is False:
+        text += ("; the allow-list pass was OFF, so recall is no longer what was measured and these words "
+                 "are still in the output")
+    elif residual == 0:
+        text += ("; every word left is on an allow-list of safe words (a safe word can still be a name, "
+                 "such as 'Hope', when no context gives it away)")
+    return text
+
+
 def _dataset_markdown(data: dict[str, Any]) -> list[str]:
     out = [f"## Dataset {data['name']}", ""]
     out.append(f"- Fingerprint: {_cell(data['fingerprint'])}")
@@ -261,7 +281,8 @@ def _dataset_markdown(data: dict[str, Any]) -> list[str]:
         by_category = ", ".join(f"{k} {v}" for k, v in (deid.get("phi_by_category") or {}).items())
         out.append(f"- De-identification: {deid.get('strategy')}, {deid.get('phi_found')} PHI found"
                    + (f" ({by_category})" if by_category else "")
-                   + f", {deid.get('residual')} left by the residual scan, {deid.get('skipped')} bad records skipped")
+                   + f", {deid.get('skipped')} bad records skipped")
+        out.append("- " + residual_sentence(deid))
     out += _spend_lines(data["spend"], data["policy"]) + [""]
     if data["flags"]:
         out += ["**Flags**", ""] + [f"- {flag}" for flag in data["flags"]] + [""]

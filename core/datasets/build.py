@@ -99,20 +99,24 @@ def _quiet_datasets() -> Iterator[None]:
 
 
 def _rows(records: list[Record], config: MedsumConfig, *, strategy: Strategy, secret: bytes | None,
-          workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], Counter[str], int]:
-    """De-identify every record; return its row by record id, problems, PHI found by category and
-    the residual total."""
+          workers: int) -> tuple[dict[str, dict[str, str]], list[Problem], Counter[str], int, list[str]]:
+    """De-identify every record; return its row by record id, problems, PHI found by category, the
+    residual total (word tokens neither allow-listed nor replaced) and the ids of the records
+    that hold them."""
     from core.deid_run import deidentify_records  # the detectors load their lexicons: only when used
 
     rows: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
     found: Counter[str] = Counter()
     residual = 0
+    at_risk: list[str] = []
     by_id = {r.record_id: r for r in records}
     for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
         record = by_id[result.record_id]
         found.update(f.category.value for f in result.findings)
         residual += len(result.residual)
+        if result.residual:
+            at_risk.append(result.record_id)
         source = model_input(result.record, config.records)
         target = target_text(result.record, config.records)
         if not source.strip():
@@ -124,7 +128,7 @@ def _rows(records: list[Record], config: MedsumConfig, *, strategy: Strategy, se
             continue
         rows[record.record_id] = {"id": record.record_id, "source": source, "target": target,
                                   "patient": record.patient_key}
-    return rows, problems, found, residual
+    return rows, problems, found, residual, at_risk
 
 
 def import_dataset(workspace: Workspace, source: Path, name: str, *, input_fields: list[str] | None = None,
@@ -165,7 +169,8 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         say(loaded.fhir.describe())
     if not skip_bad:
         loaded.raise_for_problems()
-    rows, late, found, residual = _rows(loaded.records, config, strategy=chosen, secret=secret, workers=workers)
+    rows, late, found, residual, at_risk = _rows(loaded.records, config, strategy=chosen, secret=secret,
+                                                 workers=workers)
     problems = loaded.problems + late
     if late and not skip_bad:
         raise InputError(f"{len(late)} problem(s) in the input; fix them or pass --skip-bad", late)
@@ -191,14 +196,17 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         path=final,
     )
     _store(parent, final, columns, entry)
-    _record(workspace.root, auditor, entry, found)
+    _record(workspace.root, auditor, entry, found, [r for r in at_risk if r in rows], config.deid.allow_list_pass)
     return entry
 
 
-def _record(root: Path, auditor: Auditor, entry: DatasetEntry, found: Counter[str]) -> None:
-    """Put the new dataset in the privacy ledger and its import in the audit log."""
+def _record(root: Path, auditor: Auditor, entry: DatasetEntry, found: Counter[str], at_risk: list[str],
+            allow_list_pass: bool) -> None:
+    """Put the new dataset in the privacy ledger and its import in the audit log: counts, and the
+    ids (never the values) of the records the residual scan found words in."""
     deid = {"strategy": entry.strategy, "phi_found": entry.phi_found, "phi_by_category": dict(sorted(found.items())),
-            "residual": entry.residual, "skipped": entry.skipped}
+            "residual": entry.residual, "residual_records": at_risk, "allow_list_pass": allow_list_pass,
+            "skipped": entry.skipped}
     patients = sum(entry.patients.values())
     try:
         open_ledger(root).record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,

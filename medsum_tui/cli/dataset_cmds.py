@@ -58,12 +58,14 @@ def import_command(
                            fhir=fhir_overrides(fhir_level, fhir_max_tokens, strict), say=say)
     say(f"Imported dataset {entry.name!r}: {entry.records} records ({entry.strategy}) -> {entry.path}")
     say("Split by patient: " + _split_line(entry.splits, entry.patients))
-    say(f"De-identification: {entry.phi_found} PHI found, {entry.residual} left by the residual scan")
+    say(f"De-identification: {entry.phi_found} PHI found, {entry.residual} word(s) left that no allow-list knows "
+        "(residual scan)")
     say(f"Fingerprint: sha256:{entry.fingerprint}")
     if entry.skipped:
         warn(f"skipped {entry.skipped} bad record(s); medsum data check INPUT lists them")
     if entry.residual:
-        warn(f"the residual scan still found {entry.residual} possible identifier(s) in the dataset")
+        warn(f"the residual scan found {entry.residual} word(s) that no allow-list knows and nothing replaced: "
+             "medsum budget --report lists the records")
 
 
 @data_app.command("list")
@@ -104,7 +106,8 @@ def show_command(
     say("Input fields: " + (", ".join(entry.input_fields) if entry.input_fields is not None
                             else "every non-identifier field except the target"))
     say(f"Target field: {entry.target_field}")
-    say(f"De-identification: {entry.strategy}, {entry.phi_found} PHI found, {entry.residual} left by the residual scan")
+    say(f"De-identification: {entry.strategy}, {entry.phi_found} PHI found, {entry.residual} word(s) left that no "
+        "allow-list knows (residual scan)")
     if tokenizer is None:
         return
     stats = length_stats(opened.root, name, tokenizer)

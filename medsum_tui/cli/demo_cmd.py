@@ -63,7 +63,7 @@ def demo_command(
         + ", ".join(f"{name} {s.records} records / {s.patients} patients" for name, s in data.splits.items()))
     token = data.deid_scores.overall("token").as_dict()
     say(f"3/7 de-identified (redact) -> {data.deid_file}: {sum(data.deid.found.values())} PHI found, "
-        f"{sum(data.deid.residual.values())} left by the residual scan")
+        f"{sum(data.deid.residual.values())} word(s) left that no allow-list knows (residual scan)")
     say(f"    against the gold spans: token recall {token['recall']}, precision {token['precision']}, "
         f"patient-name tokens missed {data.deid_scores.patient_name_tokens_missed}")
     say("4/7 importing the de-identified dataset and building the tiny model (random-init T5, "

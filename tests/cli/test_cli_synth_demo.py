@@ -45,7 +45,7 @@ def test_demo_runs_every_stage(medsum, workspace_dir: Path) -> None:
     assert result.code == 0, result.err
     assert "loaded 60 valid records" in result.out and "(0 problems)" in result.out
     assert "split by patient: train" in result.out
-    assert "0 left by the residual scan" in result.out and "patient-name tokens missed 0" in result.out
+    assert "0 word(s) left that no allow-list knows" in result.out and "patient-name tokens missed 0" in result.out
     demo = workspace_dir / "demo"
     assert stat.S_IMODE(workspace_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(demo.stat().st_mode) == 0o700
