@@ -119,9 +119,15 @@ def _inflected(word: str, allow: frozenset[str]) -> bool:
     return False
 
 
-def unknown_words(text: str, lists: WordLists) -> set[str]:
-    """The distinct lower-case word tokens of ``text`` that no allow-list knows."""
-    return {w for w in set(_TOKEN.findall(_lower(text))) if not _safe(w, lists.allow)}
+def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
+    """Where the words of ``text`` are that no allow-list knows and that are no eponym here: the
+    residual scan's question, without the cues that only give such a word its category."""
+    low = _lower(text)
+    unknown = {w for w in set(_TOKEN.findall(low)) - lists.allow if not _safe(w, lists.allow)}
+    if not unknown:
+        return []
+    return [m.span() for m in _TOKEN.finditer(low)
+            if m.group() in unknown and not _eponym_here(low, m.start(), m.end())]
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int, cursor: list[int]) -> bool:
@@ -227,6 +233,7 @@ northwest southeast southwest northern southern eastern western st saint riversi
 highland highlands woods forest brook fork manor
 """.split())
 _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
+_GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY))
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
@@ -370,65 +377,67 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
     low = _lower(text)
     words = set(_TOKEN.findall(low))
-    unknown = {w for w in words if not _safe(w, lists.allow)}
+    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)}
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
-    rare = {w for w in words - unknown if w not in _VOCAB and w.isalpha() and len(w) > 1}  # facility after a facility cue
+    rare = {w for w in words - unknown - _VOCAB if len(w) > 1 and w.isalpha()}  # facility after a facility cue
     towns = town_names()[0] & (words - unknown) if _TOWN_CUE.search(low) else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
     wanted = unknown | named | rare | towns
-    if not wanted and not words & _FACILITY_WORDS:
+    anchors = words & _FACILITY_WORDS
+    if not wanted and not anchors:
         return out
     found = list(found)
     spans = [(d.start, d.end) for d in found]
     names = [(d.start, d.end) for d in found if d.category is C.NAME]
     mixed_case = not text.isupper() and not text.islower()
     cursor = [0]
-    toks: list[tuple[int, int]] = []
-    unknown_at: set[int] = set()
-    for m in _TOKEN.finditer(low):
+    proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
+    for m in [m for m in _TOKEN.finditer(low) if m.group() in wanted]:
         start, end = m.span()
-        toks.append((start, end))
         word = m.group()
         if _covered(spans, start, end, cursor):
-            unknown_at.add(start)  # a detector's find counts as a proper word of a facility's name
-            continue
-        if word not in wanted:
             continue
         if word in unknown:
             if _eponym_here(low, start, end):
                 continue
-            unknown_at.add(start)
+            proper_at.add(start)
             start, end = _chain(low, start, end)
             category, lo, hi, rule = _category(text, low, start, end, mixed_case, lists, names)
             out.append(Detection(lo, hi, category, rule))
             if category is C.NAME:
                 names.append((lo, hi))
             continue
-        cue = cue_before(low, start)
-        if word in named and len(word) > 2 and _forced_name(text, low, start, end, mixed_case) \
+        if word in named and len(word) > 2 and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
                 and not _eponym_here(low, start, end):
             out.append(Detection(start, end, C.NAME, "allow.cue.name"))
             names.append((start, end))
-        elif cue is C.FACILITY and word in rare:
+            continue
+        cue = cue_before(low, start) if word in rare or word in towns else None
+        if cue is C.FACILITY and word in rare:
             out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, C.FACILITY,
                                  "allow.cue.facility"))
-        elif word in towns and (cue is C.CITY or (word not in _VOCAB and _WEAK_PLACE_BEFORE.search(low, 0, start))):
+        elif word in towns and (cue is C.CITY or (word not in _VOCAB and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
-    if words & _FACILITY_WORDS:
-        _facilities(text, low, toks, unknown_at, mixed_case, out)
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
-    _grow_names(text, low, toks, every, mixed_case, lists, out)
-    _grow_towns(low, toks, every, lists, out)
+    growing = any(c in _GROWING for _, _, c in every)
+    if not growing and not anchors - _FACILITY_WEAK:
+        return out
+    toks = [m.span() for m in _TOKEN.finditer(low)]
+    if anchors - _FACILITY_WEAK:
+        _facilities(text, low, toks, proper_at, mixed_case, out)
+    if growing:
+        _grow_names(text, low, toks, every, mixed_case, lists, out)
+        _grow_towns(low, toks, every, lists, out)
     return out
 
 
-def _forced_name(text: str, low: str, start: int, end: int, mixed_case: bool) -> bool:
-    """Whether a safe word that is also a name is a name here: after a title or relation ("wife
-    hope", "dr brown"), before a role ("Summer (np)"), or after a naming phrase when it is no
-    common word or is shaped like a name ("called Hope", not "per day")."""
-    strength = name_cue(low, start)
+def _forced_name(text: str, low: str, start: int, end: int, strength: int, mixed_case: bool) -> bool:
+    """Whether a safe word that is also a name is a name here: after a title or relation
+    (``strength`` STRONG: "wife hope", "dr brown"), before a role ("Summer (np)"), or after a
+    naming phrase (WEAK) when it is no common word or is shaped like a name ("called Hope",
+    not "per day")."""
     if strength == STRONG or _ROLE_AFTER.match(low, end):
         return True
     if strength == WEAK:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from privacy.deid.allowpass import allow_pass
+from privacy.deid.allowpass import allow_pass, unknown_words
 from privacy.deid.detection import Detection, resolve_overlaps
 from privacy.deid.known import KnownIdentifiers, clear_entry_cache
 from privacy.deid.names import detect_names
@@ -300,14 +300,22 @@ class Deidentifier:
 
     def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
         """The word tokens of the output that lie outside every replacement just made and that a
-        detector finds or no allow-list knows (the pass runs here even when it is switched off
-        for detection, so the figure stays honest): one finding per token."""
-        leftovers = []
-        i, n = 0, len(placed)  # both sorted by start, and the replacements do not overlap
-        for det in self.detect_text(text, known, cache=False, allow_list=True):
-            while i < n and placed[i][1] <= det.start:
-                i += 1  # replacements that end before this detection cannot touch a later one
-            if i == n or det.end <= placed[i][0]:
-                tokens = [m.span() for m in _WORD.finditer(text, det.start, det.end)] or [(det.start, det.end)]
-                leftovers += [Finding(path, s, e, det.category, det.rule) for s, e in tokens]
+        detector finds or no allow-list knows: one finding per token. The allow-list question is
+        asked even when the pass is switched off for detection, so the figure stays honest."""
+        spans = [(d.start, d.end, d.category, d.rule) for d in self.detect_text(text, known, cache=False,
+                                                                                allow_list=False)]
+        spans += [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists)]
+        spans.sort()
+        leftovers: list[Finding] = []
+        seen: set[int] = set()
+        i, n = 0, len(placed)  # sorted by start, and the replacements do not overlap
+        for start, end, category, rule in spans:
+            while i < n and placed[i][1] <= start:
+                i += 1  # replacements that end before this span cannot touch a later one
+            if i < n and placed[i][0] < end:
+                continue
+            for s, e in [m.span() for m in _WORD.finditer(text, start, end)] or [(start, end)]:
+                if s not in seen:
+                    seen.add(s)
+                    leftovers.append(Finding(path, s, e, category, rule))
         return leftovers
