@@ -18,6 +18,7 @@ from typing import Any
 
 from core.atomic import atomic_writer
 from core.config import MedsumConfig
+from core.errors import MedsumError
 from core.records import LoadResult, Record, load_records
 from core.records.problems import Location, Problem
 from core.records.reader import RawRecord, discover_files, read_file
@@ -144,6 +145,20 @@ def load_for_deid(source: Path, config: MedsumConfig, *, skip_bad: bool) -> Load
     return loaded
 
 
+@contextmanager
+def _invalid_unicode_fails(what: str) -> Iterator[None]:
+    """A last guard, after validation: output UTF-8 cannot hold fails in one line, not a traceback.
+
+    Record validation rejects lone surrogates, so this is reached only if de-identification
+    made one; :func:`~core.atomic.atomic_writer` has already left ``out`` as it was.
+    """
+    try:
+        yield
+    except UnicodeEncodeError:
+        raise MedsumError(f"{what} of the output would hold invalid Unicode (a lone surrogate); "
+                          "nothing was written") from None
+
+
 def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfig, *, strategy: Strategy,
                        secret: bytes | None, workers: int = 1,
                        keep_results: bool = False) -> tuple[DeidReport, list[RecordResult]]:
@@ -155,7 +170,7 @@ def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfi
     started = time.perf_counter()
     report = DeidReport(strategy=strategy, workers=workers)
     results: list[RecordResult] = []
-    with atomic_writer(out) as handle:
+    with _invalid_unicode_fails("a record"), atomic_writer(out) as handle:
         for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
             handle.write(json.dumps(result.record, ensure_ascii=False) + "\n")
             report.records += 1
@@ -265,13 +280,23 @@ def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strate
     from core.fhir.patients import PEOPLE, patient_id, patient_key, patient_of, referred_people
     from core.fhir.refs import ResourceIndex
     from core.fhir.resources import FhirResource, resources_of
+    from core.records.fhir_input import bundle_unicode_problems, encodable_resources
     from privacy.deid.fhir import FhirContext, FhirDeidentifier, FhirDeidError
 
     report = DeidReport(strategy=strategy, workers=1)
     problems = list(found.problems)
     resources: list[FhirResource] = []
+    left_out: set[int] = set()  # Bundles and entries UTF-8 cannot hold (--skip-bad leaves them out)
     for raw in found.values:
         items, bad = resources_of(raw.value, raw.location)
+        if raw.may_hold_surrogates:  # its text has a surrogate escape: find any lone one
+            invalid, bad_parts = bundle_unicode_problems(raw.value, raw.location)
+            left_out |= bad_parts
+            if id(raw.value) in left_out:
+                problems += invalid
+                continue
+            items, unencodable = encodable_resources([r for r in items if id(r.resource) not in left_out])
+            bad += invalid + unencodable
         resources += items
         problems += bad
     index = ResourceIndex(resources)
@@ -319,6 +344,8 @@ def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strate
         new = fhir.deidentify(shell, shared, lambda ref: None).resource
         entries = []
         for entry in value.get("entry") or []:
+            if id(entry) in left_out:
+                continue  # an entry holding invalid Unicode, left out (--skip-bad)
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(resource, dict) and resource.get("resourceType") == "Bundle":
                 resource = bundle(resource)
@@ -333,14 +360,16 @@ def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strate
             new["entry"] = entries
         return {k: new[k] for k in value if k in new}
 
-    with atomic_writer(out) as handle:
-        lines = []
-        for raw in found.values:
-            value = raw.value
-            if isinstance(value, dict) and value.get("resourceType") == "Bundle":
-                lines.append(bundle(value))
-            elif id(value) in done:
-                lines.append(done[id(value)])
+    lines = []
+    for raw in found.values:
+        value = raw.value
+        if id(value) in left_out:
+            continue
+        if isinstance(value, dict) and value.get("resourceType") == "Bundle":
+            lines.append(bundle(value))
+        elif id(value) in done:
+            lines.append(done[id(value)])
+    with _invalid_unicode_fails("a FHIR value"), atomic_writer(out) as handle:
         if found.single_file and len(lines) == 1 and lines[0].get("resourceType") == "Bundle":
             handle.write(json.dumps(lines[0], ensure_ascii=False, indent=2) + "\n")
         else:
