@@ -61,8 +61,17 @@ class DeidReport:
     workers: int = 1
     found: Counter[str] = field(default_factory=Counter)
     residual: Counter[str] = field(default_factory=Counter)
+    residual_records: list[str] = field(default_factory=list)  # ids of the records the residual scan flags
+    allow_list_pass: bool = True
     problems: list[str] = field(default_factory=list)
     fhir: dict[str, int] | None = None  # FHIR input: resources, notes, attachments skipped
+
+    def count(self, record_id: str, findings: list[Finding], residual: list[Finding]) -> None:
+        """Add one record's (or FHIR resource's) findings and residual tokens to the counts."""
+        self.found.update(f.category.value for f in findings)
+        if residual:
+            self.residual.update(f.category.value for f in residual)
+            self.residual_records.append(record_id)
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON: counts only, never a value."""
@@ -78,6 +87,9 @@ class DeidReport:
             "phi_found_total": sum(self.found.values()),
             "residual": dict(sorted(self.residual.items())),
             "residual_total": sum(self.residual.values()),
+            "residual_unit": "word tokens of the output neither allow-listed nor replaced",
+            "residual_records": self.residual_records,
+            "allow_list_pass": self.allow_list_pass,
             "problems": self.problems,
             **({"fhir": self.fhir} if self.fhir is not None else {}),
         }
@@ -168,14 +180,13 @@ def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfi
     callers that also score the findings, so nothing is detected twice.
     """
     started = time.perf_counter()
-    report = DeidReport(strategy=strategy, workers=workers)
+    report = DeidReport(strategy=strategy, workers=workers, allow_list_pass=config.deid.allow_list_pass)
     results: list[RecordResult] = []
     with _invalid_unicode_fails("a record"), atomic_writer(out) as handle:
         for result in deidentify_records(records, config, strategy=strategy, secret=secret, workers=workers):
             handle.write(json.dumps(result.record, ensure_ascii=False) + "\n")
             report.records += 1
-            report.found.update(f.category.value for f in result.findings)
-            report.residual.update(f.category.value for f in result.residual)
+            report.count(result.record_id, result.findings, result.residual)
             if keep_results:
                 results.append(result)
     report.seconds = time.perf_counter() - started
@@ -211,7 +222,8 @@ def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: 
         auditor.event("deid", strategy=strategy, records=report.records, skipped=skipped,
                       input_sha256=sha256_files(files), input_files=len(files),
                       output_sha256=sha256_file(out)[0], phi_found=sum(report.found.values()),
-                      residual=sum(report.residual.values()))
+                      residual=sum(report.residual.values()), residual_records=report.residual_records,
+                      allow_list_pass=report.allow_list_pass)
     return report
 
 
@@ -279,11 +291,11 @@ def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strate
     from core.errors import InputError
     from core.fhir.patients import PEOPLE, patient_id, patient_key, patient_of, referred_people
     from core.fhir.refs import ResourceIndex
-    from core.fhir.resources import FhirResource, resources_of
+    from core.fhir.resources import FhirResource, resource_label, resources_of
     from core.records.fhir_input import bundle_unicode_problems, encodable_resources
     from privacy.deid.fhir import FhirContext, FhirDeidentifier, FhirDeidError
 
-    report = DeidReport(strategy=strategy, workers=1)
+    report = DeidReport(strategy=strategy, workers=1, allow_list_pass=config.deid.allow_list_pass)
     problems = list(found.problems)
     resources: list[FhirResource] = []
     left_out: set[int] = set()  # Bundles and entries UTF-8 cannot hold (--skip-bad leaves them out)
@@ -331,8 +343,7 @@ def deidentify_fhir(found: FhirFiles, out: Path, config: MedsumConfig, *, strate
             continue
         done[id(item.resource)] = result.resource
         counts.update(resources=1, notes=result.notes, attachments_skipped=result.attachments_skipped)
-        report.found.update(f.category.value for f in result.findings)
-        report.residual.update(f.category.value for f in result.residual)
+        report.count(resource_label(result.resource), result.findings, result.residual)  # the output's id
     if problems and not skip_bad:
         raise InputError(f"{len(problems)} problem(s) in the input; fix them or pass --skip-bad", problems)
     report.problems = [str(p) for p in problems]

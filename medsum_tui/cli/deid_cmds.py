@@ -22,13 +22,16 @@ def deid_command(
     out: Annotated[Path, typer.Option("--out", help="De-identified records to write (JSON Lines); FHIR input gives "
                                                     "FHIR: one Bundle file in, one Bundle out, else one value per line.")],
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact (default: config deid.strategy).")] = None,
-    report: Annotated[Path | None, typer.Option("--report", help="Write counts by category and the residual scan as JSON.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write counts by category and the residual scan (word "
+                                                                  "tokens neither allow-listed nor replaced, and the ids "
+                                                                  "of the records holding them) as JSON.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for large corpora (FHIR input: one process).")] = 1,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="De-identify the valid records; list the bad ones.")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """De-identify records: PHI in structured fields and free text, replaced by surrogates or tags."""
     from core.deid_run import deidentify_file  # the detectors load their lexicons: only when used
+    from core.report import residual_sentence
     from core.secrets import deid_secret
 
     location, loaded = settings_for_command(workspace)
@@ -49,8 +52,11 @@ def deid_command(
     else:
         say(f"De-identified {result.records} records ({chosen}) -> {out}")
     say("PHI found: " + (", ".join(f"{k} {v}" for k, v in summary["phi_found"].items()) or "none"))
-    say(f"Residual scan: {summary['residual_total']} finding(s) left"
-        + (": " + ", ".join(f"{k} {v}" for k, v in summary["residual"].items()) if summary["residual_total"] else ""))
+    say(residual_sentence({"residual": summary["residual_total"], "residual_records": summary["residual_records"],
+                           "allow_list_pass": summary["allow_list_pass"]}))
+    if summary["residual_total"]:
+        say("  by category: " + ", ".join(f"{k} {v}" for k, v in summary["residual"].items()))
+        warn("words no allow-list knows are left in the output: review the records named above")
     for problem in result.problems:
         warn(f"skipped: {problem}")
     if report is not None:

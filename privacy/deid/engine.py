@@ -261,7 +261,7 @@ class Deidentifier:
             detections = self.detect_text(text, known)
             if not detections:
                 if residual_scan and not self.settings.allow_list_pass:
-                    outcome.residual += self._residual(path, text, [], known)  # what the pass would have taken
+                    outcome.residual += self.residual(path, text, [], known)  # what the pass would have taken
                 continue
             pieces, cursor, placed = [], 0, []
             length = 0
@@ -278,7 +278,7 @@ class Deidentifier:
             new_text = "".join(pieces)
             container[slot] = new_text
             if residual_scan:
-                outcome.residual += self._residual(path, new_text, placed, known)
+                outcome.residual += self.residual(path, new_text, placed, known)
         return outcome
 
     def replacer(self, patient: str) -> Replacer:
@@ -298,9 +298,10 @@ class Deidentifier:
             self._replacers[patient] = replacer
         return replacer
 
-    def _residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers) -> list[Finding]:
-        """The word tokens of the output that lie outside every replacement just made and that a
-        detector finds or no allow-list knows: one finding per token. The allow-list question is
+    def residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers | None) -> list[Finding]:
+        """The word tokens of ``text`` (a de-identified output) that lie outside every replacement
+        made in it (``placed``, sorted offsets) and that a detector finds or no allow-list knows:
+        one finding per token. The allow-list question is
         asked even when the pass is switched off for detection, so the figure stays honest."""
         spans = [(d.start, d.end, d.category, d.rule) for d in self.detect_text(text, known, cache=False,
                                                                                 allow_list=False)]

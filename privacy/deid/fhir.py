@@ -140,6 +140,8 @@ class _Walk:
         engine, known = self.owner.engine, self.context.known
         detections = engine.detect_text(text, known)
         if not detections:
+            if not engine.settings.allow_list_pass:  # the residual scan still asks what the pass would take
+                self.outcome.residual += engine.residual(path, text, [], known)
             return text
         pieces, placed, cursor, length = [], [], 0, 0
         for det in detections:
@@ -154,12 +156,7 @@ class _Walk:
             self.outcome.findings.append(Finding(path, det.start, det.end, det.category, det.rule))
         pieces.append(text[cursor:])
         out = "".join(pieces)
-        i = 0
-        for det in engine.detect_text(out, known, cache=False):
-            while i < len(placed) and placed[i][1] <= det.start:
-                i += 1
-            if i == len(placed) or det.end <= placed[i][0]:
-                self.outcome.residual.append(Finding(path, det.start, det.end, det.category, det.rule))
+        self.outcome.residual += engine.residual(path, out, placed, known)
         return out
 
     def date(self, path: str, value: str, key: str) -> str:
