@@ -123,7 +123,8 @@ def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
     """Where the words of ``text`` are that no allow-list knows and that are no eponym here: the
     residual scan's question, without the cues that only give such a word its category."""
     low = _lower(text)
-    unknown = {w for w in set(_TOKEN.findall(low)) - lists.allow if not _safe(w, lists.allow)}
+    words = set(_TOKEN.findall(low))
+    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)} | (words & lists.deny_words.keys())
     if not unknown:
         return []
     return [m.span() for m in _TOKEN.finditer(low)
@@ -377,10 +378,11 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
     low = _lower(text)
     words = set(_TOKEN.findall(low))
-    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)}
+    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)} | (words & lists.deny_words.keys())
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
-    rare = {w for w in words - unknown - _VOCAB if len(w) > 1 and w.isalpha()}  # facility after a facility cue
-    towns = town_names()[0] & (words - unknown) if _TOWN_CUE.search(low) else frozenset()
+    # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
+    rare = {w for w in words - unknown - _VOCAB - lists.site_allow if len(w) > 1 and w.isalpha()}
+    towns = town_names()[0] & (words - unknown - lists.site_allow) if _TOWN_CUE.search(low) else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
@@ -400,7 +402,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         if _covered(spans, start, end, cursor):
             continue
         if word in unknown:
-            if _eponym_here(low, start, end):
+            if word not in lists.deny_words and _eponym_here(low, start, end):
                 continue
             proper_at.add(start)
             start, end = _chain(low, start, end)

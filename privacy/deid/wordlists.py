@@ -101,12 +101,14 @@ def read_site_file(path: Path) -> list[str]:
     """The entries of a site word list: one word or phrase a line, ``#`` starts a comment.
 
     A line may end with a tab and a PHI category (``Keane Memorial<TAB>FACILITY``) for the
-    deny list. A missing or unreadable file raises ``OSError`` naming it.
+    deny list. A missing, unreadable or non-UTF-8 file raises ``ValueError`` naming it.
     """
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError:
-        raise OSError(f"{path}: a site word list must be UTF-8 text") from None
+        raise ValueError(f"{path}: a site word list must be UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the site word list: {exc.strerror or exc}") from None
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
 
 
@@ -130,7 +132,8 @@ class WordLists:
 
     ``allow``: lower-case safe words; ``deny_words``: single words that are always PHI, with
     their category; ``deny_phrases``: multi-word entries, by their first word; ``towns`` and
-    ``town_phrases``: US town names.
+    ``town_phrases``: US town names; ``site_allow``: the site's own safe words, which no
+    facility or town context overrides.
     """
 
     allow: frozenset[str]
@@ -138,6 +141,7 @@ class WordLists:
     deny_phrases: dict[str, tuple[tuple[tuple[str, ...], PhiCategory], ...]]
     towns: frozenset[str]
     town_phrases: frozenset[str]
+    site_allow: frozenset[str] = frozenset()
 
 
 def word_lists(site: SiteLists = SiteLists()) -> WordLists:
@@ -155,11 +159,11 @@ def _word_lists(site: SiteLists) -> WordLists:
             deny_words[words[0]] = entry[1]
         elif words:
             phrases.setdefault(words[0], []).append((words, entry[1]))
-    allow = base_allow_words() | frozenset(w.lower() for entry in site.allow for w in _WORD.findall(entry))
-    allow -= frozenset(deny_words)
+    site_allow = frozenset(w.lower() for entry in site.allow for w in _WORD.findall(entry)) - frozenset(deny_words)
+    allow = (base_allow_words() | site_allow) - frozenset(deny_words)
     towns, town_phrases = town_names()
     return WordLists(allow, deny_words, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
-                     towns, town_phrases)
+                     towns, town_phrases, site_allow)
 
 
 def site_lists(allow: list[str], deny: list[str], allow_file: Path | None, deny_file: Path | None) -> SiteLists:

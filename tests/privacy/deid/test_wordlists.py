@@ -33,9 +33,9 @@ def test_site_lists(tmp_path) -> None:
 
 
 def test_a_missing_or_bad_site_file_names_itself(tmp_path) -> None:
-    with pytest.raises(OSError, match="nope.txt"):
+    with pytest.raises(ValueError, match="nope.txt"):
         read_site_file(tmp_path / "nope.txt")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(OSError, match="bad.txt"):
+    with pytest.raises(ValueError, match="bad.txt"):
         read_site_file(bad)
