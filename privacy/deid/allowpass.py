@@ -42,7 +42,7 @@ from privacy.deid.cues import (
     saint_start,
 )
 from privacy.deid.detection import Detection
-from privacy.deid.name_lexicon import COMMON_WORDS
+from privacy.deid.name_lexicon import COMMON_WORDS, NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, PROTECTED_TERMS, is_eponym
 from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
@@ -322,20 +322,25 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
         return True
     if word in _FACILITY_JOINS or word in CUE_WORDS or word in _HEADER_WORDS:
         return False
-    # mixed case: a Title Case word; no case to read: a word outside the common vocabulary
-    return text[tok[0]].isupper() if mixed_case else word not in _VOCAB
+    # mixed case: a Title Case word; no case to read: any word a Title Case one could be, so
+    # that lowering or raising a note's case never loses what its Title Case found
+    return text[tok[0]].isupper() if mixed_case else word not in NEVER_NAMES
 
 
 def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -> bool:
-    """Whether a word looks like part of a proper name in mixed-case text: Title Case and not a
-    clinical or cue word, or a short initialism no vocabulary knows ("NEPA", "MGH")."""
+    """Whether a word can be part of a facility's proper name: in mixed-case text, Title Case and
+    not a clinical or cue word, or a short initialism no vocabulary knows ("NEPA", "MGH"); in
+    text with no case to read, any word that could be either."""
     word = low[tok[0]:tok[1]]
-    if not mixed_case or not text[tok[0]].isupper() or word in _FACILITY_JOINS or word in CUE_WORDS \
-            or len(word) < 2 or _sentence_start(text, tok[0]):
+    if word in _FACILITY_JOINS or word in CUE_WORDS or len(word) < 2 or word in _HEADER_WORDS:
+        return False
+    if not mixed_case:
+        return word not in _CLINICAL and word not in NEVER_NAMES
+    if not text[tok[0]].isupper() or _sentence_start(text, tok[0]):
         return False
     if text[tok[0]:tok[1]].isupper():
         return len(word) <= 5 and word not in _VOCAB
-    return word not in _CLINICAL and word not in _HEADER_WORDS
+    return word not in _CLINICAL
 
 
 _TOWN_PREFIXES = frozenset("""
@@ -442,9 +447,9 @@ def _forced_name(text: str, low: str, start: int, end: int, strength: int, mixed
     not "per day")."""
     if strength == STRONG or _ROLE_AFTER.match(low, end):
         return True
-    if strength == WEAK:
-        return low[start:end] not in _COMMON or (mixed_case and text[start].isupper()
-                                                  and not _sentence_start(text, start))
+    if strength == WEAK:  # no case to read: as generous as a Title Case word would be
+        return low[start:end] not in _COMMON or not mixed_case or (text[start].isupper()
+                                                                     and not _sentence_start(text, start))
     return False
 
 
