@@ -1,0 +1,321 @@
+"""Dates: every common format, as long as it names more than a year.
+
+Numeric dates (``03/14/2023``, ``3/14/23``, ``14.03.2023``, ``2023-03-14``, ``3/14``,
+``03/2023``) are branches of the number scan; dates with month names (``March 14, 2023``,
+``14-MAR-23``, ``the tenth of January``) are found from the month name. A weekday written
+just before a date joins it (``Tue 3/14``).
+
+A bare ``m/d`` needs more than its shape: ``120/80``, ``1/2 tab``, ``7/10 pain`` and
+``5/5 strength`` are not dates. Month names are found with ``str.find`` on their first three
+letters in the lower-cased text; the date regex is then tried only at the few word starts
+just before each one. Everything reported here parses with :func:`privacy.deid.dates.parse_date`,
+so the surrogate shifts it keeping its format.
+"""
+
+from __future__ import annotations
+
+import re
+
+from privacy.deid.dates import (
+    CARDINAL_DAY_PATTERN,
+    MONTH_NUMBERS,
+    ORDINAL_DAY_PATTERN,
+    SHORT_YEAR_PATTERN,
+    SPELLED_YEAR_PATTERN,
+    WEEKDAY_NUMBERS,
+)
+from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer
+from privacy.deid.recognizers.text import rev_words, reversed_before, unit_follows
+from privacy.phi import PhiCategory as C
+
+__all__ = ["RECOGNIZER"]
+
+_Out = list[Detection]
+
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
+          r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?![a-z])")
+_WEEKDAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+            r"|mon|tues|tue|weds|wed|thurs|thur|thu|fri|sat|sun)(?![a-z])")
+_YEAR4 = r"(?:1[89]\d\d|20\d\d)"
+_ORD = r"(?:st|nd|rd|th)"
+_SPOKEN_YEAR = r"(?:" + SPELLED_YEAR_PATTERN + r"|" + _YEAR4 + r"|" + SHORT_YEAR_PATTERN + r")"
+
+_DATE_END = r"(?![\w/]|[.,:]\d|-\d+/)"
+
+
+def _iso_re(name: str, sep: str) -> str:
+    # ISO dates, also as the date of a timestamp (2023-03-14T10:00)
+    return (rf"(?P<{name}>(?<![\w/.:+\-]\d)(?:(?<=1)[89]|(?<=2)0)\d\d{sep}\d\d?{sep}\d\d?"
+            r"(?!(?!T\d)[\w/]|[.,:]\d|-\d+/))")
+
+
+def _dmy_re(name: str, sep: str) -> str:
+    return rf"(?P<{name}>(?<![\w/.:+\-]\d)\d?{sep}\d\d?{sep}(?:\d{{4}}|\d\d){_DATE_END})"
+
+
+def _my_re(name: str, sep: str) -> str:
+    return rf"(?P<{name}>(?<![\w/.:+\-]\d)\d?{sep}(?:1[89]|20)\d\d{_DATE_END})"
+
+
+_SCORE_WORDS = (
+    "pain", "hurt", "hurts", "rate", "rated", "rating", "rates", "scale", "severity", "intensity", "score", "level",
+    "ache", "discomfort", "strength", "power", "motor", "reflex", "reflexes", "dtr", "dtrs", "murmur", "grade", "gcs",
+    "apgar", "vision", "acuity", "bp", "b/p", "blood pressure", "ratio", "x", "out of", "take", "takes", "taking",
+    "took", "approximately", "approx", "about", "around", "only", "over", "under", "than", "nearly", "almost", "ate",
+    "eats", "eaten", "drank", "finished", "dose", "give", "given", "gave", "sig", "dispense", "one", "two", "three",
+    "stage", "class", "nyha", "asa", "gleason", "timi", "curb-65", "curb", "wells", "sirs", "hiv", "mmse", "moca",
+    "phq-9", "gad-7", "gcs", "nihss", "chads", "cha2ds2-vasc", "has-bled", "meld", "child-pugh", "ranson",
+)
+_SCORE_FILLERS = ("is", "was", "of", "at", "as", "about", "around", "approximately", "approx", "now", "currently",
+                  "today", "still", "like", "a", "an", "the")
+_SCORE_BEFORE_REV = re.compile(
+    r"[\s:=,(\-]*(?:(?:" + rev_words(_SCORE_FILLERS) + r"|\d+(?:-\d+)?)(?![a-z0-9])\W+)*"
+    + rev_words(_SCORE_WORDS) + r"(?![a-z])"
+)
+_SCORE_AFTER = re.compile(
+    r"\s*(?:pain|on\s+the|in\s+(?:severity|intensity|strength)|severity|intensity|scale|strength|power|murmur"
+    r"|systolic|diastolic|holosystolic|bilateral(?:ly)?|throughout|symmetric|in\s+all|in\s+the\s+(?:upper|lower)"
+    r"|reflex(?:es)?|nodes?|lymph|positive|negative|vision|of\b|the\b|way|dilution|split|ns\b|blood|bottles?|sets?"
+    r"|cultures?|quadrants?|criteria|ab\b|antibod|samples?|specimens?|views?|cores?|biops|vessels?|fingers?|toes?"
+    r"|points?|items?|sirs|patients?|people|subjects?|cases?)",
+    re.IGNORECASE,
+)
+_RANGE_REV = re.compile(r"-\d\d?/\d\d?(?![\d/.])")
+_DIGIT_BEFORE_REV = re.compile(r"(?:[\s\-]|\s+dna\s+)\d(?![\d,.])|\+")  # "1 1/2", "1 and 1/2"
+_PAIN_NEAR = re.compile(r"pain|hurt|ache|scale|severity|intensity|rate|rating|score|level|discomfort|\d/10\b",
+                        re.IGNORECASE)
+_DATE_CUE_REV = re.compile(
+    r"\W*" + rev_words(("on", "since", "date", "dated", "seen", "visit", "appt", "appointment", "dx", "diagnosed",
+                        "from", "until", "till", "til", "before", "after", "by", "due", "admitted", "discharged",
+                        "of", "surgery", "started", "began", "onset", "at", "arrived", "presented", "returned",
+                        "called")) + r"(?![a-z])"
+)
+_COMPLAINT_AFTER = re.compile(r"\s+(?:c/o|complain)", re.IGNORECASE)
+_WEEKDAY_REV = re.compile(
+    r"\s+,?\.?" + rev_words(tuple(WEEKDAY_NUMBERS)) + r"(?![a-z])"
+)
+
+
+def _days_in(month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+
+
+def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
+    """Context test for a bare ``m/d`` (or ``m/yy``): not a score, fraction or quantity."""
+    rev = reversed_before(text, start, 40)
+    if rev[:1] == "-":  # "3/14-3/16" is a range of dates, "4-5/10" a score
+        return _RANGE_REV.match(rev) is not None
+    if _DIGIT_BEFORE_REV.match(rev) or _SCORE_BEFORE_REV.match(rev):
+        return False
+    if _SCORE_AFTER.match(text, end) is not None or unit_follows(text, end):
+        return False
+    if b == 10 and a <= 10 and _COMPLAINT_AFTER.match(text, end):
+        return True  # "arrived 10/10 c/o chest pain": a score is never followed by the complaint
+    if b == 10 and a <= 10:  # "x/10" near pain words is a pain score unless a date word leads it
+        window = text[max(0, start - 60):start] + " " + text[end:end + 40]
+        if _PAIN_NEAR.search(window) and not _DATE_CUE_REV.match(rev):
+            return False
+    return True
+
+
+_WEEKDAY_TAILS = frozenset({"day", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "ues", "eds", "hur", "urs"})
+
+
+def _with_weekday(text: str, start: int) -> int:
+    """``start`` moved back over a weekday written just before it ("Tue 3/14")."""
+    if start < 4 or text[start - 1] not in " \t,":
+        return start
+    j = start - 1
+    while j > 0 and text[j - 1] in " \t,.":
+        j -= 1
+    if text[max(0, j - 3):j].lower() not in _WEEKDAY_TAILS:
+        return start
+    m = _WEEKDAY_REV.match(reversed_before(text, start, 12))
+    return start - m.end() if m else start
+
+
+_DATE_KIND = {"iso": "iso", "iso_s": "iso", "iso_d": "iso", "my": "my", "my_h": "my", "dmy": "dmy", "dmy_d": "dmy",
+              "dmy_h": "dmy", "md": "md"}
+
+
+def _numeric_date(text: str, m: re.Match[str], out: _Out) -> None:
+    start, end = m.span()
+    value = m.group(0)
+    kind = _DATE_KIND[m.lastgroup or ""]
+    if kind == "iso":
+        parts = value.split(value[4])
+        if not _days_in(int(parts[1]), int(parts[2])):
+            return
+        rule = "date.iso"
+    elif kind == "my":
+        sep = "/" if "/" in value else "-"
+        month_text = value.split(sep)[0]
+        if not 1 <= int(month_text) <= 12 or (sep == "-" and len(month_text) < 2):
+            return
+        rule = "date.month_year"
+    elif kind == "dmy":
+        sep = "/" if "/" in value else ("." if "." in value else "-")
+        a_text, b_text, y_text = value.split(sep)
+        a, b = int(a_text), int(b_text)
+        if not (_days_in(a, b) or _days_in(b, a)):
+            return
+        if sep == "." and len(y_text) == 2 and not (len(a_text) == 2 and len(b_text) == 2):
+            return  # 1.2.23 reads as a version or a list of numbers
+        rule = "date.dmy" if sep == "." or a > 12 else "date.mdy"
+    else:
+        a_text, b_text = value.split("/")
+        a, b = int(a_text), int(b_text)
+        if _days_in(a, b):
+            rule = "date.md"
+        elif 1 <= a <= 12 and len(b_text) == 2 and b > 31:
+            rule = "date.month_year"  # 9/93
+        else:
+            return
+        if not _bare_md_ok(text, start, end, a, b):
+            return
+    out.append(Detection(_with_weekday(text, start), end, C.DATE, rule))
+
+
+# Dates with month names, tried only at word starts just before a month name.
+_DATE_NAME = re.compile(
+    r"(?<![\w'])(?:(?P<wd>" + _WEEKDAY + r")\.?,?\s+)?(?:"
+    # March 14, 2023 / Mar. 14 / March 14th / March the 14th / Mar-14-2023 / March 14 '23
+    r"(?P<m1>" + _MONTH + r")\.?(?:\s+the\s+|\s+|-)(?P<d1>\d\d?)(?:" + _ORD + r")?(?!\d|[.,:]\d|[a-z%])"
+    r"(?:(?:,\s*|\s+|-)(?P<y1>" + _YEAR4 + r"|['’]\d\d)(?![\w/]|[.,]\d))?"
+    # 14 Mar 2023 / 14th of March / 14-MAR-23
+    r"|(?P<d2>\d\d?)(?:" + _ORD + r")?(?:\s+of\s+|\s+|-)(?P<m2>" + _MONTH + r")"
+    r"(?:\.?(?:,?\s+|-)(?P<y2>" + _YEAR4 + r"|(?<=-)\d\d|['’]\d\d)(?![\w/]|[.,]\d))?"
+    # March 2023 / March of 2023
+    r"|(?P<m3>" + _MONTH + r")\.?,?\s+(?:of\s+)?(?P<y3>" + _YEAR4 + r")(?![\w/]|[.,]\d)"
+    # spoken: January tenth (two thousand nine) / the tenth of January / August of two thousand eight
+    r"|(?P<m4>" + _MONTH + r")\s+(?:the\s+)?(?P<d4>" + ORDINAL_DAY_PATTERN + r")(?![a-z])"
+    r"(?:,?\s+(?:of\s+|in\s+)?(?P<y4>" + _SPOKEN_YEAR + r")(?![a-z\d]))?"
+    r"|(?P<d5>" + ORDINAL_DAY_PATTERN + r")(?:\s+of\s+|\s+)(?P<m5>" + _MONTH + r")"
+    r"(?:,?\s+(?:of\s+|in\s+)?(?P<y5>" + _SPOKEN_YEAR + r")(?![a-z\d]))?"
+    r"|(?P<m7>" + _MONTH + r")\s+(?P<d7>" + CARDINAL_DAY_PATTERN + r"),?\s+(?:of\s+)?"
+    r"(?P<y7>" + SPELLED_YEAR_PATTERN + r"|" + _YEAR4 + r")(?![a-z\d])"
+    r"|(?P<m6>" + _MONTH + r"),?\s+(?:of\s+)?(?P<y6>" + SPELLED_YEAR_PATTERN + r"|(?:o|oh)[\s-]+[a-z]+)(?![a-z])"
+    r"|(?P<m8>" + _MONTH + r")\s+of\s+(?P<y8>" + SHORT_YEAR_PATTERN + r")(?![a-z])"
+    r")",
+    re.IGNORECASE,
+)
+# Month names: their three-letter starts are found with str.find in the lower-cased text,
+# then checked here.
+_MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_AT = re.compile(_MONTH)
+# Words that may stand before a month name inside a date ("Tuesday, 14th of March").
+_DATE_PREFIX_WORDS = frozenset(WEEKDAY_NUMBERS) | frozenset(re.findall(r"[a-z]+", ORDINAL_DAY_PATTERN)) | {
+    "the", "of", "twenty", "thirty"}
+
+
+def _month_positions(low: str) -> list[int]:
+    hits = []
+    for prefix in _MONTH_PREFIXES:
+        if prefix not in low:  # "in" is cheaper than a find() call, and most texts hold no month
+            continue
+        i = low.find(prefix)
+        while i >= 0:
+            if (i == 0 or not low[i - 1].isalpha()) and _MONTH_AT.match(low, i):
+                hits.append(i)
+            i = low.find(prefix, i + 3)
+    if len(hits) > 1:
+        hits.sort()
+    return hits
+
+
+def _named_date(text: str, m: re.Match[str], month: str) -> Detection | None:
+    """Check a match of :data:`_DATE_NAME` whose month name (lower case) is ``month``."""
+    d1 = m.group("d1")
+    if d1:
+        if not _days_in(MONTH_NUMBERS[month], int(d1)):
+            return None
+        if not m.group("y1") and unit_follows(text, m.end("d1")):
+            return None
+        rule = "date.month_day"
+    elif m.group("d2"):
+        if not _days_in(MONTH_NUMBERS[month], int(m.group("d2"))):
+            return None
+        rule = "date.day_month"
+    elif m.group("y3") or m.group("y6") or m.group("y8"):
+        rule = "date.month_year"
+    else:
+        rule = "date.spoken"
+    return Detection(m.start(), m.end(), C.DATE, rule)
+
+
+def _date_prefix_starts(low: str, pos: int) -> list[int]:
+    """Starts of the words just before ``pos`` that may open a date holding the month name
+    at ``pos`` (a day number, a weekday, a spelled ordinal, "the", "of"), earliest first."""
+    starts: list[int] = []
+    end = pos
+    for _ in range(4):
+        j = end
+        while j > 0 and low[j - 1] in " ,.-\t":
+            j -= 1
+        if j == end or j == 0:
+            break
+        k = j
+        while k > 0 and low[k - 1].isalnum():
+            k -= 1
+        word = low[k:j]
+        if not (word[:1].isdigit() or word in _DATE_PREFIX_WORDS):
+            break
+        starts.append(k)
+        end = k
+    starts.reverse()
+    return starts
+
+
+def _dates_named(text: str, low: str, out: _Out) -> None:
+    covered = 0
+    for pos in _month_positions(low):
+        if pos < covered:
+            continue
+        month_m = _MONTH_AT.match(low, pos)
+        assert month_m is not None
+        month = month_m.group(0)
+        if month == "may" and text[pos] == "m":
+            continue  # the verb
+        starts = _date_prefix_starts(low, pos) if pos else []
+        starts.append(pos)
+        for start in starts:  # earliest first: the longest date that holds this month name
+            m = _DATE_NAME.match(text, start)
+            if m is None or m.end() <= pos:
+                continue
+            if month in ("mar", "march") and text[pos] == "m" and not m.group("y1"):
+                break  # "march" the verb
+            det = _named_date(text, m, month)
+            if det is not None:
+                out.append(det)
+                covered = det.end
+                break
+
+
+# --- the recognizer ---------------------------------------------------------------------------
+
+_MD = r"(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
+
+RECOGNIZER = Recognizer(
+    name="dates",
+    order=10,
+    priority={C.DATE: 6},
+    branches=(
+        Branch("iso_s", _iso_re("iso_s", "/"), Follow.SLASH, 30, _numeric_date),
+        Branch("my", _my_re("my", "/"), Follow.SLASH, 30, _numeric_date),
+        Branch("dmy", _dmy_re("dmy", "/"), Follow.SLASH, 30, _numeric_date),
+        Branch("md", _MD, Follow.SLASH, 30, _numeric_date),
+        Branch("iso_d", _iso_re("iso_d", r"\."), Follow.DOT, 30, _numeric_date),
+        Branch("dmy_d", _dmy_re("dmy_d", r"\."), Follow.DOT, 30, _numeric_date),
+        Branch("iso", _iso_re("iso", "-"), Follow.HYPHEN, 30, _numeric_date),
+        Branch("my_h", _my_re("my_h", "-"), Follow.HYPHEN, 30, _numeric_date),
+        Branch("dmy_h", _dmy_re("dmy_h", "-"), Follow.HYPHEN, 30, _numeric_date),
+    ),
+    # On every text: the scan itself looks for each month's first three letters, and stops at
+    # once when there is none.
+    scan=_dates_named,
+    field_keys=dict.fromkeys(
+        ("dob", "birth_date", "date_of_birth", "birthday", "date", "admit_date", "admission_date", "discharge_date",
+         "encounter_date", "visit_date", "death_date", "dod", "service_date", "deceased_date_time",
+         "birth_date_time", "date_time", "timestamp"), C.DATE),
+    surrogates={C.DATE: "_date"},
+)
