@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from privacy.deid.detection import Detection
+from privacy.deid.recognizers.base import Detection
 from privacy.deid.name_lexicon import (
     ABBR,
     BLOCK,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,6 +21,7 @@ from faker.providers.person.en_US import Provider as _Person
 
 from privacy.deid.dates import shift_date
 from privacy.deid.known import GENERIC_FACILITY_WORDS
+from privacy.deid.recognizers.registry import SURROGATES
 from privacy.phi import PhiCategory
 
 __all__ = ["Replacer", "redact"]
@@ -229,17 +230,9 @@ class Replacer:
         return _WORD.sub(word, text)
 
 
-_HANDLERS = {
-    PhiCategory.NAME: Replacer._name,
-    PhiCategory.DATE: Replacer._date,
-    PhiCategory.AGE: Replacer._age,
-    PhiCategory.PHONE: Replacer._phone,
-    PhiCategory.FAX: Replacer._phone,
-    PhiCategory.EMAIL: Replacer._email,
-    PhiCategory.URL: Replacer._url,
-    PhiCategory.IP: Replacer._ip,
-    PhiCategory.ADDRESS: Replacer._address,
-    PhiCategory.CITY: Replacer._city,
-    PhiCategory.FACILITY: Replacer._facility,
-    PhiCategory.UNKNOWN: Replacer._name,  # name-shaped: most words no list knows are names
+# Each category's surrogate as its recognizer declares it (privacy.deid.recognizers): the name of
+# a Replacer method or a function (replacer, text) -> surrogate. Other categories get _chars.
+_HANDLERS: dict[PhiCategory, Callable[[Replacer, str], str]] = {
+    category: getattr(Replacer, surrogate) if isinstance(surrogate, str) else surrogate
+    for category, surrogate in SURROGATES.items()
 }
