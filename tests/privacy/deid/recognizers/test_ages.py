@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 
 from privacy.deid.patterns import detect_patterns
+from privacy.deid.recognizers.ages import RECOGNIZER
+from privacy.deid.recognizers.base import Follow, fold_key
+from privacy.deid.recognizers.registry import DEFAULT_KEY_MAP
+from privacy.deid.surrogates import Replacer
 from privacy.phi import PhiCategory as C
 
 
@@ -35,3 +39,10 @@ def test_spelled_ages() -> None:
 ])
 def test_not_ages_over_89(text: str) -> None:
     assert ages(text) == []
+
+
+def test_declaration() -> None:
+    assert RECOGNIZER.categories == (C.AGE,)
+    assert [b.follow for b in RECOGNIZER.branches] == [Follow.HYPHEN, Follow.SHORT_SPACE, Follow.OTHER]
+    assert DEFAULT_KEY_MAP[fold_key("patientAge")] is C.AGE
+    assert Replacer(b"k" * 32, "p").replace(C.AGE, "92") == "90+"

@@ -6,6 +6,9 @@ import pytest
 
 from privacy.deid.dates import parse_date
 from privacy.deid.patterns import detect_patterns
+from privacy.deid.recognizers.dates import RECOGNIZER
+from privacy.deid.recognizers.base import fold_key
+from privacy.deid.recognizers.registry import DEFAULT_KEY_MAP
 from privacy.phi import PhiCategory
 
 
@@ -86,3 +89,9 @@ def test_rules_are_named() -> None:
 def test_x_over_10_followed_by_a_complaint_is_a_date() -> None:
     text = "51 y/o F, arrived at EMH 10/10 c/o pleuritic pain x4d."
     assert [text[d.start:d.end] for d in detect_patterns(text)] == ["10/10"]
+
+
+def test_declaration() -> None:
+    assert RECOGNIZER.categories == (PhiCategory.DATE,)
+    assert RECOGNIZER.scan is not None  # month names: looked for on every text
+    assert {DEFAULT_KEY_MAP[fold_key(k)] for k in ("dateOfBirth", "admit_date", "timestamp")} == {PhiCategory.DATE}

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from privacy.deid.patterns import detect_patterns
+from privacy.deid.recognizers.ids import RECOGNIZER
+from privacy.deid.recognizers.base import fold_key
+from privacy.deid.recognizers.registry import DEFAULT_KEY_MAP
 from privacy.phi import PhiCategory as C
 
 ID_CATEGORIES = (C.SSN, C.MRN, C.ACCOUNT, C.HEALTH_PLAN, C.LICENSE, C.DEVICE, C.VEHICLE, C.ID)
@@ -78,3 +81,11 @@ def test_code_system_numbers_are_not_identifiers() -> None:
 
 def test_no_id_inside_dates() -> None:
     assert ids("Telephone encounter 2022-09-30: son called. Encounter 3-14-23.") == []
+
+
+def test_declaration() -> None:
+    assert set(RECOGNIZER.categories) == set(ID_CATEGORIES)
+    assert RECOGNIZER.surrogates == {}  # the format-keeping character surrogate
+    assert DEFAULT_KEY_MAP[fold_key("medicalRecordNumber")] is C.MRN
+    assert DEFAULT_KEY_MAP[fold_key("license_plate")] is C.VEHICLE
+    assert DEFAULT_KEY_MAP[fold_key("type")] is None

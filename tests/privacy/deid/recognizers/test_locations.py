@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from privacy.deid.patterns import detect_patterns
+from privacy.deid.recognizers.locations import RECOGNIZER
+from privacy.deid.recognizers.base import fold_key
+from privacy.deid.recognizers.registry import DEFAULT_KEY_MAP
 from privacy.phi import PhiCategory as C
 
 
@@ -57,3 +60,10 @@ def test_lives_in_city() -> None:
 ])
 def test_clinical_text_is_not_an_address(text: str) -> None:
     assert geo(text) == []
+
+
+def test_declaration() -> None:
+    assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
+    assert [t.words for t in RECOGNIZER.triggers] == [("box",), ("liv", "resid", "moved", "reloc", "town")]
+    assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
+    assert DEFAULT_KEY_MAP[fold_key("state")] is None

@@ -1,4 +1,7 @@
-"""Name and facility detection without knowledge of the record (privacy.deid.names)."""
+"""Name detection without knowledge of the record (privacy.deid.names, the ``names`` recognizer).
+
+Facility names, which the same scan finds, are tested in ``test_facilities.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,14 @@ import pytest
 
 from privacy.deid.detection import resolve_overlaps
 from privacy.deid.names import detect_names, is_name_token
+from privacy.deid.patterns import detect_patterns
+from privacy.deid.recognizers.names import RECOGNIZER
+from privacy.deid.recognizers.base import fold_key
+from privacy.deid.recognizers.registry import DEFAULT_KEY_MAP, PRIORITY, REGISTRY
+from privacy.deid.surrogates import Replacer
 from privacy.phi import PhiCategory
 
-MTS_VALIDATION = Path(__file__).resolve().parents[2] / "data" / "mts-dialog" / "validation.jsonl"
+MTS_VALIDATION = Path(__file__).resolve().parents[3] / "data" / "mts-dialog" / "validation.jsonl"
 
 
 def _found(text: str, category: PhiCategory = PhiCategory.NAME) -> list[str]:
@@ -197,30 +205,6 @@ def test_spans_exclude_titles_possessives_and_punctuation() -> None:
         assert not span.endswith("'s")
 
 
-@pytest.mark.parametrize(("text", "facility"), [
-    ("Presented to Lake Edward General Hospital on 3/4.", "Lake Edward General Hospital"),
-    ("Records from St. Mary Medical Center.", "St. Mary Medical Center"),
-    ("Prior ED visit at Mercy Hospital of Port Kelly.", "Mercy Hospital of Port Kelly"),
-    ("Seen at University Hospital of Lake Edward.", "University Hospital of Lake Edward"),
-    ("Next appt at North Kelly Family Health Center.", "North Kelly Family Health Center"),
-    ("Transferred to Brigham and Women's Hospital.", "Brigham and Women's Hospital"),
-    ("Prior admission to SMMC 2017-04-11 for same.", "SMMC"),
-    ("ADMITTED TO MASS GENERAL HOSPITAL.", "MASS GENERAL HOSPITAL"),
-])
-def test_facility_names(text: str, facility: str) -> None:
-    assert facility in _found(text, PhiCategory.FACILITY)
-
-
-@pytest.mark.parametrize("text", [
-    "Follow-up at the Diabetes Clinic and the Pain Clinic.",
-    "Transferred to the ICU, then to the hospital floor.",
-    "FOLLOW-UP AT THE DIABETES CLINIC.",
-    "Admitted to MICU overnight.",
-])
-def test_generic_facility_words_are_not_facilities(text: str) -> None:
-    assert _found(text, PhiCategory.FACILITY) == []
-
-
 def test_empty_and_letterless_text() -> None:
     assert detect_names("") == [] and detect_names("2021-03-04") == [] and detect_names("(555) 010-1234") == []
 
@@ -286,3 +270,22 @@ def test_recall_on_synthetic_notes() -> None:
     print(f"synthetic seed 11: NAME token recall {other:.4f} (not in structured fields), {overall:.4f} overall")
     assert other >= 0.97
     assert overall >= 0.97
+
+
+# --- the recognizer ---------------------------------------------------------------------------
+
+def test_declaration() -> None:
+    assert RECOGNIZER.categories == (PhiCategory.NAME, PhiCategory.UNKNOWN)
+    assert PRIORITY[PhiCategory.UNKNOWN] == max(PRIORITY.values())  # the lowest priority
+    assert DEFAULT_KEY_MAP[fold_key("patientName")] is PhiCategory.NAME
+    assert DEFAULT_KEY_MAP[fold_key("relationship")] is None
+    replacer = Replacer(b"k" * 32, "p")
+    assert replacer.replace(PhiCategory.UNKNOWN, "Okafor").istitle()  # name-shaped
+
+
+def test_the_full_pass_runs_the_name_scan_after_the_patterns() -> None:
+    text = "Seen by Dr. Chen on 3/14/2023; wife Linda called 555-234-5678."
+    assert [d for d in REGISTRY.detect(text) if d.category is PhiCategory.NAME] == \
+        sorted(d for d in detect_names(text) if d.category is PhiCategory.NAME)
+    assert not [d for d in detect_patterns(text) if d.category is PhiCategory.NAME]  # the engine runs names itself
+    assert resolve_overlaps(REGISTRY.detect(text)) == resolve_overlaps(detect_patterns(text) + detect_names(text))
