@@ -113,9 +113,11 @@ class Branch:
     the whole match. The pattern holds the named group ``group``, which dispatches the match
     to ``handle``. A prefix branch's pattern is a regex of its own, starting at its literal,
     and needs no group. ``order``
-    places the branch within its class, lower first; the built-in branches use 10 (SSNs, IP
-    addresses), 20 (phones), 30 (dates), 40 (local phones), 50 (ages), 60 (street
-    addresses), 70 (ZIP codes) and 90 (any identifier token, the catch-all).
+    places the branch within its class, lower first (the regex takes the first alternative
+    that matches; equal orders keep their recognizer's order, then their declaration's); the
+    built-in branches use 10 (SSNs, IP addresses), 20 (phones), 30 (dates), 40 (local
+    phones), 50 (ages), 60 (street addresses), 70 (ZIP codes) and 90 (any identifier token,
+    the catch-all).
 
     ``yields_to_prefix``: skip a match that starts inside a literal-prefix match (the
     ``234-5678`` of ``(555) 234-5678``).
