@@ -224,7 +224,7 @@ lodge gardens home homes nursing veterans family community treatment health stat
 children's women's womens childrens medical memorial surgical surgery specialists care imaging endoscopy
 centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
-liver kidney cancer sports senior dialysis daycare
+liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -238,6 +238,10 @@ _GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY))
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
+urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepatology nephrology
+gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
+surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
+children's women's womens childrens memorial general regional state daycare
 """.split())
 
 
@@ -289,8 +293,10 @@ def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: se
     i, n = 0, len(toks)
     while i < n:
         s, e = toks[i]
-        if low[s:e] not in _FACILITY_WORDS or low[s:e] in _FACILITY_WEAK:
-            i += 1
+        word = low[s:e]
+        if word not in _FACILITY_WORDS or word in _FACILITY_WEAK and not (
+                i > 0 and toks[i - 1][0] in unknown_at and _tokens_between(low, toks[i - 1][1], s)):
+            i += 1  # a weak facility word starts a run only right after a found or unknown word
             continue
         lo = hi = i
         while lo > 0 and _tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
@@ -322,9 +328,11 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
         return True
     if word in _FACILITY_JOINS or word in CUE_WORDS or word in _HEADER_WORDS:
         return False
-    # mixed case: a Title Case word; no case to read: any word a Title Case one could be, so
-    # that lowering or raising a note's case never loses what its Title Case found
-    return text[tok[0]].isupper() if mixed_case else word not in NEVER_NAMES
+    # mixed case: a Title Case word or one no vocabulary knows; no case to read: any word a Title
+    # Case one could be, so that lowering or raising a note's case never loses what it found
+    if mixed_case:
+        return text[tok[0]].isupper() or word not in _VOCAB
+    return word not in _VOCAB if inner else word not in NEVER_NAMES
 
 
 def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -> bool:
@@ -350,6 +358,24 @@ _TOWN_SUFFIXES = frozenset("""
 junction jct hollow falls springs city heights village township twp harbor harbour beach park hills valley creek
 ridge crossing mills corners landing station forge grove bluff
 """.split())
+
+
+_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at)[ \t]+([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
+                               r"(?:[ \t]+([a-z][a-z'’.]*))?")
+
+
+def _town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
+    """Towns of two or three words after a place word ("lives in window rock", "from mountain
+    top", "at old forge"), looked up in the town list."""
+    for m in _PLACE_THEN_WORDS.finditer(low):
+        for last in (3, 2):
+            if m.group(last) is None:
+                continue
+            tail = m.group(last).rstrip(".")
+            phrase = " ".join([*(m.group(k) for k in range(1, last)), tail])
+            if phrase in lists.town_phrases:
+                out.append(Detection(m.start(1), m.start(last) + len(tail), C.CITY, "allow.town_phrase"))
+                break
 
 
 def _grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
@@ -427,6 +453,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                                  "allow.cue.facility"))
         elif word in towns and (cue is C.CITY or (word not in _VOCAB and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+    if towns or _TOWN_CUE.search(low):
+        _town_phrases(low, lists, out)
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
     growing = any(c in _GROWING for _, _, c in every)
     if not growing and not anchors - _FACILITY_WEAK:

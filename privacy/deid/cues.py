@@ -34,13 +34,17 @@ NAME_TITLES = _set("""
 dr doctor mr mrs ms miss mx mister prof professor rn np pa lpn cna nurse md msw lcsw licsw chaplain
 attending resident intern fellow pcp therapist rev father sister brother
 """)
-# Relations: the next word is the relative's name ("dtr marisol", "husband teodor", "hcp Ross").
+# Relations and people's roles: the next word is their name ("dtr marisol", "husband teodor", "hcp Ross",
+# "the transplant coordinator, Hunter").
 _RELATIONS = _set("""
 wife husband spouse partner son sons daughter daughters dtr dtrs dau mother father mom mum dad brother bro
 sister sis sibling niece nephew aunt uncle cousin grandson granddaughter gson gdtr granddtr grandd grandmother
 grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather stepdad stepmom fiance fiancee
 boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
+coordinator navigator interpreter translator chaplain pharmacist therapist counselor counsellor manager
+worker secretary technician tech radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
+pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
 _NAME_PHRASES = (
@@ -49,7 +53,8 @@ _NAME_PHRASES = (
     "msg left for", "message left for", "left message for", "left msg for", "left vm for", "message for",
     "msg for", "call back", "callback", "contact", "notified", "informed", "cc", "aka", "c/o", "care of",
     "covering for", "signed out to", "handoff to", "report to", "report given to", "accompanied by",
-    "visited by", "cosigned by", "dictated by", "attending", "resident", "provider",
+    "visited by", "cosigned by", "dictated by", "attending", "resident", "provider", "called to", "given to",
+    "reported to", "read by", "d/w with", "msg to", "message to", "spoke w/", "d/w'd",
 )
 # Phrases after which a facility is named ("transferred from st. brigid's", "REFERRED TO MGH").
 _FACILITY_PHRASES = tuple(
