@@ -22,6 +22,7 @@ loaded once per process, on first use.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,15 +75,40 @@ def name_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def town_names() -> tuple[frozenset[str], frozenset[str]]:
-    """US town and city names from the ``zipcodes`` package: (single words, phrases)."""
-    import zipcodes
+    """US town and city names from the ``zipcodes`` package: (single words, phrases).
 
-    names: set[str] = set()
-    for row in zipcodes.list_all():
-        names.add(row["city"].lower())
-        names.update(c.lower() for c in row.get("acceptable_cities") or ())
+    Reading the package's 42,000 ZIP rows takes over a second, so the names are kept in a
+    per-user cache file named by the package's version (rebuilt when it is missing or
+    unreadable; a cache that cannot be written is only skipped)."""
+    from importlib.metadata import version
+
+    import platformdirs
+
+    cache = Path(platformdirs.user_cache_dir("medsum", appauthor=False)) / f"us-towns-{version('zipcodes')}.txt"
+    try:
+        names = set(cache.read_text(encoding="utf-8").splitlines()) - {""}
+    except (OSError, UnicodeDecodeError):
+        names = set()
+    if len(names) < 10_000:
+        import zipcodes
+
+        for row in zipcodes.list_all():
+            names.add(row["city"].lower())
+            names.update(c.lower() for c in row.get("acceptable_cities") or ())
+        _write_cache(cache, "\n".join(sorted(names)) + "\n")
     single = frozenset(n for n in names if " " not in n and "-" not in n)
     return single, frozenset(names - single)
+
+
+def _write_cache(path: Path, text: str) -> None:
+    """Write a cache file atomically; a cache that cannot be written is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=1)
