@@ -53,7 +53,7 @@ def _pairs(original: str, surrogate: str, category: PhiCategory) -> Iterable[tup
     made word by word; a one-letter word is an initial, and restoring "F" to "A" everywhere
     would also rewrite "F/C" and "Vitamin D")."""
     yield surrogate, original
-    if category == PhiCategory.NAME:
+    if category in (PhiCategory.NAME, PhiCategory.UNKNOWN):  # both get name-shaped surrogates, word by word
         real, fake = _WORD.findall(original), _WORD.findall(surrogate)
         if len(real) == len(fake) > 1:
             yield from ((f, r) for f, r in zip(fake, real, strict=True) if len(f) > 1)
