@@ -2,9 +2,18 @@
 
 Phones are branches of the number scan (``555-234-5678``, ``555.234.5678``, ``555 234 5678``,
 ``5552345678``, ``1-800-...``, with an extension) and two literal-prefix scans for the forms a
-number cannot start (``(555) 234-5678``, ``+1 555 234 5678``). Bare digits are a phone only
-in the NANP shape and when no identifier label precedes them (a ten-digit number after
-``MRN`` is a record number); a seven-digit ``555-1234`` only right after a phone word.
+number cannot start (``(555) 234-5678``, ``+1 555 234 5678``). The separators of a ten-digit
+number may be slashes or carry blanks (``570/555/0188``, ``212- 476- 8356``,
+``(617)/555/0199``); such a number needs the NANP shape (area code and exchange start with
+2-9). Bare digits are a phone only in the NANP shape and when no identifier label precedes
+them (a ten-digit number after ``MRN`` is a record number); a seven-digit ``555-1234`` only
+right after a phone word. A number written with a trunk ``0`` (``07 555 0193``,
+``028 9055 0182``) is a phone, and so is an extension glued to its ``x`` (``x4-5521``).
+
+After a phone or pager word (a trigger scan): a short run of digit groups is a phone
+(``pager 48213``, ``PG 20931``, ``beeper 3-2290``, ``pager 55 071``, ``cell 555 0143``,
+``ext 4521``, ``page Dr Ottilie (48213)``): four to twelve digits after a pager word, seven to
+twelve after a phone word (``ph 7.35`` is a pH), never a date, a year or a time after ``at``.
 
 A number is a fax when a fax word follows it or is the last phone word before it. Emails are
 with URLs and IP addresses in :mod:`privacy.deid.recognizers.web`: they are found from their
@@ -15,9 +24,9 @@ from __future__ import annotations
 
 import re
 
-from privacy.deid.recognizers.base import Branch, Detection, Follow, Prefix, Recognizer
+from privacy.deid.recognizers.base import Branch, Detection, Follow, Prefix, Recognizer, Trigger
 from privacy.deid.recognizers.ids import labelled_value
-from privacy.deid.recognizers.text import label_before, rev_words, reversed_before
+from privacy.deid.recognizers.text import label_before, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
 __all__ = ["RECOGNIZER"]
@@ -25,15 +34,21 @@ __all__ = ["RECOGNIZER"]
 _Out = list[Detection]
 
 _EXT = r"(?:\s*(?:[xX]|[eE][xX][tT]\.?|[eE]xtension)\s*\d{1,6}(?![\w\-]))?"
+# Between the groups of a ten-digit number: one blank, dot or hyphen; or a slash, dot or hyphen
+# with up to two blanks around it ("570/555/0188", "212- 476- 8356", "570 - 555 - 0123").
+_SEP = r"(?:[ \t]{0,2}[./\-][ \t]{0,2}|\s)?"
+# A separator that the plain forms do not use: the number then needs the NANP shape.
+_LOOSE_SEP = re.compile(r"/|[ \t][./\-]|[./\-][ \t]")
 
 
 def _phone_re(name: str) -> str:
     return (rf"(?P<{name}>(?<![\w+/.\-$]\d)(?:(?<=1)[\s.\-]?(?:\(\d{{3}}\)\s?|\d{{3}}[\s.\-]?)\d{{3}}[\s.\-]?\d{{4}}"
-            rf"|\d\d[\s.\-]?\d{{3}}[\s.\-]?\d{{4}})(?![\w\-]|[./,]\d){_EXT})")
+            rf"|\d\d{_SEP}\d{{3}}{_SEP}\d{{4}})(?![\w\-]|[./,]\d){_EXT})")
 
 
 # Phones written "(555) 234-5678" or "+1 555 234 5678": a literal first character, found fast.
-_PHONE_PAREN = r"\((?<![\w+]\()\d{3}\)\s?-?\d{3}[\s.\-]?\d{4}(?![\w\-]|[./,]\d)" + _EXT
+_PHONE_PAREN = (r"\((?<![\w+]\()\d{3}\)(?:[ \t]{0,2}[./\-]?[ \t]{0,2})\d{3}" + _SEP + r"\d{4}(?![\w\-]|[./,]\d)"
+                + _EXT)
 _PHONE_INTL = (r"\+(?<![\w+]\+)1[\s.\-]?(?:\(\d{3}\)\s?|\d{3}[\s.\-]?)\d{3}[\s.\-]?\d{4}"
                r"(?![\w\-]|[./,]\d)" + _EXT)
 
@@ -66,16 +81,28 @@ def _is_fax(text: str, start: int, end: int) -> bool:
     return not (_PHONE_WORD.search(between) or _SENTENCE_END.search(between) or _LONG_NUMBER.search(between))
 
 
+_MAIN_DIGITS = re.compile(r"[\d\s()./\-]+")  # the number without its extension
+
+
+def _nanp(digits: str) -> bool:
+    """Ten digits whose area code and exchange start with 2-9."""
+    return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
+
+
 def _phone(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     value = m.group(0)
+    main = _MAIN_DIGITS.match(value)
+    if main is not None and _LOOSE_SEP.search(main.group(0).rstrip()) \
+            and not _nanp(re.sub(r"\D", "", main.group(0))[-10:]):
+        return  # "120 / 800 / 1000" is not a phone
     if value.isdigit():
         # Bare digits: a NANP number (area and exchange start with 2-9) unless labelled as an id.
         label = label_before(text, start)
         if label is not None and label != "phone":
             labelled_value(text, start, end, label, out)  # a labelled id or code, not a phone
             return
-        if len(value) != 10 or value[0] in "01" or value[3] in "01":
+        if not _nanp(value):
             if len(value) >= 9:
                 out.append(Detection(start, end, C.ID, "id.digits"))
             return
@@ -101,6 +128,87 @@ def _local_phone(text: str, m: re.Match[str], out: _Out) -> None:
 
 _PH7 = r"(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
 
+
+def _trunk_re(name: str) -> str:
+    # A number dialled with a trunk 0 ("07 555 0193", "028 9055 0182", "020-7946-0958")
+    return rf"(?P<{name}>(?<![\w+/.\-$]\d)(?<=0)\d{{1,3}}[ \-]\d{{3,4}}[ \-]\d{{4}}(?![\w\-]|[./,]\d))"
+
+
+def _plain_phone(text: str, m: re.Match[str], out: _Out) -> None:
+    """A number whose shape says it is a phone (a trunk 0, an extension after its ``x``)."""
+    start, end = m.span()
+    if m.lastgroup in ("ph_x", "ph_x4"):
+        start -= 1  # the "x" of "x4-5521"
+    category = C.FAX if _is_fax(text, start, end) else C.PHONE
+    out.append(Detection(start, end, category, "fax" if category is C.FAX else "phone.shape"))
+
+
+# An extension glued to its "x": "x4-5521", "x45521" (the number scan starts at the digit).
+_X_BEFORE = r"(?:(?<=[^\w][xX]\d)|(?<=^[xX]\d))"
+_PH_X = rf"(?P<ph_x>{_X_BEFORE}\d?-\d{{4}}(?![\w\-]|[./]\d))"
+_PH_X4 = rf"(?P<ph_x4>{_X_BEFORE}\d{{3,4}}(?![\w\-]|[./]\d))"
+
+# --- a short run of digit groups after a phone or pager word -----------------------------------
+
+_PAGER_WORDS = frozenset({"pager", "pgr", "pg", "page", "beeper", "bleeper", "bleep", "ext", "extension"})
+_GROUPS = r"\d+(?:(?:[ \t]{0,2}[\-/][ \t]{0,2}|\.(?=\d)|[ \t]{1,2}|\)[ \t]{0,2}[\-/.]?[ \t]{0,2})\(?\d+){0,5}"
+# Run on the lower-cased text: the word, a filler ("#", ":", "is", "no."), then the groups.
+_WORD_GROUPS = re.compile(
+    r"(?<![a-z0-9])(?P<word>pager|pgr|pg|page|beeper|bleeper|bleep|ext|extension|phone|ph|tel|telephone|cell"
+    r"|mobile|home|work|call|callback|contact)\.?"
+    r"(?:[ \t]*(?P<fill>#|:|no\.?|number|is|at)(?![a-z]))?[ \t#:.(]{0,3}(?P<num>" + _GROUPS + ")"
+)
+# "page Dr Ottilie (48213)", "paged Okafor at 31177": a pager number a few words after "page".
+_PAGE_NAME = re.compile(
+    r"(?<![a-z])(?:page|paged|paging)[ \t]+(?:[a-z][a-z.'\-]*[ \t]+){0,2}[a-z][a-z'\-]*"
+    r"(?:[ \t]*\((?P<num>\d{4,5})\)|[ \t]+at[ \t]+(?P<num2>\d{4,5})(?![\w\-]|[./,]\d))"
+)
+_DIGIT_GROUP = re.compile(r"\d+")
+_GROUP_END = re.compile(r"[\w\-]|[./,]\d")
+_DATE_GROUPS = re.compile(r"\d\d?[/.\-]\d\d?(?:[/.\-]\d\d(?:\d\d)?)?|\d{4}[/.\-]\d\d?[/.\-]\d\d?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")
+
+
+def _groups_phone(text: str, probe: str, word: str, fill: str | None, start: int, end: int, out: _Out) -> None:
+    """Judge the digit groups at ``text[start:end]`` after the phone or pager word ``word``."""
+    groups = list(_DIGIT_GROUP.finditer(probe, start, end))
+    # Keep the longest run of groups with at most twelve digits that ends where a number may end.
+    while groups:
+        digits = sum(g.end() - g.start() for g in groups)
+        end = groups[-1].end()
+        if digits <= 12 and not _GROUP_END.match(probe, end):
+            break
+        groups.pop()
+    if not groups:
+        return
+    value = probe[start:end]
+    need = 4 if word in _PAGER_WORDS else 7
+    if not need <= digits <= 12:
+        return
+    if _DATE_GROUPS.fullmatch(value) or all(_YEAR.fullmatch(g.group()) for g in groups):
+        return  # "call 12/14", "work 2019-2021"
+    if value[1:2] == ".":
+        return  # "ph 7.40/40/80": a pH and a blood gas
+    if fill == "at" and len(groups) == 1 and _TIME.fullmatch(value):
+        return  # "page at 0300"
+    if value[-1] == ")" or unit_follows(text, end):
+        return
+    if any(d.start <= start and end <= d.end for d in out):
+        return  # the number scan found it already
+    category = C.FAX if _is_fax(text, start, end) else C.PHONE
+    out.append(Detection(start, end, category, "phone.after_word"))
+
+
+def _after_phone_words(text: str, probe: str, out: _Out) -> None:
+    """Phones and pagers written as a short run of digit groups right after their word."""
+    for m in _WORD_GROUPS.finditer(probe):
+        _groups_phone(text, probe, m.group("word"), m.group("fill"), m.start("num"), m.end("num"), out)
+    if "pag" in probe:
+        for m in _PAGE_NAME.finditer(probe):
+            group = "num" if m.group("num") else "num2"
+            out.append(Detection(m.start(group), m.end(group), C.PHONE, "phone.pager"))
+
 RECOGNIZER = Recognizer(
     name="contacts",
     order=50,
@@ -113,7 +221,15 @@ RECOGNIZER = Recognizer(
         Branch("ph7", _PH7, Follow.HYPHEN, 40, _local_phone, yields_to_prefix=True),
         Branch("ph_b", _phone_re("ph_b"), Follow.SPACE, 20, _phone, yields_to_prefix=True),
         Branch("ph_c", _phone_re("ph_c"), Follow.OTHER, 20, _phone, yields_to_prefix=True),
+        Branch("ph_sl", _phone_re("ph_sl"), Follow.SLASH, 20, _phone, yields_to_prefix=True),  # 570/555/0188
+        Branch("ph_s", _phone_re("ph_s"), Follow.SHORT_SPACE, 20, _phone, yields_to_prefix=True),  # 570 - 555 - 0123
+        Branch("ph_0", _trunk_re("ph_0"), Follow.SPACE, 25, _plain_phone, yields_to_prefix=True),
+        Branch("ph_0h", _trunk_re("ph_0h"), Follow.HYPHEN, 25, _plain_phone, yields_to_prefix=True),
+        Branch("ph_x", _PH_X, Follow.HYPHEN, 20, _plain_phone),
+        Branch("ph_x4", _PH_X4, Follow.OTHER, 20, _plain_phone),
     ),
+    triggers=(Trigger(("pag", "pg", "beep", "bleep", "ext", "ph", "tel", "cell", "mobile", "home", "work", "call",
+                       "contact"), _after_phone_words),),
     field_keys={
         **dict.fromkeys(("phone", "telephone", "tel", "mobile", "cell", "home_phone", "work_phone", "phone_number",
                          "contact_number", "pager"), C.PHONE),

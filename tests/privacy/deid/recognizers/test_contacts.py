@@ -65,3 +65,45 @@ def test_declaration() -> None:
     assert DEFAULT_KEY_MAP[fold_key("homePhone")] is C.PHONE
     assert DEFAULT_KEY_MAP[fold_key("fax_number")] is C.FAX
     assert [b.follow for b in RECOGNIZER.branches if isinstance(b.follow, Prefix)] == [Prefix("+"), Prefix("(")]
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["pag"]  # phone and pager words
+
+
+@pytest.mark.parametrize("number", [
+    "570/555/0188", "(617)/555/0199", "212- 476- 8356", "570 - 555 - 0123", "570- 555- 0157", "617 / 555 / 0122",
+])
+def test_slash_and_spaced_separators(number: str) -> None:
+    for text in (f"Son's number is {number}, call him.", f"SON'S NUMBER IS {number}, CALL HIM."):
+        assert found(text, C.PHONE, C.FAX) == [("PHONE", number)]
+
+
+def test_loose_separators_need_the_nanp_shape() -> None:
+    assert found("Readings 120 / 180 / 1000 and 100/150/2000.", C.PHONE) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("pager 48213", "48213"), ("PG 20931.", "20931"), ("neuro Vukovic pg 20577.", "20577"),
+    ("(ethics, PAGER #48879).", "48879"), ("Geriatrics, pager 2204", "2204"), ("Dr. Marsh, pager 55 071.", "55 071"),
+    ("covering is Ruaidhri, beeper 3-2290", "3-2290"), ("pls page 31177 w/ questions.", "31177"),
+    ("PAGE OTTILIE (48213) WITH ANY CHANGES.", "48213"), ("paged dr okafor at 20414.", "20414"),
+    ("cm Oduya x4-5521 following.", "x4-5521"), ("call ext 4521 or ext. 4522", "4521"),
+    ("pt's cell 555 0143. acct", "555 0143"), ("Secretary: Bronagh, tel 028 9055 0182", "028 9055 0182"),
+    ("Waikowhai Hospital, 07 555 0193", "07 555 0193"), ("Mobile: 555 0143", "555 0143"),
+])
+def test_digit_groups_after_a_phone_or_pager_word(text: str, number: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert (C.PHONE.value, number.upper() if variant.isupper() else number) in found(variant, C.PHONE)
+
+
+@pytest.mark.parametrize("text", [
+    "ph 7.35, pco2 40; ABG ph 7.40/40/80/24.",
+    "call 12/14 to confirm; home 12-14-2023",
+    "page at 0300 if worse; call 0700; home 1400.",
+    "work 2019-2021 at the mill; home 2 days.",
+    "s/p cabg x3 3/14; lasix 40 iv x1; x2 doses.",
+    "pg/ml 450; b12 300 pg/ml; page 2 of 3.",
+    "home O2 2 L; cell count 1500; work 40 hrs.",
+    "BP 120/80, HR 98, sat 98%.",
+])
+def test_numbers_after_phone_words_that_are_not_phones(text: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert found(variant, C.PHONE, C.FAX) == [], variant
