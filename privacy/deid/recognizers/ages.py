@@ -1,9 +1,14 @@
 """Ages over 89 (HIPAA keeps younger ages): ``92 y/o``, ``92F``, ``aged 95``, ``ninety-two years old``.
 
-The span is the number alone. A number from 90 to 119 is an age only with an age word after it
-(``y/o``, ``years old``, ``F``/``M``) or before it (``aged``, ``age:``); ``99F`` after a
-temperature word is a temperature. Spelled ages run only when ``ninety`` or ``hundred`` occurs.
-The surrogate of an age over 89 is ``90+``.
+The span is the number alone. A number from 90 to 119 is an age with an age word after it
+(``y/o``, ``years old``, ``F``/``M`` in either case) or before it (``aged``, ``age:``); ``99F``
+after a temperature word is a temperature, ``100m`` after a walking word a distance. A scan of
+its own finds the ages that clinicians write without an age word: after a person and a verb
+(``pt is 94``, ``wife was 91``), after a person alone when a pause follows (``pt 90, lives
+alone``), after ``turns`` (``turns 100 on the 27th``), and at the head of a sentence when a
+history follows (``98 s/p hip fx``). Lab values (``plt 98``, ``hr 98``, ``spo2 98%``) have
+none of these. Spelled ages run only when ``ninety`` or ``hundred`` occurs. The surrogate of an
+age over 89 is ``90+``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
-from privacy.deid.recognizers.text import reversed_before
+from privacy.deid.recognizers.text import rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
 __all__ = ["RECOGNIZER"]
@@ -22,12 +27,12 @@ _Out = list[Detection]
 def _age_re(name: str) -> str:
     # 90 to 119, then a quick test of what makes it an age: "92 y/o", "92F", "aged 92"
     return (rf"(?P<{name}>(?<![\w.]\d)(?:(?<=9)\d|(?<=1)[01]\d)(?!\d|\.\d)"
-            r"(?:(?=\s*-?\s*[yY])|(?=[FM]\b)|(?<=[eEdD:fF]\s\d\d)|(?<=[eEdD:fF]\s\d\d\d)|(?<=:\d\d)))")
+            r"(?:(?=\s*-?\s*[yY])|(?=[FMfm]\b)|(?<=[eEdD:fF]\s\d\d)|(?<=[eEdD:fF]\s\d\d\d)|(?<=:\d\d)))")
 
 
 _AGE_SUFFIX = re.compile(
     r"\s*-?\s*(?:y/o|y\.o\b\.?|yo\b|y\s?o\b|yrs?\.?[\s-]*old|years?[\s-]*old|years?\s+of\s+age|yr-old"
-    r"|-y-o\b|years?-of-age)|(?-i:[FM])\b",
+    r"|-y-o\b|years?-of-age)|[fm]\b",
     re.IGNORECASE,
 )
 _AGE_NOT_AFTER = re.compile(
@@ -41,20 +46,69 @@ _TEMPERATURE_REV = re.compile(r"\W*(?:(?:ot|fo|ta|saw|si|fo\s+kaep)\W+)?"
 _AGE_WORDS = re.compile(
     r"(?<![\w-])(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
-    r"(?=[\s-]+(?:years?[\s-]+old|year-old|yo\b|y/o))",
+    r"(?=[\s-]+(?:years?[\s-]+old|year-old|yrs?\.?[\s-]+old|yr-old|y\.?o\b|y/o))",
     re.IGNORECASE,
 )
 
 
+# "walked 100m", "ambulated 90 m" (reversed): a distance, not a 100-year-old man
+_DISTANCE_REV = re.compile(r"\W*(?:(?:xorppa|tuoba|~)\W*)?(?:deklaw|klaw|sklaw|gniklaw|detaluba|setaluba|gnitaluba"
+                           r"|etaluba|bma|d'bma|nar|nur|ecnatsid|xorppa|rof|revo|nihtiw|ni|retfa|x|q|yreve)(?![a-z])")
+
+
 def _age(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
+    if start > 1 and text[start - 1] == "-" and text[start - 2].isalpha():
+        return  # an isotope: "Tc-99m"
     suffix = _AGE_SUFFIX.match(text, end)
     if suffix is not None:
-        if suffix.group(0) in ("F", "M") and _TEMPERATURE_REV.match(reversed_before(text, start, 15)):
+        letter = suffix.group(0).lower()
+        if letter == "f" and _TEMPERATURE_REV.match(reversed_before(text, start, 15)):
             return  # 98F is a temperature
+        if letter == "m" and _DISTANCE_REV.match(reversed_before(text, start, 16)):
+            return  # walked 100m
     elif not _AGE_PREFIX_REV.match(reversed_before(text, start, 12)) or _AGE_NOT_AFTER.match(text, end):
         return
     out.append(Detection(start, end, C.AGE, "age.over89"))
+
+
+# --- ages without an age word ------------------------------------------------------------------
+
+# A number from 90 to 119 standing alone (not a decimal, a ratio, a percentage or a range).
+_BARE_AGE = re.compile(r"(?<![\w.,/:+\-])(?:9\d|1[01]\d)(?![\w%]|[.,]\d|\s*[/%]|\s*-\s*\d)")
+_PERSONS = ("pt", "pt.", "patient", "he", "she", "who", "wife", "husband", "spouse", "partner", "mother", "mom",
+            "father", "dad", "sister", "brother", "son", "daughter", "dtr", "aunt", "uncle", "grandmother",
+            "grandfather", "grandma", "grandpa", "friend", "neighbor", "resident")
+_VERBS = ("is", "was", "is now", "now", "turned", "turns", "turning", "will be", "who is", "aged")
+# Read backwards: "pt is", "wife was", "he turned"; or "turns" alone; or a person alone.
+_PERSON_VERB_REV = re.compile(r"[ \t]+(?:" + rev_words(_VERBS) + r")[ \t]+(?:,[ \t]*)?(?:" + rev_words(_PERSONS)
+                              + r")(?![a-z])|[ \t]+" + rev_words(("turns", "turned", "turning")) + r"(?![a-z])")
+_PERSON_REV = re.compile(r"[ \t]+(?:" + rev_words(_PERSONS) + r")(?![a-z])")
+_SENTENCE_START_REV = re.compile(r"[ \t]*(?:[.:;!?]|\n|\Z)")
+# What may follow the number of "pt 90": a pause, or a word that goes on about the person.
+_PAUSE_AFTER = re.compile(
+    r"[ \t]*(?:[,;.)]|\n|\Z)(?![ \t]*(?:inr|ptt|aptt|sec|seconds)\b)|[ \t]+(?:and|w/|with|who|lives|living|yo|y/o"
+    r"|f|m|female|male|woman|man|lady|gentleman|s/p|h/o|from|nh|resident|widow|widower|retired)\b",
+    re.IGNORECASE)
+# What follows the number at the head of a sentence: the history of an old patient.
+_HISTORY_AFTER = re.compile(r"[ \t]+(?:s/p|h/o|w/|with|who|female|male|woman|man|lady|gentleman|widow|widower"
+                            r"|presents|presenting|admitted|here)\b", re.IGNORECASE)
+_NOT_AGE_AFTER = re.compile(r"[ \t]*(?:over|x|times|to|-|and\s+\d|(?:bpm|mmhg|sec|s|seconds|degrees|deg|f|c|kg|lbs?"
+                            r"|pounds|%|percent|ml|cc|mg|mcg|units?|k|g|min|mins|minutes)\b(?!/))", re.IGNORECASE)
+
+
+def _bare_ages(text: str, probe: str, out: _Out) -> None:
+    """Ages over 89 written without an age word: found from the person or the verb before them."""
+    for m in _BARE_AGE.finditer(text):
+        start, end = m.span()
+        if _NOT_AGE_AFTER.match(text, end) or unit_follows(text, end):
+            continue
+        rev = reversed_before(text, start, 40)
+        if _PERSON_VERB_REV.match(rev) or _AGE_PREFIX_REV.match(rev) \
+                or (_PERSON_REV.match(rev) and _PAUSE_AFTER.match(text, end)) \
+                or (_SENTENCE_START_REV.match(rev) and _HISTORY_AFTER.match(text, end)):
+            if not any(d.start == start and d.category is C.AGE for d in out):  # "age 101" of the number scan
+                out.append(Detection(start, end, C.AGE, "age.over89.context"))
 
 
 def _age_words(text: str, probe: str, out: _Out) -> None:
@@ -72,6 +126,7 @@ RECOGNIZER = Recognizer(
         Branch("age_c", _age_re("age_c"), Follow.OTHER, 50, _age),  # "92F", "92yo"
     ),
     triggers=(Trigger(("ninety", "hundred"), _age_words),),
+    scan=_bare_ages,
     field_keys=dict.fromkeys(("age", "age_years", "patient_age"), C.AGE),
     surrogates={C.AGE: "_age"},
 )

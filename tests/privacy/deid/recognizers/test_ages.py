@@ -44,5 +44,37 @@ def test_not_ages_over_89(text: str) -> None:
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.AGE,)
     assert [b.follow for b in RECOGNIZER.branches] == [Follow.HYPHEN, Follow.SHORT_SPACE, Follow.OTHER]
+    assert RECOGNIZER.scan is not None  # ages without an age word, from their context
     assert DEFAULT_KEY_MAP[fold_key("patientAge")] is C.AGE
     assert Replacer(b"k" * 32, "p").replace(C.AGE, "92") == "90+"
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("pt is 94, lives independently", "94"), ("PT IS 97, WIFE IS 88.", "97"), ("pt 90, lives alone", "90"),
+    ("pt 99, nh resident at birchwood", "99"), ("rehab nsg note. 98 s/p hip fx", "98"),
+    ("pt turns 100 on the 27th", "100"), ("pt 92f. hx alzheimer's", "92"), ("a 96f with chf", "96"),
+    ("90m with copd", "90"), ("pt is 92.", "92"), ("her husband was 101 when he died", "101"),
+    ("age 101", "101"), ("Age: 95\nHx: CHF", "95"), ("pt 91, sharp, does own exchanges", "91"),
+])
+def test_ages_over_89_without_an_age_word(text: str, age: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert ages(variant) == [age.upper() if variant.isupper() else age], variant
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("PT IS A NINETY-ONE YR OLD WOMAN", "NINETY-ONE"), ("NINETY-SIX YR OLD WIDOW", "NINETY-SIX"),
+    ("a ninety-three y.o. man", "ninety-three"), ("ninety-two yrs old", "ninety-two"),
+])
+def test_spelled_ages_with_yr_old(text: str, age: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert [a.lower() for a in ages(variant)] == [age.lower()], variant
+
+
+@pytest.mark.parametrize("text", [
+    "plt 98, hr 98, spo2 98%, T 99F, temp 100 F", "pt is 89, wife is 88.", "pt is 98 kg; pt was 110/70",
+    "PT 90, INR 8.1", "pt is 95% on ra", "walked 100m with pt; ambulated 90 m", "Tc-99m DTPA aerosol",
+    "hr is 98. bp 98 with fluids.", "glucose 105 after meals; 100 mg daily", "pt 92 sec",
+])
+def test_lab_values_and_quantities_are_not_ages(text: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert ages(variant) == [], variant
