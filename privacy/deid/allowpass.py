@@ -442,7 +442,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             if category is C.NAME:
                 names.append((lo, hi))
             continue
-        if word in named and len(word) > 2 and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
+        if word in named and len(word) > 2 and word not in CUE_WORDS and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
                 and not _eponym_here(low, start, end):
             out.append(Detection(start, end, C.NAME, "allow.cue.name"))
             names.append((start, end))

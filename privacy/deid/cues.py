@@ -51,7 +51,7 @@ _NAME_PHRASES = (
     "name is", "names are", "named", "called", "per", "ask for", "asked for", "ask to page", "page", "paged",
     "spoke with", "spoke to", "talked with", "talked to", "d/w", "discussed with", "seen by", "signed by",
     "msg left for", "message left for", "left message for", "left msg for", "left vm for", "message for",
-    "msg for", "call back", "callback", "contact", "notified", "informed", "cc", "aka", "c/o", "care of",
+    "msg for", "call back", "callback", "contact", "notified", "informed", "cc", "aka", "care of",
     "covering for", "signed out to", "handoff to", "report to", "report given to", "accompanied by",
     "visited by", "cosigned by", "dictated by", "attending", "resident", "provider", "called to", "given to",
     "reported to", "read by", "d/w with", "msg to", "message to", "spoke w/", "d/w'd",
