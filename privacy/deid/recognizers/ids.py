@@ -3,25 +3,31 @@
 An identifier is found by its label or by its shape:
 
 - a label read backwards from the value (``MRN``, ``member ID``, ``lic.``, ``plate``; see
-  :data:`privacy.deid.recognizers.text.LABELS`) names its kind; a code system's label
-  (``LOINC``, ``CPT``) says the number is a code, not an identifier of a person;
-- a self-describing shape (``MRN-1234567``, ``ENC8401956``, ``SN-12345``) or a long run of
-  digits and capitals is an identifier even without a label, unless a unit follows it.
+  :data:`privacy.deid.recognizers.text.LABELS`, and :data:`EXTRA_LABELS` here: ``Acc``,
+  ``NHI``, ``ins id``) names its kind; a code system's label (``LOINC``, ``CPT``) says the
+  number is a code, not an identifier of a person. A short letter prefix may stand between
+  the label and the digits, and is part of the identifier (``Hospital no. HN 7721094``,
+  ``HEALTH PLAN: BCX 88204417-01``, ``plate jlm 2290``);
+- a self-describing shape (``MRN-1234567``, ``ENC8401956``, ``SN-12345``, ``US24-03319``, a
+  17-character VIN) or a long run of digits and letters is an identifier even without a
+  label, unless a unit follows it. Shapes are read in any case (``mr7714203``).
 
-SSNs (``393-46-9891``, ``393 46 9891``) are branches of their own; every other
-digit-bearing token reaches :func:`token`, the number scan's catch-all. Identifiers get the
-format-keeping character surrogate.
+SSNs (``393-46-9891``, ``393 46 9891``) are branches of their own. A labelled identifier
+written in groups (``MRN 51-22-904``, ``mrn 88 41 290``, ``VA CLAIM # C-28 441 907``) is a
+branch of the number scan tried after every other (:func:`groups`), and is taken whole; every
+other digit-bearing token reaches :func:`token`, the number scan's catch-all. Identifiers get
+the format-keeping character surrogate.
 """
 
 from __future__ import annotations
 
 import re
 
-from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer
-from privacy.deid.recognizers.text import LABELS, label_before, unit_follows
+from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
+from privacy.deid.recognizers.text import LABELS, label_before, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
-__all__ = ["RECOGNIZER", "labelled_value", "token"]
+__all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "labelled_value", "token"]
 
 _Out = list[Detection]
 
@@ -34,14 +40,70 @@ def _ssn_re(name: str, seps: str) -> str:
     return rf"(?P<{name}>(?<![\w\-/.]\d)\d\d(?P<{name}_s>[{seps}])\d\d(?P={name}_s)\d{{4}}(?![\w\-]|[./]\d))"
 
 
-_DATE_LIKE = re.compile(r"\d{4}-\d\d?-\d\d?|\d\d?-\d\d?-\d{2,4}|\d\d?-\d{4}")
+_DATE_LIKE = re.compile(r"(?P<y>\d{4})-(?P<m>\d\d?)-(?P<d>\d\d?)|(?P<a>\d\d?)-(?P<b>\d\d?)-\d\d(?:\d\d)?"
+                        r"|(?P<my>\d\d?)-\d{4}")
 _ID_SHAPE = re.compile(
     r"(?P<acct>ENC-?\d{5,}|ACC-?\d{4,}|ACCT-?\d{4,}|FIN-?\d{6,})"
     r"|(?P<mrn>MRN-?\d{5,})"
     r"|(?P<dev>SN-?\d{5,}[A-Z]?)"
-    r"|(?P<gen>[A-Z]{1,4}-?\d{6,12}[A-Z]?|\d{9,12})"
+    # a vehicle identification number: 17 letters (no I, O or Q) and digits, both mixed in
+    r"|(?P<veh>(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){3})[A-HJ-NPR-Z\d]{17})"
+    # letters, then digits, perhaps in two groups ("US24-03319", "CT-23-551902"); or digits alone
+    r"|(?P<gen>[A-Z]{1,4}-?\d{6,12}[A-Z]?|[A-Z]{1,4}-?\d{2,4}-\d{4,10}|\d{9,12})",
+    re.IGNORECASE,
 )
-_SHAPE_CATEGORY = {"acct": C.ACCOUNT, "mrn": C.MRN, "dev": C.DEVICE, "gen": C.ID}
+_SHAPE_CATEGORY = {"acct": C.ACCOUNT, "mrn": C.MRN, "dev": C.DEVICE, "veh": C.VEHICLE, "gen": C.ID}
+
+#: Labels of identifiers that :data:`privacy.deid.recognizers.text.LABELS` does not hold, by group.
+EXTRA_LABELS: dict[str, tuple[str, ...]] = {
+    "mrn": ("nhi", "nhi no", "nhs", "nhs no", "nhs number", "urn", "hosp no", "hosp #", "hospital number"),
+    "acct": ("acct #", "account #"),
+    "plan": ("ins", "ins.", "ins id", "ins #", "ins no", "insurance #", "insurance no", "health plan id"),
+    "gen": ("acc", "acc.", "acc #", "accession #", "accn", "claim no", "claim #", "va claim"),
+    "veh": ("tag", "plate #", "plate no"),
+}
+_EXTRA_LABEL_REV = re.compile(
+    r"[\s:#=(\-]*(?:" + "|".join(f"(?P<{name}>{rev_words(words)})" for name, words in EXTRA_LABELS.items())
+    + r")(?![a-z0-9])"
+)
+# A short prefix of letters between the label and the digits ("HN 7721094", "BCX 88204417-01"),
+# read backwards; not a word of the sentence.
+_PREFIX_REV = re.compile(r"[ \t]+(?P<p>[a-z]{1,4})(?![a-z0-9])")
+_NOT_PREFIX = frozenset({"a", "an", "at", "on", "in", "to", "of", "is", "was", "and", "or", "the", "for", "by", "x",
+                         "no", "per", "w", "q", "mg", "id", "are", "be", "as", "it", "his", "her", "its", "has", "had",
+                         "from", "with", "not", "now", "new", "old", "see", "seen", "but", "than", "then", "via"})
+
+
+def _date_like(value: str) -> bool:
+    """Whether a hyphenated value reads as a date (3-14-23, 2023-03-14, 03-2023)."""
+    m = _DATE_LIKE.fullmatch(value)
+    if m is None:
+        return False
+    if m.group("y"):
+        return 1 <= int(m.group("m")) <= 12 and 1 <= int(m.group("d")) <= 31
+    if m.group("a"):
+        a, b = int(m.group("a")), int(m.group("b"))
+        return (1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)
+    return 1 <= int(m.group("my")) <= 12
+
+
+def _label(text: str, start: int) -> tuple[str | None, int]:
+    """The label group written before ``text[start:]`` and where the identifier starts: at
+    ``start``, or at a short letter prefix between the label and ``start``."""
+    label = _label_at(text, start)
+    if label is not None:
+        return label, start
+    prefix = _PREFIX_REV.match(reversed_before(text, start, 8))
+    if prefix is None or prefix.group("p")[::-1] in _NOT_PREFIX:
+        return None, start
+    at = start - prefix.end()
+    label = _label_at(text, at)
+    return (label, at) if label not in (None, "code", "phone") else (None, start)
+
+
+def _label_at(text: str, start: int) -> str | None:
+    m = _EXTRA_LABEL_REV.match(reversed_before(text, start, 32))  # the more specific: "ins id", not "id"
+    return m.lastgroup if m else label_before(text, start)
 
 
 def labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> bool:
@@ -59,15 +121,25 @@ def labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> bo
             return False
     elif digits < (4 if category is C.ID else 3) or len(value) < 4:
         return False
-    if ("-" in value and _DATE_LIKE.fullmatch(value)) or (digits == len(value) and unit_follows(text, end)):
+    if ("-" in value and _date_like(value)) or (digits == len(value) and unit_follows(text, end)):
         return False
-    out.append(Detection(start, end, category, _ID_RULES[label]))
+    _append(out, Detection(start, end, category, _ID_RULES[label]))
     return True
+
+
+def _append(out: _Out, det: Detection) -> None:
+    """Append ``det`` unless one of the last detections is the same (the groups of "22-44187" are
+    read from their first group and again from their last)."""
+    if not any(d == det for d in out[-4:]):
+        out.append(det)
 
 
 def token(text: str, m: re.Match[str], out: _Out) -> None:
     """A digit-bearing token: an identifier if a label precedes it or its shape says so."""
-    start, end = m.span()
+    _token(text, m.start(), m.end(), out)
+
+
+def _token(text: str, start: int, end: int, out: _Out) -> None:
     while end > start and text[end - 1] == "-":
         end -= 1
     floor = max(0, start - 24)
@@ -79,14 +151,33 @@ def token(text: str, m: re.Match[str], out: _Out) -> None:
         start += 1
     if start > 0 and text[start - 1] in "@.":
         return  # part of an email address, a domain or a decimal
-    label = label_before(text, start)
+    label, at = _label(text, start)
     if label == "code" and text[start:end].isdigit():
         return  # a SNOMED, LOINC or CPT code
-    if label is not None and labelled_value(text, start, end, label, out):
+    if label is not None and labelled_value(text, at, end, label, out):
         return
     shape = _ID_SHAPE.fullmatch(text, start, end)
     if shape is not None and not (shape.lastgroup == "gen" and unit_follows(text, end)):
-        out.append(Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup or ""], f"id.shape.{shape.lastgroup}"))
+        _append(out, Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup or ""], f"id.shape.{shape.lastgroup}"))
+
+
+def groups(text: str, m: re.Match[str], out: _Out) -> None:
+    """The first of a few digit groups (``51-22-904``, ``88 41 290``, ``C-28 441 907``): the
+    groups are one identifier when a label precedes them; otherwise the first group is a token
+    like any other. The scan goes on at the second group, so a phone or an age there is found."""
+    start, first = m.span()
+    after = _GROUPS_AFTER.match(text, first)
+    end = after.end() if after else first
+    glued = _GLUED_PREFIX_REV.match(reversed_before(text, start, 6))
+    if glued is not None:
+        start -= glued.end()  # a letter prefix glued to the digits: "C-28", "TX-40"
+    label, at = _label(text, start)
+    if label not in (None, "code", "phone") and (first - m.start() >= 2 or glued is not None) \
+            and sum(map(str.isdigit, text[m.start():end])) >= 5 and not unit_follows(text, end) \
+            and labelled_value(text, at, end, label, out):
+        return
+    if first - m.start() >= 3 and m.start() > 0 and text[m.start() - 1] in "-#":
+        _token(text, m.start(), first, out)  # what the catch-all would have read: "#123", "C-281"
 
 
 def _ssn(text: str, m: re.Match[str], out: _Out) -> None:
@@ -97,6 +188,30 @@ _TOKEN = (r"(?P<tok>(?<![.]\d)(?:\d{4,24}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]{0,
           r"[\dA-Za-z\-]{0,24}"
           r"(?![@]|[/:.][A-Za-z\d]))")
 
+# A plate or VIN after its label, read forward (a four-digit plate at the end of a line is not
+# a token the number scan visits): "plate jlm 2290", "tag # 7KXR291".
+_VEHICLE = re.compile(
+    r"(?<![a-z])(?:licen[cs]e\s+plate|lic\s+plate|plates?|tag|vin|vehicle(?:\s+id)?)(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
+    r"[ \t:#]*(?P<v>(?:(?P<p>[a-z]{1,4})[ \-])?[a-z0-9\-]*\d[a-z0-9\-]*)(?![a-z0-9\-])"
+)
+
+
+def _vehicles(text: str, probe: str, out: _Out) -> None:
+    for m in _VEHICLE.finditer(probe):
+        if m.group("p") in _NOT_PREFIX:
+            continue
+        start, end = m.span("v")
+        if not any(d.start <= start and end <= d.end for d in out):
+            labelled_value(text, start, end, "veh", out)
+
+
+_GLUED_PREFIX_REV = re.compile(r"-?[a-z]{1,4}(?![a-z0-9])")
+# The first of two to four groups of digits split by single blanks or hyphens: tried after every
+# other branch, it takes only the first group, and its handler reads the others.
+_GROUPS_AFTER = re.compile(r"(?:[ \-]\d{2,7}){1,3}(?![\w\-/]|[.,:]\d)")
+_GROUPS = (r"(?P<{name}>(?<![\w.,/:+]\d)\d{{0,3}}(?=" + _GROUPS_AFTER.pattern.replace("{", "{{").replace("}", "}}")
+           + r"))")
+
 RECOGNIZER = Recognizer(
     name="ids",
     order=60,
@@ -106,7 +221,11 @@ RECOGNIZER = Recognizer(
         Branch("ssn", _ssn_re("ssn", r"\-"), Follow.HYPHEN, 10, _ssn),
         Branch("ssn_b", _ssn_re("ssn_b", " "), Follow.SPACE, 10, _ssn),
         Branch("tok", _TOKEN, Follow.OTHER, 90, token),  # the catch-all: tried last
+        Branch("grp", _GROUPS.format(name="grp"), Follow.HYPHEN, 95, groups),
+        Branch("grp_b", _GROUPS.format(name="grp_b"), Follow.SPACE, 95, groups),
+        Branch("grp_s", _GROUPS.format(name="grp_s"), Follow.SHORT_SPACE, 95, groups),
     ),
+    triggers=(Trigger(("plate", "vin", "tag", "vehicle"), _vehicles),),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),
         **dict.fromkeys(("mrn", "medical_record_number", "medical_record", "chart_number", "patient_id",

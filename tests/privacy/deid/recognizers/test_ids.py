@@ -86,6 +86,47 @@ def test_no_id_inside_dates() -> None:
 def test_declaration() -> None:
     assert set(RECOGNIZER.categories) == set(ID_CATEGORIES)
     assert RECOGNIZER.surrogates == {}  # the format-keeping character surrogate
+    assert [t.words for t in RECOGNIZER.triggers] == [("plate", "vin", "tag", "vehicle")]
     assert DEFAULT_KEY_MAP[fold_key("medicalRecordNumber")] is C.MRN
     assert DEFAULT_KEY_MAP[fold_key("license_plate")] is C.VEHICLE
     assert DEFAULT_KEY_MAP[fold_key("type")] is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("NAME: Joaquim Figueiredo    MRN 51-22-904", ("MRN", "51-22-904")),
+    ("re: wisly jean-baptiste   mrn 88 41 290", ("MRN", "88 41 290")),
+    ("pt Ochieng Wafula | mrn 558 102 447 | requested by", ("MRN", "558 102 447")),
+    ("MRN M00382116    Acc CT-23-551902", ("ID", "CT-23-551902")),
+    ("MRN: TX-40829    Acc: US24-03319", ("ID", "US24-03319")),
+    ("DOB 22/08/1970    Hospital no. HN 7721094", ("MRN", "HN 7721094")),
+    ("Patient: Rangi Whaanga    NHI ZKT4471    Date seen", ("MRN", "ZKT4471")),
+    ("HEALTH PLAN: BCX 88204417-01", ("HEALTH_PLAN", "BCX 88204417-01")),
+    ("SSN on file. Insurance: MCR 4TY7-GH2-QK81", ("HEALTH_PLAN", "MCR 4TY7-GH2-QK81")),
+    ("surgeon Kilbride. ins id HAP 88231-007.", ("HEALTH_PLAN", "HAP 88231-007")),
+    ("VA PCP DR BEGAYE. VA CLAIM # C-28 441 907. SSN", ("ID", "C-28 441 907")),
+    ("pt has been living in his car, plate jlm 2290", ("VEHICLE", "jlm 2290")),
+    ("vin of pt's car 2hgfb2f59eh512937. copied", ("VEHICLE", "2hgfb2f59eh512937")),
+])
+def test_identifiers_in_groups_or_after_a_letter_prefix_are_taken_whole(text: str, expected: tuple[str, str]) -> None:
+    category, value = expected
+    for variant, fold in ((text, str), (text.lower(), str.lower), (text.upper(), str.upper)):
+        assert ids(variant)[-1:] == [(category, fold(value))], variant
+
+
+@pytest.mark.parametrize("token", ["mr7714203", "fl0083716", "xr4471026", "us24-03319", "enc8401956", "sn-5021817n"])
+def test_id_shapes_in_any_case(token: str) -> None:
+    for value in (token, token.upper()):
+        assert [v for _, v in ids(f"see {value} on the form")] == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "bp 120 80, hr 98; 2 100 ml boluses; pain 2-3 out of 10.",
+    "betamethasone #1 1030, #2 due 1030 tomorrow.",
+    "mrn checked, 2 3 4 5 fingers; plan 1-2 tabs q4-6h.",
+    "plate and 6 screws; plate w/ 6 screws; plate 3.5 mm; tag 2 units prbc; platelets 150000.",
+    "covid-19, b12 300, hba1c 7.2, g2p1, t2dm, l4-l5, x100, day3.",
+    "Encounter 3-14-23; MRN check 2019-2020.",
+])
+def test_numbers_in_groups_that_are_not_identifiers(text: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert ids(variant) == [], variant
