@@ -6,10 +6,17 @@ Numeric dates (``03/14/2023``, ``3/14/23``, ``14.03.2023``, ``2023-03-14``, ``3/
 just before a date joins it (``Tue 3/14``).
 
 A bare ``m/d`` needs more than its shape: ``120/80``, ``1/2 tab``, ``7/10 pain`` and
-``5/5 strength`` are not dates. Month names are found with ``str.find`` on their first three
-letters in the lower-cased text; the date regex is then tried only at the few word starts
-just before each one. Everything reported here parses with :func:`privacy.deid.dates.parse_date`,
-so the surrogate shifts it keeping its format.
+``5/5 strength`` are not dates (but ``cabg x3 3/14`` and ``delivery 9/19 of a liveborn`` are).
+A hyphenated ``m-d`` is a date only after a weekday or a date word (``Thurs 12-19``,
+``dated 12-19.``), and a day alone only as ``the 11th`` after a word that asks for a date
+(``on the 11th``, ``FOR THE 11TH``; not ``on the 2nd floor``); a ``the`` before a day that
+opens a date joins it (``the 2nd of June``). Month names are found with ``str.find`` on their
+first three letters in the lower-cased text; the date regex is then tried only at the few
+word starts just before each one. ``may``, ``mar`` and ``march`` in lower case are verbs unless
+a year follows them or a day is written before them (``may 2016``, ``12-mar``, ``the 2nd of
+may``). Everything reported here parses with :func:`privacy.deid.dates.parse_date`, so the
+surrogate shifts it keeping its format, except a day alone (``the 11th``) and a hyphenated
+``m-d``, which the parser does not read yet: they get the character surrogate.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from privacy.deid.dates import (
     WEEKDAY_NUMBERS,
 )
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer
+from privacy.deid.recognizers.ids import groups_at
 from privacy.deid.recognizers.text import rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
@@ -81,7 +89,7 @@ _SCORE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _RANGE_REV = re.compile(r"-\d\d?/\d\d?(?![\d/.])")
-_DIGIT_BEFORE_REV = re.compile(r"(?:[\s\-]|\s+dna\s+)\d(?![\d,.])|\+")  # "1 1/2", "1 and 1/2"
+_DIGIT_BEFORE_REV = re.compile(r"(?:[\s\-]|\s+dna\s+)\d(?![\d,.a-z])|\+")  # "1 1/2", "1 and 1/2", not "x3 3/14"
 _PAIN_NEAR = re.compile(r"pain|hurt|ache|scale|severity|intensity|rate|rating|score|level|discomfort|\d/10\b",
                         re.IGNORECASE)
 _DATE_CUE_REV = re.compile(
@@ -90,6 +98,7 @@ _DATE_CUE_REV = re.compile(
                         "of", "surgery", "started", "began", "onset", "at", "arrived", "presented", "returned",
                         "called")) + r"(?![a-z])"
 )
+_OF_A_AFTER = re.compile(r"\s+of\s+an?\s", re.IGNORECASE)
 _COMPLAINT_AFTER = re.compile(r"\s+(?:c/o|complain)", re.IGNORECASE)
 _WEEKDAY_REV = re.compile(
     r"\s+,?\.?" + rev_words(tuple(WEEKDAY_NUMBERS)) + r"(?![a-z])"
@@ -108,7 +117,9 @@ def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
     if _DIGIT_BEFORE_REV.match(rev) or _SCORE_BEFORE_REV.match(rev):
         return False
     if _SCORE_AFTER.match(text, end) is not None or unit_follows(text, end):
-        return False
+        # "1/2 of a tab" is a fraction; "delivery 9/19 of a liveborn" a date: no fraction has 19ths
+        if not (b > 12 and _OF_A_AFTER.match(text, end)):
+            return False
     if b == 10 and a <= 10 and _COMPLAINT_AFTER.match(text, end):
         return True  # "arrived 10/10 c/o chest pain": a score is never followed by the complaint
     if b == 10 and a <= 10:  # "x/10" near pain words is a pain score unless a date word leads it
@@ -266,6 +277,21 @@ def _date_prefix_starts(low: str, pos: int) -> list[int]:
     return starts
 
 
+# "may" and "march" (and "mar") written in lower case are verbs, unless a year follows or a day
+# is written before them with "of", an ordinal or a hyphen ("may 2016", "the 2nd of may", "12-mar").
+_VERB_MONTHS = frozenset({"may", "mar", "march"})
+_YEAR_GROUPS = ("y1", "y2", "y3", "y4", "y5", "y6", "y7", "y8")
+_DAY_FIRST = re.compile(r"\d\d?(?:st|nd|rd|th|\s+of\s+|-)|[a-z]", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"(?<![\w'])the\s+\Z", re.IGNORECASE)
+
+
+def _verb_month_ok(m: re.Match[str]) -> bool:
+    if any(m.group(g) for g in _YEAR_GROUPS):
+        return True
+    day = "d2" if m.group("d2") else ("d5" if m.group("d5") else None)
+    return day is not None and _DAY_FIRST.match(m.string, m.start(day)) is not None
+
+
 def _dates_named(text: str, low: str, out: _Out) -> None:
     covered = 0
     for pos in _month_positions(low):
@@ -274,26 +300,84 @@ def _dates_named(text: str, low: str, out: _Out) -> None:
         month_m = _MONTH_AT.match(low, pos)
         assert month_m is not None
         month = month_m.group(0)
-        if month == "may" and text[pos] == "m":
-            continue  # the verb
+        verb = month in _VERB_MONTHS and text[pos] == "m"
         starts = _date_prefix_starts(low, pos) if pos else []
         starts.append(pos)
         for start in starts:  # earliest first: the longest date that holds this month name
             m = _DATE_NAME.match(text, start)
             if m is None or m.end() <= pos:
                 continue
-            if month in ("mar", "march") and text[pos] == "m" and not m.group("y1"):
-                break  # "march" the verb
+            if verb and not _verb_month_ok(m):
+                continue  # "may" and "march" the verbs
             det = _named_date(text, m, month)
             if det is not None:
+                the = _THE_BEFORE.search(text, max(0, det.start - 8), det.start) if m.start(0) == start else None
+                if the is not None and (m.group("d2") or m.group("d5")) and m.start("d2" if m.group("d2") else "d5") \
+                        == det.start:
+                    det = Detection(_with_weekday(text, the.start()), det.end, C.DATE, det.rule)  # "the 2nd of June"
                 out.append(det)
                 covered = det.end
                 break
 
 
+# --- a day alone: "on the 11th", "Thurs 12-19" ---------------------------------------------------
+
+# Words before "the 11th" that make it a day of the month, read backwards.
+_ORDINAL_CUE_REV = re.compile(
+    r"\s+eht\s+(?:(?:fo\s+)?(?:gninrom|noonretfa|gnineve|thgin|kew)\s+)?"
+    + rev_words(("on", "for", "by", "until", "till", "til", "through", "thru", "since", "from", "after", "before",
+                 "due", "of", "to", "and", "or", "starting", "beginning", "ending", "next", "last", "planned",
+                 "scheduled", "booked", "set")) + r"(?![a-z])"
+)
+# What may follow a day of the month: a pause, or a word that is not the noun of an ordinal
+# ("the 2nd floor", "the 3rd day" are not dates).
+_DAY_END = re.compile(
+    r"\s*(?:[.,;:)!?\]]|\n|\Z)|\s+(?:with|at|@|and|or|in|to|for|if|when|then|so|but|per|w/|by|as|is|was|will|we"
+    r"|he|she|they|i|pt|patient|of\s+(?:this|next|last|the)\s+month|"
+    + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r"|\d)\b",
+    re.IGNORECASE,
+)
+
+
+def _ordinal_day(text: str, m: re.Match[str], out: _Out) -> None:
+    """A day of the month alone, "the 11th", after a word that asks for a date ("on", "for")."""
+    start, end = m.span()
+    if not 1 <= int(text[start:end - 2]) <= 31:
+        return
+    cue = _ORDINAL_CUE_REV.match(reversed_before(text, start, 40))
+    if cue is None or not _DAY_END.match(text, end):
+        return
+    the = start - 1
+    while text[the - 1].isspace():
+        the -= 1
+    out.append(Detection(the - 3, end, C.DATE, "date.day"))
+
+
+# Words before a hyphenated "12-19" that make it a month and a day (a weekday joins the date).
+_MD_CUE_REV = re.compile(
+    r"[\s:,]+" + rev_words(("on", "dated", "date", "dos", "dob", "since", "until", "from", "planned", "scheduled",
+                           "due", "seen", "appt", "appointment", "admitted", "adm", "discharged", "surgery")) + r"(?![a-z])"
+)
+_MD_END = re.compile(r"\s*(?:[.,;:)!?\]]|\n|\Z)|\s+(?:at|@|then|and|with|\d)\b", re.IGNORECASE)
+
+
+def _hyphen_month_day(text: str, m: re.Match[str], out: _Out) -> None:
+    """``12-19`` after a weekday or a date word ("Thurs 12-19", "planned 12-19.")."""
+    start, end = m.span()
+    a_text, b_text = text[start:end].split("-")
+    begin = _with_weekday(text, start)
+    if _days_in(int(a_text), int(b_text)) and not unit_follows(text, end) and not _SCORE_AFTER.match(text, end) \
+            and (begin < start or (_MD_CUE_REV.match(reversed_before(text, start, 24)) and _MD_END.match(text, end))):
+        out.append(Detection(begin, end, C.DATE, "date.md"))
+        return
+    groups_at(text, start, start + len(a_text), out)  # what the identifier branch would have read
+
+
 # --- the recognizer ---------------------------------------------------------------------------
 
 _MD = r"(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
+_MD_H = r"(?P<md_h>(?<![\w/.:+\-#]\d)\d?-\d\d?(?![\w/\-]|[.,:]\d))"
+_ORDINAL = r"(?P<ordinal>(?<=[Ee]\s\d)\d?(?i:st|nd|rd|th)(?![\w\-]))"  # after "the"
 
 RECOGNIZER = Recognizer(
     name="dates",
@@ -309,6 +393,8 @@ RECOGNIZER = Recognizer(
         Branch("iso", _iso_re("iso", "-"), Follow.HYPHEN, 30, _numeric_date),
         Branch("my_h", _my_re("my_h", "-"), Follow.HYPHEN, 30, _numeric_date),
         Branch("dmy_h", _dmy_re("dmy_h", "-"), Follow.HYPHEN, 30, _numeric_date),
+        Branch("md_h", _MD_H, Follow.HYPHEN, 30, _hyphen_month_day),
+        Branch("ordinal", _ORDINAL, Follow.OTHER, 30, _ordinal_day),
     ),
     # On every text: the scan itself looks for each month's first three letters, and stops at
     # once when there is none.

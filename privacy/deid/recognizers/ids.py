@@ -27,7 +27,7 @@ from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer,
 from privacy.deid.recognizers.text import LABELS, label_before, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
-__all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "labelled_value", "token"]
+__all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "groups_at", "labelled_value", "token"]
 
 _Out = list[Detection]
 
@@ -165,19 +165,24 @@ def groups(text: str, m: re.Match[str], out: _Out) -> None:
     """The first of a few digit groups (``51-22-904``, ``88 41 290``, ``C-28 441 907``): the
     groups are one identifier when a label precedes them; otherwise the first group is a token
     like any other. The scan goes on at the second group, so a phone or an age there is found."""
-    start, first = m.span()
+    groups_at(text, m.start(), m.end(), out)
+
+
+def groups_at(text: str, start: int, first: int, out: _Out) -> None:
+    """:func:`groups` for the first group at ``text[start:first]``."""
+    run = start
     after = _GROUPS_AFTER.match(text, first)
     end = after.end() if after else first
     glued = _GLUED_PREFIX_REV.match(reversed_before(text, start, 6))
     if glued is not None:
         start -= glued.end()  # a letter prefix glued to the digits: "C-28", "TX-40"
     label, at = _label(text, start)
-    if label not in (None, "code", "phone") and (first - m.start() >= 2 or glued is not None) \
-            and sum(map(str.isdigit, text[m.start():end])) >= 5 and not unit_follows(text, end) \
+    if label not in (None, "code", "phone") and (first - run >= 2 or glued is not None) \
+            and sum(map(str.isdigit, text[run:end])) >= 5 and not unit_follows(text, end) \
             and labelled_value(text, at, end, label, out):
         return
-    if first - m.start() >= 3 and m.start() > 0 and text[m.start() - 1] in "-#":
-        _token(text, m.start(), first, out)  # what the catch-all would have read: "#123", "C-281"
+    if first - run >= 3 and run > 0 and text[run - 1] in "-#":
+        _token(text, run, first, out)  # what the catch-all would have read: "#123", "C-281"
 
 
 def _ssn(text: str, m: re.Match[str], out: _Out) -> None:

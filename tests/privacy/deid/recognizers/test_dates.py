@@ -95,3 +95,35 @@ def test_declaration() -> None:
     assert RECOGNIZER.categories == (PhiCategory.DATE,)
     assert RECOGNIZER.scan is not None  # month names: looked for on every text
     assert {DEFAULT_KEY_MAP[fold_key(k)] for k in ("dateOfBirth", "admit_date", "timestamp")} == {PhiCategory.DATE}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("family mtg set for the 11th.", "the 11th"), ("ortho plans im nail on the 19th\nstate trooper", "the 19th"),
+    ("pt turns 100 on the 27th, family planning a party", "the 27th"),
+    ("seen in the memory clinic on the 11th with his wife", "the 11th"),
+    ("next infusion the 2nd of june", "the 2nd of june"), ("I will see her again on the 11th of April.",
+                                                           "the 11th of April"),
+    ("the 2nd of June, 2023", "the 2nd of June, 2023"), ("Tuesday, the 14th of March", "Tuesday, the 14th of March"),
+    ("rehab nsg note. orif 12-mar, pod 4.", "12-mar"), ("dob: 12-Mar-1951", "12-Mar-1951"),
+    ("tee/dccv planned Thurs 12-19, then apixaban.", "Thurs 12-19"), ("Appt dated 12-19.", "12-19"),
+    ("s/p cabg x3 3/14, sternal inc c/d/i.", "3/14"), ("Spontaneous vaginal delivery 9/19 of a liveborn female",
+                                                     "9/19"),
+    ("comparison: left wrist May 2016.", "May 2016"), ("date: 9 May 2024", "9 May 2024"),
+    ("dob: May 5, 2001", "May 5, 2001"), ("the 2nd of May", "the 2nd of May"),
+])
+def test_dates_written_the_way_clinicians_write(text: str, value: str) -> None:
+    for variant, fold in ((text, str), (text.lower(), str.lower), (text.upper(), str.upper)):
+        assert dates(variant) == [fold(value)], variant
+
+
+@pytest.mark.parametrize("text", [
+    "on the 2nd floor; for the 3rd time; the 4th ventricle; on the 1st day; in the 95th percentile.",
+    "on 3-4 occasions, on 2-3 L nc, since 10-12 days; 6-8 weeks.",
+    "Take 1/2 of a tab; 3/4 of the dose; 1 1/2 tabs.",
+    "pt may 2 tabs prn; we may 5 times a day; he will march 5 miles; she may need it.",
+    "Diagnosed in 2019; smoked from 1985 to 2009; surgery 2005.",
+    "Strength 4/5 LLE; pain 7/10; BP 120/80; shift 0700-1900; called at 0700.",
+])
+def test_look_alikes_of_the_new_forms_are_not_dates(text: str) -> None:
+    for variant in (text, text.lower(), text.upper()):
+        assert dates(variant) == [], variant
