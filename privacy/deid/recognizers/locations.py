@@ -1,12 +1,23 @@
-"""Street addresses, PO boxes, and the cities and ZIP codes written with them.
+"""Street addresses, PO boxes and rural routes, and the cities and ZIP codes written with them.
 
 A street address (``123 Main St., Apt 4``, ``1600 Pennsylvania Ave NW``) is a branch of the
 number scan: a house number, up to four capitalised words and a street suffix, optionally
-followed by a city, a state and a ZIP code, each reported in its own category. A
-five-digit number is a ZIP code only after a state or the word "zip", or at the end of a
-street address; otherwise it is left to the identifier catch-all. PO boxes run only when
-``box`` occurs, and a city after ``lives in`` / ``resides in`` / ``moved from`` only when one
-of those words does. State names and countries are not PHI.
+followed by a city, a state and a ZIP code, each reported in its own category. The same holds
+in any case for the unambiguous suffixes (``st``, ``rd``, ``ave``, ``lane``, ``drive``...; not
+``ct``, a scan, nor ``dr`` before a name): ``14 quarry hill rd``, ``1421 n 7th st apt b``,
+``1120 BLACK CREEK RD``; a house number that a lower-case word follows is found by a scan of
+its own, run when a suffix occurs. A town in title case after the street is taken as it is;
+in any other case it must end where a town ends (before a state, a ZIP code or a pause:
+``3 railroad ave, exeter 18643``). Words of a sentence (``in``, ``the``, ``with``, units)
+are never part of a street's or a town's name.
+
+A five-digit number is a ZIP code after a state (in lower case, a comma and a town must come
+before the state: ``lake ariel, pa 18436``), after the word "zip", or at the end of an
+address (a four-digit postcode after a town at the end of a line too); otherwise it is left to
+the identifier catch-all. PO boxes and rural routes (``RR 2 BOX 418``, ``HC 3 Box 12``) run
+only when ``box`` occurs, with the town and ZIP code after them; a city after ``lives in`` /
+``resides in`` / ``moved from``, and a street without its number after ``lives on`` / ``lives
+at``, only when one of those words does. State names and countries are not PHI.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
 from privacy.deid.recognizers.ids import token
-from privacy.deid.recognizers.text import rev_words, reversed_before, split_words, trie
+from privacy.deid.recognizers.text import rev_words, reversed_before, split_words, trie, unit_follows
 from privacy.phi import PhiCategory as C
 
 __all__ = ["RECOGNIZER"]
@@ -41,10 +52,19 @@ _SUFFIX_WORDS = split_words(
 _STREET_ABBR = split_words("St Ave Av Rd Blvd Ln Ct Pl Pkwy Hwy Cir Ter Terr Trl Sq Ctr Expy Fwy Tpke Aly Plz Xing "
                            "Cres Crk Hts Jct Mnr Mtn Pt Rdg Sta Vlg Vly Vw Wy Bnd Cv Hl Is Lk Pk Tr")
 _STREET_ABBR_CAPS = split_words("ST AVE RD BLVD LN HWY PKWY TER TRL")
+# Words that are never part of a street's or a town's name.
+_NOT_NAME = split_words(
+    "a an the of in on at to for and or with w x per from by is was are be his her its their my our your this that "
+    "these those am pm apt apartment suite unit no not via than then q po iv im prn bid tid qid daily mg mcg ml cc "
+    "units tabs days weeks months years hours hrs mins times pt patient pts he she they we i who which where when "
+    "lives living resides lived home dr mr mrs ms call cell phone fax tel seen per daughter son wife husband mother "
+    "father sister brother family dtr friend alone here there up down out over under after before since until")
+# "2 mm ST elevation": the ST segment of an ECG, not a street
+_NOT_ECG = r"(?!\s+(?i:elevations?|depressions?|segments?|seg|changes?|waves?|abnormalit\w*)\b)"
 _SUFFIX = (r"(?:(?i:" + trie([w.lower() for w in _SUFFIX_WORDS]) + r")\b"
            r"|(?:" + "|".join(sorted(_STREET_ABBR, key=len, reverse=True)) + r")(?:\.|\b)"
            r"|Dr(?:\.(?!\s+[A-Z][a-z])|\b(?!\.))"  # "Elm Dr" but not "... Dr. Smith"
-           r"|(?:" + "|".join(sorted(_STREET_ABBR_CAPS, key=len, reverse=True)) + r")\b)")
+           r"|(?:" + "|".join(sorted(_STREET_ABBR_CAPS, key=len, reverse=True)) + r")\b)" + _NOT_ECG)
 _STATES = split_words("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
                       "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP")
 _STATE_NAMES = [
@@ -58,31 +78,77 @@ _STATE = r"(?:" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True)) + r"|[A-
 _CITY_WORD = (r"(?!(?:Dr|Mr|Mrs|Ms|Pt|Patient|The|He|She|They|His|Her|With|And|Call|Lives|Resides|Home|Apt|Suite"
               r"|Unit|Phone|Fax|Email|Tel|Cell|Seen|Per|On|In|At|For|From|To)\b)[A-Z][a-z]+(?:['’][a-z]+)?")
 _CITY = _CITY_WORD + r"(?:[ \-]" + _CITY_WORD + r"){0,2}"
-_STREET_NAME_WORD = r"(?!(?:AM|PM|Apt|Suite|Unit)\b)(?:[A-Z][A-Za-z'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+_STREET_NAME_WORD = (r"(?!(?:AM|PM|Apt|Suite|Unit)\b|(?i:" + trie(list(_NOT_NAME)) + r")(?![\w'’\-]))"
+                     r"(?:[A-Z][A-Za-z'’\-]*|\d{1,3}(?:st|nd|rd|th))")
 
-_ADDR = (
-    r"(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}"
-    r"(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
-    r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
+# --- the same, in any case ----------------------------------------------------------------------
+# Street suffixes that name a street in any case ("14 quarry hill rd", "1120 BLACK CREEK RD"):
+# the unambiguous ones only ("ct" is a scan, "dr" a doctor, "pt" a patient, "sq" a unit).
+_STRICT_SUFFIXES = split_words(
+    "st street rd road ave av avenue blvd boulevard ln lane drive pl place ter terr terrace hwy highway pkwy parkway "
+    "pike way row trl trail tpke turnpike court circle")
+_STRICT_SUFFIX = (r"(?:(?i:" + trie(list(_STRICT_SUFFIXES)) + r")(?:\.(?!\d)|(?![\w'’\-]))" + _NOT_ECG
+                  + r"|(?i:dr)\.?(?=[ \t]*(?:[,;]|\n|$|\.(?:\s|$))))")  # "300 oak dr, scranton", not "dr smith"
+_NAME_CI_WORD = r"(?<![\w'’\-])(?!(?i:" + trie(list(_NOT_NAME)) + r")(?![\w'’\-]))(?:[A-Za-z][A-Za-z'’\-]*|\d{1,3}(?i:st|nd|rd|th))"
+_DIRECTION_CI = r"(?i:[nsew]|n[ew]|s[ew]|north|south|east|west)\.?"
+_CITY_CI_WORD = r"(?!(?i:" + trie(list(_NOT_NAME)) + r")(?![\w'’\-]))[A-Za-z][A-Za-z'’]*"
+_CITY_CI = r"(?<![\w'’\-])" + _CITY_CI_WORD + r"(?:[ \-]" + _CITY_CI_WORD + r"){0,2}"
+_STATE_CODES_LOWER = r"(?:" + "|".join(code.lower() for code in _STATES) + r")"
+_STATE_NAME_CI = r"(?i:" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True)) + r")"
+# A town in any case must end where a town ends: before a state, a ZIP code or a pause.
+_PAUSE = r"[ \t]*(?:[.,;:)\]]|\n|$)"
+_CITY_END = (r"(?=,?\s+(?:" + _STATE_NAME_CI + r"|(?i:" + "|".join(_STATES) + r"))(?=,?\s+\d{5}(?![\w\-])|" + _PAUSE
+             + r")|,?\s+\d{4,5}(?![\w\-])|" + _PAUSE + r")")
+
+# The street: a house number, a direction, up to four name words and a suffix (then perhaps a
+# second suffix: "Black Creek Rd", "Cobb Mill Road"), a direction, and a unit ("apt 3", "2nd fl").
+_STREET_BODY = (
+    r"(?:(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
+    r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+" + _SUFFIX + r")?"
+    r"|(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,3}?\s+" + _STRICT_SUFFIX
+    + r"(?:\s+" + _STRICT_SUFFIX + r")?)"
+    r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
     r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor|lot|spc|space|\#)\.?\s*\#?\s*"
-    r"[A-Z0-9\-]{1,6}\b)?)"
-    r"(?:(?:,\s*|\s+in\s+)(?P<city>" + _CITY + r")(?:,?\s+(?P<state>" + _STATE + r")\b)?"
-    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\w\-]))?)?)"
+    r"(?:\d[A-Za-z0-9\-]{0,5}|[A-Za-z]\d{0,4})\b|,?\s+\d{1,2}(?i:st|nd|rd|th)\s+(?i:fl|floor)\b\.?)?"
 )
+# After a street or a rural route: the town, the state and the ZIP code, each optional. A town
+# in title case is taken as it is; in any other case it must end where a town ends.
+_TAIL = (
+    r"(?:(?:,\s*|\s+(?i:in)\s+)(?P<city>" + _CITY + r"|" + _CITY_CI + _CITY_END + r")"
+    r"(?:,?\s+(?P<state>" + _STATE + r"|" + _STATE_NAME_CI + r"|" + _STATE_CODES_LOWER + r"(?=,?\s+\d{5}))\b)?)?"
+    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?(?![\w\-])|(?(city)\d{4}(?=[ \t]*(?:\n|$))|(?!))))?"  # "Otaki 5512"
+)
+_ADDR = r"(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}" + _STREET_BODY + r")" + _TAIL + r")"
+# The same from the digit, for a house number followed by a lower-case word, which the number
+# scan's branch does not visit ("3 railroad ave", "1421 n 7th st").
+_ADDR_LOWER = re.compile(r"(?<![\w./\-#])(?P<street>\d(?=\d{0,5}[ \t]+[a-z])\d{0,5}" + _STREET_BODY + r")" + _TAIL)
 _ZIP5 = r"(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
 
 _NOT_STREET_REV = re.compile(
     r"\s*" + rev_words(("level", "type", "stage", "grade", "phase", "class", "category", "tier", "room", "rm", "bed",
                         "floor", "unit", "step", "day", "week", "year", "age", "version", "no", "number", "x",
-                        "times", "of", "for", "about", "approximately", "take", "took", "gave", "had", "has", "have",
-                        "with", "and", "or", "to", "from", "over", "under")) + r"(?![a-z])"
+                        "times", "take", "took", "gave", "had", "has", "have")) + r"(?![a-z])"
 )
+# Words before a number of things ("2 to 3 Tylenol Extra Strength"): not before a street whose
+# suffix says it is one ("home to 881 n washington st").
+_QUANTITY_BEFORE_REV = re.compile(
+    r"\s*" + rev_words(("of", "for", "about", "approximately", "with", "and", "or", "to", "from", "over", "under"))
+    + r"(?![a-z])"
+)
+_STRICT_IN = re.compile(r"\s" + _STRICT_SUFFIX)
 _STATE_BEFORE = re.compile(
-    r"(?:(?P<city>" + _CITY + r"),?\s+)?(?<![\w])(?P<state>" + "|".join(sorted(_STATE_NAMES, key=len, reverse=True))
-    + r"|" + "|".join(_STATES) + r")\.?,?\s+\Z"
+    r"(?:(?P<city>" + _CITY + r"|(?<![\w'’\-])" + _CITY_CI_WORD + r"(?:[ \-]" + _CITY_CI_WORD
+    + r")?),?\s+)?(?<![\w])(?P<state>"
+    + _STATE_NAME_CI + r"|" + "|".join(_STATES) + r")\.?,?\s+\Z"
+)
+# In lower case a two-letter state is a word ("or", "in", "me") unless a comma and a town stand
+# before it: "lake ariel, pa 18436".
+_STATE_BEFORE_LOWER = re.compile(
+    r"(?P<city>(?<![\w'’\-])" + _CITY_CI_WORD + r"(?:[ \-]" + _CITY_CI_WORD + r")?),\s*(?P<state>" + _STATE_CODES_LOWER
+    + r")\.?,?\s+\Z"
 )
 _STATE_SET = frozenset(_STATES)
-_STATE_NAME_ENDS = tuple(name.split()[-1] for name in _STATE_NAMES)
+_STATE_NAME_ENDS_LOWER = tuple(name.split()[-1].lower() for name in _STATE_NAMES)
 _ZIP_WORD_REV = re.compile(r"\s*[:#]?\s*(?:si\s+)?(?:edoc\s*piz|piz|edoc\s+latsop)(?![a-z])")
 
 
@@ -91,23 +157,44 @@ _ABBR_DOT_END = re.compile(r"\b(?:" + "|".join(_STREET_ABBR) + r"|Dr)\.\Z")
 
 def _address(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.start(), m.end("street")
-    if _NOT_STREET_REV.match(reversed_before(text, start, 16)):
+    before = reversed_before(text, start, 16)
+    if _NOT_STREET_REV.match(before) or (_QUANTITY_BEFORE_REV.match(before) and not _STRICT_IN.search(text, start, end)):
         return
+    number = start
+    while text[number].isdigit():
+        number += 1
+    if unit_follows(text, number):
+        return  # "3 hour drive", "2 mm ST"
     if text[end - 1] == "." and not _ABBR_DOT_END.search(text, start, end):
         end -= 1
     out.append(Detection(start, end, C.ADDRESS, "address.street"))
+    _town_and_zip(m, out, "street")
+
+
+def _town_and_zip(m: re.Match[str], out: _Out, after: str) -> None:
+    """The town and the ZIP code of an address match's tail."""
     if m.group("city"):
-        out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.after_street"))
+        out.append(Detection(m.start("city"), m.end("city"), C.CITY, f"city.after_{after}"))
     if m.group("zip"):
-        out.append(Detection(m.start("zip"), m.end("zip"), C.ZIP, "zip.after_street"))
+        out.append(Detection(m.start("zip"), m.end("zip"), C.ZIP, f"zip.after_{after}"))
+
+
+def _streets_in_lower_case(text: str, probe: str, out: _Out) -> None:
+    """Street addresses whose house number a lower-case word follows (the number scan's branch
+    visits those that a capital or a digit follows)."""
+    for m in _ADDR_LOWER.finditer(text):
+        _address(text, m, out)
 
 
 def _zip(text: str, m: re.Match[str], out: _Out) -> None:
     start, end = m.span()
     before = text[max(0, start - 24):start].rstrip(" ,.")
     last = before[-2:] if len(before) >= 2 else ""
-    if (last in _STATE_SET and (len(before) == 2 or not before[-3].isalnum())) or before.endswith(_STATE_NAME_ENDS):
+    if (last.upper() in _STATE_SET and (len(before) == 2 or not before[-3].isalnum())) \
+            or before.lower().endswith(_STATE_NAME_ENDS_LOWER):
         state = _STATE_BEFORE.search(text, max(0, start - 60), start)
+        if state is None and last.islower():
+            state = _STATE_BEFORE_LOWER.search(text, max(0, start - 60), start)  # "lake ariel, pa 18436"
         if state is not None:
             out.append(Detection(start, end, C.ZIP, "zip.state"))
             if state.group("city"):
@@ -119,7 +206,13 @@ def _zip(text: str, m: re.Match[str], out: _Out) -> None:
     token(text, m, out)
 
 
-_PO_BOX = re.compile(r"(?<![\w.])(?i:p\.?\s?o\.?\s*box|post\s+office\s+box|pob)\s+\#?\d{1,6}(?![\w\-])")
+# A PO box, or a rural route and its box ("RR 2 BOX 418", "RD 1 Box 77", "HC 3 Box 12"), then the
+# town, state and ZIP code that follow.
+_PO_BOX = re.compile(
+    r"(?<![\w.])(?P<street>(?i:p\.?\s?o\.?\s*box|post\s+office\s+box|pob)\s+\#?\d{1,6}"
+    r"|(?i:r\.?\s?r\.?|rd|rte|rural\s+route|hc|hcr|star\s+route)\s*\#?\s*\d{1,3},?\s+(?i:box)\s*\#?\s*\d{1,6})"
+    r"(?![\w\-])" + _TAIL
+)
 _LIVES_IN = re.compile(
     r"[LlRrMmHh](?<![A-Za-z][LlRrMmHh])(?i:(?<=l)(?:ives|iving)|(?<=r)(?:esides|esiding|eside|esident\s+of"
     r"|elocated\s+from)|(?<=m)oved\s+(?:here\s+)?from|(?<=h)ome\s*town)"
@@ -134,6 +227,12 @@ _NOT_CITY = frozenset(split_words(
 ))
 
 
+# A street without its number, where a person lives: "lives alone on Brick Row Rd in Nicholson".
+_LIVES_ON = re.compile(
+    r"(?i:liv(?:es|ing)|resides?|residing)(?:\s+(?i:alone|here|with\s+\w+))?\s+(?i:on|at)"
+    r"(?P<street>(?:\s+" + _NAME_CI_WORD + r"){1,3}?\s+" + _STRICT_SUFFIX + r"(?:\s+" + _STRICT_SUFFIX + r")?)"
+    r"(?:\s+(?i:in)\s+(?P<city>" + _CITY + r"|" + _CITY_CI + _CITY_END + r"))?"
+)
 _LIVES_KEYS = ("liv", "resid", "moved", "reloc", "hometown", "home town")
 
 
@@ -141,11 +240,23 @@ def _cities(text: str, probe: str, out: _Out) -> None:
     for key in _LIVES_KEYS:
         i = probe.find(key)
         while i >= 0:
+            at = i
             m = _LIVES_IN.match(text, i) if i == 0 or not probe[i - 1].isalpha() else None
             i = probe.find(key, i + 3)
             if m is None:
+                if key in ("liv", "resid") and (at == 0 or not probe[at - 1].isalpha()):
+                    _street_lived_on(text, at, out)
                 continue
             _city(m, out)
+
+
+def _street_lived_on(text: str, at: int, out: _Out) -> None:
+    m = _LIVES_ON.match(text, at)
+    if m is None:
+        return
+    out.append(Detection(m.start("street") + 1, m.end("street"), C.ADDRESS, "address.lives_on"))
+    if m.group("city"):
+        out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.after_street"))
 
 
 def _city(m: re.Match[str], out: _Out) -> None:
@@ -157,7 +268,8 @@ def _city(m: re.Match[str], out: _Out) -> None:
 
 def _po_boxes(text: str, probe: str, out: _Out) -> None:
     for m in _PO_BOX.finditer(text):
-        out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.pobox"))
+        out.append(Detection(m.start(), m.end("street"), C.ADDRESS, "address.pobox"))
+        _town_and_zip(m, out, "box")
 
 
 RECOGNIZER = Recognizer(
@@ -170,6 +282,7 @@ RECOGNIZER = Recognizer(
     ),
     triggers=(
         Trigger(("box",), _po_boxes),
+        Trigger((*_STRICT_SUFFIXES, "dr"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),
     ),
     field_keys={

@@ -64,6 +64,67 @@ def test_clinical_text_is_not_an_address(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
-    assert [t.words for t in RECOGNIZER.triggers] == [("box",), ("liv", "resid", "moved", "reloc", "town")]
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "st", "liv"]  # streets in lower case: their suffix
     assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
     assert DEFAULT_KEY_MAP[fold_key("state")] is None
+
+
+def in_every_case(text: str) -> list[list[tuple[str, str]]]:
+    """The findings in ``text`` lowered, as written and raised, each lowered to compare."""
+    return [[(c, v.lower()) for c, v in geo(variant)] for variant in (text.lower(), text, text.upper())]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("lives alone in moosic at 14 quarry hill rd, 18507\npt oob", [("ADDRESS", "14 quarry hill rd"),
+                                                                   ("ZIP", "18507")]),
+    ("transport arranged home to 881 n washington st apt 3, wilkes-barre. driver will call",
+     [("ADDRESS", "881 n washington st apt 3"), ("CITY", "wilkes-barre")]),
+    ("address changed, now 1421 n 7th st apt b, stroudsburg 18360 - updated",
+     [("ADDRESS", "1421 n 7th st apt b"), ("CITY", "stroudsburg"), ("ZIP", "18360")]),
+    ("lives 18 e main st, glen lyon", [("ADDRESS", "18 e main st"), ("CITY", "glen lyon")]),
+    ("pt seen at home 62 stanton st, dupont 18641\npt turns 100",
+     [("ADDRESS", "62 stanton st"), ("CITY", "dupont"), ("ZIP", "18641")]),
+    ("lives 3 railroad ave, exeter 18643", [("ADDRESS", "3 railroad ave"), ("CITY", "exeter"), ("ZIP", "18643")]),
+    ("lives at 40 Oak St, 2nd fl, Pittston 18640 w/ dtr.",
+     [("ADDRESS", "40 oak st, 2nd fl"), ("CITY", "pittston"), ("ZIP", "18640")]),
+    ("SEEN AT HOME, 1120 BLACK CREEK RD, SUGARLOAF. PT COMFORTABLE",
+     [("ADDRESS", "1120 black creek rd"), ("CITY", "sugarloaf")]),
+    ("4410 Larkspur Ridge Rd, Tarrant Falls, OR 97482\nTel",
+     [("ADDRESS", "4410 larkspur ridge rd"), ("CITY", "tarrant falls"), ("ZIP", "97482")]),
+    ("220 Cobb Mill Road, Suite 4\nWexcombe", [("ADDRESS", "220 cobb mill road, suite 4")]),
+    ("cc: Dr K. Kanagaratnam, 17 Rimu Street, Otaki 5512",
+     [("ADDRESS", "17 rimu street"), ("CITY", "otaki"), ("ZIP", "5512")]),
+    ("PT LIVES ALONE ON BRICK ROW RD IN NICHOLSON, ORIGINALLY FROM",
+     [("ADDRESS", "brick row rd"), ("CITY", "nicholson")]),
+    ("DISCHARGE ADDRESS RR 2 BOX 418, LAKE ARIEL, PA 18436.",
+     [("ADDRESS", "rr 2 box 418"), ("CITY", "lake ariel"), ("ZIP", "18436")]),
+    ("OT REQUESTS HOME EVAL - 12 STEPS TO ENTER, RD 1 BOX 77, HARVEYS LAKE 18618.",
+     [("ADDRESS", "rd 1 box 77"), ("CITY", "harveys lake"), ("ZIP", "18618")]),
+    ("mail to HC 3 Box 12 please", [("ADDRESS", "hc 3 box 12")]),
+    ("home: 300 Oak Dr, Taylor.", [("ADDRESS", "300 oak dr"), ("CITY", "taylor")]),
+])
+def test_addresses_in_any_case(text: str, expected: list[tuple[str, str]]) -> None:
+    for found in in_every_case(text):
+        assert found == sorted(expected)
+
+
+def test_a_lower_case_two_letter_state_needs_a_comma_and_a_zip() -> None:
+    assert geo("moved to lake ariel, pa 18436 last year") == [("CITY", "lake ariel"), ("ZIP", "18436")]
+    assert geo("tried it in 12345 ways or 23456 times") == []
+
+
+@pytest.mark.parametrize("text", [
+    "2 mm st elevation in v1-v4; 3 leads st depression.",
+    "for 2 weeks in place; 1 foley in place; x3 days in a row.",
+    "a 3 hour drive from here; walked 2 blocks down the road; 2 hours on the road.",
+    "with 2 sisters in the same court; had 2 head ct scans; seen by 2 dr smith.",
+    "plan to increase from 2 to 3 tylenol extra strength daily.",
+    "shift 0700-1900; called at 1400; diagnosed in 2019; platelets 15000.",
+])
+def test_clinical_text_in_any_case_is_not_an_address(text: str) -> None:
+    assert in_every_case(text) == [[], [], []]
+
+
+def test_a_town_in_any_case_ends_where_a_town_ends() -> None:
+    assert in_every_case("lives at 310 Chapel Row, independent in most ADLs with a walker.") == [
+        [("ADDRESS", "310 chapel row")]] * 3
