@@ -457,10 +457,10 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         _town_phrases(low, lists, out)
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
     growing = any(c in _GROWING for _, _, c in every)
-    if not growing and not anchors - _FACILITY_WEAK:
+    if not growing and not anchors:
         return out
     toks = [m.span() for m in _TOKEN.finditer(low)]
-    if anchors - _FACILITY_WEAK:
+    if anchors:
         _facilities(text, low, toks, proper_at, mixed_case, out)
     if growing:
         _grow_names(text, low, toks, every, mixed_case, lists, out)
