@@ -103,8 +103,9 @@ def _safe(word: str, allow: frozenset[str]) -> bool:
     if "'" in word or "’" in word:
         plain = word.replace("’", "'")
         base, _, tail = plain.partition("'")
-        return plain.replace("'", "") in allow or (base in allow and tail in _CLITICS) or (
-            plain.endswith("n't") and (plain[:-3] in allow or plain[:-3] in _SPOKEN))
+        if plain.endswith("n't"):  # "don't", "couldn't"
+            return plain[:-3] in allow or plain[:-3] in _SPOKEN or plain.replace("'", "") in allow
+        return base in allow and tail in _CLITICS
     return _inflected(word, allow)
 
 
@@ -213,7 +214,7 @@ def _deny_phrases(low: str, words: set[str], lists: WordLists, out: list[Detecti
 
 
 _PARTICLES = frozenset("""
-van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten
+van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua
 """.split())
 _ROLE_AFTER = re.compile(r"(?:[ \t]*[,(][ \t]*(?:pa|pa-c|do|pt|ot|slp|sw|cm|rd|rt)|[ \t]*[,(]?[ \t]*(?:np|rn|md|lpn|cna"
                          r"|msw|lcsw|licsw|aprn|fnp|crna|pharmd|cnm))\b")
@@ -224,7 +225,8 @@ lodge gardens home homes nursing veterans family community treatment health stat
 children's women's womens childrens medical memorial surgical surgery specialists care imaging endoscopy
 centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
-liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in
+liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
+pavilion annex plaza professional offices
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -234,28 +236,34 @@ northwest southeast southwest northern southern eastern western st saint riversi
 highland highlands woods forest brook fork manor
 """.split())
 _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
-_GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY))
+_GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY, C.FACILITY))
+_INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
+_POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
+_DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
 urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepatology nephrology
 gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
-children's women's womens childrens memorial general regional state daycare
+children's women's womens childrens memorial general regional state daycare bldg building arts tower
+pavilion annex plaza professional offices
 """.split())
 
 
 def _tokens_between(low: str, end: int, start: int) -> bool:
-    """Whether only blanks (or one hyphen) lie between ``end`` and ``start``."""
+    """Whether only blanks (or one hyphen or ampersand) lie between ``end`` and ``start``."""
     gap = low[end:start]
-    return len(gap) <= 3 and gap.strip(" \t-") == ""
+    return len(gap) <= 3 and gap.strip(" \t-&") == ""
 
 
 def _grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]],
                 mixed_case: bool, lists: WordLists, out: list[Detection]) -> None:
-    """Extend person-name spans over adjacent name words and particles ("Hope Ekwueme",
-    "VAN DER HEIJDEN", "Faith Nakamya-Hill"): a name word joins when it is shaped like a name
-    here (Title Case in mixed-case text, any word in an ALL-CAPS note) or no list calls it safe."""
+    """Extend person-name spans over adjacent name words, particles and initials ("Hope
+    Ekwueme", "VAN DER HEIJDEN", "Piripi Te Awe", "K. Kanagaratnam", "Faith Nakamya-Hill"): a
+    name word joins when it is shaped like a name here (Title Case in mixed-case text; any name
+    word where there is no case to read) or no list calls it safe, and a word outside the
+    common vocabulary always joins."""
     names = name_words()
     starts = {s: i for i, (s, _) in enumerate(toks)}
     ends = {e: i for i, (_, e) in enumerate(toks)}
@@ -264,25 +272,85 @@ def _grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tu
     def joins(i: int) -> bool:
         s, e = toks[i]
         word = low[s:e]
-        if (s, e) in taken or word in CUE_WORDS or word in _VOCAB and word not in names:
+        if (s, e) in taken or word in NEVER_NAMES:
             return False
-        if word in _PARTICLES:
+        if word in CUE_WORDS:  # "Beverly Page 610-555-0145", not "Beverly page me"
+            return word in names and (i + 1 == len(toks) or not low[toks[i + 1][0]].isalpha())
+        if word in _PARTICLES or word not in _VOCAB and word.isalpha() and len(word) > 1:
             return True
+        if word in _VOCAB and word not in names:
+            return False
         shaped = text[s].isupper() if mixed_case else True  # no case to read: any name word joins
         return word in names and (shaped or word not in lists.allow)
+
+    def initial(i: int) -> bool:  # "K. Kanagaratnam": one letter and a dot before the name
+        s, e = toks[i]
+        return e - s == 1 and low[s].isalpha() and _INITIAL_GAP.fullmatch(low, e, toks[i + 1][0]) is not None
 
     for s, e, category in spans:
         if category not in (C.NAME, C.UNKNOWN):
             continue
         i = starts.get(s)
-        while i is not None and i > 0 and _tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1):
+        while i is not None and i > 0 and (_tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1)
+                                           or initial(i - 1)):
             i -= 1
             out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
         j = ends.get(e)
         while j is not None and j + 1 < len(toks) and _tokens_between(low, toks[j][1], toks[j + 1][0]) \
-                and joins(j + 1) and low[toks[j + 1][0]:toks[j + 1][1]] not in _PARTICLES:
+                and joins(j + 1):
+            word = low[toks[j + 1][0]:toks[j + 1][1]]
+            if word in _PARTICLES and not (j + 2 < len(toks) and _tokens_between(low, toks[j + 1][1], toks[j + 2][0])
+                                           and joins(j + 2)):
+                break  # a particle joins only what follows it ("Te Awe"), never ends a name
             j += 1
             out.append(Detection(toks[j][0], toks[j][1], C.NAME, "allow.name_joined"))
+
+
+_HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+
+
+def _honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> None:
+    """The word after an honorific with its dot ("ms. daybreak", "DR. WINTER") is a name, in
+    any case, unless it is a function, clinical or cue word ("dr. office" stays)."""
+    for m in _HONORIFIC_DOT.finditer(low):
+        word = m.group(1)
+        s, e = m.span(1)
+        if word in NEVER_NAMES or word in _CLINICAL or word in CUE_WORDS or len(word) < 2:
+            continue
+        if not any(a < e and s < b for a, b in spans):
+            out.append(Detection(s, e, C.NAME, "allow.honorific"))
+
+
+def _same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """Every other occurrence, in this text, of a word already found as a person's name ("husband
+    Bill ... Bill tearful"): a text names the same person the same way throughout."""
+    words = {low[s:e] for s, e, c in spans if c is C.NAME and e - s > 2}
+    words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in _CLINICAL and w not in CUE_WORDS}
+    if not words:
+        return
+    pattern = re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                         + r")(?![\w])")
+    taken = sorted((s, e) for s, e, _ in spans)
+    for m in pattern.finditer(low):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            out.append(Detection(m.start(), m.end(), C.NAME, "allow.same_name"))
+
+
+def _grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """A name after a saint's prefix is a facility with its prefix and possessive ("ST. BRIGID'S",
+    "Saint Anselm's", "st. mary's villa" is grown further by the facility runs)."""
+    for s, e, category in spans:
+        if category not in (C.NAME, C.UNKNOWN, C.FACILITY):
+            continue
+        lo = saint_start(low, s)
+        tail = _POSSESSIVE_AFTER.match(low, e)
+        hi = tail.end() if tail else e
+        if lo != s or (hi != e and category is C.FACILITY):
+            out.append(Detection(lo, hi, C.FACILITY, "allow.saint"))
+        if category is C.FACILITY or lo != s:  # "Mount Carmel East"
+            side = _DIRECTION_AFTER.match(low, hi)
+            if side is not None:
+                out.append(Detection(lo, side.end(), C.FACILITY, "allow.facility_side"))
 
 
 def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set[int], mixed_case: bool,
@@ -302,8 +370,8 @@ def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: se
         while lo > 0 and _tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
                                                                                          unknown_at, mixed_case):
             lo -= 1
-        while hi + 1 < n and _tokens_between(low, toks[hi][1], toks[hi + 1][0]) and _fac_word(
-                text, low, toks[hi + 1], unknown_at, mixed_case, inner=True):
+        while hi + 1 < n and _tokens_between(low, toks[hi][1], toks[hi + 1][0]) and (_fac_word(
+                text, low, toks[hi + 1], unknown_at, mixed_case, inner=True) or _after_of(low, toks, hi + 1)):
             hi += 1
         while hi > lo and low[toks[hi][0]:toks[hi][1]] in _FACILITY_JOINS:
             hi -= 1
@@ -317,6 +385,14 @@ def _facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: se
         if proper and not generic and not header and hi > lo:
             out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
         i = hi + 1
+
+
+def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
+    """Whether word ``k`` is the name in a facility's "... of (the) <name>" ("Hospice of the
+    Western Reserve"): after "of" or "of the" and no function or clinical word."""
+    word = low[toks[k][0]:toks[k][1]]
+    before = [low[a:b] for a, b in toks[max(0, k - 3):k]]
+    return "of" in before[-3:] and word not in NEVER_NAMES and word not in _CLINICAL and word not in CUE_WORDS
 
 
 def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], mixed_case: bool,
@@ -360,8 +436,8 @@ ridge crossing mills corners landing station forge grove bluff
 """.split())
 
 
-_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at)[ \t]+([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
-                               r"(?:[ \t]+([a-z][a-z'’.]*))?")
+_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
+                               r"(?:[ \t]+([a-z][a-z'’.]*))?)")
 
 
 def _town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
@@ -455,16 +531,20 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
     if towns or _TOWN_CUE.search(low):
         _town_phrases(low, lists, out)
-    every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
-    growing = any(c in _GROWING for _, _, c in every)
+    if "." in low:
+        _honorifics(low, spans + [(d.start, d.end) for d in out], out)
+    growing = any(d.category in _GROWING for d in found) or any(d.category in _GROWING for d in out)
     if not growing and not anchors:
         return out
     toks = [m.span() for m in _TOKEN.finditer(low)]
     if anchors:
         _facilities(text, low, toks, proper_at, mixed_case, out)
-    if growing:
+    every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
+    if growing or anchors:
         _grow_names(text, low, toks, every, mixed_case, lists, out)
         _grow_towns(low, toks, every, lists, out)
+        _grow_saints(low, every, out)
+        _same_names(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out
 
 

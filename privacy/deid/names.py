@@ -112,9 +112,9 @@ _LOWER_WORDS = re.compile(r"[a-z]{2,}")
 _STRONG_TITLES = word_set("""
 dr doctor mr mrs ms miss mx prof professor mister sister rev
 """)
-_DOT_TITLES = frozenset(["dr", "mr", "mrs", "ms", "mx", "prof", "pt", "sr", "rev"])
+_DOT_TITLES = frozenset(["dr", "mr", "mrs", "ms", "mx", "prof", "sr", "rev"])
 _ROLE_TITLES = frozenset(["pa", "np", "rn", "lpn", "cna"])
-_TITLES = _STRONG_TITLES | frozenset(["pt", "patient", "rn", "np", "pa", "nurse", "lpn", "cna", "sr"])
+_TITLES = _STRONG_TITLES | frozenset(["rn", "np", "pa", "nurse", "lpn", "cna", "sr"])
 _RELATIONS = word_set("""
 wife husband son sons daughter daughters mother father mom mum dad brother sister sibling niece
 nephew aunt uncle cousin grandson granddaughter grandmother grandfather grandma grandpa granny
