@@ -2,8 +2,9 @@
 
 The span is the number alone. A number from 90 to 119 is an age with an age word after it
 (``y/o``, ``years old``, ``F``/``M`` in either case) or before it (``aged``, ``age:``); ``99F``
-after a temperature word is a temperature, ``100m`` after a walking word a distance. A scan of
-its own finds the ages that clinicians write without an age word: after a person and a verb
+after a temperature word is a temperature, ``100m`` after a walking word a distance. A branch of
+its own finds the ages that clinicians write without an age word (and a scan of its own, those at
+the end of a line, which the number scan does not visit): after a person and a verb
 (``pt is 94``, ``wife was 91``), after a person alone when a pause follows (``pt 90, lives
 alone``), after ``turns`` (``turns 100 on the 27th``), and at the head of a sentence when a
 history follows (``98 s/p hip fx``). Lab values (``plt 98``, ``hr 98``, ``spo2 98%``) have
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
+from privacy.deid.recognizers.ids import groups_at
 from privacy.deid.recognizers.text import rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
@@ -74,8 +76,12 @@ def _age(text: str, m: re.Match[str], out: _Out) -> None:
 
 # --- ages without an age word ------------------------------------------------------------------
 
-# A number from 90 to 119 standing alone (not a decimal, a ratio, a percentage or a range).
-_BARE_AGE = re.compile(r"(?<![\w.,/:+\-])(?:9\d|1[01]\d)(?![\w%]|[.,]\d|\s*[/%]|\s*-\s*\d)")
+# A number from 90 to 119 standing alone (not a decimal, a ratio, a percentage or a range): a
+# branch of the number scan, and a scan of its own for a number at the end of a line, which the
+# number scan does not visit.
+_BARE = r"(?![\w%]|[.,]\d|\s*[/%]|\s*-\s*\d)"
+_BARE_AGE_RE = r"(?P<{name}>(?<![\w.,/:+\-]\d)(?:(?<=9)\d|(?<=1)[01]\d)" + _BARE + ")"
+_LINE_END_AGE = re.compile(r"[19](?<![\w.,/:+\-][19])(?:(?<=9)\d|(?<=1)[01]\d)(?=\r?\n)")
 _PERSONS = ("pt", "pt.", "patient", "he", "she", "who", "wife", "husband", "spouse", "partner", "mother", "mom",
             "father", "dad", "sister", "brother", "son", "daughter", "dtr", "aunt", "uncle", "grandmother",
             "grandfather", "grandma", "grandpa", "friend", "neighbor", "resident")
@@ -97,18 +103,30 @@ _NOT_AGE_AFTER = re.compile(r"[ \t]*(?:over|x|times|to|-|and\s+\d|(?:bpm|mmhg|se
                             r"|pounds|%|percent|ml|cc|mg|mcg|units?|k|g|min|mins|minutes)\b(?!/))", re.IGNORECASE)
 
 
-def _bare_ages(text: str, probe: str, out: _Out) -> None:
-    """Ages over 89 written without an age word: found from the person or the verb before them."""
-    for m in _BARE_AGE.finditer(text):
-        start, end = m.span()
-        if _NOT_AGE_AFTER.match(text, end) or unit_follows(text, end):
-            continue
-        rev = reversed_before(text, start, 40)
-        if _PERSON_VERB_REV.match(rev) or _AGE_PREFIX_REV.match(rev) \
-                or (_PERSON_REV.match(rev) and _PAUSE_AFTER.match(text, end)) \
-                or (_SENTENCE_START_REV.match(rev) and _HISTORY_AFTER.match(text, end)):
-            if not any(d.start == start and d.category is C.AGE for d in out):  # "age 101" of the number scan
-                out.append(Detection(start, end, C.AGE, "age.over89.context"))
+def _context_age(text: str, start: int, end: int, out: _Out) -> bool:
+    """Whether ``text[start:end]`` (90 to 119) is an age by what stands around it; appends it."""
+    if _NOT_AGE_AFTER.match(text, end) or unit_follows(text, end):
+        return False
+    rev = reversed_before(text, start, 40)
+    if _PERSON_VERB_REV.match(rev) or _AGE_PREFIX_REV.match(rev) \
+            or (_PERSON_REV.match(rev) and _PAUSE_AFTER.match(text, end)) \
+            or (_SENTENCE_START_REV.match(rev) and _HISTORY_AFTER.match(text, end)):
+        out.append(Detection(start, end, C.AGE, "age.over89.context"))
+        return True
+    return False
+
+
+def _bare_age(text: str, m: re.Match[str], out: _Out) -> None:
+    """An age over 89 written without an age word: found from the person or the verb before it."""
+    start, end = m.span()
+    if not _context_age(text, start, end, out) and m.lastgroup == "age_n_s":
+        groups_at(text, start, end, out)  # what the identifier branch would have read: "90 12 345"
+
+
+def _line_end_ages(text: str, probe: str, out: _Out) -> None:
+    """Ages without an age word at the end of a line ("PT IS 97" then a new line)."""
+    for m in _LINE_END_AGE.finditer(text):
+        _context_age(text, m.start(), m.end(), out)
 
 
 def _age_words(text: str, probe: str, out: _Out) -> None:
@@ -124,9 +142,10 @@ RECOGNIZER = Recognizer(
         Branch("age", _age_re("age"), Follow.HYPHEN, 50, _age),  # "92-year-old"
         Branch("age_b", _age_re("age_b"), Follow.SHORT_SPACE, 50, _age),  # "92 y/o"
         Branch("age_c", _age_re("age_c"), Follow.OTHER, 50, _age),  # "92F", "92yo"
+        Branch("age_n_s", _BARE_AGE_RE.format(name="age_n_s"), Follow.SHORT_SPACE, 55, _bare_age),  # "pt is 94 and"
+        Branch("age_n", _BARE_AGE_RE.format(name="age_n"), Follow.OTHER, 55, _bare_age),  # "pt 90, lives"
     ),
-    triggers=(Trigger(("ninety", "hundred"), _age_words),),
-    scan=_bare_ages,
+    triggers=(Trigger(("ninety", "hundred"), _age_words), Trigger(("\n",), _line_end_ages)),
     field_keys=dict.fromkeys(("age", "age_years", "patient_age"), C.AGE),
     surrogates={C.AGE: "_age"},
 )

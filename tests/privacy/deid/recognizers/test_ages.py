@@ -43,8 +43,9 @@ def test_not_ages_over_89(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.AGE,)
-    assert [b.follow for b in RECOGNIZER.branches] == [Follow.HYPHEN, Follow.SHORT_SPACE, Follow.OTHER]
-    assert RECOGNIZER.scan is not None  # ages without an age word, from their context
+    assert [b.follow for b in RECOGNIZER.branches] == [Follow.HYPHEN, Follow.SHORT_SPACE, Follow.OTHER,
+                                                       Follow.SHORT_SPACE, Follow.OTHER]  # the last two: no age word
+    assert [t.words for t in RECOGNIZER.triggers] == [("ninety", "hundred"), ("\n",)]  # "\n": at the end of a line
     assert DEFAULT_KEY_MAP[fold_key("patientAge")] is C.AGE
     assert Replacer(b"k" * 32, "p").replace(C.AGE, "92") == "90+"
 
@@ -78,3 +79,9 @@ def test_spelled_ages_with_yr_old(text: str, age: str) -> None:
 def test_lab_values_and_quantities_are_not_ages(text: str) -> None:
     for variant in (text, text.lower(), text.upper()):
         assert ages(variant) == [], variant
+
+
+def test_an_age_at_the_end_of_a_line() -> None:
+    for text, age in (("PT IS 97\nWIFE AT BEDSIDE", "97"), ("pt is 94\nlives alone", "94"), ("age 101\r\nhx chf", "101")):
+        assert ages(text) == [age]
+    assert ages("HR\n98\nplt 98\n") == []
