@@ -10,10 +10,10 @@ them (a ten-digit number after ``MRN`` is a record number); a seven-digit ``555-
 right after a phone word. A number written with a trunk ``0`` (``07 555 0193``,
 ``028 9055 0182``) is a phone, and so is an extension glued to its ``x`` (``x4-5521``).
 
-After a phone or pager word (a trigger scan): a short run of digit groups is a phone
-(``pager 48213``, ``PG 20931``, ``beeper 3-2290``, ``pager 55 071``, ``cell 555 0143``,
-``ext 4521``, ``page Dr Ottilie (48213)``): four to twelve digits after a pager word, seven to
-twelve after a phone word (``ph 7.35`` is a pH), never a date, a year or a time after ``at``.
+After a pager word (a trigger scan): a short run of digit groups is a phone (``pager 48213``,
+``PG 20931``, ``beeper 3-2290``, ``pager 55 071``, ``ext 4521``, ``page Dr Ottilie (48213)``):
+four to twelve digits, never a date, a year, a pH or a time after ``at``. After a phone word,
+seven digits split by a blank are a phone too (``cell 555 0143``).
 
 A number is a fax when a fax word follows it or is the last phone word before it. Emails are
 with URLs and IP addresses in :mod:`privacy.deid.recognizers.web`: they are found from their
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Prefix, Recognizer, Trigger
-from privacy.deid.recognizers.ids import labelled_value
+from privacy.deid.recognizers.ids import groups_at, labelled_value
 from privacy.deid.recognizers.text import label_before, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
@@ -127,6 +127,15 @@ def _local_phone(text: str, m: re.Match[str], out: _Out) -> None:
 
 
 _PH7 = r"(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
+_PH7_B = r"(?P<ph7_b>(?<![\w.\-/]\d)\d\d[ \t]\d{4}(?![\w\-]|[./]\d))"
+
+
+def _local_phone_b(text: str, m: re.Match[str], out: _Out) -> None:
+    """``555 0143``: a phone right after a phone word; otherwise two groups of digits."""
+    before = len(out)
+    _local_phone(text, m, out)
+    if len(out) == before:
+        groups_at(text, m.start(), m.start() + 3, out)  # what the identifier branch would have read
 
 
 def _trunk_re(name: str) -> str:
@@ -150,12 +159,10 @@ _PH_X4 = rf"(?P<ph_x4>{_X_BEFORE}\d{{3,4}}(?![\w\-]|[./]\d))"
 
 # --- a short run of digit groups after a phone or pager word -----------------------------------
 
-_PAGER_WORDS = frozenset({"pager", "pgr", "pg", "page", "beeper", "bleeper", "bleep", "ext", "extension"})
 _GROUPS = r"\d+(?:(?:[ \t]{0,2}[\-/][ \t]{0,2}|\.(?=\d)|[ \t]{1,2}|\)[ \t]{0,2}[\-/.]?[ \t]{0,2})\(?\d+){0,5}"
 # Run on the lower-cased text: the word, a filler ("#", ":", "is", "no."), then the groups.
-_WORD_GROUPS = re.compile(
-    r"(?<![a-z0-9])(?P<word>pager|pgr|pg|page|beeper|bleeper|bleep|ext|extension|phone|ph|tel|telephone|cell"
-    r"|mobile|home|work|call|callback|contact)\.?"
+_WORD_GROUPS = re.compile(  # the first letter first, so that the regex engine skips to it fast
+    r"[pbe](?<![a-z0-9][pbe])(?:(?<=p)(?:ager|gr|g|age)|(?<=b)(?:eeper|leeper|leep)|(?<=e)(?:xtension|xt))\.?"
     r"(?:[ \t]*(?P<fill>#|:|no\.?|number|is|at)(?![a-z]))?[ \t#:.(]{0,3}(?P<num>" + _GROUPS + ")"
 )
 # "page Dr Ottilie (48213)", "paged Okafor at 31177": a pager number a few words after "page".
@@ -170,9 +177,12 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d")
 
 
-def _groups_phone(text: str, probe: str, word: str, fill: str | None, start: int, end: int, out: _Out) -> None:
-    """Judge the digit groups at ``text[start:end]`` after the phone or pager word ``word``."""
+def _groups_phone(text: str, probe: str, fill: str | None, start: int, end: int, out: _Out) -> None:
+    """Judge the digit groups at ``text[start:end]`` after a pager word."""
     groups = list(_DIGIT_GROUP.finditer(probe, start, end))
+    if len(groups) > 2 and groups[0].end() - groups[0].start() == 1 and probe[groups[0].end()] == " ":
+        del groups[0]  # "call 2 555-0143": a count, then the number
+        start = groups[0].start()
     # Keep the longest run of groups with at most twelve digits that ends where a number may end.
     while groups:
         digits = sum(g.end() - g.start() for g in groups)
@@ -183,8 +193,7 @@ def _groups_phone(text: str, probe: str, word: str, fill: str | None, start: int
     if not groups:
         return
     value = probe[start:end]
-    need = 4 if word in _PAGER_WORDS else 7
-    if not need <= digits <= 12:
+    if not 4 <= digits <= 12:
         return
     if _DATE_GROUPS.fullmatch(value) or all(_YEAR.fullmatch(g.group()) for g in groups):
         return  # "call 12/14", "work 2019-2021"
@@ -200,10 +209,10 @@ def _groups_phone(text: str, probe: str, word: str, fill: str | None, start: int
     out.append(Detection(start, end, category, "phone.after_word"))
 
 
-def _after_phone_words(text: str, probe: str, out: _Out) -> None:
-    """Phones and pagers written as a short run of digit groups right after their word."""
+def _after_pager_words(text: str, probe: str, out: _Out) -> None:
+    """Pagers and extensions written as a short run of digit groups right after their word."""
     for m in _WORD_GROUPS.finditer(probe):
-        _groups_phone(text, probe, m.group("word"), m.group("fill"), m.start("num"), m.end("num"), out)
+        _groups_phone(text, probe, m.group("fill"), m.start("num"), m.end("num"), out)
     if "pag" in probe:
         for m in _PAGE_NAME.finditer(probe):
             group = "num" if m.group("num") else "num2"
@@ -219,6 +228,7 @@ RECOGNIZER = Recognizer(
         Branch("ph_d", _phone_re("ph_d"), Follow.DOT, 20, _phone, yields_to_prefix=True),
         Branch("ph", _phone_re("ph"), Follow.HYPHEN, 20, _phone, yields_to_prefix=True),
         Branch("ph7", _PH7, Follow.HYPHEN, 40, _local_phone, yields_to_prefix=True),
+        Branch("ph7_b", _PH7_B, Follow.SPACE, 40, _local_phone_b, yields_to_prefix=True),
         Branch("ph_b", _phone_re("ph_b"), Follow.SPACE, 20, _phone, yields_to_prefix=True),
         Branch("ph_c", _phone_re("ph_c"), Follow.OTHER, 20, _phone, yields_to_prefix=True),
         Branch("ph_sl", _phone_re("ph_sl"), Follow.SLASH, 20, _phone, yields_to_prefix=True),  # 570/555/0188
@@ -228,8 +238,7 @@ RECOGNIZER = Recognizer(
         Branch("ph_x", _PH_X, Follow.HYPHEN, 20, _plain_phone),
         Branch("ph_x4", _PH_X4, Follow.OTHER, 20, _plain_phone),
     ),
-    triggers=(Trigger(("pag", "pg", "beep", "bleep", "ext", "ph", "tel", "cell", "mobile", "home", "work", "call",
-                       "contact"), _after_phone_words),),
+    triggers=(Trigger(("pg", "page", "beep", "bleep", "ext"), _after_pager_words),),
     field_keys={
         **dict.fromkeys(("phone", "telephone", "tel", "mobile", "cell", "home_phone", "work_phone", "phone_number",
                          "contact_number", "pager"), C.PHONE),
