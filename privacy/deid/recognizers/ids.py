@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
-from privacy.deid.recognizers.text import LABELS, label_before, rev_words, reversed_before, unit_follows
+from privacy.deid.recognizers.text import LABELS, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
 __all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "groups_at", "labelled_value", "token"]
@@ -62,9 +62,14 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
     "gen": ("acc", "acc.", "acc #", "accession #", "accn", "claim no", "claim #", "va claim"),
     "veh": ("tag", "plate #", "plate no"),
 }
-_EXTRA_LABEL_REV = re.compile(
-    r"[\s:#=(\-]*(?:" + "|".join(f"(?P<{name}>{rev_words(words)})" for name, words in EXTRA_LABELS.items())
-    + r")(?![a-z0-9])"
+# Every label, read backwards in one match: the extra ones first (the more specific "ins id" before
+# the "id" of LABELS), then those of LABELS, after the same gap as
+# :func:`privacy.deid.recognizers.text.label_before` allows ("MRN #:", "member ID no.").
+_GAP_REV = (r"(?:[\s:#=(\-]|" + rev_words(("no", "no.", "number", "num", "num.", "id", "i.d.", "is", "was"))
+            + r"(?![a-z0-9]))*")
+_ANY_LABEL_REV = re.compile(
+    _GAP_REV + "(?:" + "|".join(f"(?P<x_{name}>{rev_words(words)})" for name, words in EXTRA_LABELS.items())
+    + "|" + "|".join(f"(?P<{name}>{rev_words(words)})" for name, words in LABELS.items()) + r")(?![a-z0-9])"
 )
 # A short prefix of letters between the label and the digits ("HN 7721094", "BCX 88204417-01"),
 # read backwards; not a word of the sentence.
@@ -93,6 +98,8 @@ def _label(text: str, start: int) -> tuple[str | None, int]:
     label = _label_at(text, start)
     if label is not None:
         return label, start
+    if start < 3 or text[start - 1] not in " \t" or not text[start - 2].isalpha():
+        return None, start
     prefix = _PREFIX_REV.match(reversed_before(text, start, 8))
     if prefix is None or prefix.group("p")[::-1] in _NOT_PREFIX:
         return None, start
@@ -102,8 +109,11 @@ def _label(text: str, start: int) -> tuple[str | None, int]:
 
 
 def _label_at(text: str, start: int) -> str | None:
-    m = _EXTRA_LABEL_REV.match(reversed_before(text, start, 32))  # the more specific: "ins id", not "id"
-    return m.lastgroup if m else label_before(text, start)
+    m = _ANY_LABEL_REV.match(reversed_before(text, start, 48))
+    if m is None:
+        return None
+    label = m.lastgroup or ""
+    return label[2:] if label.startswith("x_") else label
 
 
 def labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> bool:
@@ -193,10 +203,10 @@ _TOKEN = (r"(?P<tok>(?<![.]\d)(?:\d{4,24}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]{0,
           r"[\dA-Za-z\-]{0,24}"
           r"(?![@]|[/:.][A-Za-z\d]))")
 
-# A plate or VIN after its label, read forward (a four-digit plate at the end of a line is not
-# a token the number scan visits): "plate jlm 2290", "tag # 7KXR291".
+# A plate after its label, read forward (a four-digit plate at the end of a line is not a token
+# the number scan visits): "plate jlm 2290", "license plate # 7KXR291".
 _VEHICLE = re.compile(
-    r"(?<![a-z])(?:licen[cs]e\s+plate|lic\s+plate|plates?|tag|vin|vehicle(?:\s+id)?)(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
+    r"(?<![a-z])plates?(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
     r"[ \t:#]*(?P<v>(?:(?P<p>[a-z]{1,4})[ \-])?[a-z0-9\-]*\d[a-z0-9\-]*)(?![a-z0-9\-])"
 )
 
@@ -230,7 +240,7 @@ RECOGNIZER = Recognizer(
         Branch("grp_b", _GROUPS.format(name="grp_b"), Follow.SPACE, 95, groups),
         Branch("grp_s", _GROUPS.format(name="grp_s"), Follow.SHORT_SPACE, 95, groups),
     ),
-    triggers=(Trigger(("plate", "vin", "tag", "vehicle"), _vehicles),),
+    triggers=(Trigger(("plate",), _vehicles),),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),
         **dict.fromkeys(("mrn", "medical_record_number", "medical_record", "chart_number", "patient_id",
