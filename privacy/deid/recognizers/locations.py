@@ -6,7 +6,7 @@ followed by a city, a state and a ZIP code, each reported in its own category. T
 in any case for the unambiguous suffixes (``st``, ``rd``, ``ave``, ``lane``, ``drive``...; not
 ``ct``, a scan, nor ``dr`` before a name): ``14 quarry hill rd``, ``1421 n 7th st apt b``,
 ``1120 BLACK CREEK RD``; a house number that a lower-case word follows is found by a scan of
-its own, run when a suffix occurs. A town in title case after the street is taken as it is;
+its own, run when a digit and a blank occur. A town in title case after the street is taken as it is;
 in any other case it must end where a town ends (before a state, a ZIP code or a pause:
 ``3 railroad ave, exeter 18643``). Words of a sentence (``in``, ``the``, ``with``, units)
 are never part of a street's or a town's name.
@@ -100,16 +100,39 @@ _PAUSE = r"[ \t]*(?:[.,;:)\]]|\n|$)"
 _CITY_END = (r"(?=,?\s+(?:" + _STATE_NAME_CI + r"|(?i:" + "|".join(_STATES) + r"))(?=,?\s+\d{5}(?![\w\-])|" + _PAUSE
              + r")|,?\s+\d{4,5}(?![\w\-])|" + _PAUSE + r")")
 
+# Any other suffix in any case ("9584 yolanda inlet", "12 maple ridge"): only where the rest of
+# an address follows (a unit, a town and a state or ZIP code, a ZIP code) or the line ends.
+_BROAD_SUFFIX_CI = (r"(?i:" + trie([w.lower() for w in _SUFFIX_WORDS] + [w.lower() for w in _STREET_ABBR
+                                                                        if w not in ("Ct", "Pt", "Is", "Sq", "Tr", "Cv")])
+                    + r")(?:\.(?!\d)|(?![\w'’\-]))")
+_STRONG_AFTER = (
+    r"(?:\s+(?i:n[ew]?|s[ew]?|e|w)\b\.?)?(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor"
+    r"|lot|\#)\b|,?\s+\d{1,2}(?i:st|nd|rd|th)\s+(?i:fl|floor)\b|,[ \t]*[A-Za-z][^\n,]{0,30},[ \t]*(?:"
+    + _STATE_NAME_CI + r"|(?i:" + "|".join(_STATES) + r"))\b|,[ \t]*[A-Za-z][^\n,]{0,30}?[ \t,]\d{5}(?![\w\-])"
+    r"|,?[ \t]+\d{5}(?![\w\-])"
+    r"|\s+(?i:in)[ \t]+[A-Za-z][A-Za-z'’ \-]{0,30}?(?:,?[ \t]+(?:" + _STATE_NAME_CI + r"|(?i:" + "|".join(_STATES)
+    + r"))\b|,?[ \t]+\d{5}(?![\w\-])))"
+)
+_ADDRESS_AFTER = r"(?=" + _STRONG_AFTER + r"|,[ \t]*[A-Za-z][A-Za-z'’ \-]{0,30}(?:[.;)]|\n|$)|[ \t]*(?:\n|$))"
+# The suffixes that are also clinical words ("ct", "pt", "dr", "cir", "sq"), in any case: only
+# where a unit, a town and a state, or a ZIP code follows.
+_AMBIGUOUS_SUFFIX_CI = r"(?i:ct|pt|dr|cir|sq|tr|cv|is)\.?"
+_ADDRESS_STRONG = r"(?=" + _STRONG_AFTER + r")"
+# After the suffix: a direction ("NW") and a unit ("apt 3", "Suite 4", "2nd fl").
+_AFTER_STREET = (
+    r"(?:\s+(?:N[EW]?|S[EW]?|E|W|(?i:n[ew]|s[ew])|(?i:[nsew])(?=[ \t]*(?:[,.;)]|\n|$)))\b\.?)?"
+    r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor|lot|spc|space|\#)\.?\s*\#?\s*"
+    r"(?:\d[A-Za-z0-9\-]{0,5}|[A-Za-z]\d{0,4})\b|,?\s+\d{1,2}(?i:st|nd|rd|th)\s+(?i:fl|floor)\b\.?)?"
+)
 # The street: a house number, a direction, up to four name words and a suffix (then perhaps a
 # second suffix: "Black Creek Rd", "Cobb Mill Road"), a direction, and a unit ("apt 3", "2nd fl").
 _STREET_BODY = (
     r"(?:(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
     r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+" + _SUFFIX + r")?"
-    r"|(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,3}?\s+" + _STRICT_SUFFIX
-    + r"(?:\s+" + _STRICT_SUFFIX + r")?)"
-    r"(?:\s+(?:N[EW]?|S[EW]?|E|W)\b\.?)?"
-    r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|rm|room|bldg|building|fl|floor|lot|spc|space|\#)\.?\s*\#?\s*"
-    r"(?:\d[A-Za-z0-9\-]{0,5}|[A-Za-z]\d{0,4})\b|,?\s+\d{1,2}(?i:st|nd|rd|th)\s+(?i:fl|floor)\b\.?)?"
+    r"|(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,4}?\s+(?:" + _STRICT_SUFFIX
+    + r"(?:\s+" + _STRICT_SUFFIX + r")?|" + _BROAD_SUFFIX_CI + r"(?:\s+(?:" + _STRICT_SUFFIX + r"|"
+    + _BROAD_SUFFIX_CI + r"))?" + _ADDRESS_AFTER + r"|" + _AMBIGUOUS_SUFFIX_CI + _ADDRESS_STRONG + r"))"
+    + _AFTER_STREET
 )
 # After a street or a rural route: the town, the state and the ZIP code, each optional. A town
 # in title case is taken as it is; in any other case it must end where a town ends.
@@ -121,7 +144,23 @@ _TAIL = (
 _ADDR = r"(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}" + _STREET_BODY + r")" + _TAIL + r")"
 # The same from the digit, for a house number followed by a lower-case word, which the number
 # scan's branch does not visit ("3 railroad ave", "1421 n 7th st").
-_ADDR_LOWER = re.compile(r"(?<![\w./\-#])(?P<street>\d(?=\d{0,5}[ \t]+[a-z])\d{0,5}" + _STREET_BODY + r")" + _TAIL)
+_ADDR_LOWER = re.compile(r"(?P<street>[0-9](?<![\w./\-#][0-9])(?=\d{0,5}[ \t]+[a-z])\d{0,5}" + _STREET_BODY + r")"
+                         + _TAIL)
+# After a word that says an address follows ("lives at", "address:", "home:"), any suffix in any
+# case makes a street, with nothing after it ("lives at 300 oak dr with wife").
+_ADDR_CUED = re.compile(
+    r"(?P<street>\d{1,6}(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,4}?\s+(?:" + _STRICT_SUFFIX
+    + r"|" + _BROAD_SUFFIX_CI + r"|" + _AMBIGUOUS_SUFFIX_CI + r"(?![\w'’\-]))(?:\s+(?:" + _STRICT_SUFFIX + r"|"
+    + _BROAD_SUFFIX_CI + r"))?" + _AFTER_STREET + r")" + _TAIL
+)
+_ADDRESS_CUE_REV = re.compile(
+    r"[ \t:#,\-]*(?:" + rev_words(("lives at", "lives on", "living at", "lived at", "resides at", "residing at",
+                                     "reside at", "resident of", "moved to", "relocated to", "address", "address is",
+                                     "home address", "home", "home at", "mail to", "mailing address", "send to",
+                                     "located at", "discharged to", "discharge to", "going home to")) + r")(?![a-z])"
+)
+_CUE_KEYS = ("liv", "resid", "moved", "reloc", "address", "home", "mail", "send", "located", "discharge")
+_HOUSE_NUMBER = re.compile(r"[0-9](?<![\w./\-#][0-9])\d{0,5}(?=[ \t]+[A-Za-z])")
 _ZIP5 = r"(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
 
 _NOT_STREET_REV = re.compile(
@@ -147,12 +186,19 @@ _STATE_BEFORE_LOWER = re.compile(
     r"(?P<city>(?<![\w'’\-])" + _CITY_CI_WORD + r"(?:[ \-]" + _CITY_CI_WORD + r")?),\s*(?P<state>" + _STATE_CODES_LOWER
     + r")\.?,?\s+\Z"
 )
+# Two-letter states that are English words: in lower case, only after a town and a comma.
+_STATE_WORDS = frozenset({"in", "or", "me", "oh", "ok", "hi", "as", "id", "de", "la", "al", "ma", "mo", "co", "ga",
+                          "ms", "md", "ne", "pa", "ca"})
+_STATE_BEFORE_LOWER_BARE = re.compile(
+    r"(?P<city>(?<![\w'’\-])" + _CITY_CI_WORD + r"(?:[ \-]" + _CITY_CI_WORD + r")?)[ \t]+(?P<state>"
+    + _STATE_CODES_LOWER + r")[ \t]+\Z"
+)
 _STATE_SET = frozenset(_STATES)
 _STATE_NAME_ENDS_LOWER = tuple(name.split()[-1].lower() for name in _STATE_NAMES)
 _ZIP_WORD_REV = re.compile(r"\s*[:#]?\s*(?:si\s+)?(?:edoc\s*piz|piz|edoc\s+latsop)(?![a-z])")
 
 
-_ABBR_DOT_END = re.compile(r"\b(?:" + "|".join(_STREET_ABBR) + r"|Dr)\.\Z")
+_ABBR_DOT_END = re.compile(r"\b(?i:" + "|".join(_STREET_ABBR) + r"|Dr)\.\Z")
 
 
 def _address(text: str, m: re.Match[str], out: _Out) -> None:
@@ -181,9 +227,26 @@ def _town_and_zip(m: re.Match[str], out: _Out, after: str) -> None:
 
 def _streets_in_lower_case(text: str, probe: str, out: _Out) -> None:
     """Street addresses whose house number a lower-case word follows (the number scan's branch
-    visits those that a capital or a digit follows)."""
-    for m in _ADDR_LOWER.finditer(text):
-        _address(text, m, out)
+    visits those that a capital or a digit follows), and those after an address word."""
+    if not any(key in probe for key in _CUE_KEYS):
+        for m in _ADDR_LOWER.finditer(text):
+            _address(text, m, out)
+        return
+    covered = 0
+    for h in _HOUSE_NUMBER.finditer(text):
+        start = h.start()
+        if start < covered:
+            continue
+        m = None
+        if _ADDRESS_CUE_REV.match(reversed_before(text, start, 24)):
+            m = _ADDR_CUED.match(text, start)
+            if m is not None and any(d.start == start and d.category is C.ADDRESS for d in out):
+                continue  # the number scan's branch found it
+        if m is None:
+            m = _ADDR_LOWER.match(text, start)
+        if m is not None:
+            _address(text, m, out)
+            covered = m.end()
 
 
 def _zip(text: str, m: re.Match[str], out: _Out) -> None:
@@ -195,6 +258,8 @@ def _zip(text: str, m: re.Match[str], out: _Out) -> None:
         state = _STATE_BEFORE.search(text, max(0, start - 60), start)
         if state is None and last.islower():
             state = _STATE_BEFORE_LOWER.search(text, max(0, start - 60), start)  # "lake ariel, pa 18436"
+            if state is None and last not in _STATE_WORDS:
+                state = _STATE_BEFORE_LOWER_BARE.search(text, max(0, start - 60), start)  # "scranton pa 18505"
         if state is not None:
             out.append(Detection(start, end, C.ZIP, "zip.state"))
             if state.group("city"):
@@ -282,7 +347,8 @@ RECOGNIZER = Recognizer(
     ),
     triggers=(
         Trigger(("box",), _po_boxes),
-        Trigger((*_STRICT_SUFFIXES, "dr"), _streets_in_lower_case),
+        # a house number and a blank: most short values (dates, codes, names) have none
+        Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),
     ),
     field_keys={

@@ -64,7 +64,7 @@ def test_clinical_text_is_not_an_address(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "st", "liv"]  # streets in lower case: their suffix
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "0 ", "liv"]  # streets in lower case: "N "
     assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
     assert DEFAULT_KEY_MAP[fold_key("state")] is None
 
@@ -128,3 +128,33 @@ def test_clinical_text_in_any_case_is_not_an_address(text: str) -> None:
 def test_a_town_in_any_case_ends_where_a_town_ends() -> None:
     assert in_every_case("lives at 310 Chapel Row, independent in most ADLs with a walker.") == [
         [("ADDRESS", "310 chapel row")]] * 3
+
+
+@pytest.mark.parametrize("street", [
+    "9584 Yolanda Inlet", "420 Edwards Dam Suite 678", "9446 Kelsey Burg Apt. 483", "11284 Jared Walks", "45 N. Elm Street",
+    "12 West 4th Street", "77 Harbor Blvd, Unit 5", "300 Oak Dr", "18123 Dorsey Valley", "1600 Martin Luther King Jr Blvd",
+])
+def test_street_addresses_after_an_address_word_in_any_case(street: str) -> None:
+    for found in in_every_case(f"Lives at {street} with wife."):
+        assert found == [("ADDRESS", street.lower())]
+
+
+def test_any_suffix_in_lower_case_where_the_rest_of_an_address_follows() -> None:
+    assert geo("visit 12 maple ridge, scranton, pa 18505") == [
+        ("ADDRESS", "12 maple ridge"), ("CITY", "scranton"), ("ZIP", "18505")]
+    assert geo("resides at 491 walker curve in west nicholasside, 02850.") == [
+        ("ADDRESS", "491 walker curve"), ("CITY", "west nicholasside"), ("ZIP", "02850")]
+    assert geo("visit 45 elm ct, dunmore, pa 18512; 12 oak ct apt 3") == [
+        ("ADDRESS", "12 oak ct apt 3"), ("ADDRESS", "45 elm ct"), ("CITY", "dunmore"), ("ZIP", "18512")]
+    assert geo("scranton tx 75001 and taylor, pa 18517") == [
+        ("CITY", "scranton"), ("CITY", "taylor"), ("ZIP", "18517"), ("ZIP", "75001")]
+
+
+@pytest.mark.parametrize("text", [
+    "pain 2 days in the lower valley; walked 3 blocks to the park; x2 in the lower field today.",
+    "had 2 head ct\nrepeat in the am; 2 hip pt sessions.",
+    "home: 2 tabs of tylenol extra strength; lives at home with 2 sisters in the same court.",
+    "seen by pa 18505 times",
+])
+def test_lower_case_look_alikes_of_streets(text: str) -> None:
+    assert geo(text.lower()) == []
