@@ -3,21 +3,25 @@
 A street address (``123 Main St., Apt 4``, ``1600 Pennsylvania Ave NW``) is a branch of the
 number scan: a house number, up to four capitalised words and a street suffix, optionally
 followed by a city, a state and a ZIP code, each reported in its own category. The same holds
-in any case for the unambiguous suffixes (``st``, ``rd``, ``ave``, ``lane``, ``drive``...; not
-``ct``, a scan, nor ``dr`` before a name): ``14 quarry hill rd``, ``1421 n 7th st apt b``,
-``1120 BLACK CREEK RD``; a house number that a lower-case word follows is found by a scan of
-its own, run when a digit and a blank occur. A town in title case after the street is taken as it is;
-in any other case it must end where a town ends (before a state, a ZIP code or a pause:
-``3 railroad ave, exeter 18643``). Words of a sentence (``in``, ``the``, ``with``, units)
-are never part of a street's or a town's name.
+in any case for the unambiguous suffixes (``st``, ``rd``, ``ave``, ``lane``, ``drive``...):
+``14 quarry hill rd``, ``1421 n 7th st apt b``, ``1120 BLACK CREEK RD``. The other suffixes
+count in lower case only where the rest of an address follows (a unit, a town and a state, a
+ZIP code; the end of the line too, but not for those that are also clinical words: ``ct``,
+``pt``, ``dr``), and every suffix counts after an address word (``lives at 300 oak dr``). A
+house number that a lower-case word follows is found by a scan of its own, run when a digit and
+a blank occur. A town in title case after the street is taken as it is; in any other case it
+must end where a town ends (before a state, a ZIP code or a pause: ``3 railroad ave, exeter
+18643``). Words of a sentence (``in``, ``the``, ``with``, units) are never part of a street's
+or a town's name.
 
-A five-digit number is a ZIP code after a state (in lower case, a comma and a town must come
-before the state: ``lake ariel, pa 18436``), after the word "zip", or at the end of an
-address (a four-digit postcode after a town at the end of a line too); otherwise it is left to
-the identifier catch-all. PO boxes and rural routes (``RR 2 BOX 418``, ``HC 3 Box 12``) run
-only when ``box`` occurs, with the town and ZIP code after them; a city after ``lives in`` /
-``resides in`` / ``moved from``, and a street without its number after ``lives on`` / ``lives
-at``, only when one of those words does. State names and countries are not PHI.
+A five-digit number is a ZIP code after a state (in lower case, a two-letter state that is
+also a word needs a town and a comma before it: ``lake ariel, pa 18436``), after the word
+"zip", or at the end of an address (a four-digit postcode after a town at the end of a line
+too); otherwise it is left to the identifier catch-all. PO boxes and rural routes (``RR 2 BOX
+418``, ``HC 3 Box 12``) run only when ``box`` occurs, with the town and ZIP code after them; a
+city after ``lives in`` / ``resides in`` / ``moved from``, and a street without its number
+after ``lives on`` / ``lives at``, only when one of those words does. State names and
+countries are not PHI.
 """
 
 from __future__ import annotations
