@@ -2,7 +2,8 @@
 
 Prints one JSON line: records/s and MB/s (of input JSON) with ``--workers 1`` and
 ``--workers 2``, the speed-up, and a same-run baseline (a JSON parse and dump of the same
-file) so the ratio ``deid_vs_json_roundtrip`` survives a noisy shared machine.
+file) so the ratio ``deid_vs_json_roundtrip`` survives a noisy shared machine; the same one-process run
+with the allow-list pass off gives ``allow_pass_speed_ratio`` (the speed kept with the pass on).
 
 The synthetic records are far denser in PHI than real notes (about 23 identifiers a record),
 so the line also gives ``real_text_mb_per_s``: the same run over real clinical dialogue
@@ -68,6 +69,13 @@ def main() -> None:
                 runs.append(deidentify_file(source, Path(tmp) / f"out{workers}.jsonl", config,
                                             strategy=args.strategy, secret=_SECRET, workers=workers))
             figures[workers] = min(runs, key=lambda r: r.seconds)  # the least disturbed run
+        without = []  # the same run with the allow-list pass off: what the pass costs
+        off = config.model_copy(update={"deid": config.deid.model_copy(update={"allow_list_pass": False})})
+        for _ in range(args.repeats):
+            clear_caches()
+            without.append(deidentify_file(source, Path(tmp) / "out-off.jsonl", off, strategy=args.strategy,
+                                           secret=_SECRET, workers=1))
+        no_pass = min(without, key=lambda r: r.seconds)
     one, two = figures[1], figures[2]
     print(json.dumps({
         "bench": "deid",
@@ -81,6 +89,8 @@ def main() -> None:
         "speedup_2_workers": round(one.seconds / two.seconds, 3),
         "json_roundtrip_mb_per_s": round(size / 1e6 / baseline_s, 3),
         "deid_vs_json_roundtrip": round(baseline_s / one.seconds, 4),
+        "mb_per_s_1_without_allow_pass": round(size / 1e6 / no_pass.seconds, 3),
+        "allow_pass_speed_ratio": round(no_pass.seconds / one.seconds, 3),
         "real_text_mb_per_s": round(real_report.input_bytes / 1e6 / real_report.seconds, 3),
         "real_text_records_per_s": round(real_report.records / real_report.seconds, 1),
         "phi_found": sum(one.found.values()),
