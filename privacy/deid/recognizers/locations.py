@@ -157,14 +157,13 @@ _ADDR_CUED = re.compile(
     + r"|" + _BROAD_SUFFIX_CI + r"|" + _AMBIGUOUS_SUFFIX_CI + r"(?![\w'’\-]))(?:\s+(?:" + _STRICT_SUFFIX + r"|"
     + _BROAD_SUFFIX_CI + r"))?" + _AFTER_STREET + r")" + _TAIL
 )
-_ADDRESS_CUE_REV = re.compile(
-    r"[ \t:#,\-]*(?:" + rev_words(("lives at", "lives on", "living at", "lived at", "resides at", "residing at",
-                                     "reside at", "resident of", "moved to", "relocated to", "address", "address is",
-                                     "home address", "home", "home at", "mail to", "mailing address", "send to",
-                                     "located at", "discharged to", "discharge to", "going home to")) + r")(?![a-z])"
+_ADDRESS_CUE = re.compile(
+    r"(?:liv(?:es|ing|ed)\s+(?:at|on)|resid(?:es|ing|e)\s+at|resident\s+of|(?:moved|relocated)\s+to"
+    r"|(?:home\s+|mailing\s+)?address(?:\s+is)?|home(?:\s+at)?|mail(?:ing\s+address|\s+to)|send\s+to|located\s+at"
+    r"|discharged?\s+to)[ \t:#,\-]*(?=\d)"
 )
-_CUE_KEYS = ("liv", "resid", "moved", "reloc", "address", "home", "mail", "send", "located", "discharge")
-_HOUSE_NUMBER = re.compile(r"[0-9](?<![\w./\-#][0-9])\d{0,5}(?=[ \t]+[A-Za-z])")
+# The first letters of every cue (each is looked for with str.find; "home" also finds "home address").
+_CUE_KEYS = ("liv", "resid", "moved", "reloc", "address", "home", "mail", "send", "located", "discharg")
 _ZIP5 = r"(?P<zip5>(?<![\w\-]\d)\d{4}(?:-\d{4})?(?![\w\-]|[.,]\d))"
 
 _NOT_STREET_REV = re.compile(
@@ -232,25 +231,19 @@ def _town_and_zip(m: re.Match[str], out: _Out, after: str) -> None:
 def _streets_in_lower_case(text: str, probe: str, out: _Out) -> None:
     """Street addresses whose house number a lower-case word follows (the number scan's branch
     visits those that a capital or a digit follows), and those after an address word."""
-    if not any(key in probe for key in _CUE_KEYS):
-        for m in _ADDR_LOWER.finditer(text):
-            _address(text, m, out)
-        return
-    covered = 0
-    for h in _HOUSE_NUMBER.finditer(text):
-        start = h.start()
-        if start < covered:
-            continue
-        m = None
-        if _ADDRESS_CUE_REV.match(reversed_before(text, start, 24)):
+    for m in _ADDR_LOWER.finditer(text):
+        _address(text, m, out)
+    for key in _CUE_KEYS:  # the words found with str.find, the cue read where one starts
+        i = probe.find(key)
+        while i >= 0:
+            cue = _ADDRESS_CUE.match(probe, i) if i == 0 or not probe[i - 1].isalpha() else None
+            i = probe.find(key, i + len(key))
+            if cue is None:
+                continue
+            start = cue.end()
             m = _ADDR_CUED.match(text, start)
-            if m is not None and any(d.start == start and d.category is C.ADDRESS for d in out):
-                continue  # the number scan's branch found it
-        if m is None:
-            m = _ADDR_LOWER.match(text, start)
-        if m is not None:
-            _address(text, m, out)
-            covered = m.end()
+            if m is not None and not any(d.start == start and d.category is C.ADDRESS for d in out):
+                _address(text, m, out)
 
 
 def _zip(text: str, m: re.Match[str], out: _Out) -> None:
