@@ -5,7 +5,7 @@ Where every list comes from (the README's "Word lists" table says the same):
 - safe words: philter-lite's ``nonames`` set (BSD-3-Clause; the allow-list of UCSF Philter:
   English and medical words with people's names taken out), plus MedSum's own common and
   clinical words, drug names, units, abbreviations and eponyms (:mod:`privacy.deid.protect`,
-  :mod:`privacy.deid.name_lexicon`);
+  :mod:`privacy.deid.name_lexicon`), and the US states' postal codes;
 - minus every word that MedSum's name lexicon (Faker's first and last names, MIT) calls a
   *strong* name, one that is not also an English or medical word: such a word is never safe
   on its own ("linda", "okafor");
@@ -117,10 +117,12 @@ def base_allow_words() -> frozenset[str]:
     from privacy.deid.name_lexicon import COMMON_WORDS, STRONG, WORD_CLASS
     from privacy.deid.protect import PROTECTED_TERMS
 
+    from privacy.deid.recognizers.locations import STATE_CODES
+
     medical = frozenset(w.lower() for w in PROTECTED_TERMS)
     strong = {w for w, cls in WORD_CLASS.items() if cls == STRONG}
     safe = (_philter_safe_words() | frozenset(w.lower() for w in COMMON_WORDS)) - strong
-    return safe | medical
+    return safe | medical | STATE_CODES  # a state is not PHI; its name may be a person's ("Georgia")
 
 
 def read_site_file(path: Path) -> list[str]:

@@ -33,7 +33,7 @@ from privacy.deid.recognizers.ids import token
 from privacy.deid.recognizers.text import rev_words, reversed_before, split_words, trie, unit_follows
 from privacy.phi import PhiCategory as C
 
-__all__ = ["RECOGNIZER"]
+__all__ = ["RECOGNIZER", "STATE_CODES"]
 
 _Out = list[Detection]
 
@@ -71,6 +71,8 @@ _SUFFIX = (r"(?:(?i:" + trie([w.lower() for w in _SUFFIX_WORDS]) + r")\b"
            r"|(?:" + "|".join(sorted(_STREET_ABBR_CAPS, key=len, reverse=True)) + r")\b)" + _NOT_ECG)
 _STATES = split_words("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
                       "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP FM MH PW AA AE AP")
+#: US state and territory postal codes (a state is not PHI under Safe Harbor).
+STATE_CODES = frozenset(code.lower() for code in _STATES)
 _STATE_NAMES = [
     *split_words("Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii "
                  "Idaho Illinois Indiana Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan "
