@@ -1,0 +1,288 @@
+"""How the allow-list pass grows what it found into whole names, facilities and towns.
+
+Each function reads the lower-cased text ``low`` (and ``text`` where case may add a signal),
+the word tokens ``toks`` and the spans found so far, and appends to ``out``:
+
+- :func:`grow_names`: a person's name over adjacent name words, particles and initials;
+- :func:`honorifics`: the word after "Mr." / "Dr." / "Ms." and its dot, in any case;
+- :func:`same_names`: every other occurrence of a word already found as a name;
+- :func:`grow_saints`: saints' facilities with prefix and possessive, and a facility's side;
+- :func:`facilities`: named facilities as runs of words around a facility word;
+- :func:`town_phrases` and :func:`grow_towns`: towns of several words.
+
+What Title Case finds, text with no case to read finds too, so that a note's case never lowers
+its recall.
+"""
+
+from __future__ import annotations
+
+import re
+
+from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
+from privacy.deid.detection import Detection
+from privacy.deid.name_lexicon import NEVER_NAMES
+from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, tokens_between
+from privacy.deid.wordlists import WordLists, name_words
+from privacy.phi import PhiCategory as C
+
+__all__ = ["FACILITY_WORDS", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
+           "town_phrases"]
+
+_PARTICLES = frozenset("""
+van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua
+""".split())
+#: Words that make a run of words a named facility ("... Family Practice", "... Treatment Ctr").
+FACILITY_WORDS = FACILITY_HEADS | frozenset("""
+practice pharmacy pediatrics peds urology counseling assoc associates group partners services center villa
+lodge gardens home homes nursing veterans family community treatment health state county university
+children's women's womens childrens medical memorial surgical surgery specialists care imaging endoscopy
+centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
+dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
+liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
+pavilion annex plaza professional offices
+""".split())
+# Place words that make a facility's run proper even in lower case ("valley urology assoc").
+_PLACE_WORDS = frozenset("""
+valley ridge creek lake lakes mountain mtn mount mt hill hills park river springs falls heights glen grove
+oaks oak pines meadow meadows view point summit harbor harbour bay north south east west northeast
+northwest southeast southwest northern southern eastern western st saint riverside lakeside hillside
+highland highlands woods forest brook fork manor
+""".split())
+_FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
+_INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
+_POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
+_DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
+# Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
+_FACILITY_WEAK = frozenset("""
+home homes care family health state county community group services living senior sports day medicine
+urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepatology nephrology
+gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
+surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
+children's women's womens childrens memorial general regional state daycare bldg building arts tower
+pavilion annex plaza professional offices
+""".split())
+
+
+def grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]],
+                mixed_case: bool, lists: WordLists, out: list[Detection]) -> None:
+    """Extend person-name spans over adjacent name words, particles and initials ("Hope
+    Ekwueme", "VAN DER HEIJDEN", "Piripi Te Awe", "K. Kanagaratnam", "Faith Nakamya-Hill"): a
+    name word joins when it is shaped like a name here (Title Case in mixed-case text; any name
+    word where there is no case to read) or no list calls it safe, and a word outside the
+    common vocabulary always joins."""
+    names = name_words()
+    starts = {s: i for i, (s, _) in enumerate(toks)}
+    ends = {e: i for i, (_, e) in enumerate(toks)}
+    taken = {(s, e) for s, e, _ in spans}
+
+    def joins(i: int) -> bool:
+        s, e = toks[i]
+        word = low[s:e]
+        if (s, e) in taken or word in NEVER_NAMES:
+            return False
+        if word in CUE_WORDS:  # "Beverly Page 610-555-0145", not "Beverly page me"
+            return word in names and (i + 1 == len(toks) or not low[toks[i + 1][0]].isalpha())
+        if word in _PARTICLES or word not in VOCAB and word.isalpha() and len(word) > 1:
+            return True
+        if word in VOCAB and word not in names:
+            return False
+        shaped = text[s].isupper() if mixed_case else True  # no case to read: any name word joins
+        return word in names and (shaped or word not in lists.allow)
+
+    def initial(i: int) -> bool:  # "K. Kanagaratnam": one letter and a dot before the name
+        s, e = toks[i]
+        return e - s == 1 and low[s].isalpha() and _INITIAL_GAP.fullmatch(low, e, toks[i + 1][0]) is not None
+
+    for s, e, category in spans:
+        if category not in (C.NAME, C.UNKNOWN):
+            continue
+        i = starts.get(s)
+        while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1)
+                                           or initial(i - 1)):
+            i -= 1
+            out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
+        j = ends.get(e)
+        while j is not None and j + 1 < len(toks) and tokens_between(low, toks[j][1], toks[j + 1][0]) \
+                and joins(j + 1):
+            word = low[toks[j + 1][0]:toks[j + 1][1]]
+            if word in _PARTICLES and not (j + 2 < len(toks) and tokens_between(low, toks[j + 1][1], toks[j + 2][0])
+                                           and joins(j + 2)):
+                break  # a particle joins only what follows it ("Te Awe"), never ends a name
+            j += 1
+            out.append(Detection(toks[j][0], toks[j][1], C.NAME, "allow.name_joined"))
+
+
+_HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+
+
+def honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> None:
+    """The word after an honorific with its dot ("ms. daybreak", "DR. WINTER") is a name, in
+    any case, unless it is a function, clinical or cue word ("dr. office" stays)."""
+    for m in _HONORIFIC_DOT.finditer(low):
+        word = m.group(1)
+        s, e = m.span(1)
+        if word in NEVER_NAMES or word in CLINICAL or word in CUE_WORDS or len(word) < 2:
+            continue
+        if not any(a < e and s < b for a, b in spans):
+            out.append(Detection(s, e, C.NAME, "allow.honorific"))
+
+
+def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """Every other occurrence, in this text, of a word already found as a person's name ("husband
+    Bill ... Bill tearful"): a text names the same person the same way throughout."""
+    words = {low[s:e] for s, e, c in spans if c is C.NAME and e - s > 2}
+    words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
+    if not words:
+        return
+    pattern = re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                         + r")(?![\w])")
+    taken = sorted((s, e) for s, e, _ in spans)
+    for m in pattern.finditer(low):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            out.append(Detection(m.start(), m.end(), C.NAME, "allow.same_name"))
+
+
+def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """A name after a saint's prefix is a facility with its prefix and possessive ("ST. BRIGID'S",
+    "Saint Anselm's", "st. mary's villa" is grown further by the facility runs)."""
+    for s, e, category in spans:
+        if category not in (C.NAME, C.UNKNOWN, C.FACILITY):
+            continue
+        lo = saint_start(low, s)
+        tail = _POSSESSIVE_AFTER.match(low, e)
+        hi = tail.end() if tail else e
+        if lo != s or (hi != e and category is C.FACILITY):
+            out.append(Detection(lo, hi, C.FACILITY, "allow.saint"))
+        if category is C.FACILITY or lo != s:  # "Mount Carmel East"
+            side = _DIRECTION_AFTER.match(low, hi)
+            if side is not None:
+                out.append(Detection(lo, side.end(), C.FACILITY, "allow.facility_side"))
+
+
+def facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set[int], mixed_case: bool,
+                out: list[Detection]) -> None:
+    """Named facilities as runs of words around a facility word ("Wyoming Valley Family Practice",
+    "little oaks peds", "clarks summit state hospital"): a run needs a facility word and a
+    proper word (unknown, Title Case in mixed-case text, or a place word)."""
+    i, n = 0, len(toks)
+    while i < n:
+        s, e = toks[i]
+        word = low[s:e]
+        if word not in FACILITY_WORDS or word in _FACILITY_WEAK and not (
+                i > 0 and toks[i - 1][0] in unknown_at and tokens_between(low, toks[i - 1][1], s)):
+            i += 1  # a weak facility word starts a run only right after a found or unknown word
+            continue
+        lo = hi = i
+        while lo > 0 and tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
+                                                                                         unknown_at, mixed_case):
+            lo -= 1
+        while hi + 1 < n and tokens_between(low, toks[hi][1], toks[hi + 1][0]) and (_fac_word(
+                text, low, toks[hi + 1], unknown_at, mixed_case, inner=True) or _after_of(low, toks, hi + 1)):
+            hi += 1
+        while hi > lo and low[toks[hi][0]:toks[hi][1]] in _FACILITY_JOINS:
+            hi -= 1
+        while lo < hi and low[toks[lo][0]:toks[lo][1]] in _FACILITY_JOINS:
+            lo += 1
+        run = range(lo, hi + 1)
+        proper = any(toks[k][0] in unknown_at or low[toks[k][0]:toks[k][1]] in _PLACE_WORDS
+                     or _proper_shape(text, low, toks[k], mixed_case) for k in run)
+        generic = all(low[toks[k][0]:toks[k][1]] in CARE_SETTINGS for k in run)
+        header = low[toks[hi][1]:toks[hi][1] + 2].lstrip(" \t")[:1] == ":"
+        if proper and not generic and not header and hi > lo:
+            out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
+        i = hi + 1
+
+
+def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
+    """Whether word ``k`` is the name in a facility's "... of (the) <name>" ("Hospice of the
+    Western Reserve"): after "of" or "of the" and no function or clinical word."""
+    word = low[toks[k][0]:toks[k][1]]
+    before = [low[a:b] for a, b in toks[max(0, k - 3):k]]
+    return "of" in before[-3:] and word not in NEVER_NAMES and word not in CLINICAL and word not in CUE_WORDS
+
+
+def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], mixed_case: bool,
+              inner: bool = False) -> bool:
+    word = low[tok[0]:tok[1]]
+    if word in FACILITY_WORDS or word in _PLACE_WORDS or tok[0] in unknown_at:
+        return True
+    if inner and word in _FACILITY_JOINS:
+        return True
+    if word in _FACILITY_JOINS or word in CUE_WORDS or word in HEADER_WORDS:
+        return False
+    # mixed case: a Title Case word or one no vocabulary knows; no case to read: any word a Title
+    # Case one could be, so that lowering or raising a note's case never loses what it found
+    if mixed_case:
+        return text[tok[0]].isupper() or word not in VOCAB
+    return word not in VOCAB if inner else word not in NEVER_NAMES
+
+
+def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -> bool:
+    """Whether a word can be part of a facility's proper name: in mixed-case text, Title Case and
+    not a clinical or cue word, or a short initialism no vocabulary knows ("NEPA", "MGH"); in
+    text with no case to read, any word that could be either."""
+    word = low[tok[0]:tok[1]]
+    if word in _FACILITY_JOINS or word in CUE_WORDS or len(word) < 2 or word in HEADER_WORDS:
+        return False
+    if not mixed_case:
+        return word not in CLINICAL and word not in NEVER_NAMES
+    if not text[tok[0]].isupper() or sentence_start(text, tok[0]):
+        return False
+    if text[tok[0]:tok[1]].isupper():
+        return len(word) <= 5 and word not in VOCAB
+    return word not in CLINICAL
+
+
+_TOWN_PREFIXES = frozenset("""
+new old port fort ft mount mt lake west east north south upper lower glen san santa el la saint st little big
+""".split())
+_TOWN_SUFFIXES = frozenset("""
+junction jct hollow falls springs city heights village township twp harbor harbour beach park hills valley creek
+ridge crossing mills corners landing station forge grove bluff
+""".split())
+
+
+_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
+                               r"(?:[ \t]+([a-z][a-z'’.]*))?)")
+
+
+def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
+    """Towns of two or three words after a place word ("lives in window rock", "from mountain
+    top", "at old forge"), looked up in the town list."""
+    for m in _PLACE_THEN_WORDS.finditer(low):
+        for last in (3, 2):
+            if m.group(last) is None:
+                continue
+            tail = m.group(last).rstrip(".")
+            phrase = " ".join([*(m.group(k) for k in range(1, last)), tail])
+            if phrase in lists.town_phrases:
+                out.append(Detection(m.start(1), m.start(last) + len(tail), C.CITY, "allow.town_phrase"))
+                break
+
+
+def grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
+                out: list[Detection]) -> None:
+    """Extend town spans to the town name they are part of: a name of the town list ("west
+    hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
+    "Fenwick Hollow")."""
+    starts = {s: i for i, (s, _) in enumerate(toks)}
+    ends = {e: i for i, (_, e) in enumerate(toks)}
+    for s, e, category in spans:
+        if category not in (C.CITY, C.UNKNOWN):
+            continue
+        i, j = starts.get(s), ends.get(e)
+        if i is None or j is None:
+            continue
+        for a, b in ((i - 1, j), (i, j + 1), (i - 2, j), (i, j + 2), (i - 1, j + 1)):
+            if 0 <= a and b < len(toks) and " ".join(low[x:y] for x, y in toks[a:b + 1]) in lists.town_phrases:
+                out.append(Detection(toks[a][0], toks[b][1], C.CITY, "allow.town_phrase"))
+                break
+        else:
+            if i > 0 and low[toks[i - 1][0]:toks[i - 1][1]] in _TOWN_PREFIXES and tokens_between(
+                    low, toks[i - 1][1], toks[i][0]):
+                out.append(Detection(toks[i - 1][0], e, category, "allow.town_affix"))
+            if j + 1 < len(toks) and low[toks[j + 1][0]:toks[j + 1][1]] in _TOWN_SUFFIXES and tokens_between(
+                    low, toks[j][1], toks[j + 1][0]):
+                out.append(Detection(s, toks[j + 1][1], category, "allow.town_affix"))
+
+
