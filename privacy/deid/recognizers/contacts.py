@@ -161,8 +161,9 @@ _PH_X4 = rf"(?P<ph_x4>{_X_BEFORE}\d{{3,4}}(?![\w\-]|[./]\d))"
 
 _GROUPS = r"\d+(?:(?:[ \t]{0,2}[\-/][ \t]{0,2}|\.(?=\d)|[ \t]{1,2}|\)[ \t]{0,2}[\-/.]?[ \t]{0,2})\(?\d+){0,5}"
 # Run on the lower-cased text: the word, a filler ("#", ":", "is", "no."), then the groups.
-_WORD_GROUPS = re.compile(  # the first letter first, so that the regex engine skips to it fast
-    r"[pbe](?<![a-z0-9][pbe])(?:(?<=p)(?:ager|gr|g|age)|(?<=b)(?:eeper|leeper|leep)|(?<=e)(?:xtension|xt))\.?"
+_PAGER_KEYS = ("pg", "page", "beep", "bleep", "ext")  # found with str.find, then the word read there
+_WORD_GROUPS = re.compile(
+    r"(?:pager|pgr|pg|page|beeper|bleeper|bleep|extension|ext)\.?"
     r"(?:[ \t]*(?P<fill>#|:|no\.?|number|is|at)(?![a-z]))?[ \t#:.(]{0,3}(?P<num>" + _GROUPS + ")"
 )
 # "page Dr Ottilie (48213)", "paged Okafor at 31177": a pager number a few words after "page".
@@ -211,8 +212,13 @@ def _groups_phone(text: str, probe: str, fill: str | None, start: int, end: int,
 
 def _after_pager_words(text: str, probe: str, out: _Out) -> None:
     """Pagers and extensions written as a short run of digit groups right after their word."""
-    for m in _WORD_GROUPS.finditer(probe):
-        _groups_phone(text, probe, m.group("fill"), m.start("num"), m.end("num"), out)
+    for key in _PAGER_KEYS:
+        i = probe.find(key)
+        while i >= 0:
+            m = _WORD_GROUPS.match(probe, i) if i == 0 or not probe[i - 1].isalnum() else None
+            i = probe.find(key, i + len(key))
+            if m is not None:
+                _groups_phone(text, probe, m.group("fill"), m.start("num"), m.end("num"), out)
     if "pag" in probe:
         for m in _PAGE_NAME.finditer(probe):
             group = "num" if m.group("num") else "num2"
@@ -238,7 +244,7 @@ RECOGNIZER = Recognizer(
         Branch("ph_x", _PH_X, Follow.HYPHEN, 20, _plain_phone),
         Branch("ph_x4", _PH_X4, Follow.OTHER, 20, _plain_phone),
     ),
-    triggers=(Trigger(("pg", "page", "beep", "bleep", "ext"), _after_pager_words),),
+    triggers=(Trigger(_PAGER_KEYS, _after_pager_words),),
     field_keys={
         **dict.fromkeys(("phone", "telephone", "tel", "mobile", "cell", "home_phone", "work_phone", "phone_number",
                          "contact_number", "pager"), C.PHONE),
