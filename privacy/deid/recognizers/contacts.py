@@ -157,10 +157,10 @@ _X_BEFORE = r"(?:(?<=[^\w][xX]\d)|(?<=^[xX]\d))"
 _PH_X = rf"(?P<ph_x>{_X_BEFORE}\d?-\d{{4}}(?![\w\-]|[./]\d))"
 _PH_X4 = rf"(?P<ph_x4>{_X_BEFORE}\d{{3,4}}(?![\w\-]|[./]\d))"
 
-# --- a short run of digit groups after a phone or pager word -----------------------------------
+# --- a short run of digit groups after a pager word -------------------------------------------
 
 _GROUPS = r"\d+(?:(?:[ \t]{0,2}[\-/][ \t]{0,2}|\.(?=\d)|[ \t]{1,2}|\)[ \t]{0,2}[\-/.]?[ \t]{0,2})\(?\d+){0,5}"
-# Run on the lower-cased text: the word, a filler ("#", ":", "is", "no."), then the groups.
+# Read in the lower-cased text: the word, a filler ("#", ":", "is", "no."), then the groups.
 _PAGER_KEYS = ("pg", "page", "beep", "bleep", "ext")  # found with str.find, then the word read there
 _WORD_GROUPS = re.compile(
     r"(?:pager|pgr|pg|page|beeper|bleeper|bleep|extension|ext)\.?"
