@@ -98,6 +98,17 @@ def redact(category: PhiCategory) -> str:
     return f"[{category.value}]"
 
 
+_MONTHS = ("january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+           "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DATE_PART = re.compile(
+    r"(?P<day>\d{1,2})(?P<ord>st|nd|rd|th|ST|ND|RD|TH)(?![a-z])"
+    r"|(?P<month>(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?))(?![a-z])"
+    r"|(?P<weekday>(?i:mon|tues?|wed|thur?s?|fri|sat|sun)(?:day)?)(?![a-z])"
+    r"|\d+")
+
+
 def _match_case(template: str, word: str) -> str:
     if template.isupper() and len(template) > 1:
         return word.upper()
@@ -160,7 +171,26 @@ class Replacer:
 
     def _date(self, text: str) -> str:
         shifted = shift_date(text, self.date_offset)
-        return shifted if shifted is not None else self._chars("DATE", text)
+        return shifted if shifted is not None else _DATE_PART.sub(lambda m: self._date_part(m, text), text)
+
+    def _date_part(self, m: re.Match[str], text: str) -> str:
+        """One part of a date the shift cannot read ("the 11th", "12-19", "tues"): a day with its
+        ordinal, a month or weekday name of the same length and case, a number from 1 to 12 for
+        one or two digits, other digits for longer numbers, drawn
+        from the whole date so that the same date always gets the same surrogate."""
+        part, key = m.group(0), f"{text}\x1f{m.start()}"
+        if m.group("day"):
+            day = 1 + self._draw("DATE", key) % 28
+            suffix = "th" if 4 <= day <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+            return f"{day}{_match_case(m.group('ord'), suffix)}"
+        if m.group("month") or m.group("weekday"):
+            pool = _MONTHS if m.group("month") else _WEEKDAYS
+            name = pool[self._draw("DATE", key) % len(pool)]
+            return _match_case(part, name if len(part) > 4 else name[:len(part)])
+        draw = self._draw("DATE", key)
+        if len(part) <= 2:  # a month or a day: 1 to 12 reads as either
+            return str(1 + draw % 12).zfill(len(part))
+        return str(draw).zfill(len(part))[-len(part):]
 
     def _age(self, text: str) -> str:
         return "90+"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import hmac
 
 import pytest
@@ -34,3 +36,18 @@ def test_surrogates_are_stable_across_versions() -> None:
     replacer = Replacer(b"pinned-secret-for-this-test-0001", "patient-17")
     assert replacer.date_offset == -362
     assert [replacer.replace(category, text) for category, text, _ in PINNED] == [s for _, _, s in PINNED]
+
+
+def test_dates_the_shift_cannot_read_get_date_shaped_surrogates() -> None:
+    from privacy.deid.surrogates import Replacer
+    from privacy.phi import PhiCategory
+
+    replacer = Replacer(b"k" * 32, "patient-1")
+    day = replacer.replace(PhiCategory.DATE, "the 11th")
+    assert re.fullmatch(r"the (\d{1,2})(st|nd|rd|th)", day) and day != "the 11th"
+    assert int(re.search(r"\d+", day).group()) <= 28
+    assert replacer.replace(PhiCategory.DATE, "the 11th") == day  # the same date, the same surrogate
+    pair = replacer.replace(PhiCategory.DATE, "12-19")
+    assert re.fullmatch(r"\d\d-\d\d", pair) and all(1 <= int(p) <= 12 for p in pair.split("-"))
+    weekday = replacer.replace(PhiCategory.DATE, "tues 6/2")
+    assert weekday.split()[0].isalpha() and weekday.split()[0].islower()
