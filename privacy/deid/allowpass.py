@@ -265,6 +265,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         return out
     toks = [m.span() for m in _TOKEN.finditer(low)]
     if anchors:
+        covered = sorted([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out])
+        cursor = [0]
+        proper_at.update(s for s, e in toks if _covered(covered, s, e, cursor))  # every word a detector found
         facilities(text, low, toks, proper_at, mixed_case, out)
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
     if growing or anchors:

@@ -169,8 +169,9 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set
         s, e = toks[i]
         word = low[s:e]
         if word not in FACILITY_WORDS or word in _FACILITY_WEAK and not (
-                i > 0 and toks[i - 1][0] in unknown_at and tokens_between(low, toks[i - 1][1], s)):
-            i += 1  # a weak facility word starts a run only right after a found or unknown word
+                i > 0 and (toks[i - 1][0] in unknown_at or low[toks[i - 1][0]:toks[i - 1][1]] in _PLACE_WORDS)
+                and tokens_between(low, toks[i - 1][1], s)):
+            i += 1  # a weak facility word starts a run only right after a found, unknown or place word
             continue
         lo = hi = i
         while lo > 0 and tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],

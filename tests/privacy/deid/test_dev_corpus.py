@@ -25,8 +25,8 @@ from corpus import Note, load_corpus  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
 # Measured when the allow-list pass landed (docs/deidentification.md), less a margin.
-RECALL_FLOOR = 0.96  # measured 0.970
-CATEGORY_FLOORS = {"NAME": 0.98, "DATE": 0.99, "PHONE": 0.99, "FACILITY": 0.84, "CITY": 0.95}  # 0.986 0.997 0.998 0.855 0.963
+RECALL_FLOOR = 0.965  # measured 0.974
+CATEGORY_FLOORS = {"NAME": 0.98, "DATE": 0.99, "PHONE": 0.99, "FACILITY": 0.87, "CITY": 0.95}  # 0.986 0.997 0.998 0.887 0.963
 _NOTES = load_corpus()
 _ENGINE = Deidentifier(DeidSettings(strategy="redact"))
 
