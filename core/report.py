@@ -268,7 +268,8 @@ def residual_sentence(deid: dict[str, Any]) -> str:
                  "are still in the output")
     elif residual == 0:
         text += ("; every word left is on an allow-list of safe words (a safe word can still be a name, "
-                 "such as 'Hope', when no context gives it away)")
+                 "such as 'Hope', when no context gives it away; numbers are judged by the recognizers "
+                 "and not counted)")
     return text
 
 
