@@ -31,6 +31,8 @@ from collections.abc import Iterable
 
 from privacy.deid.cues import (
     CUE_WORDS,
+    NAME_CUE_ENDS,
+    PLACE_CUE_ENDS,
     STRONG,
     WEAK,
     cue_before,
@@ -41,6 +43,7 @@ from privacy.deid.cues import (
 from privacy.deid.detection import Detection
 from privacy.deid.growth import (
     FACILITY_WORDS,
+    Tokens,
     facilities,
     grow_names,
     grow_saints,
@@ -119,12 +122,27 @@ def _inflected(word: str, allow: frozenset[str]) -> bool:
     return False
 
 
+def _unknown(words: set[str], lists: WordLists) -> set[str]:
+    """The words of ``words`` that no list vouches for, and the site's denied words."""
+    verdicts = lists.verdicts
+    unknown = set()
+    for word in words - lists.allow:
+        safe = verdicts.get(word)
+        if safe is None:
+            if len(verdicts) >= 200_000:
+                verdicts.clear()
+            safe = verdicts[word] = _safe(word, lists.allow)
+        if not safe:
+            unknown.add(word)
+    return unknown | (words & lists.deny_words.keys()) if lists.deny_words else unknown
+
+
 def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
     """Where the words of ``text`` are that no allow-list knows and that are no eponym here: the
     residual scan's question, without the cues that only give such a word its category."""
     low = _lower(text)
     words = set(_TOKEN.findall(low))
-    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)} | (words & lists.deny_words.keys())
+    unknown = _unknown(words, lists)
     if not unknown:
         return []
     return [m.span() for m in _TOKEN.finditer(low)
@@ -210,7 +228,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
     low = _lower(text)
     words = set(_TOKEN.findall(low))
-    unknown = {w for w in words - lists.allow if not _safe(w, lists.allow)} | (words & lists.deny_words.keys())
+    unknown = _unknown(words, lists)
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
     # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
     rare = {w for w in words - unknown - VOCAB - lists.site_allow if len(w) > 1 and w.isalpha()}
@@ -228,13 +246,13 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     mixed_case = not text.isupper() and not text.islower()
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
-    for m in [m for m in _TOKEN.finditer(low) if m.group() in wanted]:
-        start, end = m.span()
-        word = m.group()
-        if _covered(spans, start, end, cursor):
-            continue
+    matches = list(_TOKEN.finditer(low))
+    sequence = [m.group() for m in matches]
+    for i in [i for i, w in enumerate(sequence) if w in wanted]:
+        word, previous = sequence[i], sequence[i - 1] if i else ""  # a cue can only end with certain words
+        start, end = matches[i].span()
         if word in unknown:
-            if word not in lists.deny_words and _eponym_here(low, start, end):
+            if _covered(spans, start, end, cursor) or word not in lists.deny_words and _eponym_here(low, start, end):
                 continue
             proper_at.add(start)
             start, end = _chain(low, start, end)
@@ -243,14 +261,19 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             if category is C.NAME:
                 names.append((lo, hi))
             continue
-        if word in named and len(word) > 2 and word not in CUE_WORDS \
-                and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
-                and not _eponym_here(low, start, end):
-            out.append(Detection(start, end, C.NAME, "allow.cue.name"))
-            names.append((start, end))
+        if word in named:
+            if (previous in NAME_CUE_ENDS or _ROLE_AFTER.match(low, end)) and len(word) > 2 \
+                    and word not in CUE_WORDS and not _covered(spans, start, end, cursor) \
+                    and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
+                    and not _eponym_here(low, start, end):
+                out.append(Detection(start, end, C.NAME, "allow.cue.name"))
+                names.append((start, end))
+                continue
+        is_rare = word in rare
+        if previous not in PLACE_CUE_ENDS or not (is_rare or word in towns) or _covered(spans, start, end, cursor):
             continue
-        cue = cue_before(low, start) if word in rare or word in towns else None
-        if cue is C.FACILITY and word in rare:
+        cue = cue_before(low, start)
+        if cue is C.FACILITY and is_rare:
             out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, C.FACILITY,
                                  "allow.cue.facility"))
         elif word in towns and (cue is C.CITY or (word not in VOCAB
@@ -263,18 +286,16 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     growing = any(d.category in _GROWING for d in found) or any(d.category in _GROWING for d in out)
     if not growing and not anchors:
         return out
-    toks = [m.span() for m in _TOKEN.finditer(low)]
+    toks = Tokens([m.span() for m in matches])
     if anchors:
-        covered = sorted([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out])
-        cursor = [0]
-        proper_at.update(s for s, e in toks if _covered(covered, s, e, cursor))  # every word a detector found
-        facilities(text, low, toks, proper_at, mixed_case, out)
+        proper_at.update(toks.starts_within([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out]))
+        facilities(text, low, toks.spans, sequence, proper_at, mixed_case, out)  # every word a detector found is proper
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
     if growing or anchors:
         grow_names(text, low, toks, every, mixed_case, lists, out)
         grow_towns(low, toks, every, lists, out)
         grow_saints(low, every, out)
-        same_names(low, every + [(d.start, d.end, d.category) for d in out], out)
+        same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
     return out
 
 

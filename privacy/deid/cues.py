@@ -21,8 +21,8 @@ import re
 
 from privacy.phi import PhiCategory
 
-__all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_TITLES", "STRONG", "WEAK", "cue_before",
-           "facility_head_after", "name_cue", "saint_start"]
+__all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_CUE_ENDS", "NAME_TITLES", "PLACE_CUE_ENDS", "STRONG",
+           "WEAK", "cue_before", "facility_head_after", "name_cue", "saint_start"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -93,6 +93,18 @@ there here now today tomorrow tonight later him her them us me it one
 
 #: Every single word that is itself a cue: never part of a name.
 CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p)
+
+
+def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
+    """The last word token of each phrase ("d/w'd" gives "w'd", "spoke w/" gives "w")."""
+    return frozenset(re.findall(r"\w+(?:['’]\w+)*", p)[-1] for p in phrases)
+
+
+#: The word token a person cue ends with: no person cue can stand before a word whose previous
+#: token is not one of these, so the pass asks :func:`name_cue` only after one.
+NAME_CUE_ENDS = _last_tokens(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
+#: The word token a facility, town or saint's cue ends with (see :data:`NAME_CUE_ENDS`).
+PLACE_CUE_ENDS = _last_tokens(_FACILITY_PHRASES + _TOWN_PHRASES) | frozenset(("st", "mt", "saint", "mount"))
 
 
 def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> re.Pattern[str]:

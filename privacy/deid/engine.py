@@ -300,12 +300,16 @@ class Deidentifier:
 
     def residual(self, path: str, text: str, placed: list[tuple[int, int]], known: KnownIdentifiers | None) -> list[Finding]:
         """The word tokens of ``text`` (a de-identified output) that lie outside every replacement
-        made in it (``placed``, sorted offsets) and that a detector finds or no allow-list knows:
-        one finding per token. The allow-list question is
-        asked even when the pass is switched off for detection, so the figure stays honest."""
-        spans = [(d.start, d.end, d.category, d.rule) for d in self.detect_text(text, known, cache=False,
-                                                                                allow_list=False)]
-        spans += [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists)]
+        made in it (``placed``, sorted offsets) and that no allow-list knows, or that are one of
+        the record's own identifiers: one finding per token. The allow-list question is asked
+        even when the pass is switched off for detection, so the figure stays honest.
+
+        The detectors are not run again: outside ``placed`` the output is the input, which they
+        have just read whole, so a second run could only re-read the replacements. Numbers are
+        the recognizers' to judge (a digit token is never an unknown word)."""
+        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists)]
+        if known is not None:
+            spans += [(d.start, d.end, d.category, d.rule) for d in known.detect(text)]
         spans.sort()
         leftovers: list[Finding] = []
         seen: set[int] = set()

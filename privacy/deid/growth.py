@@ -17,6 +17,7 @@ its recall.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -25,7 +26,7 @@ from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, to
 from privacy.deid.wordlists import WordLists, name_words
 from privacy.phi import PhiCategory as C
 
-__all__ = ["FACILITY_WORDS", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
+__all__ = ["FACILITY_WORDS", "Tokens", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
            "town_phrases"]
 
 _PARTICLES = frozenset("""
@@ -52,6 +53,7 @@ _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
 _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
+_APOSTROPHE = re.compile(r"['’]")
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
@@ -63,7 +65,41 @@ pavilion annex plaza professional offices
 """.split())
 
 
-def grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]],
+class Tokens:
+    """A text's word tokens (sorted, disjoint spans), with the token index at each start and end."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self._by_start: dict[int, int] | None = None
+        self._by_end: dict[int, int] | None = None
+
+    @property
+    def by_start(self) -> dict[int, int]:
+        """The index of the token that starts at each offset."""
+        if self._by_start is None:
+            self._by_start = {s: i for i, (s, _) in enumerate(self.spans)}
+        return self._by_start
+
+    @property
+    def by_end(self) -> dict[int, int]:
+        """The index of the token that ends at each offset."""
+        if self._by_end is None:
+            self._by_end = {e: i for i, (_, e) in enumerate(self.spans)}
+        return self._by_end
+
+    def starts_within(self, spans: list[tuple[int, int]]) -> set[int]:
+        """The starts of the tokens that overlap any of ``spans``."""
+        ends = [e for _, e in self.spans]
+        found: set[int] = set()
+        for a, b in spans:
+            i = bisect_right(ends, a)  # the first token that ends after ``a``
+            while i < len(ends) and self.spans[i][0] < b:
+                found.add(self.spans[i][0])
+                i += 1
+        return found
+
+
+def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, C]],
                 mixed_case: bool, lists: WordLists, out: list[Detection]) -> None:
     """Extend person-name spans over adjacent name words, particles and initials ("Hope
     Ekwueme", "VAN DER HEIJDEN", "Piripi Te Awe", "K. Kanagaratnam", "Faith Nakamya-Hill"): a
@@ -71,8 +107,7 @@ def grow_names(text: str, low: str, toks: list[tuple[int, int]], spans: list[tup
     word where there is no case to read) or no list calls it safe, and a word outside the
     common vocabulary always joins."""
     names = name_words()
-    starts = {s: i for i, (s, _) in enumerate(toks)}
-    ends = {e: i for i, (_, e) in enumerate(toks)}
+    toks, starts, ends = tokens.spans, tokens.by_start, tokens.by_end
     taken = {(s, e) for s, e, _ in spans}
 
     def joins(i: int) -> bool:
@@ -127,19 +162,23 @@ def honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> 
             out.append(Detection(s, e, C.NAME, "allow.honorific"))
 
 
-def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+def same_names(low: str, toks: list[tuple[int, int]], words_at: list[str], spans: list[tuple[int, int, C]],
+               out: list[Detection]) -> None:
     """Every other occurrence, in this text, of a word already found as a person's name ("husband
-    Bill ... Bill tearful"): a text names the same person the same way throughout."""
+    Bill ... Bill tearful", "Bill's"): a text names the same person the same way throughout.
+    ``toks`` are the text's word tokens and ``words_at`` their lower-case words."""
     words = {low[s:e] for s, e, c in spans if c is C.NAME and e - s > 2}
     words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
     if not words:
         return
-    pattern = re.compile(r"(?<![\w'’])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
-                         + r")(?![\w])")
     taken = sorted((s, e) for s, e, _ in spans)
-    for m in pattern.finditer(low):
-        if not any(a < m.end() and m.start() < b for a, b in taken):
-            out.append(Detection(m.start(), m.end(), C.NAME, "allow.same_name"))
+    for i, token in enumerate(words_at):
+        word = token if token in words else _APOSTROPHE.split(token, 1)[0]  # "bill's": "bill"
+        if word in words:
+            s = toks[i][0]
+            e = s + len(word)
+            if not any(a < e and s < b for a, b in taken):
+                out.append(Detection(s, e, C.NAME, "allow.same_name"))
 
 
 def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
@@ -159,20 +198,19 @@ def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection])
                 out.append(Detection(lo, side.end(), C.FACILITY, "allow.facility_side"))
 
 
-def facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set[int], mixed_case: bool,
-                out: list[Detection]) -> None:
+def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[str], unknown_at: set[int],
+               mixed_case: bool, out: list[Detection]) -> None:
     """Named facilities as runs of words around a facility word ("Wyoming Valley Family Practice",
     "little oaks peds", "clarks summit state hospital"): a run needs a facility word and a
     proper word (unknown, Title Case in mixed-case text, or a place word)."""
-    i, n = 0, len(toks)
-    while i < n:
+    n, after = len(toks), 0
+    for i in [i for i, w in enumerate(words_at) if w in FACILITY_WORDS]:
         s, e = toks[i]
-        word = low[s:e]
-        if word not in FACILITY_WORDS or word in _FACILITY_WEAK and not (
-                i > 0 and (toks[i - 1][0] in unknown_at or low[toks[i - 1][0]:toks[i - 1][1]] in _PLACE_WORDS)
+        word = words_at[i]
+        if i < after or word in _FACILITY_WEAK and not (
+                i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS)
                 and tokens_between(low, toks[i - 1][1], s)):
-            i += 1  # a weak facility word starts a run only right after a found, unknown or place word
-            continue
+            continue  # a weak facility word starts a run only right after a found, unknown or place word
         lo = hi = i
         while lo > 0 and tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
                                                                                          unknown_at, mixed_case):
@@ -191,7 +229,7 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], unknown_at: set
         header = low[toks[hi][1]:toks[hi][1] + 2].lstrip(" \t")[:1] == ":"
         if proper and not generic and not header and hi > lo:
             out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
-        i = hi + 1
+        after = hi + 1
 
 
 def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
@@ -261,13 +299,14 @@ def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
                 break
 
 
-def grow_towns(low: str, toks: list[tuple[int, int]], spans: list[tuple[int, int, C]], lists: WordLists,
+def grow_towns(low: str, tokens: Tokens, spans: list[tuple[int, int, C]], lists: WordLists,
                 out: list[Detection]) -> None:
     """Extend town spans to the town name they are part of: a name of the town list ("west
     hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
     "Fenwick Hollow")."""
-    starts = {s: i for i, (s, _) in enumerate(toks)}
-    ends = {e: i for i, (_, e) in enumerate(toks)}
+    if not any(category in (C.CITY, C.UNKNOWN) for _, _, category in spans):
+        return
+    toks, starts, ends = tokens.spans, tokens.by_start, tokens.by_end
     for s, e, category in spans:
         if category not in (C.CITY, C.UNKNOWN):
             continue

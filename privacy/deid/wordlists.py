@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -170,6 +170,9 @@ class WordLists:
     towns: frozenset[str]
     town_phrases: frozenset[str]
     site_allow: frozenset[str] = frozenset()
+    #: The pass's verdict on each word outside ``allow`` it has judged (safe or not), kept
+    #: because the same words come back record after record.
+    verdicts: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def word_lists(site: SiteLists = SiteLists()) -> WordLists:
