@@ -38,12 +38,14 @@ from privacy.deid.cues import (
     cue_before,
     facility_head_after,
     name_cue,
+    names_by_phrase,
     saint_start,
 )
 from privacy.deid.detection import Detection
 from privacy.deid.growth import (
     FACILITY_WORDS,
     Tokens,
+    ages_after_names,
     facilities,
     grow_names,
     grow_saints,
@@ -227,7 +229,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     """New detections for the words of ``text`` that ``found`` (the detectors' merged,
     sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
     low = _lower(text)
-    words = set(_TOKEN.findall(low))
+    matches = list(_TOKEN.finditer(low))
+    sequence = [m.group() for m in matches]
+    words = set(sequence)
     unknown = _unknown(words, lists)
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
     # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
@@ -246,8 +250,6 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     mixed_case = not text.isupper() and not text.islower()
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
-    matches = list(_TOKEN.finditer(low))
-    sequence = [m.group() for m in matches]
     for i in [i for i, w in enumerate(sequence) if w in wanted]:
         word, previous = sequence[i], sequence[i - 1] if i else ""  # a cue can only end with certain words
         start, end = matches[i].span()
@@ -279,6 +281,12 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         elif word in towns and (cue is C.CITY or (word not in VOCAB
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+    for start, end in names_by_phrase(low):
+        word = low[start:end]
+        if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
+                and not _covered(spans, start, end, [0]):
+            out.append(Detection(start, end, C.NAME, "allow.name_phrase"))
+            names.append((start, end))
     if towns or _TOWN_CUE.search(low):
         town_phrases(low, lists, out)
     if "." in low:
@@ -296,6 +304,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         grow_towns(low, toks, every, lists, out)
         grow_saints(low, every, out)
         same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
+        ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     return out
 
 

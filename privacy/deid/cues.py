@@ -22,7 +22,7 @@ import re
 from privacy.phi import PhiCategory
 
 __all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_CUE_ENDS", "NAME_TITLES", "PLACE_CUE_ENDS", "STRONG",
-           "WEAK", "cue_before", "facility_head_after", "name_cue", "saint_start"]
+           "WEAK", "cue_before", "facility_head_after", "name_cue", "names_by_phrase", "saint_start"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -43,7 +43,7 @@ grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather st
 boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
 coordinator navigator interpreter translator chaplain pharmacist therapist counselor counsellor manager
-worker secretary technician tech radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
+worker secretary technician tech intake sw radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
@@ -64,9 +64,10 @@ _FACILITY_PHRASES = tuple(
                  "brought", "amb", "via amb", "ems", "discharged", "d/c", "d/c'd", "dc'd", "records", "films",
                  "imaging", "outside films", "treated", "hospitalized", "stay", "stayed", "placed", "placement",
                  "accepted", "returned", "returns", "came", "coming", "going", "goes", "back", "dialysis", "dialyzes",
-                 "rehab", "snf", "works", "employed", "volunteers")
-    for prep in ("from", "to", "at", "in")
-) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital")
+                 "rehab", "snf", "works", "employed", "volunteers", "resident", "lives", "living", "staying", "stays",
+                 "sw", "nurse", "seen", "declined", "accepted", "followed", "care", "health", "services")
+    for prep in ("from", "to", "at", "in", "by", "through", "via", "thru", "w/")
+) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at")
 # Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
 _TOWN_PHRASES = (
     "lives in", "living in", "lives alone in", "lives with family in", "resides in", "residing in", "resident of",
@@ -89,6 +90,32 @@ ld labor delivery nursery step stepdown tele telemetry med medicine gen general 
 shelter jail prison school work church ambulance amb helicopter medflight care facility nursing bed room
 there here now today tomorrow tonight later him her them us me it one
 """)
+
+
+# Names that are also modal verbs: a name only between a relation and a verb that a modal cannot
+# precede ("wife may is his hcp", "son will called"), never in "son will call back".
+_MODAL_NAMES = ("will", "may")
+_PERSON_VERBS = """
+is was called calls states stated says said visited visiting aware updated here present spoke asked asks requested
+requests notified informed agrees agreed wants wanted reports reported brought arrived left phoned declined
+""".split()
+_RELATION_MODAL_NAME = re.compile(
+    r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+(" + "|".join(_MODAL_NAMES)
+    + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))")
+# "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number.
+_CALL_NAME_AT = re.compile(r"(?<![\w'’])(?:call|calls|page|reach|text|contact)[ \t]+([a-z][a-z'’-]+)"
+                           r"(?=[ \t]+(?:at|@|on)[ \t]*(?:(?:x|ext\.?|#)[ \t]*\d|\(?\d{3}|\d{1,3}[-.]\d))")
+_CALLED_THINGS = frozenset("bell light button back me us him her them home office clinic pharmacy".split())
+
+
+def names_by_phrase(low: str) -> list[tuple[int, int]]:
+    """Spans of person names that only a phrase around them gives away: a modal-verb name between
+    a relation and a verb ("son will called"), and a word between a calling verb and a number
+    ("call faith at x2-7093")."""
+    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] if "will" in low or "may" in low else []
+    if "call" in low or "page" in low or "reach" in low or "text" in low or "contact" in low:
+        spans += [m.span(1) for m in _CALL_NAME_AT.finditer(low) if m.group(1) not in _CALLED_THINGS]
+    return spans
 
 
 #: Every single word that is itself a cue: never part of a name.

@@ -17,16 +17,16 @@ its recall.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, tokens_between
-from privacy.deid.wordlists import WordLists, name_words
+from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
-__all__ = ["FACILITY_WORDS", "Tokens", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
+__all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
            "town_phrases"]
 
 _PARTICLES = frozenset("""
@@ -40,7 +40,8 @@ children's women's womens childrens medical memorial surgical surgery specialist
 centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
 liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
-pavilion annex plaza professional offices
+pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
+residence residences commons terrace estates village vna
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -61,31 +62,26 @@ urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepa
 gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
-pavilion annex plaza professional offices
+pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
+residence residences commons terrace estates village vna
 """.split())
 
 
 class Tokens:
-    """A text's word tokens (sorted, disjoint spans), with the token index at each start and end."""
+    """A text's word tokens (sorted, disjoint spans), with lookups from a start or end offset."""
 
     def __init__(self, spans: list[tuple[int, int]]) -> None:
         self.spans = spans
-        self._by_start: dict[int, int] | None = None
-        self._by_end: dict[int, int] | None = None
 
-    @property
-    def by_start(self) -> dict[int, int]:
-        """The index of the token that starts at each offset."""
-        if self._by_start is None:
-            self._by_start = {s: i for i, (s, _) in enumerate(self.spans)}
-        return self._by_start
+    def at_start(self, start: int) -> int | None:
+        """The index of the token that starts at ``start``, or None."""
+        i = bisect_left(self.spans, (start,))
+        return i if i < len(self.spans) and self.spans[i][0] == start else None
 
-    @property
-    def by_end(self) -> dict[int, int]:
-        """The index of the token that ends at each offset."""
-        if self._by_end is None:
-            self._by_end = {e: i for i, (_, e) in enumerate(self.spans)}
-        return self._by_end
+    def at_end(self, end: int) -> int | None:
+        """The index of the token that ends at ``end``, or None."""
+        i = bisect_left(self.spans, (end,)) - 1  # the last token that starts before ``end``
+        return i if i >= 0 and self.spans[i][1] == end else None
 
     def starts_within(self, spans: list[tuple[int, int]]) -> set[int]:
         """The starts of the tokens that overlap any of ``spans``."""
@@ -107,7 +103,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
     word where there is no case to read) or no list calls it safe, and a word outside the
     common vocabulary always joins."""
     names = name_words()
-    toks, starts, ends = tokens.spans, tokens.by_start, tokens.by_end
+    toks = tokens.spans
     taken = {(s, e) for s, e, _ in spans}
 
     def joins(i: int) -> bool:
@@ -131,12 +127,12 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
     for s, e, category in spans:
         if category not in (C.NAME, C.UNKNOWN):
             continue
-        i = starts.get(s)
+        i = tokens.at_start(s)
         while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1)
                                            or initial(i - 1)):
             i -= 1
             out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
-        j = ends.get(e)
+        j = tokens.at_end(e)
         while j is not None and j + 1 < len(toks) and tokens_between(low, toks[j][1], toks[j + 1][0]) \
                 and joins(j + 1):
             word = low[toks[j + 1][0]:toks[j + 1][1]]
@@ -172,13 +168,36 @@ def same_names(low: str, toks: list[tuple[int, int]], words_at: list[str], spans
     if not words:
         return
     taken = sorted((s, e) for s, e, _ in spans)
-    for i, token in enumerate(words_at):
-        word = token if token in words else _APOSTROPHE.split(token, 1)[0]  # "bill's": "bill"
+    hits = [(i, w) for i, w in enumerate(words_at) if w in words]
+    if "'" in low or "’" in low:  # "bill's": "bill"
+        hits += [(i, w) for i, w in ((i, _APOSTROPHE.split(w, 1)[0]) for i, w in enumerate(words_at)
+                                     if "'" in w or "’" in w) if w in words]
+    for i, word in hits:
         if word in words:
             s = toks[i][0]
             e = s + len(word)
             if not any(a < e and s < b for a, b in taken):
                 out.append(Detection(s, e, C.NAME, "allow.same_name"))
+
+
+# What makes a number from 90 to 119 right after a person's name their age: "(97)", ", 102," or
+# "is 96," ("pt Clementine Achterberg is 102, lives at ..."), with nothing after it that makes it a
+# measurement.
+_AGE_AFTER_NAME = re.compile(
+    r"(?:[ \t]*\([ \t]*|[ \t]*,[ \t]*|[ \t]+(?:is|was|who[ \t]+is|turned|turns|aged?)(?:[ \t]+(?:now|actually|almost"
+    r"|nearly|just|really))?[ \t]+)(9\d|1[01]\d)(?![\w%]|[.,]\d|[ \t]*(?:/|%|-[ \t]*\d|mmhg|bpm|kg|lbs?|mg|f\b|c\b))"
+    r"(?=[ \t]*(?:[),;.:]|\r?\n|\Z|y|years|and|per|lives|living|from|at|in|w/|with))",
+    re.IGNORECASE)
+
+
+def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """An age over 89 written right after a person's name without an age word ("Miren Etxeberria
+    (97)", "pt Erzsébet Pálfalvi is 96, baseline A&Ox1")."""
+    for _, e, category in spans:
+        if category is C.NAME or category is C.UNKNOWN:
+            m = _AGE_AFTER_NAME.match(text, e)
+            if m is not None:
+                out.append(Detection(m.start(1), m.end(1), C.AGE, "allow.age_after_name"))
 
 
 def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
@@ -208,9 +227,10 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         s, e = toks[i]
         word = words_at[i]
         if i < after or word in _FACILITY_WEAK and not (
-                i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS)
+                i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS
+                           or _proper_name_word(text, low, toks[i - 1], words_at[i - 1], mixed_case))
                 and tokens_between(low, toks[i - 1][1], s)):
-            continue  # a weak facility word starts a run only right after a found, unknown or place word
+            continue  # a weak facility word starts a run only right after a found, unknown, place or proper word
         lo = hi = i
         while lo > 0 and tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
                                                                                          unknown_at, mixed_case):
@@ -230,6 +250,13 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         if proper and not generic and not header and hi > lo:
             out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
         after = hi + 1
+
+
+def _proper_name_word(text: str, low: str, tok: tuple[int, int], word: str, mixed_case: bool) -> bool:
+    """Whether a word outside the common vocabulary that names people or towns is used as a proper
+    word here ("Lakeshore General", "birchwood manor"): what a weak facility word may follow."""
+    return word not in VOCAB and (word in name_words() or word in town_names()[0]) \
+        and _proper_shape(text, low, tok, mixed_case)
 
 
 def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
@@ -306,11 +333,11 @@ def grow_towns(low: str, tokens: Tokens, spans: list[tuple[int, int, C]], lists:
     "Fenwick Hollow")."""
     if not any(category in (C.CITY, C.UNKNOWN) for _, _, category in spans):
         return
-    toks, starts, ends = tokens.spans, tokens.by_start, tokens.by_end
+    toks = tokens.spans
     for s, e, category in spans:
         if category not in (C.CITY, C.UNKNOWN):
             continue
-        i, j = starts.get(s), ends.get(e)
+        i, j = tokens.at_start(s), tokens.at_end(e)
         if i is None or j is None:
             continue
         for a, b in ((i - 1, j), (i, j + 1), (i - 2, j), (i, j + 2), (i - 1, j + 1)):

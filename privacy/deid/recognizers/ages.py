@@ -85,7 +85,8 @@ _LINE_END_AGE = re.compile(r"[19](?<![\w.,/:+\-][19])(?:(?<=9)\d|(?<=1)[01]\d)(?
 _PERSONS = ("pt", "pt.", "patient", "he", "she", "who", "wife", "husband", "spouse", "partner", "mother", "mom",
             "father", "dad", "sister", "brother", "son", "daughter", "dtr", "aunt", "uncle", "grandmother",
             "grandfather", "grandma", "grandpa", "friend", "neighbor", "resident")
-_VERBS = ("is", "was", "is now", "now", "turned", "turns", "turning", "will be", "who is", "aged")
+_VERBS = ("is", "was", "is now", "now", "turned", "turns", "turning", "will be", "who is", "aged", "is actually",
+          "is almost", "is nearly", "just turned", "is really", "was actually")
 # Read backwards: "pt is", "wife was", "he turned"; or "turns" alone; or a person alone.
 _PERSON_VERB_REV = re.compile(r"[ \t]+(?:" + rev_words(_VERBS) + r")[ \t]+(?:,[ \t]*)?(?:" + rev_words(_PERSONS)
                               + r")(?![a-z])|[ \t]+" + rev_words(("turns", "turned", "turning")) + r"(?![a-z])")
