@@ -41,6 +41,7 @@ from privacy.deid.cues import (
     names_by_phrase,
     saint_start,
 )
+from privacy.deid.cue_runs import facility_runs
 from privacy.deid.detection import Detection
 from privacy.deid.growth import (
     FACILITY_WORDS,
@@ -242,7 +243,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         _deny_phrases(low, words, lists, out)
     wanted = unknown | named | rare | towns
     anchors = words & FACILITY_WORDS
-    if not wanted and not anchors:
+    cued = not words.isdisjoint(PLACE_CUE_ENDS)
+    if not wanted and not anchors and not cued:
         return out
     found = list(found)
     spans = [(d.start, d.end) for d in found]
@@ -281,6 +283,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         elif word in towns and (cue is C.CITY or (word not in VOCAB
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+    if cued:
+        facility_runs(text, low, [m.span() for m in matches], sequence, mixed_case, out)
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \

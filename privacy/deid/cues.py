@@ -66,7 +66,7 @@ _FACILITY_PHRASES = tuple(
                  "accepted", "returned", "returns", "came", "coming", "going", "goes", "back", "dialysis", "dialyzes",
                  "rehab", "snf", "works", "employed", "volunteers", "resident", "lives", "living", "staying", "stays",
                  "sw", "nurse", "seen", "declined", "accepted", "followed", "care", "health", "services")
-    for prep in ("from", "to", "at", "in", "by", "through", "via", "thru", "w/")
+    for prep in ("from", "to", "at", "in", "by", "through", "via", "thru")
 ) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at")
 # Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
 _TOWN_PHRASES = (

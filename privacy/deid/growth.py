@@ -55,6 +55,7 @@ _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 _APOSTROPHE = re.compile(r"['’]")
+_DIGIT = re.compile(r"\d")
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
@@ -270,7 +271,11 @@ def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
 def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], mixed_case: bool,
               inner: bool = False) -> bool:
     word = low[tok[0]:tok[1]]
-    if word in FACILITY_WORDS or word in _PLACE_WORDS or tok[0] in unknown_at:
+    if word in FACILITY_WORDS or word in _PLACE_WORDS:
+        return True
+    if _DIGIT.search(word):
+        return False  # "urgent care 8/14": a date or number after a name is not part of it
+    if tok[0] in unknown_at:
         return True
     if inner and word in _FACILITY_JOINS:
         return True
