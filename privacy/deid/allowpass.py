@@ -57,7 +57,7 @@ from privacy.deid.growth import (
 )
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
 from privacy.deid.vocab import COMMON, VOCAB, sentence_start
-from privacy.deid.wordlists import WordLists, name_words, town_names
+from privacy.deid.wordlists import WordLists, city_names, name_words, town_names
 from privacy.phi import PhiCategory as C
 
 __all__ = ["allow_pass", "unknown_words"]
@@ -280,7 +280,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         if cue is C.FACILITY and is_rare:
             out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, C.FACILITY,
                                  "allow.cue.facility"))
-        elif word in towns and (cue is C.CITY or (word not in VOCAB
+        elif word in towns and (cue is C.CITY or ((word not in VOCAB and not _inflected(word, lists.allow)
+                                                   or word in city_names())
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
     if cued:

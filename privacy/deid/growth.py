@@ -56,6 +56,7 @@ _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 _APOSTROPHE = re.compile(r"['’]")
 _DIGIT = re.compile(r"\d")
+_MODAL_NAMES = frozenset(("will", "may"))
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
@@ -121,6 +122,10 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
         shaped = text[s].isupper() if mixed_case else True  # no case to read: any name word joins
         return word in names and (shaped or word not in lists.allow)
 
+    def modal_name(i: int) -> bool:  # "navigator Will Okonkwo-Reyes": a modal verb is never followed by a name
+        s, e = toks[i]
+        return low[s:e] in _MODAL_NAMES and (not mixed_case or text[s].isupper()) and (s, e) not in taken
+
     def initial(i: int) -> bool:  # "K. Kanagaratnam": one letter and a dot before the name
         s, e = toks[i]
         return e - s == 1 and low[s].isalpha() and _INITIAL_GAP.fullmatch(low, e, toks[i + 1][0]) is not None
@@ -129,8 +134,8 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
         if category not in (C.NAME, C.UNKNOWN):
             continue
         i = tokens.at_start(s)
-        while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0]) and joins(i - 1)
-                                           or initial(i - 1)):
+        while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0])
+                                           and (joins(i - 1) or modal_name(i - 1)) or initial(i - 1)):
             i -= 1
             out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
         j = tokens.at_end(e)
@@ -313,7 +318,7 @@ ridge crossing mills corners landing station forge grove bluff
 """.split())
 
 
-_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
+_PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at|home,?)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
                                r"(?:[ \t]+([a-z][a-z'’.]*))?)")
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from privacy.phi import PhiCategory
 
-__all__ = ["SiteLists", "WordLists", "base_allow_words", "name_words", "read_site_file", "site_lists", "town_names",
+__all__ = ["SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file", "site_lists", "town_names",
            "word_lists"]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -98,6 +98,39 @@ def town_names() -> tuple[frozenset[str], frozenset[str]]:
         _write_cache(cache, "\n".join(sorted(names)) + "\n")
     single = frozenset(n for n in names if " " not in n and "-" not in n)
     return single, frozenset(names - single)
+
+
+@lru_cache(maxsize=1)
+def city_names() -> frozenset[str]:
+    """Single-word names of large US cities, those with at least 8 standard ZIP codes in one
+    state (from the ``zipcodes`` package), that are a first name or no common word: "dallas",
+    "cleveland", "phoenix", but not "reading" or "mobile". A place cue before
+    one ("home to dallas") makes it a town even though common English has the word.
+
+    Kept in a per-user cache file like :func:`town_names`."""
+    from importlib.metadata import version
+
+    import platformdirs
+
+    from privacy.deid.vocab import VOCAB
+
+    cache = Path(platformdirs.user_cache_dir("medsum", appauthor=False)) / f"us-cities-{version('zipcodes')}.txt"
+    try:
+        large = set(cache.read_text(encoding="utf-8").splitlines()) - {""}
+    except (OSError, UnicodeDecodeError):
+        large = set()
+    if len(large) < 50:
+        import zipcodes
+
+        counts: dict[tuple[str, str], int] = {}
+        for row in zipcodes.list_all():
+            if row.get("zip_code_type") == "STANDARD":
+                key = (row["city"].lower(), row["state"])
+                counts[key] = counts.get(key, 0) + 1
+        large = {city for (city, _), n in counts.items() if n >= 8 and " " not in city and "-" not in city}
+        _write_cache(cache, "\n".join(sorted(large)) + "\n")
+    first = _philter_set("firstnames")
+    return frozenset(c for c in large if c not in VOCAB or c in first)
 
 
 def _write_cache(path: Path, text: str) -> None:

@@ -109,3 +109,28 @@ def test_surrogates_are_name_shaped_and_consistent_within_a_patient() -> None:
     assert "zuleika" not in first and words[0] == words[3] and words[0].isalpha()
     assert again.split()[0] == words[0]
     assert other.split()[0].isalpha()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("called re mom Miren Etxeberria (97), says she is tired", {"97": "AGE"}),
+    ("pt Clementine Achterberg is 102, lives at home", {"102": "AGE"}),
+    ("PT ERZSÉBET PÁLFALVI IS 96, BASELINE A&OX1", {"96": "AGE"}),
+    ("housing navigator Will Okonkwo-Reyes, 570-555-0101", {"Will": "NAME"}),
+    ("CALLER: YOUNG FROM TRI-RIVER HOME INFUSION", {"YOUNG": "NAME"}),
+    ("nephew in CLEVELAND, reached at home", {"CLEVELAND": "CITY"}),
+    ("pt wants to go home to dallas", {"dallas": "CITY"}),
+    ("family contact (570) 555-0162 (home, Old Forge).", {"Old Forge": "CITY"}),
+])
+def test_context_around_a_found_name_or_a_place_word(text: str, expected: dict[str, str]) -> None:
+    found = _found(text)
+    for span, category in expected.items():
+        assert found.get(span) == category, (span, found)
+
+
+@pytest.mark.parametrize("text", [
+    "Dr. Smith: HR is 102, BP 130/80.", "Mr Brown (99.1 F overnight)", "pt will diurese today", "went to reading",
+    "sat is 96, on 2L", "son will call back",
+])
+def test_numbers_and_words_that_only_look_like_it_stay(text: str) -> None:
+    found = _found(text)
+    assert not any(c in ("AGE", "CITY") for c in found.values()) and "will" not in found, found

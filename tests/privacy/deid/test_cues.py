@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from privacy.deid.cues import cue_before, facility_head_after, saint_start
+from privacy.deid.cues import cue_before, facility_head_after, names_by_phrase, saint_start
 from privacy.phi import PhiCategory as C
 
 
@@ -29,3 +29,14 @@ def test_facility_heads_and_saints() -> None:
     assert saint_start(low, low.index("brigid")) == low.index("st.")
     assert saint_start(low, low.index("carmel")) == low.index("mt.")
     assert saint_start("st elevation", 3) == 3  # "ST elevation" is not a saint
+
+
+@pytest.mark.parametrize("text, names", [
+    ("wife may is his hcp. son will called at 4.", ["may", "will"]),
+    ("SON WILL CALLED FROM WORK", ["WILL"]),
+    ("ASKED PT TO CALL FAITH AT X2-7093", ["FAITH"]),
+    ("please page rose @ 4-5521", ["rose"]),
+    ("son will call back. wife may visit. call bell at 2 ft. call back at 555-0101.", []),
+])
+def test_names_that_only_a_phrase_gives_away(text: str, names: list[str]) -> None:
+    assert [text[s:e] for s, e in names_by_phrase(text.lower())] == names

@@ -39,3 +39,11 @@ def test_a_missing_or_bad_site_file_names_itself(tmp_path) -> None:
     bad.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="bad.txt"):
         read_site_file(bad)
+
+
+def test_city_names_are_large_cities_that_are_no_common_word_or_a_first_name() -> None:
+    from privacy.deid.wordlists import city_names
+
+    cities = city_names()
+    assert {"dallas", "cleveland", "phoenix", "pittsburgh"} <= cities
+    assert not {"reading", "mobile", "independence"} & cities
