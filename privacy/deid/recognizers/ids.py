@@ -49,7 +49,9 @@ _ID_SHAPE = re.compile(
     # a vehicle identification number: 17 letters (no I, O or Q) and digits, both mixed in
     r"|(?P<veh>(?=(?:[A-Z]*\d){3})(?=(?:\d*[A-Z]){3})[A-HJ-NPR-Z\d]{17})"
     # letters, then digits, perhaps in two groups ("US24-03319", "CT-23-551902"); or digits alone
-    r"|(?P<gen>[A-Z]{1,4}-?\d{6,12}[A-Z]?|[A-Z]{1,4}-?\d{2,4}-\d{4,10}|\d{9,12})",
+    r"|(?P<gen>[A-Z]{1,4}-?\d{6,12}[A-Z]?|[A-Z]{1,4}-?\d{2,4}-\d{4,10}|\d{9,12}"
+    # groups of letters and digits with five digits or more, letters among them ("PH-A4R-0091833")
+    r"|(?=(?:[A-Z\-]*\d){5})(?=[\d\-]*[A-Z])[A-Z\d]{1,8}(?:-[A-Z\d]{1,10}){2,3})",
     re.IGNORECASE,
 )
 _SHAPE_CATEGORY = {"acct": C.ACCOUNT, "mrn": C.MRN, "dev": C.DEVICE, "veh": C.VEHICLE, "gen": C.ID}
@@ -164,8 +166,15 @@ def _token(text: str, start: int, end: int, out: _Out) -> None:
     label, at = _label(text, start)
     if label == "code" and text[start:end].isdigit():
         return  # a SNOMED, LOINC or CPT code
-    if label is not None and labelled_value(text, at, end, label, out):
+    if label == "phone" and text[start:end].isdigit() and len(text[start:end]) == 7:
+        _append(out, Detection(start, end, C.PHONE, "phone.local"))  # "home# 5550143"
         return
+    if label is not None:
+        more = _GROUPS_AFTER.match(text, end)  # "member id W228 419 0377": the groups go with it
+        if more is not None and labelled_value(text, at, more.end(), label, out):
+            return
+        if labelled_value(text, at, end, label, out):
+            return
     shape = _ID_SHAPE.fullmatch(text, start, end)
     if shape is not None and not (shape.lastgroup == "gen" and unit_follows(text, end)):
         _append(out, Detection(start, end, _SHAPE_CATEGORY[shape.lastgroup or ""], f"id.shape.{shape.lastgroup}"))
@@ -206,8 +215,8 @@ _TOKEN = (r"(?P<tok>(?<![.]\d)(?:\d{4,24}|(?<=[A-Za-z\-#]\d)\d\d|[\dA-Za-z\-]{0,
 # A plate after its label, read forward (a four-digit plate at the end of a line is not a token
 # the number scan visits): "plate jlm 2290", "license plate # 7KXR291".
 _VEHICLE = re.compile(
-    r"(?<![a-z])plates?(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
-    r"[ \t:#]*(?P<v>(?:(?P<p>[a-z]{1,4})[ \-])?[a-z0-9\-]*\d[a-z0-9\-]*)(?![a-z0-9\-])"
+    r"(?<![a-z])(?:plates?|car|truck|van|vehicle|motorcycle|suv)(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
+    r"[ \t:#]*(?P<v>(?:(?P<p>[a-z]{1,4})[ \-])?[a-z0-9\-]*\d[a-z0-9\-]*(?:[ \t]\d{2,4})?)(?![a-z0-9\-])"
 )
 
 
@@ -218,6 +227,29 @@ def _vehicles(text: str, probe: str, out: _Out) -> None:
         start, end = m.span("v")
         if not any(d.start <= start and end <= d.end for d in out):
             labelled_value(text, start, end, "veh", out)
+
+
+# An account name or a staff number after its label, read forward (a username has no digits to
+# start the number scan; a four-digit badge number reads like a year): "username rzemaityte77",
+# "login: jdoe", "(badge 2217)", "employee id E-4471".
+_ACCOUNT_NAME = re.compile(
+    r"(?<![a-z])(?:user[ \t]?name|user[ \t]?id|login(?:[ \t]id)?|log-in|screen[ \t]name)(?![a-z])"
+    r"(?:[ \t]*(?:is|was|:|=|#))?[ \t:]*[\"'“]?(?P<v>[a-z0-9][a-z0-9._\-]{2,39})")
+_BADGE = re.compile(r"(?<![a-z])(?:badge|employee[ \t]?(?:id|#|no\.?|number)|emp[ \t]?id|staff[ \t]?id)(?![a-z])"
+                    r"[ \t]*(?:#|no\.?|number|:)?[ \t:#]*(?P<v>[a-z]{0,3}-?\d{3,8})(?![\w\-])")
+_NOT_ACCOUNT = frozenset(("locked", "reset", "expired", "and", "the", "for", "with", "was", "not", "password", "issues",
+                          "problems", "help", "access", "page", "screen", "credentials"))
+
+
+def _accounts(text: str, probe: str, out: _Out) -> None:
+    for m in _ACCOUNT_NAME.finditer(probe):
+        if m.group("v").rstrip(".") not in _NOT_ACCOUNT:
+            start, end = m.span("v")
+            while end > start and probe[end - 1] in ".-_":
+                end -= 1
+            _append(out, Detection(start, end, C.ID, "id.account_name"))
+    for m in _BADGE.finditer(probe):
+        _append(out, Detection(m.start("v"), m.end("v"), C.ID, "id.badge"))
 
 
 _GLUED_PREFIX_REV = re.compile(r"-?[a-z]{1,4}(?![a-z0-9])")
@@ -240,7 +272,9 @@ RECOGNIZER = Recognizer(
         Branch("grp_b", _GROUPS.format(name="grp_b"), Follow.SPACE, 95, groups),
         Branch("grp_s", _GROUPS.format(name="grp_s"), Follow.SHORT_SPACE, 95, groups),
     ),
-    triggers=(Trigger(("plate",), _vehicles),),
+    triggers=(Trigger(("plate", "car", "truck", "van", "vehicle", "motorcycle", "suv"), _vehicles),
+              Trigger(("user", "login", "log-in", "screen name", "badge", "employee", "emp id", "staff id"),
+                      _accounts)),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),
         **dict.fromkeys(("mrn", "medical_record_number", "medical_record", "chart_number", "patient_id",

@@ -1,4 +1,4 @@
-"""Street addresses, PO boxes and rural routes, and the cities and ZIP codes written with them.
+"""Street addresses, PO boxes, rural routes and numbered roads ("1180 RT 6"), and the cities and ZIP codes written with them.
 
 A street address (``123 Main St., Apt 4``, ``1600 Pennsylvania Ave NW``) is a branch of the
 number scan: a house number, up to four capitalised words and a street suffix, optionally
@@ -330,6 +330,19 @@ def _city(m: re.Match[str], out: _Out) -> None:
     out.append(Detection(m.start("city"), m.end("city"), C.CITY, "city.lives_in"))
 
 
+# A house on a numbered road: "1180 RT 6", "22 Route 9W", "4410 state hwy 29", "88 County Rd 12" (not "HR 80
+# SR 1" or "BUN 20 CR 1": sinus rhythm and creatinine)
+_NUMBERED_ROAD = re.compile(
+    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:(?:state|county|us|u\.s\.)[ \t\-]*)?"
+    r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*\d{1,4}[a-zA-Z]?(?![\w/.\-]|[.,]\d)"
+)
+
+
+def _numbered_roads(text: str, probe: str, out: _Out) -> None:
+    for m in _NUMBERED_ROAD.finditer(text):
+        out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.numbered_road"))
+
+
 def _po_boxes(text: str, probe: str, out: _Out) -> None:
     for m in _PO_BOX.finditer(text):
         out.append(Detection(m.start(), m.end("street"), C.ADDRESS, "address.pobox"))
@@ -346,6 +359,7 @@ RECOGNIZER = Recognizer(
     ),
     triggers=(
         Trigger(("box",), _po_boxes),
+        Trigger(("rt", "route", "hwy", "highway", "rd", "road"), _numbered_roads),
         # a house number and a blank: most short values (dates, codes, names) have none
         Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),

@@ -86,7 +86,7 @@ def test_no_id_inside_dates() -> None:
 def test_declaration() -> None:
     assert set(RECOGNIZER.categories) == set(ID_CATEGORIES)
     assert RECOGNIZER.surrogates == {}  # the format-keeping character surrogate
-    assert [t.words for t in RECOGNIZER.triggers] == [("plate",)]
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["plate", "user"]
     assert DEFAULT_KEY_MAP[fold_key("medicalRecordNumber")] is C.MRN
     assert DEFAULT_KEY_MAP[fold_key("license_plate")] is C.VEHICLE
     assert DEFAULT_KEY_MAP[fold_key("type")] is None
@@ -130,3 +130,26 @@ def test_id_shapes_in_any_case(token: str) -> None:
 def test_numbers_in_groups_that_are_not_identifiers(text: str) -> None:
     for variant in (text, text.lower(), text.upper()):
         assert ids(variant) == [], variant
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("wbpd officer Kovalenko (badge 2217) with pt", ("ID", "2217")),
+    ('portal "account locked." username rzemaityte77. IT says', ("ID", "rzemaityte77")),
+    ("LOGIN: JDOE4 RESET BY IT", ("ID", "JDOE4")),
+    ("employee id E-4471 notified", ("ID", "E-4471")),
+    ("Serial # of L aid per family PH-A4R-0091833. gave", ("ID", "PH-A4R-0091833")),
+    ("Insurance: Aetna, member id W228 419 0377. Account", ("HEALTH_PLAN", "W228 419 0377")),
+    ("pt's car RI 7HK 302 towed.", ("VEHICLE", "RI 7HK 302")),
+    ("Requests call back at home# 5550143 or later", ("PHONE", "5550143")),
+])
+def test_identifiers_clinicians_write_without_their_usual_shape(text: str, expected: tuple[str, str]) -> None:
+    assert expected in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "user name was locked, password reset", "car seat for 2 yo", "car accident 3 days ago", "COVID-19 PCR neg",
+    "ICD-10 I25.10", "pt unable to handle meds",
+])
+def test_words_near_those_labels_that_are_no_identifier(text: str) -> None:
+    assert [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)
+            if d.category.value in ("ID", "VEHICLE")] == []

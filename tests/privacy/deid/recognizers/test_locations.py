@@ -64,7 +64,7 @@ def test_clinical_text_is_not_an_address(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "0 ", "liv"]  # streets in lower case: "N "
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "rt", "0 ", "liv"]  # streets in lower case: "N "
     assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
     assert DEFAULT_KEY_MAP[fold_key("state")] is None
 
@@ -158,3 +158,19 @@ def test_any_suffix_in_lower_case_where_the_rest_of_an_address_follows() -> None
 ])
 def test_lower_case_look_alikes_of_streets(text: str) -> None:
     assert geo(text.lower()) == []
+
+
+@pytest.mark.parametrize(("text", "address"), [
+    ("PT BIB EMS FROM 1180 RT 6 (RED ROOF INN)", "1180 RT 6"),
+    ("lives at 22 Route 9W, apt 2", "22 Route 9W"),
+    ("home is 4410 state hwy 29 in town", "4410 state hwy 29"),
+    ("88 County Rd 12, Dunmore", "88 County Rd 12"),
+])
+def test_a_house_on_a_numbered_road(text: str, address: str) -> None:
+    assert ("ADDRESS", address) in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
+
+
+@pytest.mark.parametrize("text", ["rt 2 cm lesion", "route 3 times daily", "ns at 75 rt IJ", "given 2 rd doses",
+                                  "HR 80 SR 1 DEG AVB", "BUN 20 CR 1 K 4"])
+def test_numbers_near_road_words_that_are_no_address(text: str) -> None:
+    assert [d for d in detect_patterns(text) if d.category.value == "ADDRESS"] == []
