@@ -88,6 +88,7 @@ _TOWN_CUE = re.compile(r"\b(?:liv|resid|moved|reloc|home|native|originally|grew|
 _ROLE_AFTER = re.compile(r"(?:[ \t]*[,(][ \t]*(?:pa|pa-c|do|pt|ot|slp|sw|cm|rd|rt)|[ \t]*[,(]?[ \t]*(?:np|rn|md|lpn|cna"
                          r"|msw|lcsw|licsw|aprn|fnp|crna|pharmd|cnm))\b")
 _GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY, C.FACILITY))
+_TITLE_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]")
 _WEAK_PLACE_BEFORE = re.compile(r"\b(?:from|in|to|near)[ \t]+\Z")
 
 
@@ -249,7 +250,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     found = list(found)
     spans = [(d.start, d.end) for d in found]
     names = [(d.start, d.end) for d in found if d.category is C.NAME]
-    mixed_case = not text.isupper() and not text.islower()
+    mixed_case = _has_case(text)
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
     for i in [i for i, w in enumerate(sequence) if w in wanted]:
@@ -311,6 +312,14 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
         ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     return out
+
+
+def _has_case(text: str) -> bool:
+    """Whether the case of ``text``'s words says anything: it has Title Case words. A lower-case
+    note with a few acronyms ("bib ems from harbor light shelter, 52M, ETOH") has none, and is
+    read as having no case, like an ALL CAPS one."""
+    titled = _TITLE_WORD.search(text)
+    return titled is not None and _TITLE_WORD.search(text, titled.end()) is not None
 
 
 def _forced_name(text: str, low: str, start: int, end: int, strength: int, mixed_case: bool) -> bool:

@@ -74,6 +74,7 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
                 break
         if all(words_at[k] in CARE_SETTINGS or words_at[k] in _JOINS for k in range(i, j + 1)):
             continue
-        if j + 1 < n and (words_at[j + 1] in EPONYM_HEADS or words_at[j + 1].rstrip("s") in EPONYM_HEADS):
+        if j + 1 < n and (words_at[j + 1] in EPONYM_HEADS or words_at[j + 1].rstrip("s") in EPONYM_HEADS) or \
+                i < n - 1 and words_at[i].endswith(("'s", "’s")) and words_at[i + 1] in EPONYM_HEADS:
             continue  # "at Hartmann's pouch", "at McBurney's point"
         out.append(Detection(s, toks[j][1], C.FACILITY, "allow.facility_after_cue"))

@@ -88,7 +88,7 @@ cvicu nicu picu ccu pacu ed er ew or ir cath lab rehab snf ltac ltc alf nh hospi
 pcp dialysis radiology imaging ct mri us xr cardiology oncology surgery neurology psychiatry psych ob l&d
 ld labor delivery nursery step stepdown tele telemetry med medicine gen general main er/ed triage ems
 shelter jail prison school work church ambulance amb helicopter medflight care facility nursing bed room
-there here now today tomorrow tonight later him her them us me it one
+there here now today tomorrow tonight later him her them us me it one wound
 """)
 
 

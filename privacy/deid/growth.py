@@ -232,9 +232,10 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
     for i in [i for i, w in enumerate(words_at) if w in FACILITY_WORDS]:
         s, e = toks[i]
         word = words_at[i]
+        if i > 0 and word in _FACILITY_WEAK and _proper_name_word(text, toks[i - 1], words_at[i - 1], mixed_case):
+            unknown_at.add(toks[i - 1][0])  # "Lakeshore General", even at the head of a line
         if i < after or word in _FACILITY_WEAK and not (
-                i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS
-                           or _proper_name_word(text, low, toks[i - 1], words_at[i - 1], mixed_case))
+                i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS)
                 and tokens_between(low, toks[i - 1][1], s)):
             continue  # a weak facility word starts a run only right after a found, unknown, place or proper word
         lo = hi = i
@@ -258,11 +259,11 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         after = hi + 1
 
 
-def _proper_name_word(text: str, low: str, tok: tuple[int, int], word: str, mixed_case: bool) -> bool:
+def _proper_name_word(text: str, tok: tuple[int, int], word: str, mixed_case: bool) -> bool:
     """Whether a word outside the common vocabulary that names people or towns is used as a proper
     word here ("Lakeshore General", "birchwood manor"): what a weak facility word may follow."""
     return word not in VOCAB and (word in name_words() or word in town_names()[0]) \
-        and _proper_shape(text, low, tok, mixed_case)
+        and (text[tok[0]].isupper() or not mixed_case)
 
 
 def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
@@ -301,7 +302,8 @@ def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -
     if word in _FACILITY_JOINS or word in CUE_WORDS or len(word) < 2 or word in HEADER_WORDS:
         return False
     if not mixed_case:
-        return word not in CLINICAL and word not in NEVER_NAMES
+        return word not in CLINICAL and word not in NEVER_NAMES and word not in CARE_SETTINGS \
+            and word not in FACILITY_WORDS
     if not text[tok[0]].isupper() or sentence_start(text, tok[0]):
         return False
     if text[tok[0]:tok[1]].isupper():
