@@ -285,8 +285,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                                                    or word in city_names())
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+    toks = Tokens([m.span() for m in matches])
     if cued:
-        facility_runs(text, low, [m.span() for m in matches], sequence, mixed_case, out)
+        facility_runs(text, low, toks.spans, sequence, mixed_case, out)
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
@@ -300,7 +301,6 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     growing = any(d.category in _GROWING for d in found) or any(d.category in _GROWING for d in out)
     if not growing and not anchors:
         return out
-    toks = Tokens([m.span() for m in matches])
     if anchors:
         proper_at.update(toks.starts_within([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out]))
         facilities(text, low, toks.spans, sequence, proper_at, mixed_case, out)  # every word a detector found is proper

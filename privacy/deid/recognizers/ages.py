@@ -48,7 +48,15 @@ _TEMPERATURE_REV = re.compile(r"\W*(?:(?:ot|fo|ta|saw|si|fo\s+kaep)\W+)?"
 _AGE_WORDS = re.compile(
     r"(?<![\w-])(?:ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
-    r"(?=[\s-]+(?:years?[\s-]+old|year-old|yrs?\.?[\s-]+old|yr-old|y\.?o\b|y/o))",
+    r"(?=[\s-]+(?:years?[\s-]+old|year-old|yrs?\.?[\s-]+old|yr-old|y\.?o\b|y/o|years?\s+of\s+age))",
+    re.IGNORECASE,
+)
+# A spelled age after a word that says it is one: "died at ninety two", "aged ninety-one".
+_AGE_WORDS_AFTER = re.compile(
+    r"(?<![\w-])(?:died|passed(?:\s+away)?|aged?|turned|turns|turning|is|was|at\s+(?:the\s+)?age(?:\s+of)?|at)\s+"
+    r"(?P<age>ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)(?![\w-])"
+    r"(?!\s*(?:percent|%|degrees|mg|pounds|lbs|minutes|days|times|beats|miles|over|to|/|and\s+\d|bpm|mmhg)\b)",
     re.IGNORECASE,
 )
 
@@ -131,8 +139,9 @@ def _line_end_ages(text: str, probe: str, out: _Out) -> None:
 
 
 def _age_words(text: str, probe: str, out: _Out) -> None:
-    for m in _AGE_WORDS.finditer(text):
-        out.append(Detection(m.start(), m.end(), C.AGE, "age.over89.words"))
+    spans = [m.span() for m in _AGE_WORDS.finditer(text)]
+    spans += [m.span("age") for m in _AGE_WORDS_AFTER.finditer(text) if m.span("age") not in spans]
+    out.extend(Detection(start, end, C.AGE, "age.over89.words") for start, end in spans)
 
 
 RECOGNIZER = Recognizer(

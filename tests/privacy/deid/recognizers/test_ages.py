@@ -85,3 +85,18 @@ def test_an_age_at_the_end_of_a_line() -> None:
     for text, age in (("PT IS 97\nWIFE AT BEDSIDE", "97"), ("pt is 94\nlives alone", "94"), ("age 101\r\nhx chf", "101")):
         assert ages(text) == [age]
     assert ages("HR\n98\nplt 98\n") == []
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("My dad died at ninety one years of age.", "ninety one"),
+    ("my eldest brother passed away at ninety two due to old age", "ninety two"),
+    ("she is ninety five and lives alone", "ninety five"),
+    ("called re mom, pt is actually 91 per son", "91"),
+])
+def test_ages_said_without_a_number_word_after_them(text: str, age: str) -> None:
+    assert ("AGE", age) in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
+
+
+@pytest.mark.parametrize("text", ["sats were ninety two percent", "BP was ninety over sixty", "HR was ninety to 110"])
+def test_spelled_numbers_that_are_measurements(text: str) -> None:
+    assert [d for d in detect_patterns(text) if d.category.value == "AGE"] == []
