@@ -32,11 +32,13 @@ from collections.abc import Iterable
 from privacy.deid.cues import (
     CUE_WORDS,
     NAME_CUE_ENDS,
+    NAME_TITLES,
     PLACE_CUE_ENDS,
     STRONG,
     WEAK,
     cue_before,
     facility_head_after,
+    initials_by_phrase,
     name_cue,
     names_by_phrase,
     saint_start,
@@ -267,10 +269,11 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 names.append((lo, hi))
             continue
         if word in named:
+            titled = previous in NAME_TITLES and name_cue(low, start) == STRONG  # "dr page", "DR WOLFF"
             if (previous in NAME_CUE_ENDS or _ROLE_AFTER.match(low, end)) and len(word) > 2 \
-                    and word not in CUE_WORDS and not _covered(spans, start, end, cursor) \
+                    and (word not in CUE_WORDS or titled) and not _covered(spans, start, end, cursor) \
                     and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
-                    and not _eponym_here(low, start, end):
+                    and (titled or not _eponym_here(low, start, end)):
                 out.append(Detection(start, end, C.NAME, "allow.cue.name"))
                 names.append((start, end))
                 continue
@@ -288,6 +291,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     toks = Tokens([m.span() for m in matches])
     if cued:
         facility_runs(text, low, toks.spans, sequence, mixed_case, out)
+    for start, end in initials_by_phrase(low):
+        if not _covered(spans, start, end, [0]):
+            out.append(Detection(start, end, C.NAME, "allow.initials"))
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \

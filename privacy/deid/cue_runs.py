@@ -36,6 +36,8 @@ only already soon later earlier early late around approx approximately about sta
 stretcher bedside baseline rest goal times time once twice daily with without w/o per via by bases base apex
 apices bilat bilaterally left right both response card cards sides side
 """.split())
+# Words that begin a phrase after "at" or "to", never a facility's name ("at some point", "at least").
+_NOT_FIRST = frozenset("some any all least most first each every other such risk".split())
 
 
 def _part(text: str, low: str, span: tuple[int, int], mixed_case: bool) -> bool:
@@ -58,7 +60,8 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
     n = len(toks)
     for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n]:
         s = toks[i][0]
-        if not _part(text, low, toks[i], mixed_case) or mixed_case and sentence_start(text, s):
+        if not _part(text, low, toks[i], mixed_case) or words_at[i] in _NOT_FIRST \
+                or mixed_case and sentence_start(text, s):
             continue
         if cue_before(low, s) is not C.FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):
             continue

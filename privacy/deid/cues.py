@@ -22,7 +22,8 @@ import re
 from privacy.phi import PhiCategory
 
 __all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_CUE_ENDS", "NAME_TITLES", "PLACE_CUE_ENDS", "STRONG",
-           "WEAK", "cue_before", "facility_head_after", "name_cue", "names_by_phrase", "saint_start"]
+           "WEAK", "cue_before", "facility_head_after", "initials_by_phrase", "name_cue", "names_by_phrase",
+           "saint_start"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -43,7 +44,7 @@ grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather st
 boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
 coordinator navigator interpreter translator chaplain pharmacist therapist counselor counsellor manager
-worker secretary technician tech intake sw caller radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
+worker secretary technician tech intake sw caller sponsor radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
@@ -95,10 +96,10 @@ there here now today tomorrow tonight later him her them us me it one wound
 # Names that are also modal verbs: a name only between a relation and a verb that a modal cannot
 # precede ("wife may is his hcp", "son will called"), never in "son will call back".
 _MODAL_NAMES = ("will", "may")
-_PERSON_VERBS = """
+_PERSON_VERBS = (*"""
 is was called calls states stated says said visited visiting aware updated here present spoke asked asks requested
 requests notified informed agrees agreed wants wanted reports reported brought arrived left phoned declined
-""".split()
+""".split(), r"at[ \t]+(?:the[ \t]+)?bedside", r"in[ \t]+to[ \t]+visit")
 _RELATION_MODAL_NAME = re.compile(
     r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+(" + "|".join(_MODAL_NAMES)
     + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))")
@@ -116,6 +117,29 @@ def names_by_phrase(low: str) -> list[tuple[int, int]]:
     if "call" in low or "page" in low or "reach" in low or "text" in low or "contact" in low:
         spans += [m.span(1) for m in _CALL_NAME_AT.finditer(low) if m.group(1) not in _CALLED_THINGS]
     return spans
+
+
+# Dotted initials after a person cue or in brackets after a name, in any case ("brother f.x.",
+# "sponsor J.M. called", "grandson joey (j.v.)"); not the abbreviations written the same way.
+_INITIALS = r"(?P<i>[a-z]\.[a-z]\.(?:[a-z]\.)?)(?![\w])"
+_CUE_INITIALS = re.compile(r"(?<![\w'’])(?:" + "|".join(sorted(map(re.escape, _RELATIONS | NAME_TITLES), key=len,
+                                                                  reverse=True))
+                           + r")[ \t:,(]*" + _INITIALS)
+_BRACKET_INITIALS = re.compile(r"\([ \t]*" + _INITIALS + r"[ \t]*\)")
+_NOT_INITIALS = frozenset("""
+a.m. p.m. u.s. u.k. m.d. r.n. d.o. n.p. p.a. n.b. e.r. o.r. i.v. i.m. p.o. q.d. h.s. b.i.d. t.i.d. q.i.d. p.r.n.
+a.d. b.c. c.c. e.g. i.e. v.s. q.h. s.c. s.l. o.d. o.s. o.u. a.s. a.u. n.p.o. u.a. g.i.
+""".split())
+
+
+def initials_by_phrase(low: str) -> list[tuple[int, int]]:
+    """Spans of dotted initials that stand for a person: after a title or relation ("brother
+    f.x.") or in brackets ("joey (j.v.)")."""
+    if "." not in low:
+        return []
+    found = [m.span("i") for m in _CUE_INITIALS.finditer(low) if m.group("i") not in _NOT_INITIALS]
+    return found + [m.span("i") for m in _BRACKET_INITIALS.finditer(low)
+                    if m.group("i") not in _NOT_INITIALS and m.span("i") not in found]
 
 
 #: Every single word that is itself a cue: never part of a name.

@@ -41,7 +41,7 @@ centre program programme partners supply supplies midwifery living nurses medici
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
 liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
 pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna
+residence residences commons terrace estates village vna funeral
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -65,7 +65,7 @@ gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
 pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna
+residence residences commons terrace estates village vna funeral
 """.split())
 
 
@@ -234,6 +234,10 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         word = words_at[i]
         if i > 0 and word in _FACILITY_WEAK and _proper_name_word(text, toks[i - 1], words_at[i - 1], mixed_case):
             unknown_at.add(toks[i - 1][0])  # "Lakeshore General", even at the head of a line
+        if i > 1 and word in _FACILITY_WEAK and toks[i - 2][0] in unknown_at \
+                and _fac_word(text, low, toks[i - 1], unknown_at, mixed_case, inner=True) \
+                and tokens_between(low, toks[i - 2][1], toks[i - 1][0]):
+            unknown_at.add(toks[i - 1][0])  # "chelsea soldiers home": a word between a proper one and the head
         if i < after or word in _FACILITY_WEAK and not (
                 i > 0 and (toks[i - 1][0] in unknown_at or words_at[i - 1] in _PLACE_WORDS)
                 and tokens_between(low, toks[i - 1][1], s)):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from privacy.deid.cues import NAME_CUE_ENDS
 from privacy.deid.recognizers.base import Detection
 from privacy.deid.name_lexicon import (
     ABBR,
@@ -227,6 +228,7 @@ Q.I.D. P.R.N. A.D. B.C. C.C. E.G. I.E. V.S. Q.H. S.C. S.L. O.D. O.S. O.U. A.S. A
 _INITIALS_BEFORE = re.compile(
     r"(?i:(?:\bpt|\bpatient|\bverified|\bwith|\bby|\bfor|\bname|\binitials|\bre|\bmr|\bms|\bmrs|\bsaw|\bto)"
     r"[.:]?[ \t]*\(?|\()[ \t]*$")
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)[ \t:,(]*$")
 _INITIALS_AFTER = re.compile(
     r"(?P<age>[ \t]*,[ \t]*\d|[ \t]*\([ \t]*\d|[ \t]+\d{1,3}[ \t]*(?:y/?o|yo|-?year|[MF]\b))"
     r"|[ \t]*['’]s\b|[ \t]+(?i:is|was|has|had|denies|reports|states|presents|presented|arrived|returns|returned|"
@@ -587,6 +589,10 @@ class _Scan:
         before = text[max(0, start - 16):start]
         if _INITIALS_BEFORE.search(before):
             self.add(start, m.end(), "initials")
+            return
+        cue = _WORD_BEFORE.search(before)
+        if cue is not None and cue.group(1).lower() in NAME_CUE_ENDS and m.group() not in _INITIALS_NOT:
+            self.add(start, m.end(), "initials")  # "sponsor J.M. called", "BROTHER F.X. IN TAUNTON"
             return
         after = _INITIALS_AFTER.match(text, m.end())
         if after is None:

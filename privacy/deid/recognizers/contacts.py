@@ -224,6 +224,18 @@ def _after_pager_words(text: str, probe: str, out: _Out) -> None:
             group = "num" if m.group("num") else "num2"
             out.append(Detection(m.start(group), m.end(group), C.PHONE, "phone.pager"))
 
+# A number dialled from abroad: "+353 91 555 0147", "+44 (0)20 7946 0958", "+63-2-8555-0190".
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ \t.\-]?(?:\(\d{1,4}\)|\d{1,5})){2,5}(?![\w\-]|[.,]\d)")
+
+
+def _international(text: str, probe: str, out: _Out) -> None:
+    for m in _INTERNATIONAL.finditer(text):
+        if 8 <= sum(ch.isdigit() for ch in m.group()) <= 15 \
+                and not any(d.start < m.end() and m.start() < d.end for d in out):  # "+1 555 ..." is read already
+            category = C.FAX if _is_fax(text, m.start(), m.end()) else C.PHONE
+            out.append(Detection(m.start(), m.end(), category, "phone.international"))
+
+
 RECOGNIZER = Recognizer(
     name="contacts",
     order=50,
@@ -244,7 +256,7 @@ RECOGNIZER = Recognizer(
         Branch("ph_x", _PH_X, Follow.HYPHEN, 20, _plain_phone),
         Branch("ph_x4", _PH_X4, Follow.OTHER, 20, _plain_phone),
     ),
-    triggers=(Trigger(_PAGER_KEYS, _after_pager_words),),
+    triggers=(Trigger(_PAGER_KEYS, _after_pager_words), Trigger(("+",), _international)),
     field_keys={
         **dict.fromkeys(("phone", "telephone", "tel", "mobile", "cell", "home_phone", "work_phone", "phone_number",
                          "contact_number", "pager"), C.PHONE),

@@ -31,7 +31,7 @@ from privacy.deid.dates import (
     SPELLED_YEAR_PATTERN,
     WEEKDAY_NUMBERS,
 )
-from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer
+from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
 from privacy.deid.recognizers.ids import groups_at
 from privacy.deid.recognizers.text import rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
@@ -327,14 +327,15 @@ _ORDINAL_CUE_REV = re.compile(
     r"\s+eht\s+(?:(?:fo\s+)?(?:gninrom|noonretfa|gnineve|thgin|kew)\s+)?"
     + rev_words(("on", "for", "by", "until", "till", "til", "through", "thru", "since", "from", "after", "before",
                  "due", "of", "to", "and", "or", "starting", "beginning", "ending", "next", "last", "planned",
-                 "scheduled", "booked", "set")) + r"(?![a-z])"
+                 "scheduled", "booked", "set", "admitted", "readmitted", "seen", "discharged", "started", "stopped",
+                 "done", "placed", "called", "transferred", "extubated", "intubated", "dated")) + r"(?![a-z])"
 )
 # What may follow a day of the month: a pause, or a word that is not the noun of an ordinal
 # ("the 2nd floor", "the 3rd day" are not dates).
 _DAY_END = re.compile(
     r"\s*(?:[.,;:)!?\]]|\n|\Z)|\s+(?:with|at|@|and|or|in|to|for|if|when|then|so|but|per|w/|by|as|is|was|will|we"
     r"|he|she|they|i|pt|patient|of\s+(?:this|next|last|the)\s+month|"
-    + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r"|\d)\b",
+    + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r"|\d)\b|\s+w/",
     re.IGNORECASE,
 )
 
@@ -351,6 +352,21 @@ def _ordinal_day(text: str, m: re.Match[str], out: _Out) -> None:
     while text[the - 1].isspace():
         the -= 1
     out.append(Detection(the - 3, end, C.DATE, "date.day"))
+
+
+# A two-digit year with the apostrophe after it, as clinicians write a past event ("CVA 74'", "MI 98'"),
+# not a height or a distance in feet ("fell 10' from a ladder", "a 12' drop").
+_YEAR_APOSTROPHE_AFTER = re.compile(r"(?<![\w'’.\-/])(?P<y>\d\d)['’](?![\w'’\"”]|[ \t]*(?:x\d*|by|from|fall|drop|ft|feet|tall"
+                                    r"|high|deep|long|wide|ladder|roof|\d)\b)", re.IGNORECASE)
+_FEET_BEFORE_REV = re.compile(r"[ \t]*(?:lle?f|sllaf|gnillaf|morf|fo|~|tuoba|xorppa|x|ot|yltsom|deklaw|sklaw|klaw"
+                              r"|detaluba|setaluba|bma|d'bma|revo|rof)(?![a-z])")
+
+
+def _years_apostrophe_after(text: str, probe: str, out: _Out) -> None:
+    """``CVA 74'``: a past event's two-digit year with its apostrophe written after it."""
+    for m in _YEAR_APOSTROPHE_AFTER.finditer(text):
+        if not _FEET_BEFORE_REV.match(reversed_before(probe, m.start(), 16)):
+            out.append(Detection(m.start(), m.end(), C.DATE, "date.year_apostrophe"))
 
 
 # Words before a hyphenated "12-19" that make it a month and a day (a weekday joins the date).
@@ -398,6 +414,7 @@ RECOGNIZER = Recognizer(
     ),
     # On every text: the scan itself looks for each month's first three letters, and stops at
     # once when there is none.
+    triggers=(Trigger(("'", "’"), _years_apostrophe_after),),
     scan=_dates_named,
     field_keys=dict.fromkeys(
         ("dob", "birth_date", "date_of_birth", "birthday", "date", "admit_date", "admission_date", "discharge_date",

@@ -65,7 +65,7 @@ def test_declaration() -> None:
     assert DEFAULT_KEY_MAP[fold_key("homePhone")] is C.PHONE
     assert DEFAULT_KEY_MAP[fold_key("fax_number")] is C.FAX
     assert [b.follow for b in RECOGNIZER.branches if isinstance(b.follow, Prefix)] == [Prefix("+"), Prefix("(")]
-    assert [t.words for t in RECOGNIZER.triggers] == [("pg", "page", "beep", "bleep", "ext")]  # pager words
+    assert [t.words for t in RECOGNIZER.triggers] == [("pg", "page", "beep", "bleep", "ext"), ("+",)]  # pagers, abroad
 
 
 @pytest.mark.parametrize("number", [
@@ -107,3 +107,16 @@ def test_digit_groups_after_a_phone_or_pager_word(text: str, number: str) -> Non
 def test_numbers_after_phone_words_that_are_not_phones(text: str) -> None:
     for variant in (text, text.lower(), text.upper()):
         assert found(variant, C.PHONE, C.FAX) == [], variant
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("lives in galway, phone +353 91 555 0147. spine", "+353 91 555 0147"),
+    ("call +44 (0)20 7946 0958 today", "+44 (0)20 7946 0958"),
+])
+def test_numbers_dialled_from_abroad(text: str, phone: str) -> None:
+    assert ("PHONE", phone) in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
+
+
+@pytest.mark.parametrize("text", ["edema +2 bilat, 1+ 2+", "NA 140 K +4.5", "glucose +2 3 4"])
+def test_signed_measurements_are_no_phone(text: str) -> None:
+    assert [d for d in detect_patterns(text) if d.category.value == "PHONE"] == []

@@ -127,3 +127,19 @@ def test_dates_written_the_way_clinicians_write(text: str, value: str) -> None:
 def test_look_alikes_of_the_new_forms_are_not_dates(text: str) -> None:
     for variant in (text, text.lower(), text.upper()):
         assert dates(variant) == [], variant
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("H/O CVA 74', AFIB, DM2", "74'"),
+    ("MI 98' s/p stent", "98'"),
+    ("admitted the 17th w/ variceal bleed", "the 17th"),
+    ("ADMITTED ON THE 11TH W/ CP", "THE 11TH"),
+])
+def test_informal_dates_of_nursing_notes(text: str, date: str) -> None:
+    assert ("DATE", date) in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
+
+
+@pytest.mark.parametrize("text", ["FELL 10' FROM LADDER", "a 12' drop", "pt is 5' 10\" tall", "walked 50' x2",
+                                  "admitted to the 4th floor"])
+def test_feet_and_floors_are_no_date(text: str) -> None:
+    assert [d for d in detect_patterns(text) if d.category.value == "DATE"] == []
