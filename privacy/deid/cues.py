@@ -121,11 +121,10 @@ def names_by_phrase(low: str) -> list[tuple[int, int]]:
 
 # Dotted initials after a person cue or in brackets after a name, in any case ("brother f.x.",
 # "sponsor J.M. called", "grandson joey (j.v.)"); not the abbreviations written the same way.
-_INITIALS = r"(?P<i>[a-z]\.[a-z]\.(?:[a-z]\.)?)(?![\w])"
-_CUE_INITIALS = re.compile(r"(?<![\w'’])(?:" + "|".join(sorted(map(re.escape, _RELATIONS | NAME_TITLES), key=len,
-                                                                  reverse=True))
-                           + r")[ \t:,(]*" + _INITIALS)
-_BRACKET_INITIALS = re.compile(r"\([ \t]*" + _INITIALS + r"[ \t]*\)")
+_INITIALS = re.compile(r"(?<![\w.])[a-z]\.[a-z]\.(?:[a-z]\.)?(?![\w])")
+_WORD_BEFORE = re.compile(r"(?<![\w'’])([a-z]+)[ \t:,(]*$")
+_BRACKETED = re.compile(r"\([ \t]*$")
+_PERSON_WORDS = _RELATIONS | NAME_TITLES
 _NOT_INITIALS = frozenset("""
 a.m. p.m. u.s. u.k. m.d. r.n. d.o. n.p. p.a. n.b. e.r. o.r. i.v. i.m. p.o. q.d. h.s. b.i.d. t.i.d. q.i.d. p.r.n.
 a.d. b.c. c.c. e.g. i.e. v.s. q.h. s.c. s.l. o.d. o.s. o.u. a.s. a.u. n.p.o. u.a. g.i.
@@ -137,9 +136,16 @@ def initials_by_phrase(low: str) -> list[tuple[int, int]]:
     f.x.") or in brackets ("joey (j.v.)")."""
     if "." not in low:
         return []
-    found = [m.span("i") for m in _CUE_INITIALS.finditer(low) if m.group("i") not in _NOT_INITIALS]
-    return found + [m.span("i") for m in _BRACKET_INITIALS.finditer(low)
-                    if m.group("i") not in _NOT_INITIALS and m.span("i") not in found]
+    found = []
+    for m in _INITIALS.finditer(low):
+        if m.group() in _NOT_INITIALS:
+            continue
+        before = low[max(0, m.start() - 24):m.start()]
+        word = _WORD_BEFORE.search(before)
+        if word is not None and word.group(1) in _PERSON_WORDS or _BRACKETED.search(before) \
+                and low[m.end():m.end() + 3].lstrip(" \t")[:1] == ")":
+            found.append(m.span())
+    return found
 
 
 #: Every single word that is itself a cue: never part of a name.
