@@ -317,7 +317,16 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         grow_saints(low, every, out)
         same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
         ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
+    _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out
+
+
+def _leading_the(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """A facility's name keeps the "the" it is written with ("FROM THE MARSH NURSING HOME", "at
+    the Brigham"): the article is part of the name, and leaving it reveals that one was there."""
+    for s, e, category in spans:
+        if category is C.FACILITY and s >= 4 and low[s - 4:s] == "the " and (s == 4 or not low[s - 5].isalnum()):
+            out.append(Detection(s - 4, e, C.FACILITY, "allow.facility_the"))
 
 
 def _has_case(text: str) -> bool:
