@@ -17,7 +17,9 @@ ew``); a town after ``lives in``; otherwise UNKNOWN (redacted, or a name-shaped 
 
 Some safe words are identifiers in context, and the pass takes them too: a first or last name
 of the name lexicon right after a person cue (``wife hope``, ``dr brown``), a rare word or
-initialism after a facility cue (``REFERRED TO MGH``), a US town after ``lives in``, and
+initialism after a facility cue (``REFERRED TO MGH``), a facility named with ordinary words
+after one (:mod:`privacy.deid.cue_runs`: ``at Turning Point DV shelter``), a US town after
+``lives in``, names only a phrase gives away (``son will called``, ``brother f.x.``), and
 every entry of the site's deny list.
 
 The cost is one regex tokenization and a set lookup per distinct word; positions are only
@@ -290,14 +292,14 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             out.append(Detection(start, end, C.CITY, "allow.cue.city"))
     toks = Tokens([m.span() for m in matches])
     if cued:
-        facility_runs(text, low, toks.spans, sequence, mixed_case, out)
+        facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
     for start, end in initials_by_phrase(low):
         if not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.initials"))
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
-                and not _covered(spans, start, end, [0]):
+                and word not in lists.site_allow and not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.name_phrase"))
             names.append((start, end))
     if towns or _TOWN_CUE.search(low):
@@ -323,7 +325,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
 
 def _leading_the(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A facility's name keeps the "the" it is written with ("FROM THE MARSH NURSING HOME", "at
-    the Brigham"): the article is part of the name, and leaving it reveals that one was there."""
+    the Brigham"): the article is part of the name as the note writes it."""
     for s, e, category in spans:
         if category is C.FACILITY and s >= 4 and low[s - 4:s] == "the " and (s == 4 or not low[s - 5].isalnum()):
             out.append(Detection(s - 4, e, C.FACILITY, "allow.facility_the"))

@@ -40,11 +40,12 @@ apices bilat bilaterally left right both response card cards sides side
 _NOT_FIRST = frozenset("some any all least most first each every other such risk".split())
 
 
-def _part(text: str, low: str, span: tuple[int, int], mixed_case: bool) -> bool:
-    """Whether the word at ``span`` can be part of a facility's name here."""
+def _part(text: str, low: str, span: tuple[int, int], mixed_case: bool, keep: frozenset[str]) -> bool:
+    """Whether the word at ``span`` can be part of a facility's name here (``keep``: the site's
+    own safe words, never part of one)."""
     s, e = span
     word = low[s:e]
-    if word in _STOPS or len(word) < 2:
+    if word in _STOPS or len(word) < 2 or word in keep:
         return False
     if not word.replace("'", "").replace("’", "").replace("-", "").isalpha():
         return False
@@ -52,15 +53,16 @@ def _part(text: str, low: str, span: tuple[int, int], mixed_case: bool) -> bool:
 
 
 def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: list[str], mixed_case: bool,
-                  out: list[Detection]) -> None:
+                  keep: frozenset[str], out: list[Detection]) -> None:
     """A facility for the run of name words right after each facility cue in ``text``.
 
-    ``toks`` are the word tokens (``words_at`` their lower-case words). The run must hold a word
-    that is no care setting ("transferred to the ICU" names no facility)."""
+    ``toks`` are the word tokens (``words_at`` their lower-case words); ``keep`` the site's own
+    safe words, which are never part of a facility. The run must hold a word that is no care
+    setting ("transferred to the ICU" names no facility)."""
     n = len(toks)
     for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n]:
         s = toks[i][0]
-        if not _part(text, low, toks[i], mixed_case) or words_at[i] in _NOT_FIRST \
+        if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):
             continue
         if cue_before(low, s) is not C.FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):
@@ -68,10 +70,10 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
         j = i
         while j + 1 < n and j + 1 - i < _MAX_WORDS and tokens_between(low, toks[j][1], toks[j + 1][0]):
             nxt = words_at[j + 1]
-            if _part(text, low, toks[j + 1], mixed_case):
+            if _part(text, low, toks[j + 1], mixed_case, keep):
                 j += 1
             elif nxt in _JOINS and j + 2 < n and tokens_between(low, toks[j + 1][1], toks[j + 2][0]) \
-                    and _part(text, low, toks[j + 2], mixed_case):
+                    and _part(text, low, toks[j + 2], mixed_case, keep):
                 j += 2
             else:
                 break

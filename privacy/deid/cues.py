@@ -44,7 +44,8 @@ grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather st
 boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
 coordinator navigator interpreter translator chaplain pharmacist therapist counselor counsellor manager
-worker secretary technician tech intake sw caller sponsor radiologist surgeon neurologist cardiologist oncologist nephrologist urologist
+worker secretary technician tech intake sw caller sponsor radiologist surgeon neurologist cardiologist oncologist
+nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").

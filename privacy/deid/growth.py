@@ -26,8 +26,8 @@ from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, to
 from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
-__all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns", "honorifics", "same_names",
-           "town_phrases"]
+__all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
+           "honorifics", "same_names", "town_phrases"]
 
 _PARTICLES = frozenset("""
 van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua

@@ -1,4 +1,5 @@
-"""Street addresses, PO boxes, rural routes and numbered roads ("1180 RT 6"), and the cities and ZIP codes written with them.
+"""Street addresses, PO boxes, rural routes and numbered roads ("1180 RT 6"), and the cities and
+ZIP codes written with them.
 
 A street address (``123 Main St., Apt 4``, ``1600 Pennsylvania Ave NW``) is a branch of the
 number scan: a house number, up to four capitalised words and a street suffix, optionally

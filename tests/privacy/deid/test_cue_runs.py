@@ -48,3 +48,10 @@ def test_the_run_stops_at_the_first_word_that_cannot_be_part_of_a_name() -> None
     found = _found("TRANSFERRED FROM HOLY REDEEMER FOR CARDIAC CATH ON 3/2.")
     assert ("HOLY REDEEMER", C.FACILITY) in found
     assert not any("CARDIAC" in t or "FOR" in t for t, _ in found)
+
+
+def test_a_word_the_site_vouches_for_is_never_part_of_a_facility() -> None:
+    lists = DeidSettings(allow_words=["4north", "sjh"]).word_lists()
+    text = "pt transferred to 4north, followed at sjh."
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    assert [d for d in allow_pass(text, found, lists) if d.category is C.FACILITY] == []
