@@ -59,6 +59,7 @@ from privacy.deid.growth import (
     same_names,
     town_phrases,
 )
+from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
 from privacy.deid.vocab import COMMON, VOCAB, sentence_start
 from privacy.deid.wordlists import WordLists, city_names, name_words, town_names
@@ -249,10 +250,13 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     wanted = unknown | named | rare | towns
     anchors = words & FACILITY_WORDS
     cued = not words.isdisjoint(PLACE_CUE_ENDS)
-    if not wanted and not anchors and not cued:
-        return out
     found = list(found)
     spans = [(d.start, d.end) for d in found]
+    for start, end in initials_by_phrase(low):
+        if not _covered(spans, start, end, [0]):
+            out.append(Detection(start, end, C.NAME, "allow.initials"))
+    if not wanted and not anchors and not cued:
+        return out
     names = [(d.start, d.end) for d in found if d.category is C.NAME]
     mixed_case = _has_case(text)
     cursor = [0]
@@ -271,9 +275,11 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 names.append((lo, hi))
             continue
         if word in named:
-            titled = previous in NAME_TITLES and name_cue(low, start) == STRONG  # "dr page", "DR WOLFF"
+            strong = previous in NAME_CUE_ENDS and name_cue(low, start) == STRONG
+            titled = strong and previous in NAME_TITLES  # "dr page", "DR WOLFF"
             if (previous in NAME_CUE_ENDS or _ROLE_AFTER.match(low, end)) and len(word) > 2 \
-                    and (word not in CUE_WORDS or titled) and not _covered(spans, start, end, cursor) \
+                    and (word not in CUE_WORDS or strong and word not in NEVER_NAMES) \
+                    and not _covered(spans, start, end, cursor) \
                     and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
                     and (titled or not _eponym_here(low, start, end)):
                 out.append(Detection(start, end, C.NAME, "allow.cue.name"))
@@ -293,9 +299,6 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     toks = Tokens([m.span() for m in matches])
     if cued:
         facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
-    for start, end in initials_by_phrase(low):
-        if not _covered(spans, start, end, [0]):
-            out.append(Detection(start, end, C.NAME, "allow.initials"))
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \

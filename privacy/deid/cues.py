@@ -44,7 +44,8 @@ grandfather grandma grandpa granny stepson stepdaughter stepmother stepfather st
 boyfriend girlfriend bf gf
 friend neighbor neighbour roommate caregiver guardian proxy hcp hcpoa poa dpoa sil dil mil fil bil
 coordinator navigator interpreter translator chaplain pharmacist therapist counselor counsellor manager
-worker secretary technician tech intake sw caller sponsor radiologist surgeon neurologist cardiologist oncologist
+worker secretary technician tech intake sw caller sponsor son-in-law daughter-in-law mother-in-law father-in-law
+brother-in-law sister-in-law radiologist surgeon neurologist cardiologist oncologist
 nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
 """)
@@ -67,15 +68,17 @@ _FACILITY_PHRASES = tuple(
                  "imaging", "outside films", "treated", "hospitalized", "stay", "stayed", "placed", "placement",
                  "accepted", "returned", "returns", "came", "coming", "going", "goes", "back", "dialysis", "dialyzes",
                  "rehab", "snf", "works", "employed", "volunteers", "resident", "lives", "living", "staying", "stays",
-                 "sw", "nurse", "seen", "declined", "accepted", "followed", "care", "health", "services")
+                 "sw", "nurse", "seen", "declined", "accepted", "followed", "care", "health", "services", "biba",
+                 "here", "linked", "connected", "established", "enrolled", "filled", "picks up", "picked up")
     for prep in ("from", "to", "at", "in", "by", "through", "via", "thru")
-) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at")
+) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at", "pharmacy")
 # Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
 _TOWN_PHRASES = (
     "lives in", "living in", "lives alone in", "lives with family in", "resides in", "residing in", "resident of",
     "moved from", "moved to", "moved here from", "relocated from", "relocating to", "home in", "house in",
     "hometown", "home town", "native of", "originally from", "grew up in", "born in", "lives near", "near",
     "apartment in", "apt in", "shelter in", "home is in", "from the town of", "town of", "city of", "village of",
+    "outside", "outside of", "just outside", "north of", "south of", "east of", "west of",
 )
 #: Words after a name that make it a facility ("harlan ew", "keane memorial", "dunmore gen").
 FACILITY_HEADS = _set("""
@@ -126,6 +129,7 @@ _INITIALS = re.compile(r"(?<![\w.])[a-z]\.[a-z]\.(?:[a-z]\.)?(?![\w])")
 _WORD_BEFORE = re.compile(r"(?<![\w'’])([a-z]+)[ \t:,(]*$")
 _BRACKETED = re.compile(r"\([ \t]*$")
 _PERSON_WORDS = _RELATIONS | NAME_TITLES
+_CREDENTIAL_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:rn|md|np|pa-c|lpn|cna|msw|lcsw|licsw|aprn|fnp|crna|pharmd|do)\b")
 _NOT_INITIALS = frozenset("""
 a.m. p.m. u.s. u.k. m.d. r.n. d.o. n.p. p.a. n.b. e.r. o.r. i.v. i.m. p.o. q.d. h.s. b.i.d. t.i.d. q.i.d. p.r.n.
 a.d. b.c. c.c. e.g. i.e. v.s. q.h. s.c. s.l. o.d. o.s. o.u. a.s. a.u. n.p.o. u.a. g.i.
@@ -144,13 +148,11 @@ def initials_by_phrase(low: str) -> list[tuple[int, int]]:
         before = low[max(0, m.start() - 24):m.start()]
         word = _WORD_BEFORE.search(before)
         if word is not None and word.group(1) in _PERSON_WORDS or _BRACKETED.search(before) \
-                and low[m.end():m.end() + 3].lstrip(" \t")[:1] == ")":
+                and low[m.end():m.end() + 3].lstrip(" \t")[:1] == ")" or _CREDENTIAL_AFTER.match(low, m.end()):
             found.append(m.span())
     return found
 
 
-#: Every single word that is itself a cue: never part of a name.
-CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p)
 
 
 def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
@@ -161,6 +163,8 @@ def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
 #: The word token a person cue ends with: no person cue can stand before a word whose previous
 #: token is not one of these, so the pass asks :func:`name_cue` only after one.
 NAME_CUE_ENDS = _last_tokens(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
+#: Every single word that is itself a cue: never part of a name ("law" of "son-in-law" too).
+CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p) | _last_tokens(_RELATIONS)
 #: The word token a facility, town or saint's cue ends with (see :data:`NAME_CUE_ENDS`).
 PLACE_CUE_ENDS = _last_tokens(_FACILITY_PHRASES + _TOWN_PHRASES) | frozenset(("st", "mt", "saint", "mount"))
 

@@ -41,7 +41,7 @@ centre program programme partners supply supplies midwifery living nurses medici
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
 liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
 pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna funeral
+residence residences commons terrace estates village vna funeral drug drugs
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -57,6 +57,9 @@ _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 _APOSTROPHE = re.compile(r"['’]")
 _DIGIT = re.compile(r"\d")
 _MODAL_NAMES = frozenset(("will", "may"))
+# Heads that make three or more facility words an institution's name even where there is no case
+# to read ("community regional medical center"), unlike "home health care".
+_INSTITUTION_HEADS = frozenset("hospital medical center centre regional memorial general university infirmary".split())
 # Facility words too common to start a run on their own: they only join one ("Gillespie Veterans Home").
 _FACILITY_WEAK = frozenset("""
 home homes care family health state county community group services living senior sports day medicine
@@ -65,7 +68,7 @@ gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
 pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna funeral
+residence residences commons terrace estates village vna funeral drug drugs
 """.split())
 
 
@@ -255,7 +258,9 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
             lo += 1
         run = range(lo, hi + 1)
         proper = any(toks[k][0] in unknown_at or low[toks[k][0]:toks[k][1]] in _PLACE_WORDS
-                     or _proper_shape(text, low, toks[k], mixed_case) for k in run)
+                     or _proper_shape(text, low, toks[k], mixed_case) for k in run) \
+            or not mixed_case and any(words_at[k] in _INSTITUTION_HEADS for k in run) \
+            and sum(words_at[k] not in _FACILITY_JOINS and words_at[k] not in CARE_SETTINGS for k in run) >= 3
         generic = all(low[toks[k][0]:toks[k][1]] in CARE_SETTINGS for k in run)
         header = low[toks[hi][1]:toks[hi][1] + 2].lstrip(" \t")[:1] == ":"
         if proper and not generic and not header and hi > lo:
@@ -289,13 +294,12 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
         return True
     if inner and word in _FACILITY_JOINS:
         return True
-    if word in _FACILITY_JOINS or word in CUE_WORDS or word in HEADER_WORDS:
-        return False
+    if word in _FACILITY_JOINS or word in CUE_WORDS or word in HEADER_WORDS or word in NEVER_NAMES \
+            or word in CARE_SETTINGS:
+        return False  # "the wound center and the ICU" is two places
     # mixed case: a Title Case word or one no vocabulary knows; no case to read: any word a Title
     # Case one could be, so that lowering or raising a note's case never loses what it found
-    if mixed_case:
-        return text[tok[0]].isupper() or word not in VOCAB
-    return word not in VOCAB if inner else word not in NEVER_NAMES
+    return text[tok[0]].isupper() or word not in VOCAB if mixed_case else True
 
 
 def _proper_shape(text: str, low: str, tok: tuple[int, int], mixed_case: bool) -> bool:

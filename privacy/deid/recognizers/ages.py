@@ -78,6 +78,7 @@ def _age(text: str, m: re.Match[str], out: _Out) -> None:
         if letter == "m" and _DISTANCE_REV.match(reversed_before(text, start, 16)):
             return  # walked 100m
     elif not _AGE_PREFIX_REV.match(reversed_before(text, start, 12)) or _AGE_NOT_AFTER.match(text, end):
+        _context_age(text, start, end, out)  # "PT TURNED 101 ON JAN 12": the branch took it for "aged 101"
         return
     out.append(Detection(start, end, C.AGE, "age.over89"))
 

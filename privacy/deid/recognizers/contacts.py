@@ -128,6 +128,17 @@ def _local_phone(text: str, m: re.Match[str], out: _Out) -> None:
 
 _PH7 = r"(?P<ph7>(?<![\w.\-/]\d)\d\d-\d{4}(?![\w\-]|[./]\d))"
 _PH7_B = r"(?P<ph7_b>(?<![\w.\-/]\d)\d\d[ \t]\d{4}(?![\w\-]|[./]\d))"
+# "555.0123": no quantity is written with three digits, a dot and four more, so the shape is enough
+_PH7_D = r"(?P<ph7_d>(?<![\w.\-/]\d)\d\d\.\d{4}(?![\w.\-]|[.,]\d))"
+
+
+def _dotted_local_phone(text: str, m: re.Match[str], out: _Out) -> None:
+    """``555.0123``: a local number (an exchange starts with 2 to 9), unless a unit follows."""
+    start, end = m.span()
+    if text[start] in "01" or unit_follows(text, end):
+        return
+    category = C.FAX if _is_fax(text, start, end) else C.PHONE
+    out.append(Detection(start, end, category, "fax.local" if category is C.FAX else "phone.local"))
 
 
 def _local_phone_b(text: str, m: re.Match[str], out: _Out) -> None:
@@ -247,6 +258,7 @@ RECOGNIZER = Recognizer(
         Branch("ph", _phone_re("ph"), Follow.HYPHEN, 20, _phone, yields_to_prefix=True),
         Branch("ph7", _PH7, Follow.HYPHEN, 40, _local_phone, yields_to_prefix=True),
         Branch("ph7_b", _PH7_B, Follow.SPACE, 40, _local_phone_b, yields_to_prefix=True),
+        Branch("ph7_d", _PH7_D, Follow.DOT, 40, _dotted_local_phone, yields_to_prefix=True),
         Branch("ph_b", _phone_re("ph_b"), Follow.SPACE, 20, _phone, yields_to_prefix=True),
         Branch("ph_c", _phone_re("ph_c"), Follow.OTHER, 20, _phone, yields_to_prefix=True),
         Branch("ph_sl", _phone_re("ph_sl"), Follow.SLASH, 20, _phone, yields_to_prefix=True),  # 570/555/0188

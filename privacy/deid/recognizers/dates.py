@@ -105,6 +105,13 @@ _WEEKDAY_REV = re.compile(
 )
 
 
+# Totals of clinical scales written "x/15" (GCS), "x/30" (MMSE, MoCA), "x/20" (vision), "x/24", "x/25", "x/28".
+_SCALE_TOTALS = frozenset((15, 20, 24, 25, 28, 30))
+# "3/1 in am", "3/1 IN THE MORNING": "in" is a preposition there, not inches.
+_IN_THE_DAY = re.compile(r"[ \t]+in[ \t]+(?:am|pm|a\.m\.|p\.m\.|the[ \t]+(?:morning|evening|afternoon|night)"
+                         r"|morning|evening|afternoon|clinic|er|ed|office)\b", re.IGNORECASE)
+
+
 def _days_in(month: int, day: int) -> bool:
     return 1 <= month <= 12 and 1 <= day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
 
@@ -114,9 +121,11 @@ def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
     rev = reversed_before(text, start, 40)
     if rev[:1] == "-":  # "3/14-3/16" is a range of dates, "4-5/10" a score
         return _RANGE_REV.match(rev) is not None
-    if _DIGIT_BEFORE_REV.match(rev) or _SCORE_BEFORE_REV.match(rev):
+    if _DIGIT_BEFORE_REV.match(rev):
         return False
-    if _SCORE_AFTER.match(text, end) is not None or unit_follows(text, end):
+    if _SCORE_BEFORE_REV.match(rev) and not (b > 12 and b not in _SCALE_TOTALS):
+        return False  # "given 1/2 tab", "GCS 3/15"; but "given 10/21" has no fraction or scale to be
+    if _SCORE_AFTER.match(text, end) is not None or unit_follows(text, end) and not _IN_THE_DAY.match(text, end):
         # "1/2 of a tab" is a fraction; "delivery 9/19 of a liveborn" a date: no fraction has 19ths
         if not (b > 12 and _OF_A_AFTER.match(text, end)):
             return False
@@ -333,7 +342,8 @@ _ORDINAL_CUE_REV = re.compile(
 # What may follow a day of the month: a pause, or a word that is not the noun of an ordinal
 # ("the 2nd floor", "the 3rd day" are not dates).
 _DAY_END = re.compile(
-    r"\s*(?:[.,;:)!?\]]|\n|\Z)|\s+(?:with|at|@|and|or|in|to|for|if|when|then|so|but|per|w/|by|as|is|was|will|we"
+    r"\s*(?:[.,;:)!?\]]|\n|\Z)|\s+(?:with|at|@|and|or|in|to|for|if|when|while|after|before|during|then|so|but|per"
+    r"|by|as|is|was|will|we"
     r"|he|she|they|i|pt|patient|of\s+(?:this|next|last|the)\s+month|"
     + "|".join(sorted(MONTH_NUMBERS, key=len, reverse=True)) + r"|\d)\b|\s+w/",
     re.IGNORECASE,

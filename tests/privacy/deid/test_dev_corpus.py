@@ -1,4 +1,4 @@
-"""The hand-written development corpus (tests/fixtures/deid_dev: 219 invented notes in the styles
+"""The hand-written development corpus (tests/fixtures/deid_dev: 259 invented notes in the styles
 of real ones, with gold spans): recall and precision floors, and recall that no change of case
 can lower.
 
@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "deid_
 from corpus import Note, load_corpus  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
-# Measured on all 219 notes (docs/deidentification.md), less a margin.
+# Measured on all 259 notes (docs/deidentification.md), less a margin.
 RECALL_FLOOR = 0.985  # measured 0.991
-CATEGORY_FLOORS = {"NAME": 0.985, "DATE": 0.99, "PHONE": 0.99, "FACILITY": 0.95, "CITY": 0.975,
-                   "AGE": 0.98, "ADDRESS": 0.98}  # 0.993 0.998 0.998 0.963 0.984 1.000 1.000
+CATEGORY_FLOORS = {"NAME": 0.985, "DATE": 0.99, "PHONE": 0.99, "FACILITY": 0.96, "CITY": 0.975,
+                   "AGE": 0.98, "ADDRESS": 0.98}  # 0.991 0.996 0.999 0.968 0.985 1.000 1.000
 _NOTES = load_corpus()
 _ENGINE = Deidentifier(DeidSettings(strategy="redact"))
 

@@ -112,11 +112,13 @@ def test_numbers_after_phone_words_that_are_not_phones(text: str) -> None:
 @pytest.mark.parametrize(("text", "phone"), [
     ("lives in galway, phone +353 91 555 0147. spine", "+353 91 555 0147"),
     ("call +44 (0)20 7946 0958 today", "+44 (0)20 7946 0958"),
+    ("Called Rollins Medical Supply at 555.0123, spoke to", "555.0123"),
 ])
 def test_numbers_dialled_from_abroad(text: str, phone: str) -> None:
     assert ("PHONE", phone) in [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)]
 
 
-@pytest.mark.parametrize("text", ["edema +2 bilat, 1+ 2+", "NA 140 K +4.5", "glucose +2 3 4"])
+@pytest.mark.parametrize("text", ["edema +2 bilat, 1+ 2+", "NA 140 K +4.5", "glucose +2 3 4", "wt 100.1234 kg",
+                                  "dose 250.0000 mg"])
 def test_signed_measurements_are_no_phone(text: str) -> None:
     assert [d for d in detect_patterns(text) if d.category.value == "PHONE"] == []
