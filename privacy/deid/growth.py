@@ -288,8 +288,8 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
     word = low[tok[0]:tok[1]]
     if word in FACILITY_WORDS or word in _PLACE_WORDS:
         return True
-    if _DIGIT.search(word):
-        return False  # "urgent care 8/14": a date or number after a name is not part of it
+    if _DIGIT.search(word) or len(word) < 2:
+        return False  # "urgent care 8/14", "NURSING HOME S/P FALL": a number or a letter is not part of it
     if tok[0] in unknown_at:
         return True
     if inner and word in _FACILITY_JOINS:

@@ -134,3 +134,26 @@ def test_context_around_a_found_name_or_a_place_word(text: str, expected: dict[s
 def test_numbers_and_words_that_only_look_like_it_stay(text: str) -> None:
     found = _found(text)
     assert not any(c in ("AGE", "CITY") for c in found.values()) and "will" not in found, found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("dtr grace and son-in-law ray at bedside until 2100", {"grace": "NAME", "ray": "NAME"}),
+    ("Callback 541-555-0158. -T.R., RN", {"T.R.": "NAME"}),
+    ("pt admitted here from good samaritan 9/14.", {"good samaritan": "FACILITY"}),
+    ("94 yo F BIBA from Sunrise of Oxford after a fall", {"Sunrise of Oxford": "FACILITY"}),
+    ("lives alone on a farm outside independence, admitted", {"independence": "CITY"}),
+    ("93 YO F ADMITTED FROM THE MARSH NURSING HOME S/P FALL", {"THE MARSH NURSING HOME": "FACILITY"}),
+    ("DISCHARGE SUMMARY - COMMUNITY REGIONAL MEDICAL CENTER", {"COMMUNITY REGIONAL MEDICAL CENTER": "FACILITY"}),
+    ("bib ems from harbor light shelter, 52M, etoh", {"harbor light shelter": "FACILITY"}),
+])
+def test_rules_found_on_the_blind_note_sets(text: str, expected: dict[str, str]) -> None:
+    found = _found(text)
+    for span, category in expected.items():
+        assert found.get(span) == category, (span, found)
+
+
+@pytest.mark.parametrize("text", [
+    "PT WILL HAVE HOME HEALTH CARE AFTER DISCHARGE.", "son-in-law at bedside", "seen in the wound center and the ICU",
+])
+def test_generic_services_and_relations_stay(text: str) -> None:
+    assert _found(text) == {}, _found(text)
