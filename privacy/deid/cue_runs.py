@@ -31,8 +31,8 @@ _STOPS = NEVER_NAMES - {"patient"} | CLINICAL | CARE_SETTINGS | HEADER_WORDS | C
 after before until since for into onto about around over under then than today tomorrow yesterday tonight now
 last next because due s w x q am pm monday tuesday wednesday thursday friday saturday sunday january february
 march april june july august september october november december jan feb mar apr jun jul aug sep sept oct nov
-dec yesterday morning evening night afternoon noon midnight weekend week month year day days again also still
-only already soon later earlier early late around approx approximately about stable bed chair wheelchair
+dec morning evening night afternoon noon midnight weekend week month year day days again also still
+only already soon later earlier early late approx approximately stable bed chair wheelchair
 stretcher bedside baseline rest goal times time once twice daily with without w/o per via by bases base apex
 apices bilat bilaterally left right both response card cards sides side
 """.split())
@@ -57,8 +57,8 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
     """A facility for the run of name words right after each facility cue in ``text``.
 
     ``toks`` are the word tokens (``words_at`` their lower-case words); ``keep`` the site's own
-    safe words, which are never part of a facility. The run must hold a word that is no care
-    setting ("transferred to the ICU" names no facility)."""
+    safe words, which are never part of a facility. A care setting is no name and ends a run
+    ("transferred to the ICU" names no facility)."""
     n = len(toks)
     for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n]:
         s = toks[i][0]
@@ -77,8 +77,6 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
                 j += 2
             else:
                 break
-        if all(words_at[k] in CARE_SETTINGS or words_at[k] in _JOINS for k in range(i, j + 1)):
-            continue
         if j + 1 < n and (words_at[j + 1] in EPONYM_HEADS or words_at[j + 1].rstrip("s") in EPONYM_HEADS) or \
                 i < n - 1 and words_at[i].endswith(("'s", "’s")) and words_at[i + 1] in EPONYM_HEADS:
             continue  # "at Hartmann's pouch", "at McBurney's point"
