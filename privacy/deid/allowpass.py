@@ -277,8 +277,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         if word in named:
             strong = previous in NAME_CUE_ENDS and name_cue(low, start) == STRONG
             titled = strong and previous in NAME_TITLES  # "dr page", "DR WOLFF"
-            if (previous in NAME_CUE_ENDS or _ROLE_AFTER.match(low, end)) and len(word) > 2 \
-                    and (word not in CUE_WORDS or strong and word not in NEVER_NAMES) \
+            role = _ROLE_AFTER.match(low, end)  # "Page (PA)", "hope adjei, np"
+            if (previous in NAME_CUE_ENDS or role) and len(word) > 2 \
+                    and (word not in CUE_WORDS or (strong or role) and word not in NEVER_NAMES) \
                     and not _covered(spans, start, end, cursor) \
                     and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
                     and (titled or not _eponym_here(low, start, end)):
@@ -320,10 +321,24 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         grow_names(text, low, toks, every, mixed_case, lists, out)
         grow_towns(low, toks, every, lists, out)
         grow_saints(low, every, out)
+        _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
         same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
         ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out
+
+
+_AND_NAME = re.compile(r"[ \t]*(?:and|&)[ \t]+([a-z]+)(?![\w'’-])")
+
+
+def _names_joined_by_and(low: str, spans: list[tuple[int, int, C]], lists: WordLists, out: list[Detection]) -> None:
+    """A name word after "<name> and" is a name too ("DAUGHTERS FAITH AND HOPE", "Imelda and Ross")."""
+    for _, e, category in spans:
+        if category is C.NAME:
+            m = _AND_NAME.match(low, e)
+            if m is not None and m.group(1) in name_words() and m.group(1) not in NEVER_NAMES \
+                    and m.group(1) not in CUE_WORDS and m.group(1) not in lists.site_allow:
+                out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.name_and"))
 
 
 def _leading_the(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:

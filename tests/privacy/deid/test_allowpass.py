@@ -157,3 +157,11 @@ def test_rules_found_on_the_blind_note_sets(text: str, expected: dict[str, str])
 ])
 def test_generic_services_and_relations_stay(text: str) -> None:
     assert _found(text) == {}, _found(text)
+
+
+def test_a_name_word_after_a_name_and_and_is_a_name_everywhere_in_the_note() -> None:
+    found = _found("PT'S DAUGHTERS FAITH AND HOPE AT BEDSIDE. PT STATES \"FAITH AND HOPE ARE ALL I HAVE\".")
+    assert list(found).count("HOPE") == 1 and found["HOPE"] == "NAME"
+    text = "routed to Page (PA) for review"
+    assert _found(text).get("Page") == "NAME"
+    assert "daughter" not in _found("wife Rose and daughter at bedside")
