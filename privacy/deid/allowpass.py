@@ -275,13 +275,14 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 names.append((lo, hi))
             continue
         if word in named:
-            strong = previous in NAME_CUE_ENDS and name_cue(low, start) == STRONG
+            strength = name_cue(low, start) if previous in NAME_CUE_ENDS else 0
+            strong = strength == STRONG
             titled = strong and previous in NAME_TITLES  # "dr page", "DR WOLFF"
             role = _ROLE_AFTER.match(low, end)  # "Page (PA)", "hope adjei, np"
             if (previous in NAME_CUE_ENDS or role) and len(word) > 2 \
                     and (word not in CUE_WORDS or (strong or role) and word not in NEVER_NAMES) \
                     and not _covered(spans, start, end, cursor) \
-                    and _forced_name(text, low, start, end, name_cue(low, start), mixed_case) \
+                    and _forced_name(text, low, start, end, strength, mixed_case) \
                     and (titled or not _eponym_here(low, start, end)):
                 out.append(Detection(start, end, C.NAME, "allow.cue.name"))
                 names.append((start, end))
