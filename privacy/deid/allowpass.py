@@ -318,13 +318,12 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         proper_at.update(toks.starts_within([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out]))
         facilities(text, low, toks.spans, sequence, proper_at, mixed_case, out)  # every word a detector found is proper
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
-    if growing or anchors:
-        grow_names(text, low, toks, every, mixed_case, lists, out)
-        grow_towns(low, toks, every, lists, out)
-        grow_saints(low, every, out)
-        _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
-        same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
-        ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
+    grow_names(text, low, toks, every, mixed_case, lists, out)
+    grow_towns(low, toks, every, lists, out)
+    grow_saints(low, every, out)
+    _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
+    same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
+    ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out
 

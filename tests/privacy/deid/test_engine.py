@@ -160,3 +160,13 @@ def test_keys_marked_never_phi_are_not_scanned() -> None:
     record = {"id": "r", "insurance": {"provider": "Oscar Health", "member_id": "XJH123456789"}, "note": "stable"}
     out = _engine().deidentify(record, "p", strategy="redact").record
     assert out["insurance"] == {"provider": "Oscar Health", "member_id": "[HEALTH_PLAN]"}
+
+
+def test_the_residual_scan_counts_a_records_own_identifier_left_outside_the_replacements() -> None:
+    engine = _engine(strategy="redact")
+    _, _, known = engine.classify(RECORD)
+    text = "the note still says 4453321 and Lopez here"
+    left = {text[f.start:f.end] for f in engine.residual("note", text, [], known)}
+    assert {"4453321", "Lopez"} <= left  # a number and a safe-looking word, found only as the record's own
+    placed = [(text.index("Lopez"), text.index("Lopez") + 5)]
+    assert "Lopez" not in {text[f.start:f.end] for f in engine.residual("note", text, placed, known)}
