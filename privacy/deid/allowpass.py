@@ -46,6 +46,7 @@ from privacy.deid.cues import (
     saint_start,
 )
 from privacy.deid.cue_runs import facility_runs
+from privacy.deid.facility_edges import facility_edges
 from privacy.deid.detection import Detection
 from privacy.deid.growth import (
     FACILITY_WORDS,
@@ -324,6 +325,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
     same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
     ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
+    facility_edges(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
     _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out
 

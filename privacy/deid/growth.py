@@ -40,7 +40,7 @@ children's women's womens childrens medical memorial surgical surgery specialist
 centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
 liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
-pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
+pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
 residence residences commons terrace estates village vna funeral drug drugs
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
@@ -67,7 +67,7 @@ urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepa
 gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
-pavilion annex plaza professional offices house inn shelter infusion club pantry mission ministries army bank
+pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
 residence residences commons terrace estates village vna funeral drug drugs
 """.split())
 
@@ -249,8 +249,9 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         while lo > 0 and tokens_between(low, toks[lo - 1][1], toks[lo][0]) and _fac_word(text, low, toks[lo - 1],
                                                                                          unknown_at, mixed_case):
             lo -= 1
-        while hi + 1 < n and tokens_between(low, toks[hi][1], toks[hi + 1][0]) and (_fac_word(
-                text, low, toks[hi + 1], unknown_at, mixed_case, inner=True) or _after_of(low, toks, hi + 1)):
+        while hi + 1 < n and tokens_between(low, toks[hi][1], toks[hi + 1][0]) and (
+                _fac_word(text, low, toks[hi + 1], unknown_at, mixed_case, inner=True)
+                or _after_of(text, low, toks, hi + 1, mixed_case)):
             hi += 1
         while hi > lo and low[toks[hi][0]:toks[hi][1]] in _FACILITY_JOINS:
             hi -= 1
@@ -275,12 +276,14 @@ def _proper_name_word(text: str, tok: tuple[int, int], word: str, mixed_case: bo
         and (text[tok[0]].isupper() or not mixed_case)
 
 
-def _after_of(low: str, toks: list[tuple[int, int]], k: int) -> bool:
+def _after_of(text: str, low: str, toks: list[tuple[int, int]], k: int, mixed_case: bool) -> bool:
     """Whether word ``k`` is the name in a facility's "... of (the) <name>" ("Hospice of the
-    Western Reserve"): after "of" or "of the" and no function or clinical word."""
+    Western Reserve"): after "of" or "of the", no function, clinical or care-setting word, and
+    Title Case where the text has case ("Wound Clinic of wound care" ends at "Clinic")."""
     word = low[toks[k][0]:toks[k][1]]
     before = [low[a:b] for a, b in toks[max(0, k - 3):k]]
-    return "of" in before[-3:] and word not in NEVER_NAMES and word not in CLINICAL and word not in CUE_WORDS
+    return "of" in before[-3:] and word not in NEVER_NAMES and word not in CLINICAL and word not in CUE_WORDS \
+        and word not in CARE_SETTINGS and (not mixed_case or text[toks[k][0]].isupper())
 
 
 def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], mixed_case: bool,

@@ -1,0 +1,157 @@
+"""Where a facility's name begins and ends, once something in it has been found.
+
+The detectors and the allow-list pass often find the telling part of a facility's name (a rare
+word, a place, a head word with a proper neighbour) and stop short of its edges. These rules
+move the edges out to the whole name as the note writes it:
+
+- :func:`bracketed`: a name in brackets after a place word or ending in a facility word: "clinic
+  (habit opco)", "1180 RT 6 (RED ROOF INN)";
+- :func:`of_tails`: "... of <place>" after a facility, or a run ending in a facility word before
+  "of <a found place>": "VNA OF BACK MOUNTAIN", "Community Food Bank of Eastern Oklahoma";
+- :func:`bridges`: two finds joined by "on the", "of the" or "at the" into one name: "NEWBRIDGE
+  ON THE CHARLES";
+- :func:`head_modifiers`: a name that starts on its head word takes the word before it: "the
+  WOUND CENTER AT MOSES TAYLOR";
+- :func:`articles`: "the" after a place cue before a found name: "at the Brigham", "lives at The
+  Willows".
+
+Each reads the lower-cased text ``low``, the case-kept ``text`` where case adds a signal, and
+the spans found so far as ``(start, end, category)``; each appends to ``out``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, NAME_TITLES
+from privacy.deid.detection import Detection
+from privacy.deid.growth import FACILITY_WORDS
+from privacy.deid.name_lexicon import NEVER_NAMES
+from privacy.deid.vocab import CLINICAL, HEADER_WORDS
+from privacy.phi import PhiCategory as C
+
+__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "of_tails"]
+
+Span = tuple[int, int, C]
+# Finds that can be (part of) a place's name; a date, a phone or an age never is.
+_PLACE_LIKE = frozenset((C.FACILITY, C.NAME, C.UNKNOWN, C.CITY))
+_WORD = re.compile(r"[a-z][a-z'’&-]*")
+_BRACKET = re.compile(r"\(([^()\n\d]{2,60})\)")
+_WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*$")
+_OF_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?")
+_OF_BEFORE = re.compile(r"((?:[a-z][a-z'’&-]*[ \t]+){1,4})of[ \t]+(?:the[ \t]+)?$")
+_BRIDGE = re.compile(r"[ \t]+(?:on|of|at)[ \t]+the[ \t]+")
+_TAIL_WORDS = re.compile(r"((?:[a-z][a-z'’-]*)(?:[ \t]+[a-z][a-z'’-]*){0,2})(?=[ \t]*(?:[.,;:)\n]|$))")
+_ARTICLE_CUE = re.compile(r"(?:^|[^\w])(?:at|from|to|into|via|@)[ \t]+the[ \t]+$")
+# Words that no part of a place's name is: a person's title, a cue, a heading, a function word.
+_NEVER_IN_NAME = CUE_WORDS | NAME_TITLES | HEADER_WORDS | NEVER_NAMES - {"patient"}
+
+
+def _name_words(words: list[str]) -> bool:
+    return bool(words) and not any(w in _NEVER_IN_NAME for w in words)
+
+
+def bracketed(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A find inside brackets of at most four words is a facility's whole name when the bracket
+    follows a facility or care-setting word or its last word is a facility word."""
+    for m in _BRACKET.finditer(low):
+        inner_start, inner_end = m.span(1)
+        if not any(s >= inner_start and e <= inner_end and c in _PLACE_LIKE for s, e, c in spans):
+            continue
+        words = _WORD.findall(m.group(1))
+        if not 1 <= len(words) <= 4 or not _name_words(words) or len(" ".join(words)) != len(m.group(1).strip()):
+            continue
+        before = _WORD_BEFORE.search(low, max(0, m.start() - 30), m.start())
+        if words[-1] in FACILITY_WORDS or before is not None and (before.group(1) in FACILITY_WORDS
+                                                                 or before.group(1) in CARE_SETTINGS):
+            lead = len(m.group(1)) - len(m.group(1).lstrip())
+            out.append(Detection(inner_start + lead, inner_start + lead + len(" ".join(words)), C.FACILITY,
+                                 "allow.facility_bracket"))
+
+
+def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
+    """A facility's "of <place>" tail ("VNA OF BACK MOUNTAIN", "Hospice of the Valley"), and a
+    run ending in a facility word before "of <a found place>" ("Community Food Bank of Eastern
+    Oklahoma")."""
+    starts = {s: (e, c) for s, e, c in spans}
+    for s, e, category in spans:
+        if category is C.FACILITY:
+            of = _OF_AFTER.match(low, e)
+            if of is not None and of.end() not in starts:
+                tail = _TAIL_WORDS.match(low, of.end())
+                if tail is not None:
+                    words = tail.group(1).split()
+                    title = all(text[i].isupper() for i in _word_starts(low, of.end(), tail.end(1)))
+                    if _name_words(words) and words[-1] not in CLINICAL and (title or not mixed_case):
+                        out.append(Detection(s, tail.end(1), C.FACILITY, "allow.facility_of"))
+        if category in _PLACE_LIKE:
+            before = _OF_BEFORE.search(low, max(0, s - 60), s)
+            if before is None:
+                continue
+            at = _word_starts(low, before.start(1), before.end(1))
+            words = before.group(1).split()
+            while words and words[0] not in FACILITY_WORDS and (words[0] in _NEVER_IN_NAME or words[0] in CLINICAL):
+                words.pop(0)
+                at.pop(0)
+            if not words or words[-1] not in FACILITY_WORDS or not _name_words(words):
+                continue
+            if mixed_case and not all(text[i].isupper() for i in at):
+                continue
+            first = at[0]
+            out.append(Detection(first, e, C.FACILITY, "allow.facility_of"))
+
+
+def _word_starts(low: str, start: int, end: int) -> list[int]:
+    return [start + m.start() for m in _WORD.finditer(low[start:end])]
+
+
+def bridges(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A facility and a place-like find joined by "on the", "of the" or "at the" are one name."""
+    ordered = sorted(spans)
+    for (s, e, c), (s2, e2, c2) in zip(ordered, ordered[1:]):
+        if C.FACILITY in (c, c2) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
+            gap = _BRIDGE.fullmatch(low, e, s2)
+            if gap is not None:
+                out.append(Detection(s, e2, C.FACILITY, "allow.facility_bridge"))
+
+
+def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A facility found from its head word ("CENTER AT MOSES TAYLOR") takes the word that
+    modifies it right before ("WOUND CENTER ..."): a name does not start on "center"."""
+    for s, e, category in spans:
+        if category is not C.FACILITY:
+            continue
+        head = _WORD.match(low, s)
+        if head is None or head.group() not in FACILITY_WORDS:
+            continue
+        before = _WORD_BEFORE.search(low, max(0, s - 30), s)
+        if before is None or s - before.end(1) != 1 or low[before.end(1)] != " ":
+            continue
+        word = before.group(1)
+        if word not in _NEVER_IN_NAME and word != "the" and (word in CLINICAL or word in CARE_SETTINGS
+                                                             or word in FACILITY_WORDS):
+            out.append(Detection(before.start(1), e, C.FACILITY, "allow.facility_head"))
+
+
+def articles(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A single found word after "at the", "from the" or "to the" is a place's name with its
+    article ("transplant w/u at the Brigham", "lives at The Willows")."""
+    for s, e, category in spans:
+        if category in (C.NAME, C.UNKNOWN) and s >= 4 and low[s - 4:s] == "the " \
+                and _ARTICLE_CUE.search(low, max(0, s - 12), s) is not None:
+            out.append(Detection(s - 4, e, C.FACILITY, "allow.facility_article"))
+
+
+def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
+    """Every rule of this module, in order, over the spans found so far."""
+    if not any(c is C.FACILITY for _, _, c in spans) and "(" not in low and " the " not in low:
+        return
+    added: list[Detection] = []
+    if "(" in low:
+        bracketed(low, spans, added)
+    if " of " in low:
+        of_tails(text, low, spans, mixed_case, added)
+    bridges(low, spans, added)
+    head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)
+    articles(low, spans, added)
+    out.extend(added)
