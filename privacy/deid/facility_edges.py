@@ -84,7 +84,7 @@ def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list
                     title = all(text[i].isupper() for i in _word_starts(low, of.end(), tail.end(1)))
                     if _name_words(words) and words[-1] not in CLINICAL and (title or not mixed_case):
                         out.append(Detection(s, tail.end(1), C.FACILITY, "allow.facility_of"))
-        if category in _PLACE_LIKE:
+        if category in _PLACE_LIKE and "of" in low[max(0, s - 16):s]:
             before = _OF_BEFORE.search(low, max(0, s - 60), s)
             if before is None:
                 continue
@@ -144,8 +144,6 @@ def articles(low: str, spans: list[Span], out: list[Detection]) -> None:
 
 def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
     """Every rule of this module, in order, over the spans found so far."""
-    if not any(c is C.FACILITY for _, _, c in spans) and "(" not in low and " the " not in low:
-        return
     added: list[Detection] = []
     if "(" in low:
         bracketed(low, spans, added)
