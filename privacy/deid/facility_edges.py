@@ -37,12 +37,12 @@ Span = tuple[int, int, C]
 _PLACE_LIKE = frozenset((C.FACILITY, C.NAME, C.UNKNOWN, C.CITY))
 _WORD = re.compile(r"[a-z][a-z'’&-]*")
 _BRACKET = re.compile(r"\(([^()\n\d]{2,60})\)")
-_WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*$")
+_WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*\Z")
 _OF_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?")
-_OF_BEFORE = re.compile(r"((?:[a-z][a-z'’&-]*[ \t]+){1,4})of[ \t]+(?:the[ \t]+)?$")
+_OF_BEFORE = re.compile(r"((?:[a-z][a-z'’&-]*[ \t]+){1,4})of[ \t]+(?:the[ \t]+)?\Z")
 _BRIDGE = re.compile(r"[ \t]+(?:on|of|at)[ \t]+the[ \t]+")
 _TAIL_WORDS = re.compile(r"((?:[a-z][a-z'’-]*)(?:[ \t]+[a-z][a-z'’-]*){0,2})(?=[ \t]*(?:[.,;:)\n]|$))")
-_ARTICLE_CUE = re.compile(r"(?:^|[^\w])(?:at|from|to|into|via|@)[ \t]+the[ \t]+$")
+_ARTICLE_CUE = re.compile(r"(?:^|[^\w])(?:at|from|to|into|via|@)[ \t]+the[ \t]+\Z")
 # Words that no part of a place's name is: a person's title, a cue, a heading, a function word.
 _NEVER_IN_NAME = CUE_WORDS | NAME_TITLES | HEADER_WORDS | NEVER_NAMES - {"patient"}
 
