@@ -244,7 +244,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
     # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
     rare = {w for w in words - unknown - VOCAB - lists.site_allow if len(w) > 1 and w.isalpha()}
-    towns = town_names()[0] & (words - unknown - lists.site_allow) if _TOWN_CUE.search(low) else frozenset()
+    towns = (words & town_names()[0]) - unknown - lists.site_allow if _TOWN_CUE.search(low) else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
