@@ -57,13 +57,14 @@ from privacy.deid.growth import (
     grow_saints,
     grow_towns,
     honorifics,
+    nicknames_after_names,
     same_names,
     town_phrases,
 )
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
 from privacy.deid.vocab import COMMON, VOCAB, sentence_start
-from privacy.deid.wordlists import WordLists, city_names, name_words, town_names
+from privacy.deid.wordlists import CHAINS, WordLists, city_names, name_words, town_names
 from privacy.phi import PhiCategory as C
 
 __all__ = ["allow_pass", "unknown_words"]
@@ -209,7 +210,7 @@ def _category(text: str, low: str, start: int, end: int, mixed_case: bool, lists
     word = low[start:end]
     denied = lists.deny_words.get(word)
     if denied is not None and denied is not C.UNKNOWN:
-        return denied, start, end, "allow.site_deny"
+        return denied, start, end, "allow.chain" if word in CHAINS else "allow.site_deny"
     cue = cue_before(low, start)
     head = facility_head_after(low, end)
     if cue is C.FACILITY or head is not None:
@@ -325,6 +326,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
     same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
     ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
+    nicknames_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     facility_edges(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
     _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out

@@ -48,6 +48,8 @@ worker secretary technician tech intake sw caller sponsor son-in-law daughter-in
 brother-in-law sister-in-law radiologist surgeon neurologist cardiologist oncologist
 nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
+dtr-in-law sil-in-law rep volunteer pastor director teacher supervisor principal coach deacon imam rabbi minister
+priest
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
 _NAME_PHRASES = (
@@ -58,6 +60,7 @@ _NAME_PHRASES = (
     "covering for", "signed out to", "handoff to", "report to", "report given to", "accompanied by",
     "visited by", "cosigned by", "dictated by", "attending", "resident", "provider", "called to", "given to",
     "reported to", "read by", "d/w with", "msg to", "message to", "spoke w/", "d/w'd",
+    "goes by", "go by", "known as", "nickname", "prefers to be called",
 )
 # Phrases after which a facility is named ("transferred from st. brigid's", "REFERRED TO MGH").
 _FACILITY_PHRASES = tuple(
@@ -71,7 +74,11 @@ _FACILITY_PHRASES = tuple(
                  "sw", "nurse", "seen", "declined", "accepted", "followed", "care", "health", "services", "biba",
                  "here", "linked", "connected", "established", "enrolled", "filled", "picks up", "picked up")
     for prep in ("from", "to", "at", "in", "by", "through", "via", "thru")
-) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at", "pharmacy")
+) + ("osh", "outside hospital", "pcp at", "clinic at", "facility", "transfer", "hospital", "at", "pharmacy",
+     # where a patient or a relative works or goes to school ("drives for Gopher State Taxi", "employer, Front
+     # Range Tile & Stone", "at work (Carolina Precision Plastics", "attends Little Lambs Child Care")
+     "drives for", "driving for", "driver for", "works for", "working for", "work for", "worked for", "employer",
+     "employed at", "at work", "attends", "after school", "student at")
 # Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
 _TOWN_PHRASES = (
     "lives in", "living in", "lives alone in", "lives with family in", "resides in", "residing in", "resident of",

@@ -27,7 +27,7 @@ from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
 __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
-           "honorifics", "same_names", "town_phrases"]
+           "honorifics", "nicknames_after_names", "same_names", "town_phrases"]
 
 _PARTICLES = frozenset("""
 van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua
@@ -41,7 +41,10 @@ centre program programme partners supply supplies midwifery living nurses medici
 dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
 liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
 pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna funeral drug drugs
+residence residences commons terrace estates village vna funeral drug drugs school schools elementary academy
+college preschool childcare montessori dental dentistry lab labs laboratory laboratories mortuary taxi cab freight
+trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
+assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
 """.split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
@@ -68,7 +71,10 @@ gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
 pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna funeral drug drugs
+residence residences commons terrace estates village vna funeral drug drugs school schools elementary academy
+college preschool childcare montessori dental dentistry lab labs laboratory laboratories mortuary taxi cab freight
+trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
+assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
 """.split())
 
 
@@ -197,6 +203,19 @@ _AGE_AFTER_NAME = re.compile(
     r"|nearly|just|really))?[ \t]+)(9\d|1[01]\d)(?![\w%]|[.,]\d|[ \t]*(?:/|%|-[ \t]*\d|mmhg|bpm|kg|lbs?|mg|f\b|c\b))"
     r"(?=[ \t]*(?:[),;.:]|\r?\n|\Z|y|years|and|per|lives|living|from|at|in|w/|with))",
     re.IGNORECASE)
+
+
+_NICKNAME_AFTER = re.compile(r"[ \t]*[(,]?[ \t]*[\"“'‘]([A-Za-z][A-Za-z.\-]{0,15})[\"”'’][ \t]*\)?")
+
+
+def nicknames_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """A quoted nickname right after a person's name: 'Garnet Stroud ("Buddy")', 'Jaylen
+    Worthy ("JJ")'."""
+    for _, e, category in spans:
+        if category is C.NAME or category is C.UNKNOWN:
+            m = _NICKNAME_AFTER.match(text, e)
+            if m is not None:
+                out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.nickname"))
 
 
 def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:

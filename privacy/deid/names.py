@@ -726,10 +726,14 @@ def detect_names(text: str) -> list[Detection]:
 
     Overlapping detections of different rules are all returned; callers merge them with
     :func:`privacy.deid.detection.resolve_overlaps`. Spans never include a title, a role, a
-    possessive ``'s`` or surrounding punctuation.
+    possessive ``'s`` or surrounding punctuation. A string with no capital letter is scanned as
+    if written in capitals (same offsets), so that lowering a note never finds less than
+    raising it.
     """
     if len(text) < 2 or _HAS_LETTERS.search(text) is None:
         return []
+    if text.islower() and len(text.upper()) == len(text):
+        text = text.upper()  # no case to read either way: a lower-case note is read as an ALL CAPS one
     scan = _Scan(text)
     scan.run()
     if "(" in text:

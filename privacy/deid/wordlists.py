@@ -30,7 +30,7 @@ from pathlib import Path
 
 from privacy.phi import PhiCategory
 
-__all__ = ["SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file", "site_lists",
+__all__ = ["CHAINS", "SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file", "site_lists",
            "town_names", "word_lists"]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -213,9 +213,18 @@ def word_lists(site: SiteLists = SiteLists()) -> WordLists:
     return _word_lists(site)
 
 
+# Store chains whose name is no English or clinical word: a patient's pharmacy or store, a
+# facility wherever it is named ("verified w/ walgreens on washington st"). A site's allow-list
+# takes any of them back. ("CVS" is not here: it is also the cardiovascular system.)
+CHAINS = frozenset("""
+walgreens walgreen walmart kroger costco safeway publix meijer albertsons
+""".split())
+
+
 @lru_cache(maxsize=8)
 def _word_lists(site: SiteLists) -> WordLists:
-    deny_words: dict[str, PhiCategory] = {}
+    site_words = frozenset(w.lower() for entry in site.allow for w in _WORD.findall(entry))
+    deny_words: dict[str, PhiCategory] = dict.fromkeys(CHAINS - site_words, PhiCategory.FACILITY)
     phrases: dict[str, list[tuple[tuple[str, ...], PhiCategory]]] = {}
     for entry in site.deny:
         words = tuple(entry[0].split())
@@ -223,7 +232,7 @@ def _word_lists(site: SiteLists) -> WordLists:
             deny_words[words[0]] = entry[1]
         elif words:
             phrases.setdefault(words[0], []).append((words, entry[1]))
-    site_allow = frozenset(w.lower() for entry in site.allow for w in _WORD.findall(entry)) - frozenset(deny_words)
+    site_allow = site_words - frozenset(deny_words)
     allow = (base_allow_words() | site_allow) - frozenset(deny_words)
     towns, town_phrases = town_names()
     return WordLists(allow, deny_words, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},

@@ -60,6 +60,19 @@ _AGE_WORDS_AFTER = re.compile(
     re.IGNORECASE,
 )
 
+# A spelled age set off by commas or brackets, the way an age follows a name ("AUGUSTINE
+# PELLETIER (GUS), NINETY-FOUR, DX CHF", "Ora Lee Whitsett, ninety-six, dx FTT").
+_AGE_WORDS_APPOSED = re.compile(
+    r"[,(][ \t]*(?P<age>ninety(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|(?:a|one)\s+hundred(?:(?:\s+and)?[\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten))?)"
+    r"(?=[ \t]*(?:[,;)]|\.(?:\s|\Z)|\r?\n|\Z))",
+    re.IGNORECASE,
+)
+# A relative's age in brackets after the word for them: "mom (93) more confused", "HUSBAND (95)".
+_RELATIVE_AGE = re.compile(
+    r"(?<![\w'’])(?i:mom|mum|mother|dad|father|wife|husband|spouse|grandma|grandmother|grandpa|grandfather|aunt"
+    r"|uncle|sister|brother|mil|fil|mother-in-law|father-in-law)[ \t]*\([ \t]*(9\d|1[01]\d)[ \t]*\)")
+
 
 # "walked 100m", "ambulated 90 m" (reversed): a distance, not a 100-year-old man
 _DISTANCE_REV = re.compile(r"\W*(?:(?:xorppa|tuoba|~)\W*)?(?:deklaw|klaw|sklaw|gniklaw|detaluba|setaluba|gnitaluba"
@@ -139,9 +152,14 @@ def _line_end_ages(text: str, probe: str, out: _Out) -> None:
         _context_age(text, m.start(), m.end(), out)
 
 
+def _relative_ages(text: str, probe: str, out: _Out) -> None:
+    out.extend(Detection(m.start(1), m.end(1), C.AGE, "age.over89.relative") for m in _RELATIVE_AGE.finditer(text))
+
+
 def _age_words(text: str, probe: str, out: _Out) -> None:
     spans = [m.span() for m in _AGE_WORDS.finditer(text)]
     spans += [m.span("age") for m in _AGE_WORDS_AFTER.finditer(text) if m.span("age") not in spans]
+    spans += [m.span("age") for m in _AGE_WORDS_APPOSED.finditer(text) if m.span("age") not in spans]
     out.extend(Detection(start, end, C.AGE, "age.over89.words") for start, end in spans)
 
 
@@ -156,7 +174,8 @@ RECOGNIZER = Recognizer(
         Branch("age_n_s", _BARE_AGE_RE.format(name="age_n_s"), Follow.SHORT_SPACE, 55, _bare_age),  # "pt is 94 and"
         Branch("age_n", _BARE_AGE_RE.format(name="age_n"), Follow.OTHER, 55, _bare_age),  # "pt 90, lives"
     ),
-    triggers=(Trigger(("ninety", "hundred"), _age_words), Trigger(("\n",), _line_end_ages)),
+    triggers=(Trigger(("ninety", "hundred"), _age_words), Trigger(("\n",), _line_end_ages),
+              Trigger(("(",), _relative_ages)),
     field_keys=dict.fromkeys(("age", "age_years", "patient_age"), C.AGE),
     surrogates={C.AGE: "_age"},
 )

@@ -294,11 +294,18 @@ _DAY_FIRST = re.compile(r"\d\d?(?:st|nd|rd|th|\s+of\s+|-)|[a-z]", re.IGNORECASE)
 _THE_BEFORE = re.compile(r"(?<![\w'])the\s+\Z", re.IGNORECASE)
 
 
+_TIME_AFTER = re.compile(r"[ \t]+(?:@[ \t]*)?(?:(?:[01]\d|2[0-3])[0-5]\d|\d\d?:\d\d)(?![\w:])")
+
+
 def _verb_month_ok(m: re.Match[str]) -> bool:
+    """Whether a lower-case "may", "mar" or "march" is a month here: a year follows, a day is
+    written before it, or a day and then a clock time follow ("addendum mar 3 2340")."""
     if any(m.group(g) for g in _YEAR_GROUPS):
         return True
     day = "d2" if m.group("d2") else ("d5" if m.group("d5") else None)
-    return day is not None and _DAY_FIRST.match(m.string, m.start(day)) is not None
+    if day is not None and _DAY_FIRST.match(m.string, m.start(day)) is not None:
+        return True
+    return m.group("d1") is not None and m.end() == m.end("d1") and _TIME_AFTER.match(m.string, m.end()) is not None
 
 
 def _dates_named(text: str, low: str, out: _Out) -> None:

@@ -62,7 +62,8 @@ EXTRA_LABELS: dict[str, tuple[str, ...]] = {
     "acct": ("acct #", "account #"),
     "plan": ("ins", "ins.", "ins id", "ins #", "ins no", "insurance #", "insurance no", "health plan id"),
     "gen": ("acc", "acc.", "acc #", "accession #", "accn", "claim no", "claim #", "va claim"),
-    "veh": ("tag", "plate #", "plate no"),
+    "veh": ("tag", "plate #", "plate no", "tail", "tail #", "tail no", "tail number"),
+    "lic": ("cdl", "cdl #", "driver's license", "drivers license", "driver license", "dl #"),
 }
 # Every label, read backwards in one match: the extra ones first (the more specific "ins id" before
 # the "id" of LABELS), then those of LABELS, after the same gap as

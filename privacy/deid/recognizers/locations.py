@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from privacy.deid.protect import is_protected
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
 from privacy.deid.recognizers.ids import token
 from privacy.deid.recognizers.text import rev_words, reversed_before, split_words, trie, unit_follows
@@ -301,6 +302,23 @@ _LIVES_ON = re.compile(
 _LIVES_KEYS = ("liv", "resid", "moved", "reloc", "hometown", "home town")
 
 
+# A street named without its number after "on" ("Koreatown Pharmacy on Western Ave", "found on
+# High St near", "walgreens on washington st"): only the suffixes that are never an English word
+# after "on" ("on her way", "on the drive home" stay).
+_ON_SUFFIX = (r"(?i:st|street|ave|av|avenue|rd|road|blvd|boulevard|ln|lane|hwy|highway|pkwy|parkway|tpke|turnpike"
+              r"|pike|trl)(?:\.(?!\d)|(?![\w'’\-]))" + _NOT_ECG)
+_ON_STREET = re.compile(
+    r"(?<![\w'’])(?i:on)[ \t]+(?P<street>(?:" + _DIRECTION_CI + r"[ \t]+)?" + _NAME_CI_WORD
+    + r"(?:[ \t]+" + _NAME_CI_WORD + r"){0,2}?[ \t]+" + _ON_SUFFIX
+    + r"(?:[ \t]+(?i:[nsew]|n[ew]|s[ew])\.?(?![\w'’\-]))?)")
+
+
+def _streets_on(text: str, probe: str, out: _Out) -> None:
+    for m in _ON_STREET.finditer(text):
+        if not any(is_protected(w) for w in m.group("street").split()[:-1]):  # "on aspirin st": a drug
+            out.append(Detection(m.start("street"), m.end("street"), C.ADDRESS, "address.on_street"))
+
+
 def _cities(text: str, probe: str, out: _Out) -> None:
     for key in _LIVES_KEYS:
         i = probe.find(key)
@@ -364,6 +382,7 @@ RECOGNIZER = Recognizer(
         # a house number and a blank: most short values (dates, codes, names) have none
         Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),
+        Trigger(("on ",), _streets_on),
     ),
     field_keys={
         **dict.fromkeys(("address", "street", "street_address", "address1", "address2", "line", "address_line",

@@ -45,7 +45,7 @@ def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.AGE,)
     assert [b.follow for b in RECOGNIZER.branches] == [Follow.HYPHEN, Follow.SHORT_SPACE, Follow.OTHER,
                                                        Follow.SHORT_SPACE, Follow.OTHER]  # the last two: no age word
-    assert [t.words for t in RECOGNIZER.triggers] == [("ninety", "hundred"), ("\n",)]  # "\n": at the end of a line
+    assert [t.words for t in RECOGNIZER.triggers] == [("ninety", "hundred"), ("\n",), ("(",)]  # "\n": at the end of a line
     assert DEFAULT_KEY_MAP[fold_key("patientAge")] is C.AGE
     assert Replacer(b"k" * 32, "p").replace(C.AGE, "92") == "90+"
 
@@ -100,3 +100,23 @@ def test_ages_said_without_a_number_word_after_them(text: str, age: str) -> None
 @pytest.mark.parametrize("text", ["sats were ninety two percent", "BP was ninety over sixty", "HR was ninety to 110"])
 def test_spelled_numbers_that_are_measurements(text: str) -> None:
     assert [d for d in detect_patterns(text) if d.category.value == "AGE"] == []
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("PT OSWIN TARKANEN (OZ), NINETY-THREE, DX COPD", "NINETY-THREE"),
+    ("Pt Velma Ardizzone, ninety-one, lives alone.", "ninety-one"),
+    ("resident (one hundred and two) seen", "one hundred and two"),
+    ("Reason: dad (96) fell at home", "96"),
+    ("HUSBAND (101) IS HCP", "101"),
+])
+def test_spelled_ages_set_off_by_commas_and_a_relatives_age_in_brackets(text: str, age: str) -> None:
+    assert ages(text) == [age]
+    assert ages(text.lower()) == [age.lower()]
+
+
+@pytest.mark.parametrize("text", [
+    "sats ninety-four percent, on 2L", "HR (95) regular", "mom (88) visiting", "wife (93 kg) at bedside",
+    "counted to ninety, then stopped",
+])
+def test_no_age_where_the_number_is_a_measurement_or_under_90(text: str) -> None:
+    assert ages(text) == []

@@ -64,7 +64,7 @@ def test_clinical_text_is_not_an_address(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "rt", "0 ", "liv"]  # streets in lower case: "N "
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "rt", "0 ", "liv", "on "]  # streets in lower case: "N "
     assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
     assert DEFAULT_KEY_MAP[fold_key("state")] is None
 
@@ -174,3 +174,22 @@ def test_a_house_on_a_numbered_road(text: str, address: str) -> None:
                                   "HR 80 SR 1 DEG AVB", "BUN 20 CR 1 K 4"])
 def test_numbers_near_road_words_that_are_no_address(text: str) -> None:
     assert [d for d in detect_patterns(text) if d.category.value == "ADDRESS"] == []
+
+
+@pytest.mark.parametrize(("text", "street"), [
+    ("Rx to Sandhill Pharmacy on Wexcombe Ave, 555-0101.", "Wexcombe Ave"),
+    ("found wandering on Tollbridge St near the market.", "Tollbridge St"),
+    ("shelter on 4th Ave S, then the bus depot", "4th Ave S"),
+    ("meds verified w/ pharmacy on quillfeather rd this am", "quillfeather rd"),
+    ("PICKED UP ON OXBOW HWY BY EMS", "OXBOW HWY"),
+])
+def test_a_street_named_without_its_number_after_on(text: str, street: str) -> None:
+    assert ("ADDRESS", street) in geo(text)
+
+
+@pytest.mark.parametrize("text", [
+    "pt on her way home", "on the road to recovery", "ST elevation on lead II st segment", "on aspirin st",
+    "on metoprolol st depression noted", "on the st",
+])
+def test_on_before_a_non_street_is_left_alone(text: str) -> None:
+    assert not any(c == "ADDRESS" for c, _ in geo(text))
