@@ -46,7 +46,7 @@ from privacy.deid.cues import (
     saint_start,
 )
 from privacy.deid.cue_runs import facility_runs
-from privacy.deid.facility_edges import facility_edges
+from privacy.deid.facility_edges import facility_edges, named_kinds
 from privacy.deid.detection import Detection
 from privacy.deid.growth import (
     FACILITY_WORDS,
@@ -56,10 +56,12 @@ from privacy.deid.growth import (
     grow_names,
     grow_saints,
     grow_towns,
+    given_names_after_comma,
     honorifics,
     nicknames_after_names,
     same_names,
     town_phrases,
+    zips_after_towns,
 )
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
@@ -303,6 +305,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     toks = Tokens([m.span() for m in matches])
     if cued:
         facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
+    if "start" in words or "home" in words or "living" in words or "day" in words or "residential" in words:
+        named_kinds(text, low, mixed_case, out)
     for start, end in names_by_phrase(low):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
@@ -327,6 +331,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
     ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
     nicknames_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
+    given_names_after_comma(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
+    zips_after_towns(text, every + [(d.start, d.end, d.category) for d in out], out)
     facility_edges(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
     _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
     return out

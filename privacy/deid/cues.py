@@ -47,7 +47,7 @@ coordinator navigator interpreter translator chaplain pharmacist therapist couns
 worker secretary technician tech intake sw caller sponsor son-in-law daughter-in-law mother-in-law father-in-law
 brother-in-law sister-in-law radiologist surgeon neurologist cardiologist oncologist
 nephrologist urologist
-pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord employer
+pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord
 dtr-in-law sil-in-law rep volunteer pastor director teacher supervisor principal coach deacon imam rabbi minister
 priest
 """)
@@ -60,8 +60,9 @@ _NAME_PHRASES = (
     "covering for", "signed out to", "handoff to", "report to", "report given to", "accompanied by",
     "visited by", "cosigned by", "dictated by", "attending", "resident", "provider", "called to", "given to",
     "reported to", "read by", "d/w with", "msg to", "message to", "spoke w/", "d/w'd",
-    "goes by", "go by", "known as", "nickname", "prefers to be called",
 )
+# Phrases that give a person's other name: as strong as a title ("goes by bill", "known as Skip").
+_NICKNAME_PHRASES = frozenset(("goes by", "go by", "known as", "nickname", "nicknamed", "prefers to be called"))
 # Phrases after which a facility is named ("transferred from st. brigid's", "REFERRED TO MGH").
 _FACILITY_PHRASES = tuple(
     f"{verb} {prep}"
@@ -169,7 +170,7 @@ def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
 
 #: The word token a person cue ends with: no person cue can stand before a word whose previous
 #: token is not one of these, so the pass asks :func:`name_cue` only after one.
-NAME_CUE_ENDS = _last_tokens(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES))
+NAME_CUE_ENDS = _last_tokens(NAME_TITLES | _RELATIONS | frozenset(_NAME_PHRASES) | _NICKNAME_PHRASES)
 #: Every single word that is itself a cue: never part of a name ("law" of "son-in-law" too).
 CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " " not in p) | _last_tokens(_RELATIONS)
 #: The word token a facility, town or saint's cue ends with (see :data:`NAME_CUE_ENDS`).
@@ -190,6 +191,7 @@ def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#
 _TITLE_BEFORE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
 _RELATION_BEFORE = _phrase_trie(_RELATIONS)
 _PHRASE_BEFORE = _phrase_trie(frozenset(_NAME_PHRASES))
+_NICKNAME_BEFORE = _phrase_trie(_NICKNAME_PHRASES)
 _FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
 _TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
 _SAINT_BEFORE = re.compile(r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])")
@@ -202,7 +204,7 @@ def name_cue(low: str, start: int) -> int:
     title or relation ("dr", "wife", "hcp:"), WEAK after a naming phrase ("per", "called",
     "ask for"), else 0."""
     rev = low[max(0, start - 40):start][::-1]
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev):
+    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _NICKNAME_BEFORE.match(rev):
         return STRONG
     return WEAK if _PHRASE_BEFORE.match(rev) else 0
 
@@ -217,7 +219,8 @@ def cue_before(low: str, start: int) -> PhiCategory | None:
     rev = low[max(0, start - 40):start][::-1]
     if _SAINT_BEFORE.match(rev):
         return PhiCategory.FACILITY
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _PHRASE_BEFORE.match(rev):
+    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _PHRASE_BEFORE.match(rev) \
+            or _NICKNAME_BEFORE.match(rev):
         return PhiCategory.NAME
     if _TOWN_BEFORE.match(rev):
         return PhiCategory.CITY

@@ -13,7 +13,13 @@ move the edges out to the whole name as the note writes it:
 - :func:`head_modifiers`: a name that starts on its head word takes the word before it: "the
   WOUND CENTER AT MOSES TAYLOR";
 - :func:`articles`: "the" after a place cue before a found name: "at the Brigham", "lives at The
-  Willows".
+  Willows";
+- :func:`named_kinds`: the name before "Head Start" or before a home's word and its kind:
+  "Phalen Lake Head Start", "Harmony House group home" (it needs nothing found before it, so
+  the pass runs it with the facility runs);
+- :func:`prefixed_names`: a facility found as a bare "Mt." or "St." takes the name after it:
+  "Mt. Hood Regional";
+- :func:`store_numbers`: a store's number after a facility: "Walmart #1402".
 
 Each reads the lower-cased text ``low``, the case-kept ``text`` where case adds a signal, and
 the spans found so far as ``(start, end, category)``; each appends to ``out``.
@@ -30,7 +36,8 @@ from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.vocab import CLINICAL, HEADER_WORDS
 from privacy.phi import PhiCategory as C
 
-__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "of_tails"]
+__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "of_tails", "prefixed_names",
+           "store_numbers"]
 
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
@@ -133,6 +140,65 @@ def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
             out.append(Detection(before.start(1), e, C.FACILITY, "allow.facility_head"))
 
 
+_PREFIXES = frozenset(("st", "mt", "saint", "mount", "ste"))
+_WORDS_AFTER_PREFIX = re.compile(r"\.?[ \t]+([a-z][a-z'’-]*)(?:[ \t]+([a-z][a-z'’-]*))?(?:[ \t]+([a-z][a-z'’-]*))?")
+
+
+def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A facility found as a bare saint's or mountain's prefix takes the name after it, up to its
+    facility word if one comes within three words ("Mt. Hood Regional", "st. odile's")."""
+    for s, e, category in spans:
+        if category is not C.FACILITY or low[s:e].rstrip(".") not in _PREFIXES:
+            continue
+        m = _WORDS_AFTER_PREFIX.match(low, e)
+        if m is None or m.group(1) in _NEVER_IN_NAME or m.group(1) in CLINICAL:
+            continue
+        end = m.end(1)
+        for k in (2, 3):
+            word = m.group(k)
+            if word is None or word in _NEVER_IN_NAME:
+                break
+            if word in FACILITY_WORDS:
+                end = m.end(k)
+        out.append(Detection(s, end, C.FACILITY, "allow.facility_prefix"))
+
+
+# A program's or a home's name before what kind of place it is: "Phalen Lake Head Start", "Harmony
+# House group home" (the words before must be able to be a name; "the group home" is no name).
+_KIND_AFTER_NAME = re.compile(
+    r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})(?:head[ \t]+start|(?=(?:house|home|manor|place|lodge|villa)[ \t]+"
+    r"(?:group[ \t]+home|sober[ \t]+living|assisted[ \t]+living|adult[ \t]+day|residential)(?![\w])))")
+
+
+def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> None:
+    """The name before "Head Start", or before a home's word and its kind ("Harmony House group
+    home"): every word a possible part of a name, Title Case where the text has case."""
+    for m in _KIND_AFTER_NAME.finditer(low):
+        at = _word_starts(low, m.start(1), m.end(1))
+        words = m.group(1).split()
+        keep = len(words)  # the name is the words after the last one that cannot be part of it
+        while keep and not (words[keep - 1] in _NEVER_IN_NAME or words[keep - 1] in CLINICAL
+                            or words[keep - 1] in CARE_SETTINGS or mixed_case and not text[at[keep - 1]].isupper()):
+            keep -= 1
+        if keep == len(words):
+            continue
+        at = at[keep:]
+        end = m.end() if m.end() > m.end(1) else _WORD.match(low, m.end(1)).end()
+        out.append(Detection(at[0], end, C.FACILITY, "allow.facility_kind"))
+
+
+_STORE_NUMBER = re.compile(r"[ \t]*(?:#|no\.?|store)[ \t]*\d{1,6}(?![\w/.]|[.,]\d)")
+
+
+def store_numbers(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A store's or unit's number after a facility ("Walmart #1402", "CVS store 2231")."""
+    for s, e, category in spans:
+        if category is C.FACILITY:
+            m = _STORE_NUMBER.match(low, e)
+            if m is not None:
+                out.append(Detection(s, m.end(), C.FACILITY, "allow.facility_number"))
+
+
 def articles(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A single found word after "at the", "from the" or "to the" is a place's name with its
     article ("transplant w/u at the Brigham", "lives at The Willows")."""
@@ -143,13 +209,16 @@ def articles(low: str, spans: list[Span], out: list[Detection]) -> None:
 
 
 def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
-    """Every rule of this module, in order, over the spans found so far."""
+    """Every rule of this module but :func:`named_kinds`, in order, over the spans found so far."""
     added: list[Detection] = []
     if "(" in low:
         bracketed(low, spans, added)
     if " of " in low:
         of_tails(text, low, spans, mixed_case, added)
     bridges(low, spans, added)
+    prefixed_names(low, spans, added)
     head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)
     articles(low, spans, added)
+    if "#" in low or "no" in low or "store" in low:
+        store_numbers(low, spans + [(d.start, d.end, d.category) for d in added], added)
     out.extend(added)

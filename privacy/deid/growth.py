@@ -21,13 +21,14 @@ from bisect import bisect_left, bisect_right
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
-from privacy.deid.name_lexicon import NEVER_NAMES
+from privacy.deid.name_lexicon import FIRST_NAMES, NEVER_NAMES
 from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, tokens_between
 from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
 __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
-           "honorifics", "nicknames_after_names", "same_names", "town_phrases"]
+           "given_names_after_comma", "honorifics", "nicknames_after_names", "same_names", "town_phrases",
+           "zips_after_towns"]
 
 _PARTICLES = frozenset("""
 van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua
@@ -54,6 +55,7 @@ northwest southeast southwest northern southern eastern western st saint riversi
 highland highlands woods forest brook fork manor
 """.split())
 _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
+_FIRM_KIN = frozenset(("sons", "son", "daughters", "brothers", "bros", "sisters"))
 _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
@@ -72,7 +74,7 @@ surgery medical pediatrics peds urology counseling treatment specialists midwife
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
 pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
 residence residences commons terrace estates village vna funeral drug drugs school schools elementary academy
-college preschool childcare montessori dental dentistry lab labs laboratory laboratories mortuary taxi cab freight
+college preschool childcare montessori dental dentistry lab labs laboratory laboratories taxi cab freight
 trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
 assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
 """.split())
@@ -218,6 +220,41 @@ def nicknames_after_names(text: str, spans: list[tuple[int, int, C]], out: list[
                 out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.nickname"))
 
 
+_COMMA_WORD = re.compile(r",[ \t]*([A-Za-z][A-Za-z'’]*(?:-[A-Za-z][A-Za-z'’]*)?)(?![\w'’-])")
+
+
+def given_names_after_comma(text: str, low: str, spans: list[tuple[int, int, C]], mixed_case: bool,
+                            out: list[Detection]) -> None:
+    """The given name of a "SURNAME, GIVEN" name ("RAFFERTY, CHRISTIAN", "PAK, SOON-BOK"): a first
+    name after a found surname and a comma, or, in mixed-case text, a word in capitals no
+    vocabulary knows after a surname in capitals."""
+    for s, e, category in spans:
+        if category is not C.NAME and category is not C.UNKNOWN:
+            continue
+        m = _COMMA_WORD.match(text, e)
+        if m is None:
+            continue
+        word = low[m.start(1):m.end(1)]
+        if word in CUE_WORDS or word in NEVER_NAMES or word in HEADER_WORDS or word in CLINICAL:
+            continue
+        shaped = mixed_case and text[s:e].isupper() and m.group(1).isupper() and len(word) > 2 \
+            and all(part not in VOCAB for part in word.split("-"))
+        if word in FIRST_NAMES or shaped:
+            out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.given_name"))
+
+
+_ZIP_AFTER = re.compile(r"[ \t]*,?[ \t]+(\d{5}(?:-\d{4})?)(?![\w\-]|[.,/]\d)")
+
+
+def zips_after_towns(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
+    """A ZIP code right after a found town ("st. paul 55130", "Mesilla, 88046")."""
+    for _, e, category in spans:
+        if category is C.CITY:
+            m = _ZIP_AFTER.match(text, e)
+            if m is not None:
+                out.append(Detection(m.start(1), m.end(1), C.ZIP, "allow.zip_after_town"))
+
+
 def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """An age over 89 written right after a person's name without an age word ("Miren Etxeberria
     (97)", "pt Erzsébet Pálfalvi is 96, baseline A&Ox1")."""
@@ -314,6 +351,8 @@ def _fac_word(text: str, low: str, tok: tuple[int, int], unknown_at: set[int], m
         return False  # "urgent care 8/14", "NURSING HOME S/P FALL": a number or a letter is not part of it
     if tok[0] in unknown_at:
         return True
+    if word in _FIRM_KIN and low[max(0, tok[0] - 5):tok[0]].rstrip(" \t").endswith(("&", " and")):
+        return True  # "Kurohashi & Sons Mortuary": a firm's name, not a relative
     if inner and word in _FACILITY_JOINS:
         return True
     if word in _FACILITY_JOINS or word in CUE_WORDS or word in HEADER_WORDS or word in NEVER_NAMES \

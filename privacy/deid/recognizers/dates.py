@@ -413,6 +413,25 @@ _MD = r"(?P<md>(?<![\w/.:+]\d)\d?/\d\d?(?![\w/]|[.,:]\d))"
 _MD_H = r"(?P<md_h>(?<![\w/.:+\-#]\d)\d?-\d\d?(?![\w/\-]|[.,:]\d))"
 _ORDINAL = r"(?P<ordinal>(?<=[Ee]\s\d)\d?(?i:st|nd|rd|th)(?![\w\-]))"  # after "the"
 
+# A holiday names a day of the year ("since Thanksgiving 2023", "over christmas", "after EASTER"):
+# with its year, or after a word of time ("since", "over", "at", ...), never in "Christmas cactus".
+_HOLIDAY = re.compile(
+    r"(?i:(?<![\w'’])(?P<before>since|over|at|on|by|until|till|before|after|around|for|through|thru|from|this|last"
+    r"|next|past)[ \t]+(?:the[ \t]+)?)?"
+    r"(?P<day>(?i:thanksgiving|christmas(?:[ \t]+(?:eve|day))?|xmas|easter(?:[ \t]+sunday)?|new[ \t]+year['’]?s"
+    r"(?:[ \t]+(?:eve|day))?|halloween|labor[ \t]+day|memorial[ \t]+day|independence[ \t]+day|hanukkah"
+    r"|passover))(?![\w'’])(?P<year>[ \t]*,?[ \t]*(?:19|20)\d\d(?![\w]))?"
+)
+
+
+def _holidays(text: str, probe: str, out: _Out) -> None:
+    """Holidays said with their year or after a word of time: the day they fall on is a date."""
+    for m in _HOLIDAY.finditer(text):
+        if m.group("before") or m.group("year"):
+            end = m.end("year") if m.group("year") else m.end("day")
+            out.append(Detection(m.start("day"), end, C.DATE, "date.holiday"))
+
+
 RECOGNIZER = Recognizer(
     name="dates",
     order=10,
@@ -432,7 +451,9 @@ RECOGNIZER = Recognizer(
     ),
     # On every text: the scan itself looks for each month's first three letters, and stops at
     # once when there is none.
-    triggers=(Trigger(("'", "’"), _years_apostrophe_after),),
+    triggers=(Trigger(("'", "’"), _years_apostrophe_after),
+              Trigger(("thanksgiving", "christmas", "xmas", "easter", "new year", "halloween", "labor day",
+                       "memorial day", "independence day", "hanukkah", "passover"), _holidays)),
     scan=_dates_named,
     field_keys=dict.fromkeys(
         ("dob", "birth_date", "date_of_birth", "birthday", "date", "admit_date", "admission_date", "discharge_date",

@@ -253,6 +253,26 @@ def _accounts(text: str, probe: str, out: _Out) -> None:
         _append(out, Detection(m.start("v"), m.end("v"), C.ID, "id.badge"))
 
 
+# What the number scan reads as something else, after a label read forward: a licence number with
+# a dot ("OH lic 35.118427") and the last four digits of a Social Security number ("last 4 SSN
+# 7719", "SSN xxx-xx-4417").
+_DOTTED_LICENSE = re.compile(r"(?<![a-z])(?:lic|license|licence|cdl)\.?(?:[ \t]*(?:#|no\.?|number|:))?[ \t:#]*"
+                             r"(?P<v>\d{1,4}\.\d{4,10})(?![\w.]|[.,]\d)")
+_SSN_LAST4 = re.compile(r"(?<![a-z])(?:ssn|ss#|social[ \t]+security(?:[ \t]+(?:number|no\.?|#))?)[ \t:#]*"
+                        r"(?:(?:ending|ends)(?:[ \t]+in)?[ \t:]*|(?:x{3}|\*{3})[ \t\-]?(?:x{2}|\*{2})[ \t\-]?)?"
+                        r"(?P<v>\d{4})(?![\w\-]|[.,]\d)")
+
+
+def _dotted_licenses(text: str, probe: str, out: _Out) -> None:
+    for m in _DOTTED_LICENSE.finditer(probe):
+        _append(out, Detection(m.start("v"), m.end("v"), C.LICENSE, "id.lic"))
+
+
+def _ssn_last_four(text: str, probe: str, out: _Out) -> None:
+    for m in _SSN_LAST4.finditer(probe):
+        _append(out, Detection(m.start("v"), m.end("v"), C.SSN, "ssn.last4"))
+
+
 _GLUED_PREFIX_REV = re.compile(r"-?[a-z]{1,4}(?![a-z0-9])")
 # The first of two to four groups of digits split by single blanks or hyphens: tried after every
 # other branch, it takes only the first group, and its handler reads the others.
@@ -275,7 +295,9 @@ RECOGNIZER = Recognizer(
     ),
     triggers=(Trigger(("plate", "car", "truck", "van", "vehicle", "motorcycle", "suv"), _vehicles),
               Trigger(("user", "login", "log-in", "screen name", "badge", "employee", "emp id", "staff id"),
-                      _accounts)),
+                      _accounts),
+              Trigger(("lic", "cdl"), _dotted_licenses),
+              Trigger(("ssn", "ss#", "social security"), _ssn_last_four)),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),
         **dict.fromkeys(("mrn", "medical_record_number", "medical_record", "chart_number", "patient_id",

@@ -350,16 +350,28 @@ def _city(m: re.Match[str], out: _Out) -> None:
 
 
 # A house on a numbered road: "1180 RT 6", "22 Route 9W", "4410 state hwy 29", "88 County Rd 12" (not "HR 80
-# SR 1" or "BUN 20 CR 1": sinus rhythm and creatinine)
+# SR 1" or "BUN 20 CR 1": sinus rhythm and creatinine); a rural grid number keeps its letter and a
+# county road may be lettered ("W5521 COUNTY RD KK", "N1185 hwy 73").
 _NUMBERED_ROAD = re.compile(
-    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:(?:state|county|us|u\.s\.)[ \t\-]*)?"
-    r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*\d{1,4}[a-zA-Z]?(?![\w/.\-]|[.,]\d)"
+    r"(?<![\w./\-])(?:[NSEWnsew](?=\d{3,6}[ \t]))?\d{1,6}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
+    r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*"
+    r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/.\-]|[.,]\d)"
+)
+# A street whose type comes first, as Spanish and French names have it: "3107 calle de las brisas".
+_TYPE_FIRST_STREET = re.compile(
+    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:calle|camino|avenida|paseo|rue|chemin)(?:[ \t]+[A-Za-z][A-Za-z'’\-]*){1,4}"
+    r"(?=[ \t]*(?:[,;.]|\r?\n|\Z))"
 )
 
 
 def _numbered_roads(text: str, probe: str, out: _Out) -> None:
     for m in _NUMBERED_ROAD.finditer(text):
         out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.numbered_road"))
+
+
+def _type_first_streets(text: str, probe: str, out: _Out) -> None:
+    for m in _TYPE_FIRST_STREET.finditer(text):
+        out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.type_first"))
 
 
 def _po_boxes(text: str, probe: str, out: _Out) -> None:
@@ -383,6 +395,7 @@ RECOGNIZER = Recognizer(
         Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),
         Trigger(("on ",), _streets_on),
+        Trigger(("calle", "camino", "avenida", "paseo", "rue ", "chemin"), _type_first_streets),
     ),
     field_keys={
         **dict.fromkeys(("address", "street", "street_address", "address1", "address2", "line", "address_line",

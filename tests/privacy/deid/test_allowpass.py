@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from privacy.deid.allowpass import allow_pass
+from privacy.deid.detection import resolve_overlaps
 from privacy.deid.engine import Deidentifier
+from privacy.deid.names import detect_names
+from privacy.deid.patterns import detect_patterns
 from privacy.deid.settings import DeidSettings
 from privacy.phi import PhiCategory as C
+
+_LISTS = DeidSettings().word_lists()
 
 
 def _found(text: str, **settings: object) -> dict[str, str]:
@@ -86,10 +92,10 @@ def test_site_files_are_read(tmp_path) -> None:
 
 def test_the_pass_can_be_turned_off_and_the_residual_still_counts() -> None:
     engine = Deidentifier(DeidSettings(strategy="redact", allow_list_pass=False))
-    outcome = engine.deidentify({"id": "r", "note": "dr okafor saw pt, dtr marisol aware"}, "p")
-    assert "okafor" in outcome.record["note"]  # nothing found without the pass
+    outcome = engine.deidentify({"id": "r", "note": "pt seen, zuleika brandvold aware"}, "p")
+    assert "zuleika" in outcome.record["note"]  # names in no lexicon: nothing found without the pass
     residual = {outcome.record["note"][f.start:f.end] for f in outcome.residual}
-    assert {"okafor", "marisol"} <= residual  # but the residual scan says what is left
+    assert {"zuleika", "brandvold"} <= residual  # but the residual scan says what is left
 
 
 def test_residual_is_zero_only_when_every_unknown_word_was_replaced() -> None:
@@ -165,3 +171,36 @@ def test_a_name_word_after_a_name_and_and_is_a_name_everywhere_in_the_note() -> 
     text = "routed to Page (PA) for review"
     assert _found(text).get("Page") == "NAME"
     assert "daughter" not in _found("wife Rose and daughter at bedside")
+
+
+@pytest.mark.parametrize("case", [str, str.lower, str.upper], ids=["as written", "lower", "upper"])
+@pytest.mark.parametrize(("text", "name"), [
+    ('Driver: Tomasz Wrzesniak ("Bucky"), 58 M, DOT exam.', "Bucky"),
+    ("Pt is 91 yo m, goes by bud, lives alone.", "bud"),
+    ("Name: OYELARAN, TEMITOPE   MRN 0041", "TEMITOPE"),
+])
+def test_nicknames_and_given_names_are_names(case, text: str, name: str) -> None:
+    found = resolve_overlaps(detect_patterns(case(text)) + detect_names(case(text)))
+    every = resolve_overlaps(found + allow_pass(case(text), found, _LISTS))
+    start = case(text).index(case(name))
+    assert any(d.start <= start < d.end for d in every)
+
+
+def test_a_zip_after_a_found_town_is_a_zip() -> None:
+    text = "home 14 larkspur ln, lives in bemidji 56601, with wife."
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    every = resolve_overlaps(found + allow_pass(text, found, _LISTS))
+    assert any(text[d.start:d.end] == "56601" for d in every)
+
+
+@pytest.mark.parametrize("text", ["Meds verified with Walgreens.", "MEDS VERIFIED WITH KROGER PHARMACY."])
+def test_store_chains_are_facilities(text: str) -> None:
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    assert any(d.category is C.FACILITY and d.rule == "allow.chain" for d in allow_pass(text, found, _LISTS))
+
+
+def test_a_site_can_take_a_store_chain_back() -> None:
+    lists = DeidSettings(allow_words=["kroger"]).word_lists()
+    text = "Meds verified with Kroger."
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    assert not any(text[d.start:d.end] == "Kroger" for d in allow_pass(text, found, lists))

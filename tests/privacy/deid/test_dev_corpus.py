@@ -1,9 +1,10 @@
-"""The hand-written development corpus (tests/fixtures/deid_dev: 259 invented notes in the styles
+"""The hand-written development corpus (tests/fixtures/deid_dev: 299 invented notes in the styles
 of real ones, with gold spans): recall and precision floors, and recall that no change of case
 can lower.
 
-The floors are the figures last measured on the whole corpus, less a small margin, so a change
-that loses recall fails here; docs/deidentification.md gives the figures and the targets.
+The floors are the issue's targets (recall 0.99 overall and 0.98 in every category, precision
+0.80), which the corpus meets, so a change that loses recall fails here;
+docs/deidentification.md gives the figures.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "deid_
 from corpus import Note, load_corpus  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
-# Measured on all 259 notes (docs/deidentification.md), less a margin.
-RECALL_FLOOR = 0.99  # measured 0.994
-CATEGORY_FLOORS = {"NAME": 0.985, "DATE": 0.99, "PHONE": 0.99, "FACILITY": 0.98, "CITY": 0.975,
-                   "AGE": 0.98, "ADDRESS": 0.98}  # 0.993 0.996 0.999 0.987 0.985 1.000 1.000
+# The issue's targets; measured on all 299 notes (docs/deidentification.md): recall 0.992,
+# precision 0.905, every category 0.981 or more (FACILITY 0.981, HEALTH_PLAN 0.985, CITY 0.986).
+RECALL_FLOOR = 0.99
+CATEGORY_FLOOR = 0.98
 _NOTES = load_corpus()
 _ENGINE = Deidentifier(DeidSettings(strategy="redact"))
 
@@ -77,8 +78,8 @@ def test_recall_and_precision_floors() -> None:
     by_category = {c: found[c] / (found[c] + missed[c]) for c in found | missed}
     assert recall >= RECALL_FLOOR, (recall, by_category)
     assert precision >= 0.80, precision
-    for category, floor in CATEGORY_FLOORS.items():
-        assert by_category[category] >= floor, (category, by_category)
+    low = {c: round(r, 4) for c, r in by_category.items() if r < CATEGORY_FLOOR}
+    assert not low, low
 
 
 @pytest.mark.parametrize("case", [str.lower, str.upper], ids=["lower", "upper"])

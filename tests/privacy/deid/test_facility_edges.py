@@ -41,6 +41,19 @@ CASES = [
     ("Followed at the Wound Center at Saint Odile's, seen by Dr. Vrabie.", "Wound Center at Saint Odile"),
     # the article after a place cue
     ("Evaluated for transplant at the Brannock last spring.", "the Brannock"),
+    # a bare "Mt." or "St." takes the name after it, up to its facility word
+    ("Outside records from Mt. Keldor Regional arrived by fax.", "Mt. Keldor Regional"),
+    # a store's number
+    ("Metformin filled at Walgreens #4471 in Ashby, Dr. Imre Vashti.", "Walgreens #4471"),
+    # a name before "Head Start" or before a home's word and its kind
+    ("Her twins attend Marrowby Head Start, per Dr. Imre Vashti.", "Marrowby Head Start"),
+    ("Disposition: Quillon House group home, per Dr. Imre Vashti.", "Quillon House"),
+    # a firm's "& Sons"
+    ("Body released to Tsurugi & Sons Mortuary, 555-0184.", "Tsurugi & Sons Mortuary"),
+    # where a patient works or goes to school
+    ("Drives for Pellmore Yellow Cab, Dr. Imre Vashti aware.", "Pellmore Yellow Cab"),
+    ("She asks for a note for her employer, Garnet Ridge Tile & Stone, by Friday.", "Garnet Ridge Tile & Stone"),
+    ("Attends Little Wrens Child Care 5 days/wk, per Dr. Imre Vashti.", "Little Wrens Child Care"),
 ]
 
 
@@ -60,6 +73,20 @@ def test_a_facility_grows_to_its_whole_name(case, text: str, name: str) -> None:
 ])
 def test_the_edges_stop_where_the_name_does(text: str, kept: str) -> None:
     assert not any(kept in found.split() for found in _found(text)), _found(text)
+
+
+@pytest.mark.parametrize("text", [
+    "enrolled in head start this fall, Dr. Imre Vashti aware.",
+    "returned to the group home after lunch, per Dr. Imre Vashti.",
+    "sons and daughters aware, Dr. Imre Vashti updated.",
+])
+def test_kinds_of_place_without_a_name_are_left_alone(text: str) -> None:
+    assert not any(c is C.FACILITY for c in _categories(text)), _found(text)
+
+
+def _categories(text: str) -> list[C]:
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    return [d.category for d in resolve_overlaps(found + allow_pass(text, found, _LISTS))]
 
 
 def test_a_bracket_of_clinical_words_after_a_care_setting_is_left_alone() -> None:

@@ -143,3 +143,19 @@ def test_informal_dates_of_nursing_notes(text: str, date: str) -> None:
                                   "admitted to the 4th floor"])
 def test_feet_and_floors_are_no_date(text: str) -> None:
     assert [d for d in detect_patterns(text) if d.category.value == "DATE"] == []
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("has not seen pt since Thanksgiving 2023, per son", "Thanksgiving 2023"),
+    ("home over christmas with family", "christmas"),
+    ("FELL AFTER EASTER SUNDAY", "EASTER SUNDAY"),
+    ("last drink on new year's eve", "new year's eve"),
+    ("addendum mar 3 2340", "mar 3"),
+])
+def test_holidays_and_a_lower_case_month_before_a_clock_time_are_dates(text: str, date: str) -> None:
+    assert date in dates(text)
+
+
+@pytest.mark.parametrize("text", ["Christmas cactus on the sill", "pt may 3 times daily", "easter lily allergy"])
+def test_no_date_without_a_year_or_a_word_of_time(text: str) -> None:
+    assert dates(text) == []

@@ -86,7 +86,7 @@ def test_no_id_inside_dates() -> None:
 def test_declaration() -> None:
     assert set(RECOGNIZER.categories) == set(ID_CATEGORIES)
     assert RECOGNIZER.surrogates == {}  # the format-keeping character surrogate
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["plate", "user"]
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["plate", "user", "lic", "ssn"]
     assert DEFAULT_KEY_MAP[fold_key("medicalRecordNumber")] is C.MRN
     assert DEFAULT_KEY_MAP[fold_key("license_plate")] is C.VEHICLE
     assert DEFAULT_KEY_MAP[fold_key("type")] is None
@@ -153,3 +153,20 @@ def test_identifiers_clinicians_write_without_their_usual_shape(text: str, expec
 def test_words_near_those_labels_that_are_no_identifier(text: str) -> None:
     assert [(d.category.value, text[d.start:d.end]) for d in detect_patterns(text)
             if d.category.value in ("ID", "VEHICLE")] == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Rhea Okonkwo-Bell, MD   NM lic 27.440918", ("LICENSE", "27.440918")),
+    ("Driver holds CDL 77310452 class B", ("LICENSE", "77310452")),
+    ("last 4 SSN 2290 per DOL lookup", ("SSN", "2290")),
+    ("SSN xxx-xx-8812 on file", ("SSN", "8812")),
+    ("flown by MedFlight (tail N552QX)", ("VEHICLE", "N552QX")),
+])
+def test_labels_read_forward_for_what_the_number_scan_reads_otherwise(text: str, expected: tuple[str, str]) -> None:
+    assert expected in ids(text)
+    assert (expected[0], expected[1].lower()) in ids(text.lower())
+
+
+@pytest.mark.parametrize("text", ["lic 2.5 mg daily", "SSN not on file, 2290 mL out", "tail of pancreas 4 cm"])
+def test_no_identifier_without_its_shape(text: str) -> None:
+    assert not any(c in ("LICENSE", "SSN", "VEHICLE") for c, _ in ids(text))
