@@ -95,6 +95,7 @@ sle snf sob spo2 sq ssri sti stemi std svt sx t4 tab tb tbi tca tee tft tfts tia
 tpo trali tsh tte turp tx u/a ua uc uds uri us uti va vad vap vbg vf vfib vs vt vte wbc wnl xr yo cp
 ha f/c abd ct/a pet/ct ffs hpf lpf sats sat ppx dvtppx hep ugib lgib hhs tbsa inj neb nebs ab dst
 stim osa ufh a/p tpo rai ana tia ted ada
+covid sars hfref hfpef hfmref cauti clabsi vae molst polst dapt ogt ogtt ngt ett ivc svc tavr tavi lvad
 """)
 
 # Clinical and health-system words that are never names: conditions, anatomy, departments, roles.
@@ -180,7 +181,7 @@ def is_eponym(token: str) -> bool:
 
 # After the token: optional possessive, then a space or hyphen and a head word ("'s disease",
 # " sign", "-Barre syndrome"); also a hyphenated second eponym ("Epstein-Barr").
-_AFTER = re.compile(r"(?:['’]s|s?['’])?(?:[ \t]+|-)([A-Za-z]+)")
+_AFTER = re.compile(r"(?:['’][sS]|[sS]?['’])?(?:[ \t]+|-)([A-Za-z]+)")  # "'s" and "'S": a possessive in capitals too
 _NON_BEFORE = re.compile(r"(?:^|[^A-Za-z])(?:non|Non|NON)[- ]$")
 
 
