@@ -69,9 +69,10 @@ _AGE_WORDS_APPOSED = re.compile(
     re.IGNORECASE,
 )
 # A relative's age in brackets after the word for them: "mom (93) more confused", "HUSBAND (95)".
-_RELATIVE_AGE = re.compile(
+_BRACKETED_AGE = re.compile(r"\([ \t]*(9\d|1[01]\d)[ \t]*\)")
+_RELATIVE_BEFORE = re.compile(
     r"(?<![\w'’])(?i:mom|mum|mother|dad|father|wife|husband|spouse|grandma|grandmother|grandpa|grandfather|aunt"
-    r"|uncle|sister|brother|mil|fil|mother-in-law|father-in-law)[ \t]*\([ \t]*(9\d|1[01]\d)[ \t]*\)")
+    r"|uncle|sister|brother|mil|fil|mother-in-law|father-in-law)[ \t]*\Z")
 
 
 # "walked 100m", "ambulated 90 m" (reversed): a distance, not a 100-year-old man
@@ -153,7 +154,9 @@ def _line_end_ages(text: str, probe: str, out: _Out) -> None:
 
 
 def _relative_ages(text: str, probe: str, out: _Out) -> None:
-    out.extend(Detection(m.start(1), m.end(1), C.AGE, "age.over89.relative") for m in _RELATIVE_AGE.finditer(text))
+    for m in _BRACKETED_AGE.finditer(text):  # the bracket first: it is rare, the relation word is not
+        if _RELATIVE_BEFORE.search(text, max(0, m.start() - 16), m.start()):
+            out.append(Detection(m.start(1), m.end(1), C.AGE, "age.over89.relative"))
 
 
 def _age_words(text: str, probe: str, out: _Out) -> None:
