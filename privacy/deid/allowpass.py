@@ -246,12 +246,12 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     unknown = _unknown(words, lists)
     named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
     # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
-    rare = {w for w in words - unknown - VOCAB - lists.site_allow if len(w) > 1 and w.isalpha()}
+    rest = words - unknown - VOCAB - lists.site_allow  # rare: those of more than one letter, all letters
+    has_rare = any(len(w) > 1 and w.isalpha() for w in rest)
     towns = (words & town_names()[0]) - unknown - lists.site_allow if _TOWN_CUE.search(low) else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
-    wanted = unknown | named | rare | towns
     anchors = words & FACILITY_WORDS
     cued = not words.isdisjoint(PLACE_CUE_ENDS)
     found = list(found)
@@ -259,13 +259,18 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     for start, end in initials_by_phrase(low):
         if not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.initials"))
-    if not wanted and not anchors and not cued:
+    if not unknown and not named and not has_rare and not towns and not anchors and not cued:
         return out
     names = [(d.start, d.end) for d in found if d.category is C.NAME]
     mixed_case = _has_case(text)
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
-    for i in [i for i, w in enumerate(sequence) if w in wanted]:
+    first = unknown | named
+    if cued:  # a rare word or a town counts only right after a place cue's last word
+        at = [i for i, w in enumerate(sequence) if w in first or i and sequence[i - 1] in PLACE_CUE_ENDS]
+    else:
+        at = [i for i, w in enumerate(sequence) if w in first]
+    for i in at:
         word, previous = sequence[i], sequence[i - 1] if i else ""  # a cue can only end with certain words
         start, end = matches[i].span()
         if word in unknown:
@@ -291,7 +296,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 out.append(Detection(start, end, C.NAME, "allow.cue.name"))
                 names.append((start, end))
                 continue
-        is_rare = word in rare
+        is_rare = word in rest and len(word) > 1 and word.isalpha()
         if previous not in PLACE_CUE_ENDS or not (is_rare or word in towns) or _covered(spans, start, end, cursor):
             continue
         cue = cue_before(low, start)
