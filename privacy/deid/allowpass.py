@@ -158,8 +158,30 @@ def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
     unknown = _unknown(words, lists)
     if not unknown:
         return []
-    return [m.span() for m in _TOKEN.finditer(low)
-            if m.group() in unknown and not _eponym_here(low, m.start(), m.end())]
+    # Each unknown word is looked for with str.find (few words, often the surrogates themselves)
+    # rather than by walking every token; a find counts only where a token of the same text starts.
+    spans = []
+    for word in unknown:
+        at = low.find(word)
+        while at != -1:
+            end = at + len(word)
+            if _token_starts(low, at) and _TOKEN.match(low, at).end() == end \
+                    and not _eponym_here(low, at, end):
+                spans.append((at, end))
+            at = low.find(word, at + 1)
+    spans.sort()
+    return spans
+
+
+def _token_starts(low: str, at: int) -> bool:
+    """Whether a word token starts at ``low[at]`` (a word character that no word character, nor
+    an apostrophe joining it to one, comes right before)."""
+    if at == 0:
+        return True
+    before = low[at - 1]
+    if before.isalnum() or before == "_":
+        return False
+    return not (before in "'’" and at >= 2 and (low[at - 2].isalnum() or low[at - 2] == "_"))
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int, cursor: list[int]) -> bool:
