@@ -215,10 +215,12 @@ def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out
         bracketed(low, spans, added)
     if " of " in low:
         of_tails(text, low, spans, mixed_case, added)
-    bridges(low, spans, added)
-    prefixed_names(low, spans, added)
-    head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)
-    articles(low, spans, added)
-    if "#" in low or "no" in low or "store" in low:
-        store_numbers(low, spans + [(d.start, d.end, d.category) for d in added], added)
+    if "the " in low:
+        articles(low, spans, added)
+    if any(c is C.FACILITY for _, _, c in spans) or any(d.category is C.FACILITY for d in added):
+        bridges(low, spans, added)
+        prefixed_names(low, spans, added)
+        head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)
+        if "#" in low or "no" in low or "store" in low:
+            store_numbers(low, spans + [(d.start, d.end, d.category) for d in added], added)
     out.extend(added)

@@ -353,7 +353,7 @@ def _city(m: re.Match[str], out: _Out) -> None:
 # SR 1" or "BUN 20 CR 1": sinus rhythm and creatinine); a rural grid number keeps its letter and a
 # county road may be lettered ("W5521 COUNTY RD KK", "N1185 hwy 73").
 _NUMBERED_ROAD = re.compile(
-    r"(?<![\w./\-])(?:[NSEWnsew](?=\d{3,6}[ \t]))?\d{1,6}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
+    r"(?:(?<![\w./\-])|(?<=[NSEWnsew]))\d{1,6}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
     r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*"
     r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/.\-]|[.,]\d)"
 )
@@ -366,7 +366,13 @@ _TYPE_FIRST_STREET = re.compile(
 
 def _numbered_roads(text: str, probe: str, out: _Out) -> None:
     for m in _NUMBERED_ROAD.finditer(text):
-        out.append(Detection(m.start(), m.end(), C.ADDRESS, "address.numbered_road"))
+        start = m.start()
+        if start and text[start - 1].isalpha():  # a grid letter ("W5521"): alone, before 3 to 6 digits
+            if start > 1 and (text[start - 2].isalnum() or text[start - 2] in "./-") \
+                    or not 3 <= len(m.group().split()[0]) <= 6:
+                continue
+            start -= 1
+        out.append(Detection(start, m.end(), C.ADDRESS, "address.numbered_road"))
 
 
 def _type_first_streets(text: str, probe: str, out: _Out) -> None:
