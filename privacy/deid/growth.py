@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -393,10 +394,19 @@ _PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at|home,?)[ \t]+(?=([a-
                                r"(?:[ \t]+([a-z][a-z'’.]*))?)")
 
 
+@lru_cache(maxsize=8)
+def _first_words(phrases: frozenset[str]) -> frozenset[str]:
+    """The first word of each phrase: no town phrase can start with any other word."""
+    return frozenset(p.split(" ", 1)[0] for p in phrases)
+
+
 def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
     """Towns of two or three words after a place word ("lives in window rock", "from mountain
     top", "at old forge"), looked up in the town list."""
+    firsts = _first_words(lists.town_phrases)
     for m in _PLACE_THEN_WORDS.finditer(low):
+        if m.group(1) not in firsts:
+            continue
         for last in (3, 2):
             if m.group(last) is None:
                 continue
