@@ -37,6 +37,9 @@ stretcher bedside baseline rest goal times time once twice daily with without w/
 apices bilat bilaterally left right both response card cards sides side
 """.split())
 # Words that begin a phrase after "at" or "to", never a facility's name ("at some point", "at least").
+# "for" ends a facility cue only after these ("drives for Gopher State Taxi"), never in "admitted
+# for pneumonia": the other words after "for" are not asked.
+_WORK_VERBS = frozenset("drives driving driver works working work worked".split())
 _NOT_FIRST = frozenset("some any all least most first each every other such risk".split())
 
 
@@ -60,7 +63,8 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
     safe words, which are never part of a facility. A care setting is no name and ends a run
     ("transferred to the ICU" names no facility)."""
     n = len(toks)
-    for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n]:
+    for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n
+              and (w != "for" or k and words_at[k - 1] in _WORK_VERBS)]:
         s = toks[i][0]
         if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):

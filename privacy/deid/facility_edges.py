@@ -165,15 +165,19 @@ def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:
 
 # A program's or a home's name before what kind of place it is: "Phalen Lake Head Start", "Harmony
 # House group home" (the words before must be able to be a name; "the group home" is no name).
-_KIND_AFTER_NAME = re.compile(
-    r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})(?:head[ \t]+start|(?=(?:house|home|manor|place|lodge|villa)[ \t]+"
-    r"(?:group[ \t]+home|sober[ \t]+living|assisted[ \t]+living|adult[ \t]+day|residential)(?![\w])))")
+_KIND = re.compile(
+    r"(?<![\w'’])(?:(?P<start>head[ \t]+start)|(?P<home>house|home|manor|place|lodge|villa)[ \t]+"
+    r"(?:group[ \t]+home|sober[ \t]+living|assisted[ \t]+living|adult[ \t]+day|residential)(?![\w]))")
+_WORDS_BEFORE = re.compile(r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})\Z")
 
 
 def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> None:
     """The name before "Head Start", or before a home's word and its kind ("Harmony House group
     home"): every word a possible part of a name, Title Case where the text has case."""
-    for m in _KIND_AFTER_NAME.finditer(low):
+    for kind in _KIND.finditer(low):
+        m = _WORDS_BEFORE.search(low, max(0, kind.start() - 60), kind.start())
+        if m is None:
+            continue
         at = _word_starts(low, m.start(1), m.end(1))
         words = m.group(1).split()
         keep = len(words)  # the name is the words after the last one that cannot be part of it
@@ -183,7 +187,7 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
         if keep == len(words):
             continue
         at = at[keep:]
-        end = m.end() if m.end() > m.end(1) else _WORD.match(low, m.end(1)).end()
+        end = kind.end("start") if kind.group("start") else kind.end("home")
         out.append(Detection(at[0], end, C.FACILITY, "allow.facility_kind"))
 
 

@@ -396,7 +396,9 @@ RECOGNIZER = Recognizer(
     ),
     triggers=(
         Trigger(("box",), _po_boxes),
-        Trigger(("rt", "route", "hwy", "highway", "rd", "road"), _numbered_roads),
+        # the road's word after a blank, tab or hyphen: not every "rd" of "record" and "3rd"
+        Trigger(tuple(sep + w for w in ("rt", "route", "hwy", "highway", "rd", "road") for sep in " \t-"),
+                _numbered_roads),
         # a house number and a blank: most short values (dates, codes, names) have none
         Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),

@@ -64,7 +64,7 @@ def test_clinical_text_is_not_an_address(text: str) -> None:
 
 def test_declaration() -> None:
     assert RECOGNIZER.categories == (C.ADDRESS, C.ZIP, C.CITY)
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", "rt", "0 ", "liv", "on ", "calle"]  # streets in lower case: "N "
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["box", " rt", "0 ", "liv", "on ", "calle"]  # streets in lower case: "N "
     assert DEFAULT_KEY_MAP[fold_key("postalCode")] is C.ZIP
     assert DEFAULT_KEY_MAP[fold_key("state")] is None
 
