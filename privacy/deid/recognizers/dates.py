@@ -419,8 +419,7 @@ _HOLIDAY = re.compile(
     r"(?i:(?<![\w'’])(?P<before>since|over|at|on|by|until|till|before|after|around|for|through|thru|from|this|last"
     r"|next|past)[ \t]+(?:the[ \t]+)?)?"
     r"(?P<day>(?i:thanksgiving|christmas(?:[ \t]+(?:eve|day))?|xmas|easter(?:[ \t]+sunday)?|new[ \t]+year['’]?s"
-    r"(?:[ \t]+(?:eve|day))?|halloween|labor[ \t]+day|memorial[ \t]+day|independence[ \t]+day|hanukkah"
-    r"|passover))(?![\w'’])(?P<year>[ \t]*,?[ \t]*(?:19|20)\d\d(?![\w]))?"
+    r"(?:[ \t]+(?:eve|day))?))(?![\w'’])(?P<year>[ \t]*,?[ \t]*(?:19|20)\d\d(?![\w]))?"
 )
 
 
@@ -452,8 +451,7 @@ RECOGNIZER = Recognizer(
     # On every text: the scan itself looks for each month's first three letters, and stops at
     # once when there is none.
     triggers=(Trigger(("'", "’"), _years_apostrophe_after),
-              Trigger(("thanksgiving", "christmas", "xmas", "easter", "new year", "halloween", "labor day",
-                       "memorial day", "independence day", "hanukkah", "passover"), _holidays)),
+              Trigger(("thanksgiving", "christmas", "xmas", "easter", "new year"), _holidays)),
     scan=_dates_named,
     field_keys=dict.fromkeys(
         ("dob", "birth_date", "date_of_birth", "birthday", "date", "admit_date", "admission_date", "discharge_date",

@@ -296,7 +296,7 @@ RECOGNIZER = Recognizer(
     triggers=(Trigger(("plate", "car", "truck", "van", "vehicle", "motorcycle", "suv"), _vehicles),
               Trigger(("user", "login", "log-in", "screen name", "badge", "employee", "emp id", "staff id"),
                       _accounts),
-              Trigger(("lic ", "lic.", "lic#", "lic:", "license", "licence", "cdl"), _dotted_licenses),
+              Trigger(("lic", "cdl"), _dotted_licenses),
               Trigger(("ssn", "ss#", "social security"), _ssn_last_four)),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),

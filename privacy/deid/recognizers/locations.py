@@ -357,9 +357,9 @@ _NUMBERED_ROAD = re.compile(
     r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*"
     r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/.\-]|[.,]\d)"
 )
-# A street whose type comes first, as Spanish and French names have it: "3107 calle de las brisas".
+# A street whose type comes first, as Spanish names have it: "3107 calle de las brisas".
 _TYPE_FIRST_STREET = re.compile(
-    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:calle|camino|avenida|paseo|rue|chemin)(?:[ \t]+[A-Za-z][A-Za-z'’\-]*){1,4}"
+    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:calle|camino|avenida)(?:[ \t]+[A-Za-z][A-Za-z'’\-]*){1,4}"
     r"(?=[ \t]*(?:[,;.]|\r?\n|\Z))"
 )
 
@@ -397,13 +397,12 @@ RECOGNIZER = Recognizer(
     triggers=(
         Trigger(("box",), _po_boxes),
         # the road's word after a blank, tab or hyphen: not every "rd" of "record" and "3rd"
-        Trigger(tuple(sep + w for w in ("rt", "route", "hwy", "highway", "rd", "road") for sep in " \t-"),
-                _numbered_roads),
+        Trigger((" rt", " route", " hwy", " highway", " rd", " road", "-r", "-h", "\tr", "\th"), _numbered_roads),
         # a house number and a blank: most short values (dates, codes, names) have none
         Trigger(tuple(f"{d} " for d in "0123456789"), _streets_in_lower_case),
         Trigger(("liv", "resid", "moved", "reloc", "town"), _cities),
         Trigger(("on ",), _streets_on),
-        Trigger(("calle", "camino", "avenida", "paseo", "rue ", "chemin"), _type_first_streets),
+        Trigger(("calle", "camino", "avenida"), _type_first_streets),
     ),
     field_keys={
         **dict.fromkeys(("address", "street", "street_address", "address1", "address2", "line", "address_line",

@@ -86,7 +86,7 @@ def test_no_id_inside_dates() -> None:
 def test_declaration() -> None:
     assert set(RECOGNIZER.categories) == set(ID_CATEGORIES)
     assert RECOGNIZER.surrogates == {}  # the format-keeping character surrogate
-    assert [t.words[0] for t in RECOGNIZER.triggers] == ["plate", "user", "lic ", "ssn"]
+    assert [t.words[0] for t in RECOGNIZER.triggers] == ["plate", "user", "lic", "ssn"]
     assert DEFAULT_KEY_MAP[fold_key("medicalRecordNumber")] is C.MRN
     assert DEFAULT_KEY_MAP[fold_key("license_plate")] is C.VEHICLE
     assert DEFAULT_KEY_MAP[fold_key("type")] is None
