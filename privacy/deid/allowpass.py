@@ -350,18 +350,26 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     if anchors:
         proper_at.update(toks.starts_within([(d.start, d.end) for d in found] + [(d.start, d.end) for d in out]))
         facilities(text, low, toks.spans, sequence, proper_at, mixed_case, out)  # every word a detector found is proper
+    base = len(found)
     every = [(d.start, d.end, d.category) for d in found] + [(d.start, d.end, d.category) for d in out]
-    grow_names(text, low, toks, every, mixed_case, lists, out)
-    grow_towns(low, toks, every, lists, out)
-    grow_saints(low, every, out)
-    _names_joined_by_and(low, every + [(d.start, d.end, d.category) for d in out], lists, out)
-    same_names(low, toks.spans, sequence, every + [(d.start, d.end, d.category) for d in out], out)
-    ages_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
-    nicknames_after_names(text, every + [(d.start, d.end, d.category) for d in out], out)
-    given_names_after_comma(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
-    zips_after_towns(text, every + [(d.start, d.end, d.category) for d in out], out)
-    facility_edges(text, low, every + [(d.start, d.end, d.category) for d in out], mixed_case, out)
-    _leading_the(low, every + [(d.start, d.end, d.category) for d in out], out)
+
+    def now() -> list[tuple[int, int, C]]:
+        """``every`` caught up with what the steps so far appended to ``out``."""
+        every.extend((d.start, d.end, d.category) for d in out[len(every) - base:])
+        return every
+
+    grown = list(every)  # the three growths read what was found before any of them
+    grow_names(text, low, toks, grown, mixed_case, lists, out)
+    grow_towns(low, toks, grown, lists, out)
+    grow_saints(low, grown, out)
+    _names_joined_by_and(low, now(), lists, out)
+    same_names(low, toks.spans, sequence, now(), out)
+    ages_after_names(text, now(), out)
+    nicknames_after_names(text, now(), out)
+    given_names_after_comma(text, low, now(), mixed_case, out)
+    zips_after_towns(text, now(), out)
+    facility_edges(text, low, now(), mixed_case, out)
+    _leading_the(low, now(), out)
     return out
 
 
