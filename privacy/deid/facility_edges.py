@@ -36,8 +36,8 @@ from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.vocab import CLINICAL, HEADER_WORDS
 from privacy.phi import PhiCategory as C
 
-__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "of_tails", "prefixed_names",
-           "store_numbers"]
+__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "of_tails",
+           "prefixed_names", "store_numbers"]
 
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
@@ -141,7 +141,8 @@ def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
 
 
 _PREFIXES = frozenset(("st", "mt", "saint", "mount", "ste"))
-_WORDS_AFTER_PREFIX = re.compile(r"\.?[ \t]+([a-z][a-z'’-]*)(?:[ \t]+([a-z][a-z'’-]*))?(?:[ \t]+([a-z][a-z'’-]*))?")
+_WORDS_AFTER_PREFIX = re.compile(
+    r"\.?[ \t]+([a-z][a-z'’-]*)(?:[ \t]+([a-z][a-z'’-]*))?(?:[ \t]+([a-z][a-z'’-]*))?")
 
 
 def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:

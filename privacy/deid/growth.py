@@ -34,20 +34,6 @@ __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_n
 _PARTICLES = frozenset("""
 van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac mc ap ab st ter ten te ó ua
 """.split())
-#: Words that make a run of words a named facility ("... Family Practice", "... Treatment Ctr").
-FACILITY_WORDS = FACILITY_HEADS | frozenset("""
-practice pharmacy pediatrics peds urology counseling assoc associates group partners services center villa
-lodge gardens home homes nursing veterans family community treatment health state county university
-children's women's womens childrens medical memorial surgical surgery specialists care imaging endoscopy
-centre program programme partners supply supplies midwifery living nurses medicine orthopaedics orthopedics
-dermatology neurology cardiology oncology hepatology nephrology gastroenterology pulmonary renal heart eye
-liver kidney cancer sports senior dialysis daycare urgent assisted tribal walk-in bldg building arts tower
-pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
-residence residences commons terrace estates village vna funeral drug drugs school schools elementary academy
-college preschool childcare montessori dental dentistry lab labs laboratory laboratories mortuary taxi cab freight
-trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
-assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
-""".split())
 # Place words that make a facility's run proper even in lower case ("valley urology assoc").
 _PLACE_WORDS = frozenset("""
 valley ridge creek lake lakes mountain mtn mount mt hill hills park river springs falls heights glen grove
@@ -73,11 +59,19 @@ urgent assisted imaging endoscopy dermatology neurology cardiology oncology hepa
 gastroenterology orthopaedics orthopedics pulmonary renal heart eye liver kidney cancer dialysis surgical
 surgery medical pediatrics peds urology counseling treatment specialists midwifery nurses nursing tribal
 children's women's womens childrens memorial general regional state daycare bldg building arts tower
-pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission ministries army bank
+pavilion annex plaza professional offices house inn motel hotel lodge shelter infusion club pantry mission
+ministries army bank
 residence residences commons terrace estates village vna funeral drug drugs school schools elementary academy
 college preschool childcare montessori dental dentistry lab labs laboratory laboratories taxi cab freight
 trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
 assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
+""".split())
+#: Words that make a run of words a facility's name ("Lake Edward General Hospital", "Wyoming
+#: Valley Family Practice", "little oaks peds"): the heads, the weak words, and the strong
+#: words below (a strong word starts a run on its own).
+FACILITY_WORDS = FACILITY_HEADS | (_FACILITY_WEAK - {"day"}) | frozenset("""
+practice pharmacy assoc associates partners program programme supply supplies university veterans villa
+gardens walk-in mortuary
 """.split())
 
 

@@ -181,7 +181,8 @@ def is_eponym(token: str) -> bool:
 
 # After the token: optional possessive, then a space or hyphen and a head word ("'s disease",
 # " sign", "-Barre syndrome"); also a hyphenated second eponym ("Epstein-Barr").
-_AFTER = re.compile(r"(?:['’][sS]|[sS]?['’])?(?:[ \t]+|-)([A-Za-z]+)")  # "'s" and "'S": a possessive in capitals too
+# The word after a token, past a possessive written in either case ("Murphy's sign", "BECK'S TRIAD").
+_AFTER = re.compile(r"(?:['’][sS]|[sS]?['’])?(?:[ \t]+|-)([A-Za-z]+)")
 _NON_BEFORE = re.compile(r"(?:^|[^A-Za-z])(?:non|Non|NON)[- ]$")
 
 

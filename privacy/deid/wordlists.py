@@ -30,8 +30,8 @@ from pathlib import Path
 
 from privacy.phi import PhiCategory
 
-__all__ = ["CHAINS", "SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file", "site_lists",
-           "town_names", "word_lists"]
+__all__ = ["CHAINS", "SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file",
+           "site_lists", "town_names", "word_lists"]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
