@@ -44,6 +44,7 @@ from privacy.deid.cues import (
     name_cue,
     names_by_phrase,
     saint_start,
+    signature_initials,
 )
 from privacy.deid.cue_runs import facility_runs
 from privacy.deid.facility_edges import facility_edges, named_kinds
@@ -281,6 +282,9 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     for start, end in initials_by_phrase(low):
         if not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.initials"))
+    for start, end in signature_initials(low, lists.allow):
+        if not _covered(spans, start, end, [0]):
+            out.append(Detection(start, end, C.NAME, "allow.signature"))
     if not unknown and not named and not has_rare and not towns and not anchors and not cued:
         return out
     names = [(d.start, d.end) for d in found if d.category is C.NAME]

@@ -23,7 +23,7 @@ from privacy.phi import PhiCategory
 
 __all__ = ["CARE_SETTINGS", "CUE_WORDS", "FACILITY_HEADS", "NAME_CUE_ENDS", "NAME_TITLES", "PLACE_CUE_ENDS", "STRONG",
            "WEAK", "cue_before", "facility_head_after", "initials_by_phrase", "name_cue", "names_by_phrase",
-           "saint_start"]
+           "saint_start", "signature_initials"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -49,7 +49,7 @@ brother-in-law sister-in-law radiologist surgeon neurologist cardiologist oncolo
 nephrologist urologist
 pediatrician psychiatrist psychologist dietitian nutritionist midwife doula aide sitter landlord
 dtr-in-law sil-in-law rep volunteer pastor director teacher supervisor principal coach deacon imam rabbi minister
-priest
+priest cde
 """)
 # Phrases after which a person is named ("name is Ottilie", "ask to page Ottilie", "per Healey").
 _NAME_PHRASES = (
@@ -79,7 +79,7 @@ _FACILITY_PHRASES = tuple(
      # where a patient or a relative works or goes to school ("drives for Gopher State Taxi", "employer, Front
      # Range Tile & Stone", "at work (Carolina Precision Plastics", "attends Little Lambs Child Care")
      "drives for", "driving for", "driver for", "works for", "working for", "work for", "worked for", "employer",
-     "employed at", "at work", "attends", "after school", "student at")
+     "employed at", "at work", "attends", "after school", "student at", "retired from", "retired from the")
 # Phrases after which a town is named ("lives in dunmore", "moved from east liverpool").
 _TOWN_PHRASES = (
     "lives in", "living in", "lives alone in", "lives with family in", "resides in", "residing in", "resident of",
@@ -161,6 +161,30 @@ def initials_by_phrase(low: str) -> list[tuple[int, int]]:
     return found
 
 
+
+
+# A nurse's initials signing a note, at the end of a line: "-sk rn", "- jr rn", "dk/rn", "bc rn",
+# "-JF RN", "-cq", or alone after the last sentence ("... not a candidate. nkt").
+_SIGNED_DASH = re.compile(r"(?:^|(?<=[\s.;]))[-–—]+[ \t]*([a-z]{2,3})(?=[ \t]*(?:[,/][ \t]*)?"
+                          r"(?:(?:rn|lpn|np|rrt|pct|sn)\.?[ \t]*)?(?:\r?\n|\Z))", re.MULTILINE)
+_SIGNED_CREDENTIAL = re.compile(r"(?:^|(?<=[\s.;]))([a-z]{2,3})[ \t]*[/,]?[ \t]*(?:rn|lpn|rrt)\.?[ \t]*(?=\r?\n|\Z)",
+                                re.MULTILINE)
+_SIGNED_LAST = re.compile(r"[.!][ \t]+([a-z]{2,3})[ \t]*\Z")
+_NOT_INITIALS_WORDS = frozenset("""
+by to at per of in on as is w via and the for pt pts see rn md np and or am pm ok yes no not all are was has had
+""".split())
+
+
+def signature_initials(low: str, safe: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the initials a note is signed with, at the end of a line: after a dash, before a
+    credential, or alone after the last sentence when no list knows them (``safe``: safe words)."""
+    if "rn" not in low and "-" not in low and "–" not in low and "—" not in low and "." not in low[-8:]:
+        return []
+    found = [m.span(1) for m in _SIGNED_DASH.finditer(low)] + [m.span(1) for m in _SIGNED_CREDENTIAL.finditer(low)]
+    last = _SIGNED_LAST.search(low)
+    if last is not None and last.group(1) not in safe:
+        found.append(last.span(1))
+    return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS]
 
 
 def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:

@@ -15,11 +15,16 @@ move the edges out to the whole name as the note writes it:
 - :func:`articles`: "the" after a place cue before a found name: "at the Brigham", "lives at The
   Willows";
 - :func:`named_kinds`: the name before "Head Start" or before a home's word and its kind:
-  "Phalen Lake Head Start", "Harmony House group home" (it needs nothing found before it, so
+  "Phalen Lake Head Start", "norwood adult day", "Harmony House group home" (it needs nothing found before it, so
   the pass runs it with the facility runs);
 - :func:`prefixed_names`: a facility found as a bare "Mt." or "St." takes the name after it:
   "Mt. Hood Regional";
-- :func:`store_numbers`: a store's number after a facility: "Walmart #1402".
+- :func:`store_numbers`: a store's number after a facility: "Walmart #1402";
+- :func:`ward_numbers`: a ward named for a person, with its floor: "transfer to Dunleavy 6";
+- :func:`saints_possessive`: a saint's name in the possessive: "St. E's";
+- :func:`names_before_towns`: a name ending in a facility word before ", <town>":
+  "Interstate Occupational Health, Amarillo";
+- :func:`the_va`: "the VA", and the town it is in: "AT THE VA IN TOMAH".
 
 Each reads the lower-cased text ``low``, the case-kept ``text`` where case adds a signal, and
 the spans found so far as ``(start, end, category)``; each appends to ``out``.
@@ -29,15 +34,16 @@ from __future__ import annotations
 
 import re
 
-from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, NAME_TITLES
+from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, NAME_TITLES, cue_before
 from privacy.deid.detection import Detection
 from privacy.deid.growth import FACILITY_WORDS
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.vocab import CLINICAL, HEADER_WORDS
+from privacy.deid.wordlists import town_names
 from privacy.phi import PhiCategory as C
 
 __all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "of_tails",
-           "prefixed_names", "store_numbers"]
+           "names_before_towns", "prefixed_names", "saints_possessive", "store_numbers", "the_va", "ward_numbers"]
 
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
@@ -48,6 +54,7 @@ _WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*\Z")
 _OF_AFTER = re.compile(r"[ \t]+of[ \t]+(?:the[ \t]+)?")
 _OF_BEFORE = re.compile(r"((?:[a-z][a-z'’&-]*[ \t]+){1,4})of[ \t]+(?:the[ \t]+)?\Z")
 _BRIDGE = re.compile(r"[ \t]+(?:on|of|at)[ \t]+the[ \t]+")
+_OF_TOWN = re.compile(r"[ \t]+of[ \t]+")
 _TAIL_WORDS = re.compile(r"((?:[a-z][a-z'’-]*)(?:[ \t]+[a-z][a-z'’-]*){0,2})(?=[ \t]*(?:[.,;:)\n]|$))")
 _ARTICLE_CUE = re.compile(r"(?:^|[^\w])(?:at|from|to|into|via|@)[ \t]+the[ \t]+\Z")
 # Words that no part of a place's name is: a person's title, a cue, a heading, a function word.
@@ -113,13 +120,14 @@ def _word_starts(low: str, start: int, end: int) -> list[int]:
 
 
 def bridges(low: str, spans: list[Span], out: list[Detection]) -> None:
-    """A facility and a place-like find joined by "on the", "of the" or "at the" are one name."""
+    """A facility and a place-like find joined by "on the", "of the" or "at the" are one name, and
+    so are a facility and a town joined by "of" ("Masjid al-Noor of Roxbury")."""
     ordered = sorted(spans)
     for (s, e, c), (s2, e2, c2) in zip(ordered, ordered[1:]):
         if C.FACILITY in (c, c2) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
             gap = _BRIDGE.fullmatch(low, e, s2)
-            if gap is not None:
-                out.append(Detection(s, e2, C.FACILITY, "allow.facility_bridge"))
+            if gap is not None or c is C.FACILITY and c2 is C.CITY and _OF_TOWN.fullmatch(low, e, s2):
+                out.append(Detection(s, e2, C.FACILITY, "allow.facility_bridge"))  # "... of Roxbury" too
 
 
 def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
@@ -167,7 +175,8 @@ def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:
 # A program's or a home's name before what kind of place it is: "Phalen Lake Head Start", "Harmony
 # House group home" (the words before must be able to be a name; "the group home" is no name).
 _KIND = re.compile(
-    r"(?<![\w'’])(?:(?P<start>head[ \t]+start)|(?P<home>house|home|manor|place|lodge|villa)[ \t]+"
+    r"(?<![\w'’])(?:(?P<start>head[ \t]+start|adult[ \t]+day(?:[ \t]+(?:health|care|program|center))?)"
+    r"|(?P<home>house|home|manor|place|lodge|villa)[ \t]+"
     r"(?:group[ \t]+home|sober[ \t]+living|assisted[ \t]+living|adult[ \t]+day|residential)(?![\w]))")
 _WORDS_BEFORE = re.compile(r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})\Z")
 
@@ -190,6 +199,79 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
         at = at[keep:]
         end = kind.end("start") if kind.group("start") else kind.end("home")
         out.append(Detection(at[0], end, C.FACILITY, "allow.facility_kind"))
+
+
+_WARD_NUMBER = re.compile(
+    r"[ \t]+(\d{1,2}[a-z]?)(?=[ \t]*(?:[),.;:]|\r?\n|\Z|[ \t]+(?:tomorrow|today|tonight|in|when|per|once|if|after"
+    r"|this|later|am|pm)(?![\w])))")
+
+
+def ward_numbers(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """A ward named for a person, with its floor: "transfer to Dunleavy 6 tomorrow", "(Halloran
+    5)": a find after a transfer cue or a bracket, and a number of one or two digits."""
+    for s, e, category in spans:
+        if category in _PLACE_LIKE:
+            m = _WARD_NUMBER.match(low, e)
+            if m is not None and (low[s - 1:s] == "(" or cue_before(low, s) is C.FACILITY):
+                out.append(Detection(s, m.end(1), C.FACILITY, "allow.facility_ward"))
+
+
+_SAINT_POSSESSIVE = re.compile(r"(?<![\w'’])(?:st|saint)\.?[ \t]+[a-z]{1,14}['’]s(?![\w'’])(?![ \t]+wort)")
+
+
+def saints_possessive(low: str, out: list[Detection]) -> None:
+    """A saint's name in the possessive is a hospital's or a church's ("St. E's", "st. brigid's"),
+    not St. John's wort."""
+    for m in _SAINT_POSSESSIVE.finditer(low):
+        out.append(Detection(m.start(), m.end(), C.FACILITY, "allow.saint_possessive"))
+
+
+def _townish(low: str, s: int, e: int, category: C) -> bool:
+    """Whether a find is a town: found as one, or a name or unknown word that is a US town's."""
+    return category is C.CITY or category in (C.NAME, C.UNKNOWN) and low[s:e] in town_names()[0]
+
+
+_BEFORE_TOWN = re.compile(r",[ \t]*\Z")
+_RUN_BEFORE = re.compile(r"(?<![\w'’])((?:[a-z][a-z'’&-]*[ \t]+){0,3}[a-z][a-z'’&-]*)\Z")
+
+
+def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
+    """A name ending in a facility word right before ", <found town>", as a heading or a letterhead
+    writes it ("Interstate Occupational Health, Amarillo", "BLUESTEM DRUG, EMPORIA KS"): Title
+    Case words where the text has case, none a function or cue word, not all generic."""
+    for s, e, category in spans:
+        if not _townish(low, s, e, category):
+            continue
+        comma = _BEFORE_TOWN.search(low, max(0, s - 4), s)
+        if comma is None:
+            continue
+        run = _RUN_BEFORE.search(low, max(0, comma.start() - 60), comma.start())
+        if run is None:
+            continue
+        at = _word_starts(low, run.start(1), run.end(1))
+        words = run.group(1).split()
+        keep = len(words)  # the name: the words after the last that cannot be part of one
+        while keep and not (words[keep - 1] in _NEVER_IN_NAME or mixed_case and not text[at[keep - 1]].isupper()):
+            keep -= 1
+        words, at = words[keep:], at[keep:]
+        if len(words) < 2 or words[-1] not in FACILITY_WORDS or all(w in FACILITY_WORDS or w in CARE_SETTINGS
+                                                                   or w in CLINICAL for w in words):
+            continue
+        out.append(Detection(at[0], run.end(1), C.FACILITY, "allow.facility_before_town"))
+
+
+_THE_VA = re.compile(r"(?<![\w'’])the[ \t]+(va|vamc)(?![\w'’])(?:([ \t]+in[ \t]+)(?=[a-z]))?")
+
+
+def the_va(low: str, spans: list[Span], out: list[Detection]) -> None:
+    """"the VA" is a veterans' hospital (never Virginia or visual acuity with the article), with
+    the town it is in when one was found: "PRIMARY CARE AT THE VA IN TOMAH"."""
+    towns = {s: e for s, e, c in spans if _townish(low, s, e, c)}
+    for m in _THE_VA.finditer(low):
+        end = m.end(1)
+        if m.group(2) is not None and m.end(2) in towns:
+            end = towns[m.end(2)]
+        out.append(Detection(m.start(1), end, C.FACILITY, "allow.facility_va"))
 
 
 _STORE_NUMBER = re.compile(r"[ \t]*(?:#|no\.?|store)[ \t]*\d{1,6}(?![\w/.]|[.,]\d)")
@@ -222,6 +304,14 @@ def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out
         of_tails(text, low, spans, mixed_case, added)
     if "the " in low:
         articles(low, spans, added)
+    if "st" in low and ("'" in low or "’" in low):
+        saints_possessive(low, added)
+    if "," in low:
+        names_before_towns(text, low, spans, mixed_case, added)
+    if " va" in low:
+        the_va(low, spans, added)
+    if any(ch.isdigit() for ch in low):
+        ward_numbers(low, spans, added)
     if any(c is C.FACILITY for _, _, c in spans) or any(d.category is C.FACILITY for d in added):
         bridges(low, spans, added)
         prefixed_names(low, spans, added)

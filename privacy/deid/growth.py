@@ -38,7 +38,8 @@ van von der den de del della di da dos das du la le el al bin ibn ben nic ni mac
 _PLACE_WORDS = frozenset("""
 valley ridge creek lake lakes mountain mtn mount mt hill hills park river springs falls heights glen grove
 oaks oak pines meadow meadows view point summit harbor harbour bay north south east west northeast
-northwest southeast southwest northern southern eastern western st saint riverside lakeside hillside
+northwest southeast southwest northern southern eastern western northeastern northwestern southeastern
+southwestern st saint riverside lakeside hillside
 highland highlands woods forest brook fork manor
 """.split())
 _FACILITY_JOINS = frozenset(("of", "at", "&", "and", "the"))
@@ -65,6 +66,8 @@ residence residences commons terrace estates village vna funeral drug drugs scho
 college preschool childcare montessori dental dentistry lab labs laboratory laboratories taxi cab freight
 trucking logistics transport transit plastics processing manufacturing industries tile interpreting shelf
 assembly church chapel temple mosque synagogue parish tabernacle cathedral ems inc llc corp company
+fire police pd dept department ambulance savings
+market markets store shop bakery restaurant diner garage salon dorm
 """.split())
 #: Words that make a run of words a facility's name ("Lake Edward General Hospital", "Wyoming
 #: Valley Family Practice", "little oaks peds"): the heads, the weak words, and the strong
@@ -289,7 +292,8 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         if i > 0 and word in _FACILITY_WEAK and _proper_name_word(text, toks[i - 1], words_at[i - 1], mixed_case):
             unknown_at.add(toks[i - 1][0])  # "Lakeshore General", even at the head of a line
         if i > 1 and word in _FACILITY_WEAK and toks[i - 2][0] in unknown_at \
-                and _fac_word(text, low, toks[i - 1], unknown_at, mixed_case, inner=True) \
+                and (_fac_word(text, low, toks[i - 1], unknown_at, mixed_case, inner=True)
+                     or _lower_between(text, low, toks[i - 2], toks[i - 1], toks[i])) \
                 and tokens_between(low, toks[i - 2][1], toks[i - 1][0]):
             unknown_at.add(toks[i - 1][0])  # "chelsea soldiers home": a word between a proper one and the head
         if i < after or word in _FACILITY_WEAK and not (
@@ -318,6 +322,15 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         if proper and not generic and not header and hi > lo:
             out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
         after = hi + 1
+
+
+def _lower_between(text: str, low: str, first: tuple[int, int], middle: tuple[int, int],
+                   head: tuple[int, int]) -> bool:
+    """Whether a word between a proper word and a facility's head is part of a name written all
+    in lower case inside a note that has case ("bib ems from harbor light shelter")."""
+    word = low[middle[0]:middle[1]]
+    return text[first[0]:head[1]].islower() and word not in CUE_WORDS and word not in NEVER_NAMES \
+        and word not in HEADER_WORDS and word not in CLINICAL and word not in CARE_SETTINGS
 
 
 def _proper_name_word(text: str, tok: tuple[int, int], word: str, mixed_case: bool) -> bool:

@@ -65,7 +65,7 @@ line stain staining position fundoplication drain drains tube tubes monitor moni
 aneurysm anomaly malformation deformity diverticulum pouch space triangle point murmur breathing
 respiration respirations sounds sound mask lamp loop resection anastomosis shunt procedure's
 sclerosis scoring questionnaire exam examination index aphasia area tooth marie lesion lesions incision
-pupil pupils rod rods wire wires blade blades protein proteins paralysis tear tears
+pupil pupils rod rods wire wires blade blades protein proteins paralysis tear tears wort
 """)
 
 UNITS: frozenset[str] = _words("""
@@ -95,7 +95,7 @@ sle snf sob spo2 sq ssri sti stemi std svt sx t4 tab tb tbi tca tee tft tfts tia
 tpo trali tsh tte turp tx u/a ua uc uds uri us uti va vad vap vbg vf vfib vs vt vte wbc wnl xr yo cp
 ha f/c abd ct/a pet/ct ffs hpf lpf sats sat ppx dvtppx hep ugib lgib hhs tbsa inj neb nebs ab dst
 stim osa ufh a/p tpo rai ana tia ted ada
-covid sars hfref hfpef hfmref cauti clabsi vae molst polst dapt ogt ogtt ngt ett ivc svc tavr tavi lvad
+covid sars hfref hfpef hfmref cauti clabsi vae molst polst dapt ogt ogtt ngt ett ivc svc tavr tavi lvad wort
 """)
 
 # Clinical and health-system words that are never names: conditions, anatomy, departments, roles.

@@ -70,7 +70,14 @@ def name_words() -> frozenset[str]:
     from privacy.deid.name_lexicon import LEXICON, NEVER_NAMES
 
     names = _philter_set("firstnames") | _philter_set("lastnames") | frozenset(w.lower() for w in LEXICON)
-    return names - NEVER_NAMES
+    return (names | _NICKNAMES) - NEVER_NAMES
+
+
+# Short forms of given names that neither list holds ("son art called", "Gus"): names only after a
+# person cue, like every safe word that is also a name.
+_NICKNAMES = frozenset("""
+art bud chip skip sal vic hal gus pete al ed rob bob dot sue pat deb val kit jo bea ned ted fred abe
+""".split())
 
 
 @lru_cache(maxsize=1)

@@ -116,6 +116,9 @@ def _days_in(month: int, day: int) -> bool:
     return 1 <= month <= 12 and 1 <= day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
 
 
+_ON_IN_AFTER = re.compile(r"[ \t]+(?:on|in)[ \t]", re.IGNORECASE)
+
+
 def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
     """Context test for a bare ``m/d`` (or ``m/yy``): not a score, fraction or quantity."""
     rev = reversed_before(text, start, 40)
@@ -126,8 +129,9 @@ def _bare_md_ok(text: str, start: int, end: int, a: int, b: int) -> bool:
     if _SCORE_BEFORE_REV.match(rev) and not (b > 12 and b not in _SCALE_TOTALS):
         return False  # "given 1/2 tab", "GCS 3/15"; but "given 10/21" has no fraction or scale to be
     if _SCORE_AFTER.match(text, end) is not None or unit_follows(text, end) and not _IN_THE_DAY.match(text, end):
-        # "1/2 of a tab" is a fraction; "delivery 9/19 of a liveborn" a date: no fraction has 19ths
-        if not (b > 12 and _OF_A_AFTER.match(text, end)):
+        # "1/2 of a tab" is a fraction; "delivery 9/19 of a liveborn" a date: no fraction has 19ths,
+        # and no score is out of 19 ("MVC 1/19 ON THE HIGHWAY", "CRASH 9/14 IN SAUGUS")
+        if not (b > 12 and (_OF_A_AFTER.match(text, end) or b not in _SCALE_TOTALS and _ON_IN_AFTER.match(text, end))):
             return False
     if b == 10 and a <= 10 and _COMPLAINT_AFTER.match(text, end):
         return True  # "arrived 10/10 c/o chest pain": a score is never followed by the complaint

@@ -303,19 +303,20 @@ _LIVES_KEYS = ("liv", "resid", "moved", "reloc", "hometown", "home town")
 
 
 # A street named without its number after "on" ("Koreatown Pharmacy on Western Ave", "found on
-# High St near", "walgreens on washington st"): only the suffixes that are never an English word
-# after "on" ("on her way", "on the drive home" stay).
+# High St near", "walgreens on washington st", "JIFFY LUBE ON RT 1"): only the suffixes that are
+# never an English word after "on" ("on her way", "on the drive home" stay).
 _ON_SUFFIX = (r"(?i:st|street|ave|av|avenue|rd|road|blvd|boulevard|ln|lane|hwy|highway|pkwy|parkway|tpke|turnpike"
               r"|pike|trl)(?:\.(?!\d)|(?![\w'’\-]))" + _NOT_ECG)
 _ON_STREET = re.compile(
     r"(?<![\w'’])(?i:on)[ \t]+(?P<street>(?:" + _DIRECTION_CI + r"[ \t]+)?" + _NAME_CI_WORD
     + r"(?:[ \t]+" + _NAME_CI_WORD + r"){0,2}?[ \t]+" + _ON_SUFFIX
-    + r"(?:[ \t]+(?i:[nsew]|n[ew]|s[ew])\.?(?![\w'’\-]))?)")
+    + r"(?:[ \t]+(?i:[nsew]|n[ew]|s[ew])\.?(?![\w'’\-]))?"
+    + r"|(?P<road>(?i:rt|rte|route|hwy|highway)\.?[ \t]*\d{1,4}[a-z]?(?![\w/\-]|[.,]\d)))")
 
 
 def _streets_on(text: str, probe: str, out: _Out) -> None:
     for m in _ON_STREET.finditer(text):
-        if not any(is_protected(w) for w in m.group("street").split()[:-1]):  # "on aspirin st": a drug
+        if m.group("road") or not any(is_protected(w) for w in m.group("street").split()[:-1]):  # "on aspirin st"
             out.append(Detection(m.start("street"), m.end("street"), C.ADDRESS, "address.on_street"))
 
 
@@ -355,7 +356,7 @@ def _city(m: re.Match[str], out: _Out) -> None:
 _NUMBERED_ROAD = re.compile(
     r"(?:(?<![\w./\-])|(?<=[NSEWnsew]))\d{1,6}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
     r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*"
-    r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/.\-]|[.,]\d)"
+    r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/\-]|[.,]\d)"
 )
 # A street whose type comes first, as Spanish names have it: "3107 calle de las brisas".
 _TYPE_FIRST_STREET = re.compile(

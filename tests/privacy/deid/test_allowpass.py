@@ -204,3 +204,30 @@ def test_a_site_can_take_a_store_chain_back() -> None:
     text = "Meds verified with Kroger."
     found = resolve_overlaps(detect_patterns(text) + detect_names(text))
     assert not any(text[d.start:d.end] == "Kroger" for d in allow_pass(text, found, lists))
+
+
+@pytest.mark.parametrize(("text", "initials"), [
+    ("f/u am labs, ?d/c 4/10.\n-sk rn", "sk"),
+    ("plan d/w team. - jr rn", "jr"),
+    ("cell 617 555 0122. bc rn", "bc"),
+    ("ccu fellow aware of plan. dk/rn", "dk"),
+    ("DR BONNEAU AWARE. -JF RN", "JF"),
+    ("pt and dtr open to it. d/c 3/21. -cq", "cq"),
+])
+def test_a_nurses_initials_signing_a_note_are_a_name(text: str, initials: str) -> None:
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    every = resolve_overlaps(found + allow_pass(text, found, _LISTS))
+    start = text.rindex(initials)
+    assert any(d.start <= start < d.end for d in every)
+
+
+@pytest.mark.parametrize("text", ["pt seen by rn\nplan unchanged", "discussed with pt. ok", "report given to rn"])
+def test_words_before_a_credential_are_not_initials(text: str) -> None:
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    assert not any(d.rule == "allow.signature" for d in allow_pass(text, found, _LISTS))
+
+
+def test_a_short_form_name_after_a_relation_is_a_name() -> None:
+    text = "social: lives w/ son art in jamaica plain."
+    found = resolve_overlaps(detect_patterns(text) + detect_names(text))
+    assert any(text[d.start:d.end] == "art" for d in allow_pass(text, found, _LISTS))

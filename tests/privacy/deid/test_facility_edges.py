@@ -54,6 +54,19 @@ CASES = [
     ("Drives for Pellmore Yellow Cab, Dr. Imre Vashti aware.", "Pellmore Yellow Cab"),
     ("She asks for a note for her employer, Garnet Ridge Tile & Stone, by Friday.", "Garnet Ridge Tile & Stone"),
     ("Attends Little Wrens Child Care 5 days/wk, per Dr. Imre Vashti.", "Little Wrens Child Care"),
+    # a ward named for a person, with its floor
+    ("Stable, ?transfer to Brannigan 6 tomorrow, Dr. Imre Vashti aware.", "Brannigan 6"),
+    ("Came from the MICU (Ostrowski 5) last night, Dr. Imre Vashti aware.", "Ostrowski 5"),
+    # a saint's name in the possessive
+    ("Admitted from St. Q's ED after a fall, Dr. Imre Vashti aware.", "St. Q's"),
+    # a letterhead name before ", <town>"
+    ("CONSULT NOTE - Kestrel Ridge Dental, Amarillo. Dr. Imre Vashti.", "Kestrel Ridge Dental"),
+    # the VA and its town
+    ("Gets primary care at the VA in Tomah, Dr. Imre Vashti.", "VA in Tomah"),
+    # a day program, a town's fire and police, an employer after "retired from"
+    ("Pt goes to Quarrytown Adult Day m/w/f, per Dr. Imre Vashti.", "Quarrytown Adult Day"),
+    ("Intubated by Saugus Fire, Dr. Imre Vashti aware.", "Saugus Fire"),
+    ("Pt retired from Quillmore Plastics, Dr. Imre Vashti aware.", "Quillmore Plastics"),
 ]
 
 
@@ -79,6 +92,9 @@ def test_the_edges_stop_where_the_name_does(text: str, kept: str) -> None:
     "enrolled in head start this fall, Dr. Imre Vashti aware.",
     "returned to the group home after lunch, per Dr. Imre Vashti.",
     "sons and daughters aware, Dr. Imre Vashti updated.",
+    "Pt has PD on sinemet, Dr. Imre Vashti aware.",
+    "Takes St. John's wort daily, Dr. Imre Vashti aware.",
+    "Visual acuity: VA 20/40 OU, Dr. Imre Vashti.",
 ])
 def test_kinds_of_place_without_a_name_are_left_alone(text: str) -> None:
     assert not any(c is C.FACILITY for c in _categories(text)), _found(text)

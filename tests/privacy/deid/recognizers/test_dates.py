@@ -151,11 +151,14 @@ def test_feet_and_floors_are_no_date(text: str) -> None:
     ("FELL AFTER EASTER SUNDAY", "EASTER SUNDAY"),
     ("last drink on new year's eve", "new year's eve"),
     ("addendum mar 3 2340", "mar 3"),
+    ("S/P MVC 1/19 ON THE HIGHWAY NEAR HOME", "1/19"),
+    ("motorcycle crash 9/14 in the rain", "9/14"),
 ])
 def test_holidays_and_a_lower_case_month_before_a_clock_time_are_dates(text: str, date: str) -> None:
     assert date in dates(text)
 
 
-@pytest.mark.parametrize("text", ["Christmas cactus on the sill", "pt may 3 times daily", "easter lily allergy"])
+@pytest.mark.parametrize("text", ["Christmas cactus on the sill", "pt may 3 times daily", "easter lily allergy",
+                                  "strength 5/5 on the left", "GCS 13/15 in the ED"])
 def test_no_date_without_a_year_or_a_word_of_time(text: str) -> None:
     assert dates(text) == []

@@ -182,6 +182,7 @@ def test_numbers_near_road_words_that_are_no_address(text: str) -> None:
     ("shelter on 4th Ave S, then the bus depot", "4th Ave S"),
     ("meds verified w/ pharmacy on quillfeather rd this am", "quillfeather rd"),
     ("PICKED UP ON OXBOW HWY BY EMS", "OXBOW HWY"),
+    ("PT WORKS AT A GARAGE ON RT 9. GIRLFRIEND AWARE", "RT 9"),
 ])
 def test_a_street_named_without_its_number_after_on(text: str, street: str) -> None:
     assert ("ADDRESS", street) in geo(text)
@@ -189,7 +190,7 @@ def test_a_street_named_without_its_number_after_on(text: str, street: str) -> N
 
 @pytest.mark.parametrize("text", [
     "pt on her way home", "on the road to recovery", "ST elevation on lead II st segment", "on aspirin st",
-    "on metoprolol st depression noted", "on the st",
+    "on metoprolol st depression noted", "on the st", "pain on rt side", "on rt 2L nc",
 ])
 def test_on_before_a_non_street_is_left_alone(text: str) -> None:
     assert not any(c == "ADDRESS" for c, _ in geo(text))
