@@ -11,7 +11,8 @@ import pytest
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
     path = tmp_path / "notes.jsonl"
-    rows = [{"id": "r-1", "note": "pt followed at sjh by dr okafor. dtr marisol called, husband teodor aware."},
+    rows = [{"id": "r-1", "note": "pt followed at sjh by dr okafor. dtr marisol called, husband teodor aware. "
+                                  "zuleika brandvold visited."},
             {"id": "r-2", "note": "stable overnight, tolerating diet, ambulating with pt."}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -22,7 +23,7 @@ def test_recall_first_run_leaves_no_unknown_word(medsum, notes: Path, tmp_path: 
     result = medsum("deid", str(notes), "--out", str(out), "--strategy", "redact", "--report", str(report))
     assert result.code == 0, result.err
     text = out.read_text()
-    for word in ("sjh", "okafor", "marisol", "teodor"):
+    for word in ("sjh", "okafor", "marisol", "teodor", "zuleika", "brandvold"):
         assert word not in text
     data = json.loads(report.read_text())
     assert data["residual_total"] == 0 and data["residual_records"] == [] and data["allow_list_pass"] is True
@@ -39,10 +40,11 @@ def test_with_the_pass_off_the_residual_names_the_records_not_the_words(medsum, 
     assert result.code == 0, result.err
     data = json.loads(report.read_text())
     assert data["allow_list_pass"] is False
-    assert data["residual_records"] == ["r-1"] and data["residual_total"] >= 3  # sjh, okafor, marisol, teodor...
+    # the detectors still take the names after "dr", "dtr" and "husband"; the words no cue gives away stay
+    assert data["residual_records"] == ["r-1"] and data["residual_total"] >= 3  # sjh, zuleika, brandvold
     assert "recall is no longer what was measured" in result.out and "r-1" in result.out
     printed = result.out + result.err + report.read_text()
-    assert "okafor" not in printed and "marisol" not in printed  # ids and counts, never the words
+    assert "zuleika" not in printed and "sjh" not in printed  # ids and counts, never the words
 
 
 def test_site_policy_lists_apply(medsum, notes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
