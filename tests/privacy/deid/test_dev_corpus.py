@@ -1,4 +1,4 @@
-"""The hand-written development corpus (tests/fixtures/deid_dev: 299 invented notes in the styles
+"""The hand-written development corpus (tests/fixtures/deid_dev: 339 invented notes in the styles
 of real ones, with gold spans): recall and precision floors, and recall that no change of case
 can lower.
 
@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "deid_
 from corpus import Note, load_corpus  # noqa: E402
 
 _TOKEN = re.compile(r"\w+")
-# The issue's targets; measured on all 299 notes (docs/deidentification.md): recall 0.992,
-# precision 0.905, every category 0.981 or more (FACILITY 0.981, HEALTH_PLAN 0.985, CITY 0.986).
+# The issue's targets; measured on all 339 notes (docs/deidentification.md): recall 0.992,
+# precision 0.900, every category 0.981 or more (FACILITY 0.981, CITY 0.984, HEALTH_PLAN 0.985).
 RECALL_FLOOR = 0.99
 CATEGORY_FLOOR = 0.98
 _NOTES = load_corpus()
