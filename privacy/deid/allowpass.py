@@ -282,7 +282,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     for start, end in initials_by_phrase(low):
         if not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.initials"))
-    for start, end in signature_initials(low, lists.allow):
+    for start, end in signature_initials(low, VOCAB, lists.allow):
         if not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.signature"))
     if not unknown and not named and not has_rare and not towns and not anchors and not cued:

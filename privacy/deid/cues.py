@@ -166,7 +166,7 @@ def initials_by_phrase(low: str) -> list[tuple[int, int]]:
 # A nurse's initials signing a note, at the end of a line: "-sk rn", "- jr rn", "dk/rn", "bc rn",
 # "-JF RN", "-cq", or alone after the last sentence ("... not a candidate. nkt").
 _SIGNED_DASH = re.compile(r"(?:^|(?<=[\s.;]))[-–—]+[ \t]*([a-z]{2,3})(?=[ \t]*(?:[,/][ \t]*)?"
-                          r"(?:(?:rn|lpn|np|rrt|pct|sn)\.?[ \t]*)?(?:\r?\n|\Z))", re.MULTILINE)
+                          r"((?:rn|lpn|np|rrt|pct|sn)\.?[ \t]*)?(?:\r?\n|\Z))", re.MULTILINE)
 _SIGNED_CREDENTIAL = re.compile(r"(?:^|(?<=[\s.;]))([a-z]{2,3})[ \t]*[/,]?[ \t]*(?:rn|lpn|rrt)\.?[ \t]*(?=\r?\n|\Z)",
                                 re.MULTILINE)
 _SIGNED_LAST = re.compile(r"[.!][ \t]+([a-z]{2,3})[ \t]*\Z")
@@ -175,12 +175,15 @@ by to at per of in on as is w via and the for pt pts see rn md np and or am pm o
 """.split())
 
 
-def signature_initials(low: str, safe: frozenset[str]) -> list[tuple[int, int]]:
-    """Spans of the initials a note is signed with, at the end of a line: after a dash, before a
-    credential, or alone after the last sentence when no list knows them (``safe``: safe words)."""
+def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of the initials a note is signed with, at the end of a line: before a credential,
+    after a dash when no clinical or common word (``vocabulary``), or alone after the last
+    sentence when no list knows them (``safe``: every safe word)."""
     if "rn" not in low and "-" not in low and "–" not in low and "—" not in low and "." not in low[-8:]:
         return []
-    found = [m.span(1) for m in _SIGNED_DASH.finditer(low)] + [m.span(1) for m in _SIGNED_CREDENTIAL.finditer(low)]
+    # a dash alone before a safe word is a list's bullet ("- npo"), not a signature
+    found = [m.span(1) for m in _SIGNED_DASH.finditer(low) if m.group(2) or m.group(1) not in vocabulary]
+    found += [m.span(1) for m in _SIGNED_CREDENTIAL.finditer(low)]
     last = _SIGNED_LAST.search(low)
     if last is not None and last.group(1) not in safe:
         found.append(last.span(1))

@@ -221,7 +221,8 @@ def test_a_nurses_initials_signing_a_note_are_a_name(text: str, initials: str) -
     assert any(d.start <= start < d.end for d in every)
 
 
-@pytest.mark.parametrize("text", ["pt seen by rn\nplan unchanged", "discussed with pt. ok", "report given to rn"])
+@pytest.mark.parametrize("text", ["pt seen by rn\nplan unchanged", "discussed with pt. ok", "report given to rn",
+                                  "plan:\n- npo\n- prn tylenol\n- ok"])
 def test_words_before_a_credential_are_not_initials(text: str) -> None:
     found = resolve_overlaps(detect_patterns(text) + detect_names(text))
     assert not any(d.rule == "allow.signature" for d in allow_pass(text, found, _LISTS))
