@@ -165,10 +165,10 @@ def initials_by_phrase(low: str) -> list[tuple[int, int]]:
 
 # A nurse's initials signing a note, at the end of a line: "-sk rn", "- jr rn", "dk/rn", "bc rn",
 # "-JF RN", "-cq", or alone after the last sentence ("... not a candidate. nkt").
-_SIGNED_DASH = re.compile(r"(?:^|(?<=[\s.;]))[-–—]+[ \t]*([a-z]{2,3})(?=[ \t]*(?:[,/][ \t]*)?"
-                          r"((?:rn|lpn|np|rrt|pct|sn)\.?[ \t]*)?(?:\r?\n|\Z))", re.MULTILINE)
-_SIGNED_CREDENTIAL = re.compile(r"(?:^|(?<=[\s.;]))([a-z]{2,3})[ \t]*[/,]?[ \t]*(?:rn|lpn|rrt)\.?[ \t]*(?=\r?\n|\Z)",
-                                re.MULTILINE)
+# Read at the end of each line only: a dash or none, the initials, a credential or none.
+_SIGNED_TAIL = re.compile(r"(?:^|(?<=[\s.;]))(?P<dash>[-–—]+[ \t]*)?(?P<ini>[a-z]{2,3})[ \t]*(?:[,/][ \t]*)?"
+                          r"(?P<cred>(?:rn|lpn|np|rrt|pct|sn)\.?)?[ \t]*\r?\Z")
+_PLAIN_CREDENTIALS = frozenset(("rn", "rn.", "lpn", "lpn.", "rrt", "rrt."))
 _SIGNED_LAST = re.compile(r"[.!][ \t]+([a-z]{2,3})[ \t]*\Z")
 _NOT_INITIALS_WORDS = frozenset("""
 by to at per of in on as is w via and the for pt pts see rn md np and or am pm ok yes no not all are was has had
@@ -181,9 +181,25 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
     sentence when no list knows them (``safe``: every safe word)."""
     if "rn" not in low and "-" not in low and "–" not in low and "—" not in low and "." not in low[-8:]:
         return []
-    # a dash alone before a safe word is a list's bullet ("- npo"), not a signature
-    found = [m.span(1) for m in _SIGNED_DASH.finditer(low) if m.group(2) or m.group(1) not in vocabulary]
-    found += [m.span(1) for m in _SIGNED_CREDENTIAL.finditer(low)]
+    found = []
+    end = low.find("\n")
+    ends = []
+    while end != -1:
+        ends.append(end)
+        end = low.find("\n", end + 1)
+    for end in ends + [len(low)]:
+        tail = low[max(0, end - 24):end]
+        if "-" not in tail and "–" not in tail and "—" not in tail and "rn" not in tail and "lpn" not in tail \
+                and "rrt" not in tail:
+            continue  # neither a dash nor a credential a signature needs
+        m = _SIGNED_TAIL.search(low, max(0, end - 24), end)
+        if m is None:
+            continue
+        credential = m.group("cred")
+        # a dash alone before a common word is a list's bullet ("- npo"), not a signature
+        if m.group("dash") and (credential or m.group("ini") not in vocabulary) \
+                or not m.group("dash") and credential in _PLAIN_CREDENTIALS:
+            found.append(m.span("ini"))
     last = _SIGNED_LAST.search(low)
     if last is not None and last.group(1) not in safe:
         found.append(last.span(1))

@@ -201,6 +201,7 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
         out.append(Detection(at[0], end, C.FACILITY, "allow.facility_kind"))
 
 
+_A_DIGIT = re.compile(r"\d")
 _WARD_NUMBER = re.compile(
     r"[ \t]+(\d{1,2}[a-z]?)(?=[ \t]*(?:[),.;:]|\r?\n|\Z|[ \t]+(?:tomorrow|today|tonight|in|when|per|once|if|after"
     r"|this|later|am|pm)(?![\w])))")
@@ -310,7 +311,7 @@ def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out
         names_before_towns(text, low, spans, mixed_case, added)
     if " va" in low:
         the_va(low, spans, added)
-    if any(ch.isdigit() for ch in low):
+    if _A_DIGIT.search(low) is not None:
         ward_numbers(low, spans, added)
     if any(c is C.FACILITY for _, _, c in spans) or any(d.category is C.FACILITY for d in added):
         bridges(low, spans, added)
