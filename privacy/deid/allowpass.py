@@ -359,7 +359,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
 
     def now() -> list[tuple[int, int, C]]:
         """``every`` caught up with what the steps so far appended to ``out``."""
-        every.extend((d.start, d.end, d.category) for d in out[len(every) - base:])
+        if len(every) - base < len(out):
+            every.extend((d.start, d.end, d.category) for d in out[len(every) - base:])
         return every
 
     grown = list(every)  # the three growths read what was found before any of them
