@@ -42,8 +42,8 @@ from privacy.deid.vocab import CLINICAL, HEADER_WORDS
 from privacy.deid.wordlists import town_names
 from privacy.phi import PhiCategory as C
 
-__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "of_tails",
-           "names_before_towns", "prefixed_names", "saints_possessive", "store_numbers", "the_va", "ward_numbers"]
+__all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "names_before_towns",
+           "of_tails", "prefixed_names", "saints_possessive", "store_numbers", "the_va", "ward_numbers"]
 
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
