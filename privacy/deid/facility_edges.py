@@ -181,6 +181,18 @@ _KIND = re.compile(
 _WORDS_BEFORE = re.compile(r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})\Z")
 
 
+_NOT_IN_KIND_NAME = _NEVER_IN_NAME | CLINICAL | CARE_SETTINGS
+
+
+def _after_last_stop(text: str, words: list[str], at: list[int], mixed_case: bool, stops: frozenset[str]) -> int:
+    """Where a name ends a run of ``words`` (starting at offsets ``at``): the index after the
+    last word that cannot be part of it (one of ``stops``, or not Title Case in mixed-case text)."""
+    keep = len(words)
+    while keep and not (words[keep - 1] in stops or mixed_case and not text[at[keep - 1]].isupper()):
+        keep -= 1
+    return keep
+
+
 def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> None:
     """The name before "Head Start", or before a home's word and its kind ("Harmony House group
     home"): every word a possible part of a name, Title Case where the text has case."""
@@ -190,10 +202,7 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
             continue
         at = _word_starts(low, m.start(1), m.end(1))
         words = m.group(1).split()
-        keep = len(words)  # the name is the words after the last one that cannot be part of it
-        while keep and not (words[keep - 1] in _NEVER_IN_NAME or words[keep - 1] in CLINICAL
-                            or words[keep - 1] in CARE_SETTINGS or mixed_case and not text[at[keep - 1]].isupper()):
-            keep -= 1
+        keep = _after_last_stop(text, words, at, mixed_case, _NOT_IN_KIND_NAME)
         if keep == len(words):
             continue
         at = at[keep:]
@@ -251,9 +260,7 @@ def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool,
             continue
         at = _word_starts(low, run.start(1), run.end(1))
         words = run.group(1).split()
-        keep = len(words)  # the name: the words after the last that cannot be part of one
-        while keep and not (words[keep - 1] in _NEVER_IN_NAME or mixed_case and not text[at[keep - 1]].isupper()):
-            keep -= 1
+        keep = _after_last_stop(text, words, at, mixed_case, _NEVER_IN_NAME)
         words, at = words[keep:], at[keep:]
         if len(words) < 2 or words[-1] not in FACILITY_WORDS or all(w in FACILITY_WORDS or w in CARE_SETTINGS
                                                                    or w in CLINICAL for w in words):
