@@ -171,7 +171,7 @@ _SIGNED_TAIL = re.compile(r"(?:^|(?<=[\s.;]))(?P<dash>[-–—]+[ \t]*)?(?P<ini>
 _PLAIN_CREDENTIALS = frozenset(("rn", "rn.", "lpn", "lpn.", "rrt", "rrt."))
 _SIGNED_LAST = re.compile(r"[.!][ \t]+([a-z]{2,3})[ \t]*\Z")
 _NOT_INITIALS_WORDS = frozenset("""
-by to at per of in on as is w via and the for pt pts see rn md np and or am pm ok yes no not all are was has had
+by to at per of in on as is w via and the for pt pts see rn md np or am pm ok yes no not all are was has had
 """.split())
 
 

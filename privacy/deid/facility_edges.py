@@ -87,7 +87,7 @@ def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list
     """A facility's "of <place>" tail ("VNA OF BACK MOUNTAIN", "Hospice of the Valley"), and a
     run ending in a facility word before "of <a found place>" ("Community Food Bank of Eastern
     Oklahoma")."""
-    starts = {s: (e, c) for s, e, c in spans}
+    starts = {s for s, _, _ in spans}
     for s, e, category in spans:
         if category is C.FACILITY:
             of = _OF_AFTER.match(low, e)
