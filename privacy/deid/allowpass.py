@@ -98,6 +98,7 @@ _TOWN_CUE = re.compile(r"\b(?:liv|resid|moved|reloc|home|native|originally|grew|
 _ROLE_AFTER = re.compile(r"(?:[ \t]*[,(][ \t]*(?:pa|pa-c|do|pt|ot|slp|sw|cm|rd|rt)|[ \t]*[,(]?[ \t]*(?:np|rn|md|lpn|cna"
                          r"|msw|lcsw|licsw|aprn|fnp|crna|pharmd|cnm))\b")
 _GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY, C.FACILITY))
+_TOWN_CUE_WORDS = frozenset(("from", "in", "to"))  # a token of these is a match of _TOWN_CUE
 _TITLE_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]")
 _WEAK_PLACE_BEFORE = re.compile(r"\b(?:from|in|to|near)[ \t]+\Z")
 
@@ -271,7 +272,8 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
     rest = words - unknown - VOCAB - lists.site_allow  # rare: those of more than one letter, all letters
     has_rare = any(len(w) > 1 and w.isalpha() for w in rest)
-    towns = (words & town_names()[0]) - unknown - lists.site_allow if _TOWN_CUE.search(low) else frozenset()
+    town_cue = not words.isdisjoint(_TOWN_CUE_WORDS) or _TOWN_CUE.search(low) is not None
+    towns = (words & town_names()[0]) - unknown - lists.site_allow if town_cue else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
@@ -338,14 +340,14 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
     if "start" in words or "home" in words or "living" in words or "day" in words or "residential" in words:
         named_kinds(text, low, mixed_case, out)
-    for start, end in names_by_phrase(low):
+    for start, end in names_by_phrase(low, words):
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
                 and word not in lists.site_allow and not _covered(spans, start, end, [0]):
             out.append(Detection(start, end, C.NAME, "allow.name_phrase"))
             names.append((start, end))
-    if towns or _TOWN_CUE.search(low):
-        town_phrases(low, lists, out)
+    if towns or town_cue:
+        town_phrases(low, lists, out, (toks.spans, sequence))
     if "." in low:
         honorifics(low, spans + [(d.start, d.end) for d in out], out)
     growing = any(d.category in _GROWING for d in found) or any(d.category in _GROWING for d in out)

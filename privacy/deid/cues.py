@@ -18,6 +18,7 @@ are the same:
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from privacy.phi import PhiCategory
 
@@ -118,15 +119,20 @@ _RELATION_MODAL_NAME = re.compile(
 # "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number.
 _CALL_NAME_AT = re.compile(r"(?<![\w'’])(?:call|calls|page|reach|text|contact)[ \t]+([a-z][a-z'’-]+)"
                            r"(?=[ \t]+(?:at|@|on)[ \t]*(?:(?:x|ext\.?|#)[ \t]*\d|\(?\d{3}|\d{1,3}[-.]\d))")
+_CALL_VERBS = frozenset(("call", "calls", "page", "reach", "text", "contact"))  # whole tokens where they match
+_WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _CALLED_THINGS = frozenset("bell light button back me us him her them home office clinic pharmacy".split())
 
 
-def names_by_phrase(low: str) -> list[tuple[int, int]]:
+def names_by_phrase(low: str, words: Set[str] | None = None) -> list[tuple[int, int]]:
     """Spans of person names that only a phrase around them gives away: a modal-verb name between
     a relation and a verb ("son will called"), and a word between a calling verb and a number
-    ("call faith at x2-7093")."""
-    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] if "will" in low or "may" in low else []
-    if "call" in low or "page" in low or "reach" in low or "text" in low or "contact" in low:
+    ("call faith at x2-7093"). ``words``, the text's word tokens when the caller has them, spares
+    the scans of a text that holds no modal or calling word as a whole token."""
+    if words is None:
+        words = set(_WORD_TOKEN.findall(low))
+    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] if not words.isdisjoint(_MODAL_NAMES) else []
+    if not words.isdisjoint(_CALL_VERBS):
         spans += [m.span(1) for m in _CALL_NAME_AT.finditer(low) if m.group(1) not in _CALLED_THINGS]
     return spans
 
@@ -134,6 +140,7 @@ def names_by_phrase(low: str) -> list[tuple[int, int]]:
 # Dotted initials after a person cue or in brackets after a name, in any case ("brother f.x.",
 # "sponsor J.M. called", "grandson joey (j.v.)"); not the abbreviations written the same way.
 _INITIALS = re.compile(r"(?<![\w.])[a-z]\.[a-z]\.(?:[a-z]\.)?(?![\w])")
+_DOTTED_LETTER = re.compile(r"\.[a-z]\.")
 _WORD_BEFORE = re.compile(r"(?<![\w'’])([a-z]+)[ \t:,(]*$")
 _BRACKETED = re.compile(r"\([ \t]*$")
 _PERSON_WORDS = _RELATIONS | NAME_TITLES
@@ -147,7 +154,7 @@ a.d. b.c. c.c. e.g. i.e. v.s. q.h. s.c. s.l. o.d. o.s. o.u. a.s. a.u. n.p.o. u.a
 def initials_by_phrase(low: str) -> list[tuple[int, int]]:
     """Spans of dotted initials that stand for a person: after a title or relation ("brother
     f.x.") or in brackets ("joey (j.v.)")."""
-    if "." not in low:
+    if _DOTTED_LETTER.search(low) is None:  # what every match holds; a scan for a literal is fast
         return []
     found = []
     for m in _INITIALS.finditer(low):
@@ -200,7 +207,8 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
         if m.group("dash") and (credential or m.group("ini") not in vocabulary) \
                 or not m.group("dash") and credential in _PLAIN_CREDENTIALS:
             found.append(m.span("ini"))
-    last = _SIGNED_LAST.search(low)
+    # a match holds no "." or "!" after its first character: it can only start at the last one
+    last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
     if last is not None and last.group(1) not in safe:
         found.append(last.span(1))
     return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS]

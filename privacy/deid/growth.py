@@ -48,6 +48,7 @@ _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 _APOSTROPHE = re.compile(r"['’]")
+_WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _DIGIT = re.compile(r"\d")
 _MODAL_NAMES = frozenset(("will", "may"))
 # Heads that make three or more facility words an institution's name even where there is no case
@@ -159,12 +160,30 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
 
 
 _HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\W\d_]+(?:['’-][^\W\d_]+)*)")
+_HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "mx", "miss", "prof"))
+
+
+def _honorifics_with_dots(low: str) -> list[re.Match[str]]:
+    """The matches of ``_HONORIFIC_DOT`` in ``low``, found from its dots: a match is the
+    honorific that ends at one, so only the few words before each dot are tried (a scan of
+    every position costs more than the whole check)."""
+    found = []
+    at = low.find(".")
+    while at != -1:
+        for size in (2, 3, 4):
+            if at >= size and low[at - size:at] in _HONORIFICS:
+                m = _HONORIFIC_DOT.match(low, at - size)
+                if m is not None:
+                    found.append(m)
+                    break
+        at = low.find(".", at + 1)
+    return found
 
 
 def honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> None:
     """The word after an honorific with its dot ("ms. daybreak", "DR. WINTER") is a name, in
     any case, unless it is a function, clinical or cue word ("dr. office" stays)."""
-    for m in _HONORIFIC_DOT.finditer(low):
+    for m in _honorifics_with_dots(low):
         word = m.group(1)
         s, e = m.span(1)
         if word in NEVER_NAMES or word in CLINICAL or word in CUE_WORDS or len(word) < 2:
@@ -397,6 +416,7 @@ ridge crossing mills corners landing station forge grove bluff
 """.split())
 
 
+_PLACE_CUES = frozenset(("in", "from", "to", "near", "of", "at", "home"))
 _PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at|home,?)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
                                r"(?:[ \t]+([a-z][a-z'’.]*))?)")
 
@@ -407,11 +427,46 @@ def _first_words(phrases: frozenset[str]) -> frozenset[str]:
     return frozenset(p.split(" ", 1)[0] for p in phrases)
 
 
-def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
+@lru_cache(maxsize=8)
+def _first_tokens(phrases: frozenset[str]) -> frozenset[str]:
+    """The first word token of each phrase's first word ("st" of "st. johnsbury")."""
+    return frozenset(m.group() for m in map(_WORD_TOKEN.match, _first_words(phrases)) if m is not None)
+
+
+def _place_then_words(low: str, lists: WordLists, toks: list[tuple[int, int]],
+                      words_at: list[str]) -> list[re.Match[str]]:
+    """The matches of ``_PLACE_THEN_WORDS`` whose first word can begin a town, found from the
+    tokens: such a word starts a token of :func:`_first_tokens` after a blank, and the place
+    word is the run of word characters before that blank (a comma between after "home"), so
+    the token before is that place word or ends with it ("o'in")."""
+    gate = _first_tokens(lists.town_phrases)
+    found = []
+    for i in [k + 1 for k, w in enumerate(words_at) if k + 1 < len(words_at) and (
+            w in _PLACE_CUES or ("'" in w or "’" in w) and _APOSTROPHE.split(w)[-1] in _PLACE_CUES)]:
+        if words_at[i] in gate:
+            at = toks[i][0]
+            while at and low[at - 1] in " \t":
+                at -= 1
+            if at == toks[i][0]:
+                continue
+            if at and low[at - 1] == ",":
+                at -= 1
+            while at and (low[at - 1].isalnum() or low[at - 1] == "_"):
+                at -= 1
+            m = _PLACE_THEN_WORDS.match(low, at)
+            if m is not None:
+                found.append(m)
+    return found
+
+
+def town_phrases(low: str, lists: WordLists, out: list[Detection],
+                 tokens: tuple[list[tuple[int, int]], list[str]] | None = None) -> None:
     """Towns of two or three words after a place word ("lives in window rock", "from mountain
-    top", "at old forge"), looked up in the town list."""
+    top", "at old forge"), looked up in the town list. ``tokens``, the text's word tokens and
+    their words when the caller has them, limits the look to the tokens a town can start with."""
     firsts = _first_words(lists.town_phrases)
-    for m in _PLACE_THEN_WORDS.finditer(low):
+    matches = _PLACE_THEN_WORDS.finditer(low) if tokens is None else _place_then_words(low, lists, *tokens)
+    for m in matches:
         if m.group(1) not in firsts:
             continue
         for last in (3, 2):
