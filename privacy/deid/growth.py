@@ -48,7 +48,6 @@ _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
 _APOSTROPHE = re.compile(r"['’]")
-_WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _DIGIT = re.compile(r"\d")
 _MODAL_NAMES = frozenset(("will", "may"))
 # Heads that make three or more facility words an institution's name even where there is no case
@@ -416,7 +415,6 @@ ridge crossing mills corners landing station forge grove bluff
 """.split())
 
 
-_PLACE_CUES = frozenset(("in", "from", "to", "near", "of", "at", "home"))
 _PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at|home,?)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
                                r"(?:[ \t]+([a-z][a-z'’.]*))?)")
 
@@ -427,46 +425,11 @@ def _first_words(phrases: frozenset[str]) -> frozenset[str]:
     return frozenset(p.split(" ", 1)[0] for p in phrases)
 
 
-@lru_cache(maxsize=8)
-def _first_tokens(phrases: frozenset[str]) -> frozenset[str]:
-    """The first word token of each phrase's first word ("st" of "st. johnsbury")."""
-    return frozenset(m.group() for m in map(_WORD_TOKEN.match, _first_words(phrases)) if m is not None)
-
-
-def _place_then_words(low: str, lists: WordLists, toks: list[tuple[int, int]],
-                      words_at: list[str]) -> list[re.Match[str]]:
-    """The matches of ``_PLACE_THEN_WORDS`` whose first word can begin a town, found from the
-    tokens: such a word starts a token of :func:`_first_tokens` after a blank, and the place
-    word is the run of word characters before that blank (a comma between after "home"), so
-    the token before is that place word or ends with it ("o'in")."""
-    gate = _first_tokens(lists.town_phrases)
-    found = []
-    for i in [k + 1 for k, w in enumerate(words_at) if k + 1 < len(words_at) and (
-            w in _PLACE_CUES or ("'" in w or "’" in w) and _APOSTROPHE.split(w)[-1] in _PLACE_CUES)]:
-        if words_at[i] in gate:
-            at = toks[i][0]
-            while at and low[at - 1] in " \t":
-                at -= 1
-            if at == toks[i][0]:
-                continue
-            if at and low[at - 1] == ",":
-                at -= 1
-            while at and (low[at - 1].isalnum() or low[at - 1] == "_"):
-                at -= 1
-            m = _PLACE_THEN_WORDS.match(low, at)
-            if m is not None:
-                found.append(m)
-    return found
-
-
-def town_phrases(low: str, lists: WordLists, out: list[Detection],
-                 tokens: tuple[list[tuple[int, int]], list[str]] | None = None) -> None:
+def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
     """Towns of two or three words after a place word ("lives in window rock", "from mountain
-    top", "at old forge"), looked up in the town list. ``tokens``, the text's word tokens and
-    their words when the caller has them, limits the look to the tokens a town can start with."""
+    top", "at old forge"), looked up in the town list."""
     firsts = _first_words(lists.town_phrases)
-    matches = _PLACE_THEN_WORDS.finditer(low) if tokens is None else _place_then_words(low, lists, *tokens)
-    for m in matches:
+    for m in _PLACE_THEN_WORDS.finditer(low):
         if m.group(1) not in firsts:
             continue
         for last in (3, 2):
