@@ -99,7 +99,10 @@ _ROLE_AFTER = re.compile(r"(?:[ \t]*[,(][ \t]*(?:pa|pa-c|do|pt|ot|slp|sw|cm|rd|r
                          r"|msw|lcsw|licsw|aprn|fnp|crna|pharmd|cnm))\b")
 _GROWING = frozenset((C.NAME, C.UNKNOWN, C.CITY, C.FACILITY))
 _TOWN_CUE_WORDS = frozenset(("from", "in", "to"))  # a token of these is a match of _TOWN_CUE
-_TITLE_WORD = re.compile(r"(?<![\w'’])[A-Z][a-z]")
+# A capital with no word character or apostrophe before it, then a small letter. The capital is
+# matched first and the look-behind checked after it: a pattern that starts with a character class
+# is scanned for that class fast, one that starts with a look-behind is tried at every position.
+_TITLE_WORD = re.compile(r"[A-Z](?<![\w'’][A-Z])[a-z]")
 _WEAK_PLACE_BEFORE = re.compile(r"\b(?:from|in|to|near)[ \t]+\Z")
 
 
