@@ -292,5 +292,10 @@ def facility_head_after(low: str, end: int) -> int | None:
 
 def saint_start(low: str, start: int) -> int:
     """``start`` moved back over a saint's prefix ("st. ", "saint ", "mt "), if one is there."""
+    before = start
+    while before and low[before - 1].isspace():  # what ``\s`` matches
+        before -= 1
+    if not before or low[before - 1] not in ".t":  # every prefix ends with "." or "t"
+        return start
     m = _SAINT_BEFORE.match(low[max(0, start - 12):start][::-1])
     return start - m.end() if m else start

@@ -250,7 +250,7 @@ def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool,
     writes it ("Interstate Occupational Health, Amarillo", "BLUESTEM DRUG, EMPORIA KS"): Title
     Case words where the text has case, none a function or cue word, not all generic."""
     for s, e, category in spans:
-        if not _townish(low, s, e, category):
+        if "," not in low[max(0, s - 4):s] or not _townish(low, s, e, category):
             continue
         comma = _BEFORE_TOWN.search(low, max(0, s - 4), s)
         if comma is None:

@@ -288,7 +288,7 @@ def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection])
         if category not in (C.NAME, C.UNKNOWN, C.FACILITY):
             continue
         lo = saint_start(low, s)
-        tail = _POSSESSIVE_AFTER.match(low, e)
+        tail = _POSSESSIVE_AFTER.match(low, e) if low[e:e + 1] in ("'", "’") else None
         hi = tail.end() if tail else e
         if lo != s or (hi != e and category is C.FACILITY):
             out.append(Detection(lo, hi, C.FACILITY, "allow.saint"))
