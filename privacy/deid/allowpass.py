@@ -373,7 +373,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     grow_towns(low, toks, grown, lists, out)
     grow_saints(low, grown, out)
     _names_joined_by_and(low, now(), lists, out)
-    same_names(low, toks.spans, sequence, now(), out)
+    same_names(low, now(), out)
     ages_after_names(text, now(), out)
     nicknames_after_names(text, now(), out)
     given_names_after_comma(text, low, now(), mixed_case, out)

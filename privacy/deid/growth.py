@@ -191,26 +191,41 @@ def honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> 
             out.append(Detection(s, e, C.NAME, "allow.honorific"))
 
 
-def same_names(low: str, toks: list[tuple[int, int]], words_at: list[str], spans: list[tuple[int, int, C]],
-               out: list[Detection]) -> None:
+def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """Every other occurrence, in this text, of a word already found as a person's name ("husband
-    Bill ... Bill tearful", "Bill's"): a text names the same person the same way throughout.
-    ``toks`` are the text's word tokens and ``words_at`` their lower-case words."""
+    Bill ... Bill tearful", "Bill's"): a text names the same person the same way throughout."""
     words = {low[s:e] for s, e, c in spans if c is C.NAME and e - s > 2}
     words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
     if not words:
         return
     taken = sorted((s, e) for s, e, _ in spans)
-    hits = [(i, w) for i, w in enumerate(words_at) if w in words]
-    if "'" in low or "’" in low:  # "bill's": "bill"
-        hits += [(i, w) for i, w in ((i, _APOSTROPHE.split(w, 1)[0]) for i, w in enumerate(words_at)
-                                     if "'" in w or "’" in w) if w in words]
-    for i, word in hits:
-        if word in words:
-            s = toks[i][0]
-            e = s + len(word)
-            if not any(a < e and s < b for a, b in taken):
-                out.append(Detection(s, e, C.NAME, "allow.same_name"))
+    whole: list[tuple[int, str]] = []  # tokens that are the word
+    before_apostrophe: list[tuple[int, str]] = []  # tokens that start with the word and an apostrophe: "bill's"
+    for word in words:  # a few words, found with str.find rather than by walking every token
+        at = low.find(word)
+        while at != -1:
+            end = at + len(word)
+            if _token_starts(low, at) and not _is_word_char(low, end):
+                (before_apostrophe if low[end:end + 1] in ("'", "’") and _is_word_char(low, end + 1)
+                 else whole).append((at, word))
+            at = low.find(word, at + 1)
+    for s, word in sorted(whole) + sorted(before_apostrophe):
+        e = s + len(word)
+        if not any(a < e and s < b for a, b in taken):
+            out.append(Detection(s, e, C.NAME, "allow.same_name"))
+
+
+def _is_word_char(low: str, at: int) -> bool:
+    """Whether ``low[at]`` is a character ``\\w`` matches (False past the end)."""
+    return at < len(low) and (low[at].isalnum() or low[at] == "_")
+
+
+def _token_starts(low: str, at: int) -> bool:
+    """Whether a word token (``\\w+`` runs joined by apostrophes) starts at ``low[at]``: no word
+    character comes right before it, nor an apostrophe that joins it to one."""
+    if at and _is_word_char(low, at - 1):
+        return False
+    return not (at >= 2 and low[at - 1] in ("'", "’") and _is_word_char(low, at - 2))
 
 
 # What makes a number from 90 to 119 right after a person's name their age: "(97)", ", 102," or
