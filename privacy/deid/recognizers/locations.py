@@ -238,6 +238,8 @@ def _streets_in_lower_case(text: str, probe: str, out: _Out) -> None:
     for m in _ADDR_LOWER.finditer(text):
         _address(text, m, out)
     for key in _CUE_KEYS:  # the words found with str.find, the cue read where one starts
+        if key not in probe:  # "in" is cheaper than a find() call, and most texts hold no cue
+            continue
         i = probe.find(key)
         while i >= 0:
             cue = _ADDRESS_CUE.match(probe, i) if i == 0 or not probe[i - 1].isalpha() else None
@@ -325,6 +327,8 @@ def _streets_on(text: str, probe: str, out: _Out) -> None:
 
 def _cities(text: str, probe: str, out: _Out) -> None:
     for key in _LIVES_KEYS:
+        if key not in probe:  # cheaper than a find() call
+            continue
         i = probe.find(key)
         while i >= 0:
             at = i
