@@ -18,6 +18,11 @@ def _start_then_longest(d: Detection) -> tuple[int, int]:
     return d[0], -d[1]
 
 
+def _lead_rank(d: Detection) -> tuple[int, int]:
+    """What makes one of two overlapping detections lead: length, then specificity."""
+    return d[1] - d[0], -PRIORITY[d[2]]
+
+
 def resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
     """Merge overlapping detections into non-overlapping spans, sorted by start.
 
@@ -27,12 +32,13 @@ def resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
     """
     ordered = sorted(detections, key=_start_then_longest)
     merged: list[Detection] = []
-    for det in ordered:
-        if merged and det.start < merged[-1].end:
-            last = merged[-1]
-            lead = max((last, det), key=lambda d: (d.end - d.start, -PRIORITY[d.category]))
-            merged[-1] = Detection(last.start, max(last.end, det.end), lead.category, lead.rule,
-                                   last.known or det.known)
+    last: Detection | None = None  # merged[-1]
+    for det in ordered:  # fields by index: start, end, category, rule, known
+        if last is not None and det[0] < last[1]:
+            lead = det if _lead_rank(det) > _lead_rank(last) else last  # a tie keeps the earlier
+            last = Detection(last[0], max(last[1], det[1]), lead[2], lead[3], last[4] or det[4])
+            merged[-1] = last
         else:
             merged.append(det)
+            last = det
     return merged

@@ -206,12 +206,43 @@ def _build_info() -> dict[str, int]:
 
 # --- patterns used at a known position ------------------------------------------------------------
 
+# A search for a phrase that must end where its window ends ("Jane Smith, " before "RN") tries
+# every start in the window, and on a run of capitalised words (ALL-CAPS text above all) each try
+# backtracks over the words that follow it. The phrase holds only letters, a few punctuation
+# marks and at most a few runs of blanks: read backwards from the window's end, where those
+# stop is where the phrase can start at the earliest, and the search starts there
+# (:func:`_search_before`).
+
+
+def _reach_back(punctuation: str, runs: int) -> re.Pattern[str]:
+    """Matched on the reversed window: the longest end of the window (after a newline that ends
+    it, where ``$`` also matches) made of letters, ``punctuation`` and at most ``runs`` runs of
+    blanks, each between two of those characters or at the end."""
+    char = rf"(?:[^\W\d_]|[{re.escape(punctuation)}])"  # [^\W\d_]: every letter, in every script
+    return re.compile(rf"\n?{char}*(?:[ \t]+{char}+){{0,{runs}}}")
+
+
+def _search_before(pattern: re.Pattern[str], reach: re.Pattern[str], text: str, lo: int,
+                   end: int) -> re.Match[str] | None:
+    """``pattern.search(text, lo, end)`` for a ``pattern`` that ends with ``$``, starts with a
+    letter and holds only what ``reach`` allows (:func:`_reach_back`): a match cannot start
+    before where ``reach`` stops, so the search starts there. Look-behinds and ``\b`` still see
+    the text before that start (``pattern`` has no ``^``)."""
+    return pattern.search(text, end - reach.match(text[lo:end][::-1]).end(), end)
+
+
 _ROLE_BEFORE = re.compile(
     rf"((?:{_CAP_TOKEN}|{_UPPER_TOKEN})(?:[ \t]+(?:[{_UP}]\.?[ \t]+)?(?:{_CAP_TOKEN}|{_UPPER_TOKEN})){{0,2}})"
     r"(?:[ \t]*,[ \t]*|[ \t]+)$")
+# Names, initials, a comma; blanks: two gaps between three names, each around an initial, and
+# around the comma (6 runs at most).
+_ROLE_REACH = _reach_back("'’-.,", 6)
 _REL_SEP = re.compile(r"(?:['’]s)?(?:[ \t]*,[ \t]*|[ \t]*\([ \t]*|[ \t]*:[ \t]*|[ \t]+)(?=[A-ZÀ-ÖØ-Þ])")
 _REL_NAME_BEFORE = re.compile(
     rf"({_CAP_TOKEN}|{_UPPER_TOKEN})[ \t]*(?:\(|,)[ \t]*(?:(?i:the|pt['’]s|patient['’]s|his|her|their)[ \t]+)?$")
+# A name, "(" or ",", "the"...; blanks after each (3 runs at most). The letters that (?i:) also
+# matches ("ſ", "İ", "ı") are letters too.
+_REL_NAME_REACH = _reach_back("'’-(,", 3)
 _CUE_SEP = re.compile(r"[ \t]*:?[ \t]+(?=[\w'’])")
 _TITLE_SEP = re.compile(r"(\.)?(?:[ \t]+|(?<=\.))(?=[\w'’])")
 _VERB_TAIL = {
@@ -238,6 +269,7 @@ _INITIALS_AFTER = re.compile(
 
 _FAC_WORD = rf"(?:[{_UP}][{_LO}]+(?:['’]s)?|[{_UP}]{{2,}}(?:['’]S)?|St\.|ST\.|Mt\.|MT\.)"
 _FAC_BEFORE = re.compile(rf"((?:(?:{_FAC_WORD}|and|&)[ \t]+){{1,6}})$")
+_FAC_REACH = _reach_back("'’.&", 6)  # up to six words, each with its blanks
 _FAC_OF = re.compile(rf"[ \t]+(?:of|OF)[ \t]+(?:(?:the|THE)[ \t]+)?({_FAC_WORD}(?:[ \t]+{_FAC_WORD}){{0,2}})")
 _FAC_ABBR_TAIL = re.compile(r"[ \t]+(?:(?:the|THE)[ \t]+)?(?P<abbr>[A-Z]{3,6})(?![\w])")
 _FAC_ABBR_NOT = word_set("""
@@ -402,7 +434,7 @@ class _Scan:
             sep = _REL_SEP.match(text, end)
             if sep is not None:
                 self.take_names(sep.end(), "context", False, relation=True)
-            before = _REL_NAME_BEFORE.search(text, max(0, start - 40), start)
+            before = _search_before(_REL_NAME_BEFORE, _REL_NAME_REACH, text, max(0, start - 40), start)
             if before is not None:
                 self._single(before.start(1), before.end(1), "context")
         if kind & _K_CUE:
@@ -552,7 +584,7 @@ class _Scan:
         """``Jane Smith, RN`` / ``Smith MD``: the name tokens just before a role."""
         text = self.text
         window_start = max(0, role_start - 80)
-        m = _ROLE_BEFORE.search(text, window_start, role_start)
+        m = _search_before(_ROLE_BEFORE, _ROLE_REACH, text, window_start, role_start)
         if m is None:
             return
         name_start = m.start(1)
@@ -606,7 +638,7 @@ class _Scan:
     def _facility(self, start: int, end: int, low: str) -> None:
         """A facility name ending in the head word at ``start``: "Lake Edward General Hospital"."""
         text = self.text
-        m = _FAC_BEFORE.search(text, max(0, start - 90), start)
+        m = _search_before(_FAC_BEFORE, _FAC_REACH, text, max(0, start - 90), start)
         of = _FAC_OF.match(text, end)
         of_ok = of is not None and any(w.lower() not in _FAC_GENERIC for w in of.group(1).split())
         words = m.group(1).split() if m is not None else []

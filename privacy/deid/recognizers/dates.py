@@ -377,8 +377,10 @@ def _ordinal_day(text: str, m: re.Match[str], out: _Out) -> None:
 
 # A two-digit year with the apostrophe after it, as clinicians write a past event ("CVA 74'", "MI 98'"),
 # not a height or a distance in feet ("fell 10' from a ladder", "a 12' drop").
+# Written to start at the first digit, so the regex engine skips to digits: the look-behind on
+# the character before it follows that digit.
 _YEAR_APOSTROPHE_AFTER = re.compile(
-    r"(?<![\w'’.\-/])(?P<y>\d\d)['’](?![\w'’\"”]|[ \t]*(?:x\d*|by|from|fall|drop|ft|feet|tall"
+    r"(?P<y>\d(?<![\w'’.\-/]\d)\d)['’](?![\w'’\"”]|[ \t]*(?:x\d*|by|from|fall|drop|ft|feet|tall"
     r"|high|deep|long|wide|ladder|roof|\d)\b)", re.IGNORECASE)
 _FEET_BEFORE_REV = re.compile(r"[ \t]*(?:lle?f|sllaf|gnillaf|morf|fo|~|tuoba|xorppa|x|ot|yltsom|deklaw|sklaw|klaw"
                               r"|detaluba|setaluba|bma|d'bma|revo|rof)(?![a-z])")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer, Trigger
-from privacy.deid.recognizers.text import LABELS, rev_words, reversed_before, unit_follows
+from privacy.deid.recognizers.text import LABELS, matches_from_words, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
 __all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "groups_at", "labelled_value", "token"]
@@ -219,10 +219,11 @@ _VEHICLE = re.compile(
     r"(?<![a-z])(?:plates?|car|truck|van|vehicle|motorcycle|suv)(?![a-z])(?:[ \t]*(?:#|no\.?|number|:))?"
     r"[ \t:#]*(?P<v>(?:(?P<p>[a-z]{1,4})[ \-])?[a-z0-9\-]*\d[a-z0-9\-]*(?:[ \t]\d{2,4})?)(?![a-z0-9\-])"
 )
+_VEHICLE_WORDS = ("plate", "car", "truck", "van", "vehicle", "motorcycle", "suv")  # where a match can start
 
 
 def _vehicles(text: str, probe: str, out: _Out) -> None:
-    for m in _VEHICLE.finditer(probe):
+    for m in matches_from_words(_VEHICLE, probe, _VEHICLE_WORDS):
         if m.group("p") in _NOT_PREFIX:
             continue
         start, end = m.span("v")
@@ -238,18 +239,21 @@ _ACCOUNT_NAME = re.compile(
     r"(?:[ \t]*(?:is|was|:|=|#))?[ \t:]*[\"'“]?(?P<v>[a-z0-9][a-z0-9._\-]{2,39})")
 _BADGE = re.compile(r"(?<![a-z])(?:badge|employee[ \t]?(?:id|#|no\.?|number)|emp[ \t]?id|staff[ \t]?id)(?![a-z])"
                     r"[ \t]*(?:#|no\.?|number|:)?[ \t:#]*(?P<v>[a-z]{0,3}-?\d{3,8})(?![\w\-])")
+# Where a match of each can start (the first word of each label).
+_ACCOUNT_WORDS = ("user", "login", "log-in", "screen")
+_BADGE_WORDS = ("badge", "emp", "staff")
 _NOT_ACCOUNT = frozenset(("locked", "reset", "expired", "and", "the", "for", "with", "was", "not", "password", "issues",
                           "problems", "help", "access", "page", "screen", "credentials"))
 
 
 def _accounts(text: str, probe: str, out: _Out) -> None:
-    for m in _ACCOUNT_NAME.finditer(probe):
+    for m in matches_from_words(_ACCOUNT_NAME, probe, _ACCOUNT_WORDS):
         if m.group("v").rstrip(".") not in _NOT_ACCOUNT:
             start, end = m.span("v")
             while end > start and probe[end - 1] in ".-_":
                 end -= 1
             _append(out, Detection(start, end, C.ID, "id.account_name"))
-    for m in _BADGE.finditer(probe):
+    for m in matches_from_words(_BADGE, probe, _BADGE_WORDS):
         _append(out, Detection(m.start("v"), m.end("v"), C.ID, "id.badge"))
 
 
@@ -261,15 +265,17 @@ _DOTTED_LICENSE = re.compile(r"(?<![a-z])(?:lic|license|licence|cdl)\.?(?:[ \t]*
 _SSN_LAST4 = re.compile(r"(?<![a-z])(?:ssn|ss#|social[ \t]+security(?:[ \t]+(?:number|no\.?|#))?)[ \t:#]*"
                         r"(?:(?:ending|ends)(?:[ \t]+in)?[ \t:]*|(?:x{3}|\*{3})[ \t\-]?(?:x{2}|\*{2})[ \t\-]?)?"
                         r"(?P<v>\d{4})(?![\w\-]|[.,]\d)")
+_LICENSE_WORDS = ("lic", "cdl")  # where a match of each can start
+_SSN_WORDS = ("ssn", "ss#", "social")
 
 
 def _dotted_licenses(text: str, probe: str, out: _Out) -> None:
-    for m in _DOTTED_LICENSE.finditer(probe):
+    for m in matches_from_words(_DOTTED_LICENSE, probe, _LICENSE_WORDS):
         _append(out, Detection(m.start("v"), m.end("v"), C.LICENSE, "id.lic"))
 
 
 def _ssn_last_four(text: str, probe: str, out: _Out) -> None:
-    for m in _SSN_LAST4.finditer(probe):
+    for m in matches_from_words(_SSN_LAST4, probe, _SSN_WORDS):
         _append(out, Detection(m.start("v"), m.end("v"), C.SSN, "ssn.last4"))
 
 

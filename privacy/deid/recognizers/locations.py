@@ -238,6 +238,8 @@ def _streets_in_lower_case(text: str, probe: str, out: _Out) -> None:
     for m in _ADDR_LOWER.finditer(text):
         _address(text, m, out)
     for key in _CUE_KEYS:  # the words found with str.find, the cue read where one starts
+        if key not in probe:  # "in" is cheaper than a find() call, and most texts hold no cue
+            continue
         i = probe.find(key)
         while i >= 0:
             cue = _ADDRESS_CUE.match(probe, i) if i == 0 or not probe[i - 1].isalpha() else None
@@ -307,8 +309,11 @@ _LIVES_KEYS = ("liv", "resid", "moved", "reloc", "hometown", "home town")
 # never an English word after "on" ("on her way", "on the drive home" stay).
 _ON_SUFFIX = (r"(?i:st|street|ave|av|avenue|rd|road|blvd|boulevard|ln|lane|hwy|highway|pkwy|parkway|tpke|turnpike"
               r"|pike|trl)(?:\.(?!\d)|(?![\w'’\-]))" + _NOT_ECG)
+# Written to start at the letter "o" (a regex that starts with a look-behind gets no fast scan
+# for its first character): "o" or "O", then the look-behind on the character before it, then
+# "n" or "N". (?i:on) matches nothing else: no other character folds to "o" or "n".
 _ON_STREET = re.compile(
-    r"(?<![\w'’])(?i:on)[ \t]+(?P<street>(?:" + _DIRECTION_CI + r"[ \t]+)?" + _NAME_CI_WORD
+    r"[oO](?<![\w'’].)[nN][ \t]+(?P<street>(?:" + _DIRECTION_CI + r"[ \t]+)?" + _NAME_CI_WORD
     + r"(?:[ \t]+" + _NAME_CI_WORD + r"){0,2}?[ \t]+" + _ON_SUFFIX
     + r"(?:[ \t]+(?i:[nsew]|n[ew]|s[ew])\.?(?![\w'’\-]))?"
     + r"|(?P<road>(?i:rt|rte|route|hwy|highway)\.?[ \t]*\d{1,4}[a-z]?(?![\w/\-]|[.,]\d)))")
@@ -322,6 +327,8 @@ def _streets_on(text: str, probe: str, out: _Out) -> None:
 
 def _cities(text: str, probe: str, out: _Out) -> None:
     for key in _LIVES_KEYS:
+        if key not in probe:  # cheaper than a find() call
+            continue
         i = probe.find(key)
         while i >= 0:
             at = i
@@ -353,14 +360,18 @@ def _city(m: re.Match[str], out: _Out) -> None:
 # A house on a numbered road: "1180 RT 6", "22 Route 9W", "4410 state hwy 29", "88 County Rd 12" (not "HR 80
 # SR 1" or "BUN 20 CR 1": sinus rhythm and creatinine); a rural grid number keeps its letter and a
 # county road may be lettered ("W5521 COUNTY RD KK", "N1185 hwy 73").
+# Written to start at its first digit, so the regex engine skips to digits: "\d" and then the
+# look-behinds on the character before that digit, then up to five more digits (the same as a
+# look-behind followed by "\d{1,6}").
 _NUMBERED_ROAD = re.compile(
-    r"(?:(?<![\w./\-])|(?<=[NSEWnsew]))\d{1,6}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
+    r"\d(?:(?<![\w./\-]\d)|(?<=[NSEWnsew]\d))\d{0,5}[ \t]+(?i:(?:state|(?P<county>county|cty)|us|u\.s\.)[ \t\-]*)?"
     r"(?i:rt|rte|route|hwy|highway|road|rd)\.?[ \t\-]*\#?[ \t]*"
     r"(?:\d{1,4}[a-zA-Z]?|(?(county)[A-Za-z]{1,2}|(?!)))(?![\w/\-]|[.,]\d)"
 )
 # A street whose type comes first, as Spanish names have it: "3107 calle de las brisas".
+# Written to start at its first digit (see _NUMBERED_ROAD).
 _TYPE_FIRST_STREET = re.compile(
-    r"(?<![\w./\-])\d{1,6}[ \t]+(?i:calle|camino|avenida)(?:[ \t]+[A-Za-z][A-Za-z'’\-]*){1,4}"
+    r"\d(?<![\w./\-]\d)\d{0,5}[ \t]+(?i:calle|camino|avenida)(?:[ \t]+[A-Za-z][A-Za-z'’\-]*){1,4}"
     r"(?=[ \t]*(?:[,;.]|\r?\n|\Z))"
 )
 

@@ -9,8 +9,10 @@ scan for the phrase across the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-__all__ = ["LABELS", "label_before", "rev_words", "reversed_before", "split_words", "trie", "unit_follows"]
+__all__ = ["LABELS", "label_before", "matches_from_words", "rev_words", "reversed_before", "split_words", "trie",
+           "unit_follows"]
 
 
 def trie(words: list[str] | tuple[str, ...]) -> str:
@@ -48,6 +50,27 @@ def rev_words(words: list[str] | tuple[str, ...]) -> str:
 def reversed_before(text: str, start: int, width: int) -> str:
     """The ``width`` characters before ``start``, lower-cased and reversed."""
     return text[max(0, start - width):start].lower()[::-1]
+
+
+def matches_from_words(pattern: re.Pattern[str], probe: str, words: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(probe)``, for a ``pattern`` that can only match where one of ``words``
+    starts (it opens with them, as literals). The words are found with ``str.find`` and the
+    pattern is matched there only, skipping those inside the previous match, as ``finditer``
+    does: a regex that starts with a look-behind is tried at every character instead."""
+    starts: list[int] = []
+    for word in words:
+        if word in probe:  # "in" is cheaper than a find() call
+            i = probe.find(word)
+            while i >= 0:
+                starts.append(i)
+                i = probe.find(word, i + 1)
+    end = 0
+    for i in sorted(set(starts)):
+        if i >= end:  # matches are never empty: each holds a word
+            m = pattern.match(probe, i)  # look-behinds still see the text before i
+            if m is not None:
+                end = m.end()
+                yield m
 
 
 # Words after a number that make it a quantity rather than a date part or an identifier.
