@@ -307,7 +307,8 @@ class Deidentifier:
         The detectors are not run again: outside ``placed`` the output is the input, which they
         have just read whole, so a second run could only re-read the replacements. Numbers are
         the recognizers' to judge (a digit token is never an unknown word)."""
-        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists)]
+        # unknown_words leaves out the words inside ``placed`` itself: they are set aside below anyway.
+        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
         if known is not None:
             spans += [(d.start, d.end, d.category, d.rule) for d in known.detect(text)]
         spans.sort()
