@@ -15,7 +15,7 @@ from typing import Any
 from core.config import RecordsConfig
 from privacy.deid.settings import fold_key
 
-__all__ = ["normalize_key", "flatten_lines", "model_input", "target_text"]
+__all__ = ["normalize_key", "flatten_lines", "has_input_text", "model_input", "target_text"]
 
 def normalize_key(key: str) -> str:
     """Fold a field name so ``patientName``, ``patient_name`` and ``Patient-Name`` compare equal."""
@@ -85,6 +85,15 @@ def model_input(data: dict[str, Any], config: RecordsConfig) -> str:
     for key in _input_keys(data, config, skip):
         lines += flatten_lines(data[key], key, skip)
     return "\n".join(lines)
+
+
+def has_input_text(data: dict[str, Any], config: RecordsConfig) -> bool:
+    """Whether :func:`model_input` of the record holds any text, without building all of it:
+    each line it joins reads ``key: value``, never blank, so the first line answers."""
+    if config.input_fields is None and FHIR_LEVEL_FIELD in data and isinstance(data.get(FHIR_TEXT_FIELD), str):
+        return bool(data[FHIR_TEXT_FIELD].strip())
+    skip = _folded(tuple(config.identifier_fields))
+    return any(flatten_lines(data[key], key, skip) for key in _input_keys(data, config, skip))
 
 
 def target_text(data: dict[str, Any], config: RecordsConfig) -> str | None:

@@ -47,11 +47,17 @@ class _ShapeError(ValueError):
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _ShapeError(f"duplicate key {key!r} in one object")
-        obj[key] = value
+    """The object of ``pairs``; a key given twice fails, naming the first key that repeats.
+
+    ``dict`` builds it in C; it is shorter than ``pairs`` exactly when some key repeats, and
+    only then are the keys walked, in order, to find which."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _ShapeError(f"duplicate key {key!r} in one object")
+            seen.add(key)
     return obj
 
 

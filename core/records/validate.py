@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError, create_model
 
 from core.config import RecordsConfig
-from core.records.flatten import model_input
+from core.records.flatten import has_input_text
 from core.records.problems import Location, Problem
 from core.records.reader import RawRecord
 
@@ -168,6 +168,8 @@ def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Locat
     strings, and this runs on every record. A bad key is named by its object's path, and
     what it holds is not walked, so the key never reaches a message.
     """
+    if not unicode and _fits(data.values(), 1, config.max_depth, config.max_field_chars):
+        return []  # the walk below would find nothing: it looks for what _fits rules out
     problems: list[Problem] = []
     deep_fields: set[str] = set()
     if bad_top:
@@ -203,6 +205,21 @@ def _shape_problems(data: dict[str, Any], config: RecordsConfig, location: Locat
             else:
                 stack.extend((v, depth + 1, top, path, i, True) for i, v in enumerate(value))
     return sorted(problems, key=lambda p: p.field or "")
+
+
+def _fits(values: Iterable[Any], depth: int, max_depth: int, max_chars: int) -> bool:
+    """Whether no string of ``values`` (at ``depth``) or below is longer than ``max_chars`` and no
+    object or array is nested ``max_depth`` deep: :func:`_shape_problems`' limits, with no paths
+    built, as nearly every record is within them (the recursion stops at ``max_depth``)."""
+    for value in values:
+        if isinstance(value, str):
+            if len(value) > max_chars:
+                return False
+        elif isinstance(value, (dict, list)):
+            if depth >= max_depth or not _fits(value.values() if isinstance(value, dict) else value, depth + 1,
+                                               max_depth, max_chars):
+                return False
+    return True
 
 
 def _join(parent: str, key: Any, in_list: bool) -> str:
@@ -243,7 +260,7 @@ def validate_record(raw: RawRecord, config: RecordsConfig, salt: str, *, require
         model = envelope.model_validate({k: v for k, v in data.items() if k not in bad_top} if bad_top else data)
     except ValidationError as exc:
         problems += _pydantic_problems(exc, data, config.target_field, location, rid)
-    if not problems and not model_input(data, config).strip():
+    if not problems and not has_input_text(data, config):
         problems.append(Problem(location, "has no input text: every input field is empty or an identifier", rid))
     if problems or model is None or rid is None:
         return problems

@@ -29,7 +29,8 @@ walked when some word needs a decision.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 
 from privacy.deid.cues import (
     CUE_WORDS,
@@ -155,14 +156,19 @@ def _unknown(words: set[str], lists: WordLists) -> set[str]:
     return unknown | (words & lists.deny_words.keys()) if lists.deny_words else unknown
 
 
-def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
+def unknown_words(text: str, lists: WordLists, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Where the words of ``text`` are that no allow-list knows and that are no eponym here: the
-    residual scan's question, without the cues that only give such a word its category."""
+    residual scan's question, without the cues that only give such a word its category.
+
+    ``skip`` (sorted, non-overlapping spans: the replacements the engine wrote into ``text``)
+    leaves out every word token that overlaps one of them; the residual scan sets those aside
+    anyway, and the unknown words of an output are mostly the surrogates themselves."""
     low = _lower(text)
     words = set(_TOKEN.findall(low))
     unknown = _unknown(words, lists)
     if not unknown:
         return []
+    skip_starts = [s for s, _ in skip]
     # Each unknown word is looked for with str.find (few words, often the surrogates themselves)
     # rather than by walking every token; a find counts only where a token of the same text starts.
     spans = []
@@ -170,8 +176,11 @@ def unknown_words(text: str, lists: WordLists) -> list[tuple[int, int]]:
         at = low.find(word)
         while at != -1:
             end = at + len(word)
-            if _token_starts(low, at) and _TOKEN.match(low, at).end() == end \
-                    and not _eponym_here(low, at, end):
+            # The skipped span that starts last before ``end`` ends last of those (they are sorted
+            # and do not overlap), so it alone tells whether one overlaps ``[at, end)``.
+            last = bisect_left(skip_starts, end) - 1
+            if (last < 0 or skip[last][1] <= at) and _token_starts(low, at) \
+                    and _TOKEN.match(low, at).end() == end and not _eponym_here(low, at, end):
                 spans.append((at, end))
             at = low.find(word, at + 1)
     spans.sort()

@@ -412,13 +412,25 @@ def _width(original: str, value: int, pad_default: bool) -> str:
 
 
 def _render(parsed: _Parsed, new: date, weekday: int | None) -> str:
-    fields = [p for p in parsed.parts if isinstance(p, _Field)]
-    numeric = [f for f in fields if f.kind in ("mon_num", "day_num")]
-    # Zero-padding of a two-digit value (11/15/2023) follows the other part, or the format.
-    pad = any(len(f.text) == 2 and f.text.startswith("0") for f in numeric)
-    unpadded = any(len(f.text) == 1 for f in numeric)
-    pad_default = pad or (not unpadded and any(f.kind == "year4" for f in fields)
-                          and any(f.kind == "mon_num" for f in fields))
+    # Zero-padding of a two-digit value (11/15/2023) follows the other part, or the format:
+    # padded when a numeric month or day is written "0x", or when none is written with one
+    # digit and the date has a numeric month and a four-digit year. One pass over the parts.
+    pad = unpadded = has_mon_num = has_year4 = False
+    for part in parsed.parts:
+        if isinstance(part, str):
+            continue
+        kind = part.kind
+        if kind == "mon_num" or kind == "day_num":
+            width = len(part.text)
+            if width == 1:
+                unpadded = True
+            elif width == 2 and part.text[0] == "0":
+                pad = True
+            if kind == "mon_num":
+                has_mon_num = True
+        elif kind == "year4":
+            has_year4 = True
+    pad_default = pad or (not unpadded and has_year4 and has_mon_num)
     out: list[str] = []
     for part in parsed.parts:
         if isinstance(part, str):

@@ -102,6 +102,7 @@ class Deidentifier:
         self._secret = secret
         self._id_key = fold_key(id_field)
         self._folded: dict[str, str] = {}
+        self._key_kinds: dict[str, tuple[PhiCategory | None, bool, bool]] = {}  # see _key_kind
         self._replacers: dict[str, Replacer] = {}
         self._lists: WordLists | None = None
         self._passed: dict[str, tuple[Detection, ...]] = {}  # short strings: detections with the allow pass
@@ -150,60 +151,55 @@ class Deidentifier:
         structured: list[_Leaf] = []
         texts: list[_Leaf] = []
         known = KnownIdentifiers()
+        key_kind = self._key_kind
 
-        def leaf(path: str, key: str | None, inherited: PhiCategory | None, top: bool, value: Any,
-                 container: Any, slot: Any) -> None:
-            if value is None or isinstance(value, bool):
-                return
-            if top and key is not None and self._fold(key) == self._id_key:
-                return
-            own = self._own_category(key)
-            if own == _NEVER_PHI:
-                return  # the key map says this field never holds PHI ("state", "department")
-            by_key = own if isinstance(own, PhiCategory) else inherited
-            category = by_key if by_key is not None else self._by_shape(value)
-            if category == PhiCategory.AGE:
-                match = _AGE_NUMBER.fullmatch(str(value))
-                if match and int(match.group(1)) > 89:
-                    structured.append((path, category, value, container, slot))
-                elif isinstance(value, str):
-                    texts.append((path, None, value, container, slot))
-                return
-            if category is not None and str(value).strip():
-                structured.append((path, category, value, container, slot))
-                known.add(category, str(value))
-            elif isinstance(value, str) and value.strip():
-                texts.append((path, None, value, container, slot))
-
-        def node(value: Any, path: str, key: str | None, inherited: PhiCategory | None, top: bool) -> Any:
+        def node(value: dict[str, Any] | list[Any], path: str, inherited: PhiCategory | None, top: bool) -> Any:
+            out: Any
             if isinstance(value, dict):
-                below = self._inherited(key, inherited)
-                out: dict[str, Any] = {}
-                for k, v in value.items():
-                    child = f"{path}.{k}" if path else str(k)
-                    if isinstance(v, (dict, list)):
-                        out[k] = node(v, child, k, below, False)
-                    else:
-                        out[k] = v
-                        leaf(child, k, below, top, v, out, k)
-                return out
-            below = self._inherited(key, inherited)
-            items: list[Any] = list(value)
-            for i, v in enumerate(value):
-                child = f"{path}.{i}" if path else str(i)
+                out, pairs, keyed = {}, value.items(), True
+            else:
+                out, pairs, keyed = list(value), enumerate(value), False
+            for k, v in pairs:
+                child = f"{path}.{k}" if path else str(k)
+                # A list item has no key of its own: it takes its list's category.
+                own, never, is_id = key_kind(k) if keyed else (None, False, False)
                 if isinstance(v, (dict, list)):
-                    items[i] = node(v, child, None, below, False)
-                else:
-                    leaf(child, None, below, False, v, items, i)
-            return items
+                    out[k] = node(v, child, own if own is not None else inherited, False)
+                    continue
+                out[k] = v
+                if v is None or v is True or v is False:  # `is`: exactly the isinstance(v, bool) test
+                    continue
+                if never or (top and is_id):
+                    continue  # never PHI by its key ("state", "department"), or the record id
+                by_key = own if own is not None else inherited
+                category = by_key if by_key is not None else self._by_shape(v)
+                if category == PhiCategory.AGE:
+                    match = _AGE_NUMBER.fullmatch(str(v))
+                    if match and int(match.group(1)) > 89:
+                        structured.append((child, category, v, out, k))
+                    elif isinstance(v, str):
+                        texts.append((child, None, v, out, k))
+                    continue
+                if category is not None and str(v).strip():
+                    structured.append((child, category, v, out, k))
+                    known.add(category, str(v))
+                elif isinstance(v, str) and v.strip():
+                    texts.append((child, None, v, out, k))
+            return out
 
-        copy = node(record, "", None, None, True)
+        copy = node(record, "", None, True)
         return copy, structured, texts, known
 
-    def _inherited(self, key: str | None, inherited: PhiCategory | None) -> PhiCategory | None:
-        """The category a container's key passes down to everything under it."""
-        own = self._own_category(key)
-        return own if isinstance(own, PhiCategory) else inherited
+    def _key_kind(self, key: str) -> tuple[PhiCategory | None, bool, bool]:
+        """What a key says of the value under it, memoized (a corpus repeats the same few dozen
+        keys in every record): the category it gives (the value's own, and passed down to all
+        under a container), whether it marks the value as never PHI, and whether it is the id."""
+        kind = self._key_kinds.get(key)
+        if kind is None:
+            own = self._own_category(key)
+            kind = self._key_kinds[key] = (own if isinstance(own, PhiCategory) else None, own == _NEVER_PHI,
+                                           self._fold(key) == self._id_key)
+        return kind
 
     def classify(self, record: dict[str, Any]) -> tuple[list[tuple[str, PhiCategory, Any]], list[tuple[str, str]], KnownIdentifiers]:
         """Split a record's leaves into structured PHI and free text; collect its identifiers."""
@@ -307,7 +303,8 @@ class Deidentifier:
         The detectors are not run again: outside ``placed`` the output is the input, which they
         have just read whole, so a second run could only re-read the replacements. Numbers are
         the recognizers' to judge (a digit token is never an unknown word)."""
-        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists)]
+        # unknown_words leaves out the words inside ``placed`` itself: they are set aside below anyway.
+        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
         if known is not None:
             spans += [(d.start, d.end, d.category, d.rule) for d in known.detect(text)]
         spans.sort()

@@ -126,6 +126,7 @@ class Replacer:
         days = 1 + draw % max_shift_days
         self.date_offset = -days if (draw >> 32) & 1 else days
         self._cache: dict[tuple[PhiCategory, str], str] = {}
+        self._words: dict[str, str] = {}  # name words (see _name_word)
 
     def _draw(self, category: str, value: str) -> int:
         digest = self._mac.digest(f"{category}\x1f{value}".encode())
@@ -161,13 +162,25 @@ class Replacer:
         return "".join(out)
 
     def _name_word(self, word: str) -> str:
-        pool = _FIRST_POOL if word.casefold() in _FIRST_FOLDED else _LAST_POOL
-        return _match_case(word, self._pick(pool, "NAME", word))
+        """One word of a name: a first name for a first name, else a last name, in its case.
+
+        Kept per word: a patient's surname comes back in many name strings ("Mr. Jefferson",
+        "Anna Jefferson"), and the surrogate of a word depends on the patient and the word alone."""
+        new = self._words.get(word)
+        if new is None:
+            folded = word.casefold()
+            pool = _FIRST_POOL if folded in _FIRST_FOLDED else _LAST_POOL
+            # What _pick(pool, "NAME", word) draws, with the word folded once.
+            new = self._words[word] = _match_case(word, pool[self._draw("NAME", folded) % len(pool)])
+        return new
+
+    def _name_match(self, m: re.Match[str]) -> str:
+        return self._name_word(m.group(0))
 
     def _name(self, text: str) -> str:
         if _INITIALS_ONLY.fullmatch(text):  # initials
             return self._chars("NAME", text)
-        return _WORD.sub(lambda m: self._name_word(m.group(0)), text)
+        return _WORD.sub(self._name_match, text)
 
     def _date(self, text: str) -> str:
         shifted = shift_date(text, self.date_offset)
