@@ -31,6 +31,8 @@ _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
 _DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
 _COUNTRY = re.compile(r"\+?1[\s.-]?\(?$")
 _DIGITS_FIRST = (PhiCategory.PHONE, PhiCategory.FAX, PhiCategory.SSN)
+#: Every ASCII byte but 0-9: deleting them from an ASCII text's bytes leaves its ``\d`` characters.
+_ASCII_NON_DIGITS = bytes(b for b in range(128) if not 0x30 <= b <= 0x39)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
 
 
@@ -132,7 +134,7 @@ class KnownIdentifiers:
             for m in _INITIALS.finditer(text):
                 if m.group(0).replace(".", "").replace(" ", "") in self.initials:
                     found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
-        if self.digit_runs and _DIGIT.search(text):
+        if self.digit_runs and _DIGIT.search(text) and self._digits_may_occur(text):
             self._detect_digits(text, found)
         return sorted(found, key=lambda d: d.start) if len(found) > 1 else found
 
@@ -190,6 +192,18 @@ class KnownIdentifiers:
             else:
                 return end, category
         return None
+
+    def _digits_may_occur(self, text: str) -> bool:
+        """False only when no known digit run can be found in ``text`` (a cheap gate).
+
+        A digit-ish run is contiguous, so its digits are a contiguous piece of all the text's
+        digits: a known run missing from those is missing from every run. For an ASCII text
+        ``\d`` is exactly 0-9, which one ``bytes.translate`` keeps; other texts are not gated.
+        """
+        if not text.isascii():
+            return True
+        digits = text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
+        return any(known in digits for known in self.digit_runs)
 
     def _detect_digits(self, text: str, found: list[Detection]) -> None:
         for run in _DIGITISH.finditer(text):
