@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from privacy.deid.detection import Detection
 from privacy.phi import PhiCategory
@@ -85,6 +85,14 @@ def clear_entry_cache() -> None:
     _entries.cache_clear()
 
 
+class _Needles(NamedTuple):
+    """The strings one record's ``detect`` looks for."""
+
+    folded: tuple[str, ...]  # first tokens of known sequences, found in the lower-cased text
+    cased: tuple[str, ...]  # exact-case abbreviations, found in the text itself
+    initial_dots: tuple[str, ...]  # "M." for each first letter of known initials ("ML")
+
+
 def _whole_tokens(text: str, haystack: str, needle: str, found: set[tuple[int, int]]) -> None:
     """Add each span where ``needle`` occurs in ``haystack`` (``text`` or its same-length lower
     case) with no letter or digit of ``text`` on either side."""
@@ -111,7 +119,7 @@ class KnownIdentifiers:
     initials: set[str] = field(default_factory=set)  # "ML" for Maria Lopez: matched only as "M.L." forms
     first_initials: set[str] = field(default_factory=set)
     digit_runs: dict[str, PhiCategory] = field(default_factory=dict)  # digits of phone-like values
-    _needle_cache: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
+    _needle_cache: _Needles | None = field(default=None, repr=False)
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
@@ -139,15 +147,22 @@ class KnownIdentifiers:
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
         found: list[Detection] = []
-        if self.sequences or self.cased:
+        folded, cased, initial_dots = self._needles()
+        if folded or cased:
             self._detect_tokens(text, found)
-        if self.initials and "." in text and any(f"{ini[0]}." in text for ini in self.initials):
-            for m in _INITIALS.finditer(text):
-                if m.group(0).replace(".", "").replace(" ", "") in self.initials:
-                    found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
-        if self.digit_runs and _DIGIT.search(text) and self._digits_may_occur(text):
+        if initial_dots and "." in text:
+            for dot in initial_dots:  # every dotted-initials match holds "<first initial>."
+                if dot in text:
+                    self._detect_initials(text, found)
+                    break
+        if self.digit_runs and self._digits_may_occur(text):
             self._detect_digits(text, found)
         return sorted(found, key=lambda d: d.start) if len(found) > 1 else found
+
+    def _detect_initials(self, text: str, found: list[Detection]) -> None:
+        for m in _INITIALS.finditer(text):
+            if m.group(0).replace(".", "").replace(" ", "") in self.initials:
+                found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
 
     def _detect_tokens(self, text: str, found: list[Detection]) -> None:
         lower = text.lower()
@@ -178,7 +193,7 @@ class KnownIdentifiers:
         Most first tokens are in no text: an ``in`` test (cheaper than a method call) skips them.
         """
         found: set[tuple[int, int]] = set()
-        folded, cased = self._needles()
+        folded, cased, _ = self._needles()
         for needle in folded:
             if needle in lower:
                 _whole_tokens(text, lower, needle, found)
@@ -187,11 +202,12 @@ class KnownIdentifiers:
                 _whole_tokens(text, text, needle, found)
         return found
 
-    def _needles(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The first tokens to look for, folded and exact-case, built once per record (``add``
-        forgets them)."""
+    def _needles(self) -> _Needles:
+        """What ``detect`` looks for with ``in`` and ``str.find``, built once per record (``add``
+        forgets it)."""
         if self._needle_cache is None:
-            self._needle_cache = (tuple(self.sequences), tuple(self.cased))
+            self._needle_cache = _Needles(tuple(self.sequences), tuple(self.cased),
+                                          tuple({f"{ini[0]}." for ini in self.initials}))
         return self._needle_cache
 
     def _extend(self, text: str, start: int, first_end: int, first: str) -> tuple[int, PhiCategory] | None:
@@ -211,11 +227,12 @@ class KnownIdentifiers:
         """False only when no known digit run can be found in ``text`` (a cheap gate).
 
         A digit-ish run is contiguous, so its digits are a contiguous piece of all the text's
-        digits: a known run missing from those is missing from every run. For an ASCII text
-        ``\d`` is exactly 0-9, which one ``bytes.translate`` keeps; other texts are not gated.
+        digits: a known run (seven digits or more) missing from those is missing from every run.
+        For an ASCII text ``\\d`` is exactly 0-9, which one ``bytes.translate`` keeps; other
+        texts only need a digit.
         """
         if not text.isascii():
-            return True
+            return _DIGIT.search(text) is not None
         digits = text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
         return any(known in digits for known in self.digit_runs)
 
