@@ -93,6 +93,15 @@ class _Needles(NamedTuple):
     initial_dots: tuple[str, ...]  # "M." for each first letter of known initials ("ML")
 
 
+def _add_to_bucket(bucket: list[tuple[tuple[str, ...], PhiCategory]], tokens: tuple[str, ...],
+                   category: PhiCategory) -> None:
+    """Add a sequence to those sharing its first token, longest first; a repeat keeps its first
+    category."""
+    if all(seq != tokens for seq, _ in bucket):
+        bucket.append((tokens, category))
+        bucket.sort(key=_longest_first)
+
+
 def _whole_tokens(text: str, haystack: str, needle: str, found: set[tuple[int, int]]) -> None:
     """Add each span where ``needle`` occurs in ``haystack`` (``text`` or its same-length lower
     case) with no letter or digit of ``text`` on either side."""
@@ -123,10 +132,18 @@ class KnownIdentifiers:
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
+        entries = _entries(category, value)
+        if not entries:
+            return  # a date, an age, a short value: nothing changes
         self._needle_cache = None
-        for kind, key, cat in _entries(category, value):
+        sequences = self.sequences
+        for kind, key, cat in entries:
             if kind == "seq":
-                self._add_sequence(key, cat)
+                bucket = sequences.get(key[0])
+                if bucket is None:  # the common case: a first token no other value starts with
+                    sequences[key[0]] = [(key, cat)]
+                else:
+                    _add_to_bucket(bucket, key, cat)
             elif kind == "digits":
                 self.digit_runs[key] = cat
             elif kind == "cased":
@@ -135,14 +152,6 @@ class KnownIdentifiers:
                 self.initials.add(key)
             else:
                 self.first_initials.add(key)
-
-    def _add_sequence(self, tokens: tuple[str, ...], category: PhiCategory) -> None:
-        bucket = self.sequences.get(tokens[0])
-        if bucket is None:
-            self.sequences[tokens[0]] = [(tokens, category)]
-        elif all(seq != tokens for seq, _ in bucket):
-            bucket.append((tokens, category))
-            bucket.sort(key=_longest_first)
 
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
