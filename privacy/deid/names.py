@@ -67,9 +67,14 @@ _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
 _AL = "A-Za-zÀ-ÖØ-öø-ÿ"
 # The capitalised-token pass: words with inner apostrophes and hyphens, never a possessive 's.
-_CAPWORD_RE = re.compile(rf"[{_UP}][{_AL}]*(?:['’](?![sS](?![{_AL}]))[{_AL}]+|-[{_AL}]+)*")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'’-"
                         "ßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ")
+# A capital right after a word character is inside a word ("iPhone", "HbA1c"): the look-behind,
+# tried after the capital so the scan still skips to capitals, rejects it. Every character a
+# match holds is a word character, so the positions inside a rejected word are rejected too and
+# the scan goes on where skipping the whole match would have.
+_CAPWORD_RE = re.compile(rf"[{_UP}](?<![{''.join(map(re.escape, sorted(_WORD_CHARS)))}].)"
+                         rf"[{_AL}]*(?:['’](?![sS](?![{_AL}]))[{_AL}]+|-[{_AL}]+)*")
 _CAP_WORD = rf"(?:[OD]['’])?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*"  # Smith, McDonald, O'Brien
 _CAP_TOKEN = rf"{_CAP_WORD}(?:-{_CAP_WORD})*"  # Smith-Jones
 _UPPER_TOKEN = rf"(?:[OD]['’])?[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})*"  # SMITH, O'BRIEN
@@ -363,9 +368,7 @@ class _Scan:
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            start, end = m.span()
-            if start and text[start - 1] in _WORD_CHARS:
-                continue  # inside a word ("iPhone", "HbA1c")
+            start, end = m.span()  # never inside a word: the pattern's look-behind
             word = m.group()
             low = word.lower()
             info = info_of.get(low)
