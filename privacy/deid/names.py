@@ -368,16 +368,17 @@ class _Scan:
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            start, end = m.span()  # never inside a word: the pattern's look-behind
-            word = m.group()
+            word = m.group()  # never inside a word: the pattern's look-behind
             low = word.lower()
             info = info_of.get(low)
             if info is None:
                 if run:
+                    start, end = m.span()
                     prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
                 continue
             if not run and info == BLOCK:
                 continue  # the commonest case ("The", "Patient"): no flags, no run to end
+            start, end = m.span()  # read only here: most tokens are skipped above
             if info > _CLASS_MASK:
                 self._flagged(start, end, word, low, info)
             upper = word.isupper()
