@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from privacy.deid.detection import Detection
 from privacy.phi import PhiCategory
@@ -31,6 +31,12 @@ _INITIALS = re.compile(r"(?<![\w.])(?:[A-Z]\.\s?){2,4}(?![\w])")
 _DIGITISH = re.compile(r"\d[\d\s().-]{5,}\d")
 _COUNTRY = re.compile(r"\+?1[\s.-]?\(?$")
 _DIGITS_FIRST = (PhiCategory.PHONE, PhiCategory.FAX, PhiCategory.SSN)
+# The same members as module names: reading an enum member off its class costs ~0.1 us each.
+_NAME, _FACILITY, _SSN = PhiCategory.NAME, PhiCategory.FACILITY, PhiCategory.SSN
+_FOUND_ELSEWHERE = (PhiCategory.DATE, PhiCategory.AGE)
+_LOOSE = (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS)
+#: Every ASCII byte but 0-9: deleting them from an ASCII text's bytes leaves its ``\d`` characters.
+_ASCII_NON_DIGITS = bytes(b for b in range(128) if not 0x30 <= b <= 0x39)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
 
 
@@ -46,27 +52,26 @@ def _entries(category: PhiCategory, value: str) -> tuple[_Entry, ...]:
     """What one structured value adds to the matcher (cached: a patient's values repeat in
     every one of their records)."""
     value = value.strip()
-    if not value or category in (PhiCategory.DATE, PhiCategory.AGE):
+    if not value or category in _FOUND_ELSEWHERE:
         return ()  # the date and age detectors find these in any format
     if category in _DIGITS_FIRST:
         digits = _NON_DIGIT.sub("", value)
         if len(digits) < 7:
             return ()
-        return (("digits", digits[-10:] if category != PhiCategory.SSN else digits, category),)
-    tokens = tuple(t.casefold() for t in _ALNUM.findall(value))
+        return (("digits", digits[-10:] if category != _SSN else digits, category),)
+    tokens = tuple(map(str.casefold, _ALNUM.findall(value)))
     if not tokens:
         return ()
     entries: list[_Entry] = []
-    loose = category in (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.ADDRESS)
-    if len(tokens) > 1 or len(tokens[0]) >= (2 if loose else _MIN_ID):
+    if len(tokens) > 1 or len(tokens[0]) >= (2 if category in _LOOSE else _MIN_ID):
         entries.append(("seq", tokens, category))
-    if category == PhiCategory.NAME:
-        entries += [("seq", (part,), PhiCategory.NAME) for part in tokens if len(part) >= 2]
+    if category == _NAME:
+        entries += [("seq", (part,), _NAME) for part in tokens if len(part) >= 2]
         words = value.split()
         if len(words) >= 2:
             entries.append(("initials", "".join(w[0].upper() for w in words), category))
             entries.append(("first_initial", words[0][0].upper(), category))
-    elif category == PhiCategory.FACILITY:
+    elif category == _FACILITY:
         words = value.replace("-", " ").split()
         letters = "".join(w[0] for w in words if w[0].isalpha() and w.lower() not in ("of", "the", "and"))
         if len(letters) >= 3:
@@ -81,6 +86,34 @@ def _entries(category: PhiCategory, value: str) -> tuple[_Entry, ...]:
 def clear_entry_cache() -> None:
     """Forget the cached matcher entries of structured values (benchmarks repeating a run)."""
     _entries.cache_clear()
+
+
+class _Needles(NamedTuple):
+    """The strings one record's ``detect`` looks for."""
+
+    folded: tuple[str, ...]  # first tokens of known sequences, found in the lower-cased text
+    cased: tuple[str, ...]  # exact-case abbreviations, found in the text itself
+    initial_dots: tuple[str, ...]  # "M." for each first letter of known initials ("ML")
+
+
+def _add_to_bucket(bucket: list[tuple[tuple[str, ...], PhiCategory]], tokens: tuple[str, ...],
+                   category: PhiCategory) -> None:
+    """Add a sequence to those sharing its first token, longest first; a repeat keeps its first
+    category."""
+    if all(seq != tokens for seq, _ in bucket):
+        bucket.append((tokens, category))
+        bucket.sort(key=_longest_first)
+
+
+def _whole_tokens(text: str, haystack: str, needle: str, found: set[tuple[int, int]]) -> None:
+    """Add each span where ``needle`` occurs in ``haystack`` (``text`` or its same-length lower
+    case) with no letter or digit of ``text`` on either side."""
+    at = haystack.find(needle)
+    while at != -1:
+        end = at + len(needle)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            found.add((at, end))
+        at = haystack.find(needle, at + 1)
 
 
 @dataclass
@@ -98,14 +131,22 @@ class KnownIdentifiers:
     initials: set[str] = field(default_factory=set)  # "ML" for Maria Lopez: matched only as "M.L." forms
     first_initials: set[str] = field(default_factory=set)
     digit_runs: dict[str, PhiCategory] = field(default_factory=dict)  # digits of phone-like values
-    _needle_cache: list[tuple[str, bool]] | None = field(default=None, repr=False)
+    _needle_cache: _Needles | None = field(default=None, repr=False)
 
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
+        entries = _entries(category, value)
+        if not entries:
+            return  # a date, an age, a short value: nothing changes
         self._needle_cache = None
-        for kind, key, cat in _entries(category, value):
+        sequences = self.sequences
+        for kind, key, cat in entries:
             if kind == "seq":
-                self._add_sequence(key, cat)
+                bucket = sequences.get(key[0])
+                if bucket is None:  # the common case: a first token no other value starts with
+                    sequences[key[0]] = [(key, cat)]
+                else:
+                    _add_to_bucket(bucket, key, cat)
             elif kind == "digits":
                 self.digit_runs[key] = cat
             elif kind == "cased":
@@ -115,26 +156,25 @@ class KnownIdentifiers:
             else:
                 self.first_initials.add(key)
 
-    def _add_sequence(self, tokens: tuple[str, ...], category: PhiCategory) -> None:
-        bucket = self.sequences.get(tokens[0])
-        if bucket is None:
-            self.sequences[tokens[0]] = [(tokens, category)]
-        elif all(seq != tokens for seq, _ in bucket):
-            bucket.append((tokens, category))
-            bucket.sort(key=_longest_first)
-
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
         found: list[Detection] = []
-        if self.sequences or self.cased:
+        folded, cased, initial_dots = self._needles()
+        if folded or cased:
             self._detect_tokens(text, found)
-        if self.initials and "." in text and any(f"{ini[0]}." in text for ini in self.initials):
-            for m in _INITIALS.finditer(text):
-                if m.group(0).replace(".", "").replace(" ", "") in self.initials:
-                    found.append(Detection(m.start(), m.end(), PhiCategory.NAME, "known.initials", known=True))
-        if self.digit_runs and _DIGIT.search(text):
+        if initial_dots and "." in text:
+            for dot in initial_dots:  # every dotted-initials match holds "<first initial>."
+                if dot in text:
+                    self._detect_initials(text, found)
+                    break
+        if self.digit_runs and self._digits_may_occur(text):
             self._detect_digits(text, found)
         return sorted(found, key=lambda d: d.start) if len(found) > 1 else found
+
+    def _detect_initials(self, text: str, found: list[Detection]) -> None:
+        for m in _INITIALS.finditer(text):
+            if m.group(0).replace(".", "").replace(" ", "") in self.initials:
+                found.append(Detection(m.start(), m.end(), _NAME, "known.initials", known=True))
 
     def _detect_tokens(self, text: str, found: list[Detection]) -> None:
         lower = text.lower()
@@ -153,29 +193,33 @@ class KnownIdentifiers:
             if hit is None:
                 continue
             end, category = hit
-            if category == PhiCategory.NAME and start >= 3 and text[start - 1] == " " and text[start - 2] == "." \
+            if category == _NAME and start >= 3 and text[start - 1] == " " and text[start - 2] == "." \
                     and text[start - 3] in self.first_initials and (start == 3 or not text[start - 4].isalnum()):
                 start -= 3  # "W. Chen"
             found.append(Detection(start, end, category, f"known.{category.lower()}", known=True))
             skip_to = end
 
     def _candidate_starts(self, text: str, lower: str) -> set[tuple[int, int]]:
-        """Where a known first token occurs as a whole token, found with ``str.find`` (fast)."""
+        """Where a known first token occurs as a whole token, found with ``str.find`` (fast).
+
+        Most first tokens are in no text: an ``in`` test (cheaper than a method call) skips them.
+        """
         found: set[tuple[int, int]] = set()
-        for needle, cased in self._needles():
-            haystack = text if cased else lower
-            at = haystack.find(needle)
-            while at != -1:
-                end = at + len(needle)
-                if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-                    found.add((at, end))
-                at = haystack.find(needle, at + 1)
+        folded, cased, _ = self._needles()
+        for needle in folded:
+            if needle in lower:
+                _whole_tokens(text, lower, needle, found)
+        for needle in cased:
+            if needle in text:
+                _whole_tokens(text, text, needle, found)
         return found
 
-    def _needles(self) -> list[tuple[str, bool]]:
-        """The first tokens to look for (folded, or exact-case), built once per record."""
+    def _needles(self) -> _Needles:
+        """What ``detect`` looks for with ``in`` and ``str.find``, built once per record (``add``
+        forgets it)."""
         if self._needle_cache is None:
-            self._needle_cache = [(k, False) for k in self.sequences] + [(k, True) for k in self.cased]
+            self._needle_cache = _Needles(tuple(self.sequences), tuple(self.cased),
+                                          tuple({f"{ini[0]}." for ini in self.initials}))
         return self._needle_cache
 
     def _extend(self, text: str, start: int, first_end: int, first: str) -> tuple[int, PhiCategory] | None:
@@ -190,6 +234,19 @@ class KnownIdentifiers:
             else:
                 return end, category
         return None
+
+    def _digits_may_occur(self, text: str) -> bool:
+        """False only when no known digit run can be found in ``text`` (a cheap gate).
+
+        A digit-ish run is contiguous, so its digits are a contiguous piece of all the text's
+        digits: a known run (seven digits or more) missing from those is missing from every run.
+        For an ASCII text ``\\d`` is exactly 0-9, which one ``bytes.translate`` keeps; other
+        texts only need a digit.
+        """
+        if not text.isascii():
+            return _DIGIT.search(text) is not None
+        digits = text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
+        return any(known in digits for known in self.digit_runs)
 
     def _detect_digits(self, text: str, found: list[Detection]) -> None:
         for run in _DIGITISH.finditer(text):

@@ -67,9 +67,14 @@ _UP = "A-ZÀ-ÖØ-Þ"
 _LO = "a-zß-öø-ÿ"
 _AL = "A-Za-zÀ-ÖØ-öø-ÿ"
 # The capitalised-token pass: words with inner apostrophes and hyphens, never a possessive 's.
-_CAPWORD_RE = re.compile(rf"[{_UP}][{_AL}]*(?:['’](?![sS](?![{_AL}]))[{_AL}]+|-[{_AL}]+)*")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'’-"
                         "ßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ")
+# A capital right after a word character is inside a word ("iPhone", "HbA1c"): the look-behind,
+# tried after the capital so the scan still skips to capitals, rejects it. Every character a
+# match holds is a word character, so the positions inside a rejected word are rejected too and
+# the scan goes on where skipping the whole match would have.
+_CAPWORD_RE = re.compile(rf"[{_UP}](?<![{''.join(map(re.escape, sorted(_WORD_CHARS)))}].)"
+                         rf"[{_AL}]*(?:['’](?![sS](?![{_AL}]))[{_AL}]+|-[{_AL}]+)*")
 _CAP_WORD = rf"(?:[OD]['’])?[{_UP}][{_LO}]+(?:[{_UP}][{_LO}]+)*"  # Smith, McDonald, O'Brien
 _CAP_TOKEN = rf"{_CAP_WORD}(?:-{_CAP_WORD})*"  # Smith-Jones
 _UPPER_TOKEN = rf"(?:[OD]['’])?[{_UP}]{{2,}}(?:-[{_UP}]{{2,}})*"  # SMITH, O'BRIEN
@@ -363,18 +368,17 @@ class _Scan:
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            start, end = m.span()
-            if start and text[start - 1] in _WORD_CHARS:
-                continue  # inside a word ("iPhone", "HbA1c")
-            word = m.group()
+            word = m.group()  # never inside a word: the pattern's look-behind
             low = word.lower()
             info = info_of.get(low)
             if info is None:
                 if run:
+                    start, end = m.span()
                     prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
                 continue
             if not run and info == BLOCK:
                 continue  # the commonest case ("The", "Patient"): no flags, no run to end
+            start, end = m.span()  # read only here: most tokens are skipped above
             if info > _CLASS_MASK:
                 self._flagged(start, end, word, low, info)
             upper = word.isupper()

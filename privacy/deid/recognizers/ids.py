@@ -27,6 +27,9 @@ from privacy.deid.recognizers.base import Branch, Detection, Follow, Recognizer,
 from privacy.deid.recognizers.text import LABELS, matches_from_words, rev_words, reversed_before, unit_follows
 from privacy.phi import PhiCategory as C
 
+# Members read once as module names: reading an enum member off its class costs ~0.1 us.
+_CAT_ID, _CAT_PHONE, _CAT_SSN, _CAT_VEHICLE = C.ID, C.PHONE, C.SSN, C.VEHICLE
+
 __all__ = ["EXTRA_LABELS", "RECOGNIZER", "groups", "groups_at", "labelled_value", "token"]
 
 _Out = list[Detection]
@@ -126,13 +129,13 @@ def labelled_value(text: str, start: int, end: int, label: str, out: _Out) -> bo
         return False
     value = text[start:end]
     digits = sum(map(str.isdigit, value))
-    if category is C.VEHICLE:
+    if category is _CAT_VEHICLE:
         if digits < 1 or len(value) < 4 or (not any(ch.isalpha() for ch in value) and digits < 5):
             return False
-    elif category is C.SSN:
+    elif category is _CAT_SSN:
         if digits != 9:
             return False
-    elif digits < (4 if category is C.ID else 3) or len(value) < 4:
+    elif digits < (4 if category is _CAT_ID else 3) or len(value) < 4:
         return False
     if ("-" in value and _date_like(value)) or (digits == len(value) and unit_follows(text, end)):
         return False
@@ -168,7 +171,7 @@ def _token(text: str, start: int, end: int, out: _Out) -> None:
     if label == "code" and text[start:end].isdigit():
         return  # a SNOMED, LOINC or CPT code
     if label == "phone" and text[start:end].isdigit() and len(text[start:end]) == 7:
-        _append(out, Detection(start, end, C.PHONE, "phone.local"))  # "home# 5550143"
+        _append(out, Detection(start, end, _CAT_PHONE, "phone.local"))  # "home# 5550143"
         return
     if label is not None:
         more = _GROUPS_AFTER.match(text, end)  # "member id W228 419 0377": the groups go with it
