@@ -306,8 +306,12 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
     first = unknown | named
-    if cued:  # a rare word or a town counts only right after a place cue's last word
-        at = [i for i, w in enumerate(sequence) if w in first or i and sequence[i - 1] in PLACE_CUE_ENDS]
+    # a rare word or a town counts only right after a place cue's last word; any other word after
+    # one would only be skipped below
+    second = {w for w in rest if len(w) > 1 and w.isalpha()} | towns if cued else ()
+    if second:
+        at = [i for i, w in enumerate(sequence)
+              if w in first or w in second and i and sequence[i - 1] in PLACE_CUE_ENDS]
     else:
         at = [i for i, w in enumerate(sequence) if w in first]
     for i in at:
