@@ -419,17 +419,19 @@ class _Scan:
     def cues(self) -> None:
         """Cue words and phrases, found by one trie regex over the lower-cased text."""
         text = self.text
-        lowered = text.lower()
+        lowered: str | None = text.lower()
         if len(lowered) == len(text):
             matches = _CUE_RE.finditer(lowered)
         else:  # pragma: no cover - a character whose lower case is longer ("İ")
-            lowered, matches = text, _CUE_RE_ANYCASE.finditer(text)
+            lowered, matches = None, _CUE_RE_ANYCASE.finditer(text)
         for m in matches:
             phrase = m.group()
             kind = _PHRASE_KIND.get(phrase) or _PHRASE_KIND.get(" ".join(phrase.lower().split()), 0)
-            self._cue(m.start(), m.end(), phrase, kind)
+            self._cue(m.start(), m.end(), phrase, kind, lowered)
 
-    def _cue(self, start: int, end: int, phrase: str, kind: int) -> None:
+    def _cue(self, start: int, end: int, phrase: str, kind: int, lowered: str | None = None) -> None:
+        """The rules of the cue ``phrase`` found at ``text[start:end]``; ``lowered`` is the text
+        lower-cased with the same offsets, or None."""
         text = self.text
         low = phrase.lower()
         if kind & _K_TITLE:
@@ -446,7 +448,7 @@ class _Scan:
             if sep is not None and (low != "re" or text[end:end + 1] == ":" or self.caps) and not (
                     low == "called" and _NAMING_BEFORE.search(text, max(0, start - 24), start)):
                 self.take_names(sep.end(), "context", False)
-        if kind & _K_APPT:
+        if kind & _K_APPT and _with_may_follow(lowered, end):
             tail = _WITH_TAIL.match(text, end)
             if tail is not None:
                 self.take_names(tail.end(), "context", False)
@@ -721,6 +723,18 @@ class _Scan:
                 if group:
                     self.add(group[0][0], group[-1][1], "lexicon")
             i = j + 1
+
+
+def _with_may_follow(lowered: str | None, end: int) -> bool:
+    """False only where :data:`_WITH_TAIL` cannot match at ``end`` (checked first: the regex
+    tries its "with" at each of the 41 places, and most appointment words have none after them).
+
+    Its "with" starts at most 40 characters after ``end``, and (?i:with) matches only w/W,
+    i/I/İ/ı, t/T and h/H. ``lowered`` is the text lower-cased with the same offsets, so it holds
+    no "İ" (whose lower case is two characters): "with" or "wıth" must be in it there. With no
+    such text (None), the regex decides.
+    """
+    return lowered is None or lowered.find("with", end, end + 44) >= 0 or lowered.find("wıth", end, end + 44) >= 0
 
 
 # "a medicine called Cylert", "a town called X": "called" names a thing, not a phone call.

@@ -134,13 +134,15 @@ _AFTER_STREET = (
 )
 # The street: a house number, a direction, up to four name words and a suffix (then perhaps a
 # second suffix: "Black Creek Rd", "Cobb Mill Road"), a direction, and a unit ("apt 3", "2nd fl").
+_STREET_BODY_CI = (
+    r"(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,4}?\s+(?:" + _STRICT_SUFFIX
+    + r"(?:\s+" + _STRICT_SUFFIX + r")?|" + _BROAD_SUFFIX_CI + r"(?:\s+(?:" + _STRICT_SUFFIX + r"|"
+    + _BROAD_SUFFIX_CI + r"))?" + _ADDRESS_AFTER + r"|" + _AMBIGUOUS_SUFFIX_CI + _ADDRESS_STRONG + r")"
+)
 _STREET_BODY = (
     r"(?:(?:\s+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
     r"(?:\s+" + _STREET_NAME_WORD + r"){1,4}?\s+" + _SUFFIX + r"(?:\s+" + _SUFFIX + r")?"
-    r"|(?:\s+" + _DIRECTION_CI + r")?(?:\s+" + _NAME_CI_WORD + r"){1,4}?\s+(?:" + _STRICT_SUFFIX
-    + r"(?:\s+" + _STRICT_SUFFIX + r")?|" + _BROAD_SUFFIX_CI + r"(?:\s+(?:" + _STRICT_SUFFIX + r"|"
-    + _BROAD_SUFFIX_CI + r"))?" + _ADDRESS_AFTER + r"|" + _AMBIGUOUS_SUFFIX_CI + _ADDRESS_STRONG + r"))"
-    + _AFTER_STREET
+    r"|" + _STREET_BODY_CI + r")" + _AFTER_STREET
 )
 # After a street or a rural route: the town, the state and the ZIP code, each optional. A town
 # in title case is taken as it is; in any other case it must end where a town ends.
@@ -151,9 +153,12 @@ _TAIL = (
 )
 _ADDR = r"(?P<addr>(?<![\w./\-#]\d)(?P<street>\d{0,5}" + _STREET_BODY + r")" + _TAIL + r")"
 # The same from the digit, for a house number followed by a lower-case word, which the number
-# scan's branch does not visit ("3 railroad ave", "1421 n 7th st").
-_ADDR_LOWER = re.compile(r"(?P<street>[0-9](?<![\w./\-#][0-9])(?=\d{0,5}[ \t]+[a-z])\d{0,5}" + _STREET_BODY + r")"
-                         + _TAIL)
+# scan's branch does not visit ("3 railroad ave", "1421 n 7th st"). Only the any-case half of
+# the street body: its title-case half needs a capital or a digit right after the blanks that
+# follow the number (every one of its words and directions starts with one, case-sensitively),
+# and the look-ahead puts a lower-case letter there, so it never matches here.
+_ADDR_LOWER = re.compile(r"(?P<street>[0-9](?<![\w./\-#][0-9])(?=\d{0,5}[ \t]+[a-z])\d{0,5}(?:" + _STREET_BODY_CI
+                         + r")" + _AFTER_STREET + r")" + _TAIL)
 # After a word that says an address follows ("lives at", "address:", "home:"), any suffix in any
 # case makes a street, with nothing after it ("lives at 300 oak dr with wife").
 _ADDR_CUED = re.compile(
