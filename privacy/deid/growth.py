@@ -162,20 +162,24 @@ _HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\
 _HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "mx", "miss", "prof"))
 
 
+# A dot right after an honorific's letters (the fast search runs from one dot to the next).
+_DOT_AFTER_HONORIFIC = re.compile(r"\.(?:(?<=(?:dr|mr|ms|mx)\.)|(?<=mrs\.)|(?<=(?:miss|prof)\.))")
+
+
 def _honorifics_with_dots(low: str) -> list[re.Match[str]]:
     """The matches of ``_HONORIFIC_DOT`` in ``low``, found from its dots: a match is the
     honorific that ends at one, so only the few words before each dot are tried (a scan of
-    every position costs more than the whole check)."""
+    every position costs more than the whole check). Only the dots that some honorific's
+    letters come right before can end one, and those are what ``_DOT_AFTER_HONORIFIC`` finds."""
     found = []
-    at = low.find(".")
-    while at != -1:
+    for dot in _DOT_AFTER_HONORIFIC.finditer(low):
+        at = dot.start()
         for size in (2, 3, 4):
             if at >= size and low[at - size:at] in _HONORIFICS:
                 m = _HONORIFIC_DOT.match(low, at - size)
                 if m is not None:
                     found.append(m)
                     break
-        at = low.find(".", at + 1)
     return found
 
 
