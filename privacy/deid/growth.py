@@ -113,6 +113,9 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
     name word joins when it is shaped like a name here (Title Case in mixed-case text; any name
     word where there is no case to read) or no list calls it safe, and a word outside the
     common vocabulary always joins."""
+    todo = [(s, e) for s, e, category in spans if category is C.NAME or category is C.UNKNOWN]
+    if not todo:  # nothing to grow (the loop below reads no other span)
+        return
     names = name_words()
     toks = tokens.spans
     taken = {(s, e) for s, e, _ in spans}
@@ -139,9 +142,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
         s, e = toks[i]
         return e - s == 1 and low[s].isalpha() and _INITIAL_GAP.fullmatch(low, e, toks[i + 1][0]) is not None
 
-    for s, e, category in spans:
-        if category not in (C.NAME, C.UNKNOWN):
-            continue
+    for s, e in todo:
         i = tokens.at_start(s)
         while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0])
                                            and (joins(i - 1) or modal_name(i - 1)) or initial(i - 1)):
