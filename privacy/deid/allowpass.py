@@ -363,7 +363,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             out.append(Detection(start, end, C.NAME, "allow.name_phrase"))
             names.append((start, end))
     if towns or town_cue:
-        town_phrases(low, lists, out)
+        town_phrases(low, toks.spans, sequence, lists, out)
     if "." in low:
         honorifics(low, spans + [(d.start, d.end) for d in out], out)
     growing = any(d.category in _GROWING for d in found) or any(d.category in _GROWING for d in out)

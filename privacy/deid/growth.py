@@ -113,6 +113,9 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
     name word joins when it is shaped like a name here (Title Case in mixed-case text; any name
     word where there is no case to read) or no list calls it safe, and a word outside the
     common vocabulary always joins."""
+    todo = [(s, e) for s, e, category in spans if category is C.NAME or category is C.UNKNOWN]
+    if not todo:  # nothing to grow (the loop below reads no other span)
+        return
     names = name_words()
     toks = tokens.spans
     taken = {(s, e) for s, e, _ in spans}
@@ -139,9 +142,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
         s, e = toks[i]
         return e - s == 1 and low[s].isalpha() and _INITIAL_GAP.fullmatch(low, e, toks[i + 1][0]) is not None
 
-    for s, e, category in spans:
-        if category not in (C.NAME, C.UNKNOWN):
-            continue
+    for s, e in todo:
         i = tokens.at_start(s)
         while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0])
                                            and (joins(i - 1) or modal_name(i - 1)) or initial(i - 1)):
@@ -162,20 +163,24 @@ _HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\
 _HONORIFICS = frozenset(("dr", "mr", "mrs", "ms", "mx", "miss", "prof"))
 
 
+# A dot right after an honorific's letters (the fast search runs from one dot to the next).
+_DOT_AFTER_HONORIFIC = re.compile(r"\.(?:(?<=(?:dr|mr|ms|mx)\.)|(?<=mrs\.)|(?<=(?:miss|prof)\.))")
+
+
 def _honorifics_with_dots(low: str) -> list[re.Match[str]]:
     """The matches of ``_HONORIFIC_DOT`` in ``low``, found from its dots: a match is the
     honorific that ends at one, so only the few words before each dot are tried (a scan of
-    every position costs more than the whole check)."""
+    every position costs more than the whole check). Only the dots that some honorific's
+    letters come right before can end one, and those are what ``_DOT_AFTER_HONORIFIC`` finds."""
     found = []
-    at = low.find(".")
-    while at != -1:
+    for dot in _DOT_AFTER_HONORIFIC.finditer(low):
+        at = dot.start()
         for size in (2, 3, 4):
             if at >= size and low[at - size:at] in _HONORIFICS:
                 m = _HONORIFIC_DOT.match(low, at - size)
                 if m is not None:
                     found.append(m)
                     break
-        at = low.find(".", at + 1)
     return found
 
 
@@ -432,6 +437,9 @@ ridge crossing mills corners landing station forge grove bluff
 
 _PLACE_THEN_WORDS = re.compile(r"\b(?:in|from|to|near|of|at|home,?)[ \t]+(?=([a-z][a-z'’.]*)[ \t]+([a-z][a-z'’.]*)"
                                r"(?:[ \t]+([a-z][a-z'’.]*))?)")
+_PLACE_BEFORE_TOWN = frozenset(("in", "from", "to", "near", "of", "at", "home"))  # the words it starts with
+_TOWN_WORD = re.compile(r"[a-z][a-z'’.]*")  # what its first group can be
+_APOSTROPHES = re.compile(r"['’]")
 
 
 @lru_cache(maxsize=8)
@@ -440,12 +448,40 @@ def _first_words(phrases: frozenset[str]) -> frozenset[str]:
     return frozenset(p.split(" ", 1)[0] for p in phrases)
 
 
-def town_phrases(low: str, lists: WordLists, out: list[Detection]) -> None:
+@lru_cache(maxsize=8)
+def _first_heads(phrases: frozenset[str]) -> frozenset[str]:
+    """The letters before any apostrophe or dot of each first word ``_PLACE_THEN_WORDS`` can
+    capture: the first ``\\w`` run of the token a captured first word starts."""
+    return frozenset(re.match(r"[a-z]+", w).group() for w in _first_words(phrases) if _TOWN_WORD.fullmatch(w))
+
+
+def town_phrases(low: str, toks: list[tuple[int, int]], words_at: list[str], lists: WordLists,
+                 out: list[Detection]) -> None:
     """Towns of two or three words after a place word ("lives in window rock", "from mountain
-    top", "at old forge"), looked up in the town list."""
+    top", "at old forge"), looked up in the town list. ``toks`` are the text's word tokens
+    (``\\w+(?:['’]\\w+)*``) and ``words_at`` their words."""
     firsts = _first_words(lists.town_phrases)
-    for m in _PLACE_THEN_WORDS.finditer(low):
-        if m.group(1) not in firsts:
+    heads = _first_heads(lists.town_phrases)
+    # Where ``_PLACE_THEN_WORDS`` matches, its place word is a token's last apostrophe-joined part
+    # (a word boundary before it, a blank or "," after it), and the next token starts its first
+    # group, whose first letters run is that token's first part. So only those places are tried,
+    # with ``match`` at the place word: the same matches, in the same order, as ``finditer``.
+    quoted = "'" in low or "’" in low
+    if quoted:
+        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN
+              or ("'" in w or "’" in w) and _APOSTROPHES.split(w)[-1] in _PLACE_BEFORE_TOWN]
+    else:
+        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN]
+    last_token = len(toks) - 1
+    for i in at:
+        if i == last_token:
+            continue
+        following = words_at[i + 1]
+        if (_APOSTROPHES.split(following, 1)[0] if quoted else following) not in heads:
+            continue
+        place = _APOSTROPHES.split(words_at[i])[-1] if quoted else words_at[i]
+        m = _PLACE_THEN_WORDS.match(low, toks[i][1] - len(place))
+        if m is None or m.group(1) not in firsts:
             continue
         for last in (3, 2):
             if m.group(last) is None:
