@@ -489,9 +489,31 @@ def _render(parsed: _Parsed, new: date, weekday: int | None) -> str:
     return "".join(out)
 
 
+def _shift_iso(text: str, days: int) -> str | None:
+    """``shift_date`` of an ISO date ``YYYY-MM-DD`` of ASCII digits (most dates of structured
+    fields), without the general parse; None to leave ``text`` to the general path.
+
+    Exact: such a text has no blanks and no weekday, fully matches :data:`_NUMERIC`'s first
+    branch and parses to year4, mon_num and day_num fields of two digits with a numeric month
+    and a four-digit year, so ``_render`` pads both to two digits: the output is ``isoformat()``.
+    An invalid date or one shifted out of range goes the general way (which gives None then).
+    """
+    year, month, day = text[:4], text[5:7], text[8:]
+    if not (year.isdigit() and month.isdigit() and day.isdigit() and text.isascii()):
+        return None
+    try:
+        return (date(int(year), int(month), int(day)) + timedelta(days=days)).isoformat()
+    except (OverflowError, ValueError):
+        return None
+
+
 def shift_date(text: str, days: int) -> str | None:
     """``text`` (a date in any format :func:`parse_date` reads) moved by ``days`` days and
     written in exactly the same format; None when ``text`` is not such a date."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        iso = _shift_iso(text, days)
+        if iso is not None:
+            return iso
     parsed = _parse(text)
     if parsed is None:
         return None

@@ -36,7 +36,9 @@ _CACHED_LENGTH = 200  # strings up to this long have their generic detections ca
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 _WORD = re.compile(r"\w+")
-_Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
+_Leaf = tuple[str, Any, Any, Any, Any]
+_AGE = PhiCategory.AGE  # read once: an enum member off its class costs a lookup each time
+_NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id  # path, category (None for free text), value, container, slot
 
 
 class Finding(NamedTuple):
@@ -160,31 +162,34 @@ class Deidentifier:
             else:
                 out, pairs, keyed = list(value), enumerate(value), False
             for k, v in pairs:
-                child = f"{path}.{k}" if path else str(k)
                 # A list item has no key of its own: it takes its list's category.
-                own, never, is_id = key_kind(k) if keyed else (None, False, False)
+                own, never, is_id = key_kind(k) if keyed else _NO_KIND
                 if isinstance(v, (dict, list)):
-                    out[k] = node(v, child, own if own is not None else inherited, False)
+                    out[k] = node(v, f"{path}.{k}" if path else str(k), own if own is not None else inherited,
+                                  False)
                     continue
                 out[k] = v
                 if v is None or v is True or v is False:  # `is`: exactly the isinstance(v, bool) test
                     continue
                 if never or (top and is_id):
                     continue  # never PHI by its key ("state", "department"), or the record id
+                # The path is built only for a leaf that is kept (most skipped ones are above).
                 by_key = own if own is not None else inherited
                 category = by_key if by_key is not None else self._by_shape(v)
-                if category == PhiCategory.AGE:
+                if category is _AGE:  # `is`: categories are enum members (or None)
                     match = _AGE_NUMBER.fullmatch(str(v))
                     if match and int(match.group(1)) > 89:
-                        structured.append((child, category, v, out, k))
+                        structured.append((f"{path}.{k}" if path else str(k), category, v, out, k))
                     elif isinstance(v, str):
-                        texts.append((child, None, v, out, k))
+                        texts.append((f"{path}.{k}" if path else str(k), None, v, out, k))
                     continue
-                if category is not None and str(v).strip():
-                    structured.append((child, category, v, out, k))
-                    known.add(category, str(v))
+                if category is not None:
+                    value = v if type(v) is str else str(v)  # `str(v)` is `v` itself for a str
+                    if value.strip():
+                        structured.append((f"{path}.{k}" if path else str(k), category, v, out, k))
+                        known.add(category, value)
                 elif isinstance(v, str) and v.strip():
-                    texts.append((child, None, v, out, k))
+                    texts.append((f"{path}.{k}" if path else str(k), None, v, out, k))
             return out
 
         copy = node(record, "", None, True)
