@@ -228,13 +228,37 @@ CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " "
 PLACE_CUE_ENDS = _last_tokens(_FACILITY_PHRASES + _TOWN_PHRASES) | frozenset(("st", "mt", "saint", "mount"))
 
 
+_SEPARATOR = r"[\s,:]+"  # between the words of a phrase
+_END = ""  # a trie key that marks the end of a phrase
+
+
+def _trie_body(node: dict[str, dict]) -> str:
+    """The regex for the phrases under a trie ``node``, each branch led by one atom (a character,
+    or :data:`_SEPARATOR` for a space); an optional group where a phrase may end here."""
+    branches = [(_SEPARATOR if atom == " " else re.escape(atom)) + _trie_body(child)
+                for atom, child in sorted(node.items()) if atom != _END]
+    if not branches:
+        return ""
+    if _END in node:
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
 def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> re.Pattern[str]:
     """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``, with
-    ``gap`` (separators) between the phrase and the word after it."""
-    reversed_phrases = sorted({" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}, key=len,
-                              reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s,:]+") for p in reversed_phrases)
-    return re.compile(gap + r"(?:" + body + r")(?![\w/'’])")
+    ``gap`` (separators) between the phrase and the word after it.
+
+    The phrases are factored into a trie of their characters: it matches the same strings as a
+    plain alternation of them (the callers ask only whether it matches, never which phrase did),
+    but the engine tries each distinct character once where a plain alternation tries hundreds of
+    phrases one by one."""
+    root: dict[str, dict] = {}
+    for p in {" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}:
+        node = root
+        for atom in p:
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+    return re.compile(gap + r"(?:" + _trie_body(root) + r")(?![\w/'’])")
 
 
 # A title is a cue only when the name follows it directly ("dr okafor", "Dr. Okafor"), not as a
