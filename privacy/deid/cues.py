@@ -228,6 +228,8 @@ CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " "
 PLACE_CUE_ENDS = _last_tokens(_FACILITY_PHRASES + _TOWN_PHRASES) | frozenset(("st", "mt", "saint", "mount"))
 
 
+STRONG, WEAK = 2, 1
+
 _SEPARATOR = r"[\s,:]+"  # between the words of a phrase
 _END = ""  # a trie key that marks the end of a phrase
 
@@ -244,7 +246,7 @@ def _trie_body(node: dict[str, dict]) -> str:
     return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
-def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> re.Pattern[str]:
+def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> str:
     """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``, with
     ``gap`` (separators) between the phrase and the word after it.
 
@@ -258,30 +260,38 @@ def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#
         for atom in p:
             node = node.setdefault(atom, {})
         node[_END] = {}
-    return re.compile(gap + r"(?:" + _trie_body(root) + r")(?![\w/'’])")
+    return gap + r"(?:" + _trie_body(root) + r")(?![\w/'’])"
 
 
 # A title is a cue only when the name follows it directly ("dr okafor", "Dr. Okafor"), not as a
 # speaker label or heading ("Doctor: Good news").
-_TITLE_BEFORE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
-_RELATION_BEFORE = _phrase_trie(_RELATIONS)
-_PHRASE_BEFORE = _phrase_trie(frozenset(_NAME_PHRASES))
-_NICKNAME_BEFORE = _phrase_trie(_NICKNAME_PHRASES)
-_FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
-_TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
-_SAINT_BEFORE = re.compile(r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])")
-
-STRONG, WEAK = 2, 1
+_TITLE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
+_PHRASE = _phrase_trie(frozenset(_NAME_PHRASES))
+_SAINT = r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])"
+_SAINT_BEFORE = re.compile(_SAINT)
+# Every cue of :func:`cue_before` in one regex, one alternative for each category in the order the
+# categories are asked; each alternative ends with an empty group, so that the number of the group
+# that matched says which category the first matching alternative gives. The relation, naming
+# and nickname phrases share their gap and category: one trie of them all matches what one of
+# the three would.
+_CUE_BEFORE = re.compile("|".join(f"(?:{alternative})()" for alternative in (
+    _SAINT, _TITLE, _phrase_trie(_RELATIONS | frozenset(_NAME_PHRASES) | _NICKNAME_PHRASES),
+    _phrase_trie(_TOWN_PHRASES), _phrase_trie(_FACILITY_PHRASES))))
+_CUE_CATEGORIES = (None, PhiCategory.FACILITY, PhiCategory.NAME, PhiCategory.NAME, PhiCategory.CITY,
+                   PhiCategory.FACILITY)  # by the number of the empty group that matched
+# The cues of :func:`name_cue` the same way: a title, a relation or a nickname's phrase (one trie
+# of the two, which share their gap), then a naming phrase.
+_NAME_CUE = re.compile("|".join(f"(?:{alternative})()" for alternative in (
+    _TITLE, _phrase_trie(_RELATIONS | _NICKNAME_PHRASES), _PHRASE)))
+_NAME_STRENGTHS = (0, STRONG, STRONG, WEAK)  # by the number of the empty group that matched
 
 
 def name_cue(low: str, start: int) -> int:
     """How strongly the words before ``low[start:]`` say a person's name follows: STRONG after a
     title or relation ("dr", "wife", "hcp:"), WEAK after a naming phrase ("per", "called",
     "ask for"), else 0."""
-    rev = low[max(0, start - 40):start][::-1]
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _NICKNAME_BEFORE.match(rev):
-        return STRONG
-    return WEAK if _PHRASE_BEFORE.match(rev) else 0
+    m = _NAME_CUE.match(low[max(0, start - 40):start][::-1])
+    return 0 if m is None else _NAME_STRENGTHS[m.lastindex]
 
 
 def cue_before(low: str, start: int) -> PhiCategory | None:
@@ -291,17 +301,8 @@ def cue_before(low: str, start: int) -> PhiCategory | None:
     a transfer or visit phrase or a saint's prefix (``st. brigid``); CITY for a place-of-living
     phrase.
     """
-    rev = low[max(0, start - 40):start][::-1]
-    if _SAINT_BEFORE.match(rev):
-        return PhiCategory.FACILITY
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _PHRASE_BEFORE.match(rev) \
-            or _NICKNAME_BEFORE.match(rev):
-        return PhiCategory.NAME
-    if _TOWN_BEFORE.match(rev):
-        return PhiCategory.CITY
-    if _FACILITY_BEFORE.match(rev):
-        return PhiCategory.FACILITY
-    return None
+    m = _CUE_BEFORE.match(low[max(0, start - 40):start][::-1])
+    return None if m is None else _CUE_CATEGORIES[m.lastindex]
 
 
 _HEAD_AFTER = re.compile(r"(?:['’]s)?[\s\-]+(" + "|".join(sorted(FACILITY_HEADS, key=len, reverse=True))
