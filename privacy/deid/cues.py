@@ -182,6 +182,21 @@ by to at per of in on as is w via and the for pt pts see rn md np or am pm ok ye
 """.split())
 
 
+_LAST_ENDS = frozenset("abcdefghijklmnopqrstuvwxyz \t")  # what a match of _SIGNED_LAST ends with
+_CREDENTIAL_DOTS = ("rn.", "lpn.", "np.", "rrt.", "pct.", "sn.")
+
+
+def _may_end_signature(tail: str) -> bool:
+    """Whether a match of :data:`_SIGNED_TAIL` can end where ``tail`` does: past its closing
+    blanks and ``\\r``, a match ends with a letter of the initials or the credential, a credential's
+    dot, or the "," or "/" between the two. A cheap test that spares most lines the search."""
+    if tail.endswith("\r"):
+        tail = tail[:-1]
+    tail = tail.rstrip(" \t")
+    last = tail[-1:]
+    return "a" <= last <= "z" or last == "," or last == "/" or last == "." and tail.endswith(_CREDENTIAL_DOTS)
+
+
 def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the initials a note is signed with, at the end of a line: before a credential,
     after a dash when no clinical or common word (``vocabulary``), or alone after the last
@@ -197,8 +212,8 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
     for end in ends + [len(low)]:
         tail = low[max(0, end - 24):end]
         if "-" not in tail and "–" not in tail and "—" not in tail and "rn" not in tail and "lpn" not in tail \
-                and "rrt" not in tail:
-            continue  # neither a dash nor a credential a signature needs
+                and "rrt" not in tail or not _may_end_signature(tail):
+            continue  # neither a dash nor a credential a signature needs, or no signature's end
         m = _SIGNED_TAIL.search(low, max(0, end - 24), end)
         if m is None:
             continue
@@ -207,10 +222,12 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
         if m.group("dash") and (credential or m.group("ini") not in vocabulary) \
                 or not m.group("dash") and credential in _PLAIN_CREDENTIALS:
             found.append(m.span("ini"))
-    # a match holds no "." or "!" after its first character: it can only start at the last one
-    last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
-    if last is not None and last.group(1) not in safe:
-        found.append(last.span(1))
+    # a match holds no "." or "!" after its first character: it can only start at the last one;
+    # and it ends with a letter or a blank, which most texts do not
+    if low[-1:] in _LAST_ENDS:
+        last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
+        if last is not None and last.group(1) not in safe:
+            found.append(last.span(1))
     return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS]
 
 
