@@ -113,11 +113,17 @@ _PERSON_VERBS = (*"""
 is was called calls states stated says said visited visiting aware updated here present spoke asked asks requested
 requests notified informed agrees agreed wants wanted reports reported brought arrived left phoned declined
 """.split(), r"at[ \t]+(?:the[ \t]+)?bedside", r"in[ \t]+to[ \t]+visit")
+_MODAL_BEFORE_VERB = "(" + "|".join(_MODAL_NAMES) + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))"
 _RELATION_MODAL_NAME = re.compile(
-    r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+(" + "|".join(_MODAL_NAMES)
-    + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))")
-# "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number.
-_CALL_NAME_AT = re.compile(r"(?<![\w'’])(?:call|calls|page|reach|text|contact)[ \t]+([a-z][a-z'’-]+)"
+    r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+" + _MODAL_BEFORE_VERB)
+# What every match of _RELATION_MODAL_NAME holds from its group on: a scan that skips from one "w"
+# or "m" to the next, where the regex above tries a hundred relations at every position.
+_MODAL_VERB = re.compile(_MODAL_BEFORE_VERB)
+# "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number. Each
+# verb's first letter is matched before the look-behind (the same test, one character on), so that
+# the scan skips from one of those letters to the next.
+_CALL_NAME_AT = re.compile(r"(?:c(?<![\w'’]c)(?:all|alls|ontact)|p(?<![\w'’]p)age|r(?<![\w'’]r)each"
+                           r"|t(?<![\w'’]t)ext)[ \t]+([a-z][a-z'’-]+)"
                            r"(?=[ \t]+(?:at|@|on)[ \t]*(?:(?:x|ext\.?|#)[ \t]*\d|\(?\d{3}|\d{1,3}[-.]\d))")
 _CALL_VERBS = frozenset(("call", "calls", "page", "reach", "text", "contact"))  # whole tokens where they match
 _WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -131,7 +137,8 @@ def names_by_phrase(low: str, words: Set[str] | None = None) -> list[tuple[int, 
     the scans of a text that holds no modal or calling word as a whole token."""
     if words is None:
         words = set(_WORD_TOKEN.findall(low))
-    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] if not words.isdisjoint(_MODAL_NAMES) else []
+    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] \
+        if not words.isdisjoint(_MODAL_NAMES) and _MODAL_VERB.search(low) is not None else []
     if not words.isdisjoint(_CALL_VERBS):
         spans += [m.span(1) for m in _CALL_NAME_AT.finditer(low) if m.group(1) not in _CALLED_THINGS]
     return spans
