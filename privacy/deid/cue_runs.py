@@ -24,6 +24,9 @@ from privacy.phi import PhiCategory as C
 
 __all__ = ["facility_runs"]
 
+# The categories as module constants: on Python 3.11 an attribute of an Enum class is read through
+# the slow hook of EnumType.__getattr__ (about ten times a global's cost); these are the same objects.
+_FACILITY = C.FACILITY
 _JOINS = frozenset(("and", "of", "the", "at"))  # "&" lies between tokens
 _MAX_WORDS = 6
 # Words that end a run where there is no case to read: no facility's name holds them.
@@ -69,7 +72,7 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
         if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):
             continue
-        if cue_before(low, s) is not C.FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):
+        if cue_before(low, s) is not _FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):
             continue
         j = i
         while j + 1 < n and j + 1 - i < _MAX_WORDS and tokens_between(low, toks[j][1], toks[j + 1][0]):
@@ -84,4 +87,4 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
         if j + 1 < n and (words_at[j + 1] in EPONYM_HEADS or words_at[j + 1].rstrip("s") in EPONYM_HEADS) or \
                 i < n - 1 and words_at[i].endswith(("'s", "’s")) and words_at[i + 1] in EPONYM_HEADS:
             continue  # "at Hartmann's pouch", "at McBurney's point"
-        out.append(Detection(s, toks[j][1], C.FACILITY, "allow.facility_after_cue"))
+        out.append(Detection(s, toks[j][1], _FACILITY, "allow.facility_after_cue"))

@@ -113,11 +113,17 @@ _PERSON_VERBS = (*"""
 is was called calls states stated says said visited visiting aware updated here present spoke asked asks requested
 requests notified informed agrees agreed wants wanted reports reported brought arrived left phoned declined
 """.split(), r"at[ \t]+(?:the[ \t]+)?bedside", r"in[ \t]+to[ \t]+visit")
+_MODAL_BEFORE_VERB = "(" + "|".join(_MODAL_NAMES) + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))"
 _RELATION_MODAL_NAME = re.compile(
-    r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+(" + "|".join(_MODAL_NAMES)
-    + r")(?=[ \t]+(?:" + "|".join(_PERSON_VERBS) + r")(?![\w]))")
-# "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number.
-_CALL_NAME_AT = re.compile(r"(?<![\w'’])(?:call|calls|page|reach|text|contact)[ \t]+([a-z][a-z'’-]+)"
+    r"(?<![\w'’])(?:" + "|".join(sorted(_RELATIONS, key=len, reverse=True)) + r")[ \t,:]+" + _MODAL_BEFORE_VERB)
+# What every match of _RELATION_MODAL_NAME holds from its group on: a scan that skips from one "w"
+# or "m" to the next, where the regex above tries a hundred relations at every position.
+_MODAL_VERB = re.compile(_MODAL_BEFORE_VERB)
+# "call Faith at x2-7093", "page Rose @ 4-5521": a word between a calling verb and a number. Each
+# verb's first letter is matched before the look-behind (the same test, one character on), so that
+# the scan skips from one of those letters to the next.
+_CALL_NAME_AT = re.compile(r"(?:c(?<![\w'’]c)(?:all|alls|ontact)|p(?<![\w'’]p)age|r(?<![\w'’]r)each"
+                           r"|t(?<![\w'’]t)ext)[ \t]+([a-z][a-z'’-]+)"
                            r"(?=[ \t]+(?:at|@|on)[ \t]*(?:(?:x|ext\.?|#)[ \t]*\d|\(?\d{3}|\d{1,3}[-.]\d))")
 _CALL_VERBS = frozenset(("call", "calls", "page", "reach", "text", "contact"))  # whole tokens where they match
 _WORD_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -131,7 +137,8 @@ def names_by_phrase(low: str, words: Set[str] | None = None) -> list[tuple[int, 
     the scans of a text that holds no modal or calling word as a whole token."""
     if words is None:
         words = set(_WORD_TOKEN.findall(low))
-    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] if not words.isdisjoint(_MODAL_NAMES) else []
+    spans = [m.span(1) for m in _RELATION_MODAL_NAME.finditer(low)] \
+        if not words.isdisjoint(_MODAL_NAMES) and _MODAL_VERB.search(low) is not None else []
     if not words.isdisjoint(_CALL_VERBS):
         spans += [m.span(1) for m in _CALL_NAME_AT.finditer(low) if m.group(1) not in _CALLED_THINGS]
     return spans
@@ -182,6 +189,21 @@ by to at per of in on as is w via and the for pt pts see rn md np or am pm ok ye
 """.split())
 
 
+_LAST_ENDS = frozenset("abcdefghijklmnopqrstuvwxyz \t")  # what a match of _SIGNED_LAST ends with
+_CREDENTIAL_DOTS = ("rn.", "lpn.", "np.", "rrt.", "pct.", "sn.")
+
+
+def _may_end_signature(tail: str) -> bool:
+    """Whether a match of :data:`_SIGNED_TAIL` can end where ``tail`` does: past its closing
+    blanks and ``\\r``, a match ends with a letter of the initials or the credential, a credential's
+    dot, or the "," or "/" between the two. A cheap test that spares most lines the search."""
+    if tail.endswith("\r"):
+        tail = tail[:-1]
+    tail = tail.rstrip(" \t")
+    last = tail[-1:]
+    return "a" <= last <= "z" or last == "," or last == "/" or last == "." and tail.endswith(_CREDENTIAL_DOTS)
+
+
 def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of the initials a note is signed with, at the end of a line: before a credential,
     after a dash when no clinical or common word (``vocabulary``), or alone after the last
@@ -197,8 +219,8 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
     for end in ends + [len(low)]:
         tail = low[max(0, end - 24):end]
         if "-" not in tail and "–" not in tail and "—" not in tail and "rn" not in tail and "lpn" not in tail \
-                and "rrt" not in tail:
-            continue  # neither a dash nor a credential a signature needs
+                and "rrt" not in tail or not _may_end_signature(tail):
+            continue  # neither a dash nor a credential a signature needs, or no signature's end
         m = _SIGNED_TAIL.search(low, max(0, end - 24), end)
         if m is None:
             continue
@@ -207,10 +229,12 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
         if m.group("dash") and (credential or m.group("ini") not in vocabulary) \
                 or not m.group("dash") and credential in _PLAIN_CREDENTIALS:
             found.append(m.span("ini"))
-    # a match holds no "." or "!" after its first character: it can only start at the last one
-    last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
-    if last is not None and last.group(1) not in safe:
-        found.append(last.span(1))
+    # a match holds no "." or "!" after its first character: it can only start at the last one;
+    # and it ends with a letter or a blank, which most texts do not
+    if low[-1:] in _LAST_ENDS:
+        last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
+        if last is not None and last.group(1) not in safe:
+            found.append(last.span(1))
     return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS]
 
 
@@ -228,36 +252,70 @@ CUE_WORDS = NAME_TITLES | _RELATIONS | frozenset(p for p in _NAME_PHRASES if " "
 PLACE_CUE_ENDS = _last_tokens(_FACILITY_PHRASES + _TOWN_PHRASES) | frozenset(("st", "mt", "saint", "mount"))
 
 
-def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> re.Pattern[str]:
+STRONG, WEAK = 2, 1
+
+_SEPARATOR = r"[\s,:]+"  # between the words of a phrase
+_END = ""  # a trie key that marks the end of a phrase
+
+
+def _trie_body(node: dict[str, dict]) -> str:
+    """The regex for the phrases under a trie ``node``, each branch led by one atom (a character,
+    or :data:`_SEPARATOR` for a space); an optional group where a phrase may end here."""
+    branches = [(_SEPARATOR if atom == " " else re.escape(atom)) + _trie_body(child)
+                for atom, child in sorted(node.items()) if atom != _END]
+    if not branches:
+        return ""
+    if _END in node:
+        return "(?:" + "|".join(branches) + ")?"
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+def _phrase_trie(phrases: tuple[str, ...] | frozenset[str], gap: str = r"[\s,:.#(\-]*") -> str:
     """A regex that matches, anchored at the end of a reversed prefix, any of ``phrases``, with
-    ``gap`` (separators) between the phrase and the word after it."""
-    reversed_phrases = sorted({" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}, key=len,
-                              reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s,:]+") for p in reversed_phrases)
-    return re.compile(gap + r"(?:" + body + r")(?![\w/'’])")
+    ``gap`` (separators) between the phrase and the word after it.
+
+    The phrases are factored into a trie of their characters: it matches the same strings as a
+    plain alternation of them (the callers ask only whether it matches, never which phrase did),
+    but the engine tries each distinct character once where a plain alternation tries hundreds of
+    phrases one by one."""
+    root: dict[str, dict] = {}
+    for p in {" ".join(w[::-1] for w in reversed(p.split())) for p in phrases}:
+        node = root
+        for atom in p:
+            node = node.setdefault(atom, {})
+        node[_END] = {}
+    return gap + r"(?:" + _trie_body(root) + r")(?![\w/'’])"
 
 
 # A title is a cue only when the name follows it directly ("dr okafor", "Dr. Okafor"), not as a
 # speaker label or heading ("Doctor: Good news").
-_TITLE_BEFORE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
-_RELATION_BEFORE = _phrase_trie(_RELATIONS)
-_PHRASE_BEFORE = _phrase_trie(frozenset(_NAME_PHRASES))
-_NICKNAME_BEFORE = _phrase_trie(_NICKNAME_PHRASES)
-_FACILITY_BEFORE = _phrase_trie(_FACILITY_PHRASES)
-_TOWN_BEFORE = _phrase_trie(_TOWN_PHRASES)
-_SAINT_BEFORE = re.compile(r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])")
-
-STRONG, WEAK = 2, 1
+_TITLE = _phrase_trie(NAME_TITLES, gap=r"[ \t]*\.?[ \t]*")
+_PHRASE = _phrase_trie(frozenset(_NAME_PHRASES))
+_SAINT = r"[\s]*(?:\.ts|\.tm|tnias|tnuom)(?![\w])"
+_SAINT_BEFORE = re.compile(_SAINT)
+# Every cue of :func:`cue_before` in one regex, one alternative for each category in the order the
+# categories are asked; each alternative ends with an empty group, so that the number of the group
+# that matched says which category the first matching alternative gives. The relation, naming
+# and nickname phrases share their gap and category: one trie of them all matches what one of
+# the three would.
+_CUE_BEFORE = re.compile("|".join(f"(?:{alternative})()" for alternative in (
+    _SAINT, _TITLE, _phrase_trie(_RELATIONS | frozenset(_NAME_PHRASES) | _NICKNAME_PHRASES),
+    _phrase_trie(_TOWN_PHRASES), _phrase_trie(_FACILITY_PHRASES))))
+_CUE_CATEGORIES = (None, PhiCategory.FACILITY, PhiCategory.NAME, PhiCategory.NAME, PhiCategory.CITY,
+                   PhiCategory.FACILITY)  # by the number of the empty group that matched
+# The cues of :func:`name_cue` the same way: a title, a relation or a nickname's phrase (one trie
+# of the two, which share their gap), then a naming phrase.
+_NAME_CUE = re.compile("|".join(f"(?:{alternative})()" for alternative in (
+    _TITLE, _phrase_trie(_RELATIONS | _NICKNAME_PHRASES), _PHRASE)))
+_NAME_STRENGTHS = (0, STRONG, STRONG, WEAK)  # by the number of the empty group that matched
 
 
 def name_cue(low: str, start: int) -> int:
     """How strongly the words before ``low[start:]`` say a person's name follows: STRONG after a
     title or relation ("dr", "wife", "hcp:"), WEAK after a naming phrase ("per", "called",
     "ask for"), else 0."""
-    rev = low[max(0, start - 40):start][::-1]
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _NICKNAME_BEFORE.match(rev):
-        return STRONG
-    return WEAK if _PHRASE_BEFORE.match(rev) else 0
+    m = _NAME_CUE.match(low[max(0, start - 40):start][::-1])
+    return 0 if m is None else _NAME_STRENGTHS[m.lastindex]
 
 
 def cue_before(low: str, start: int) -> PhiCategory | None:
@@ -267,17 +325,8 @@ def cue_before(low: str, start: int) -> PhiCategory | None:
     a transfer or visit phrase or a saint's prefix (``st. brigid``); CITY for a place-of-living
     phrase.
     """
-    rev = low[max(0, start - 40):start][::-1]
-    if _SAINT_BEFORE.match(rev):
-        return PhiCategory.FACILITY
-    if _TITLE_BEFORE.match(rev) or _RELATION_BEFORE.match(rev) or _PHRASE_BEFORE.match(rev) \
-            or _NICKNAME_BEFORE.match(rev):
-        return PhiCategory.NAME
-    if _TOWN_BEFORE.match(rev):
-        return PhiCategory.CITY
-    if _FACILITY_BEFORE.match(rev):
-        return PhiCategory.FACILITY
-    return None
+    m = _CUE_BEFORE.match(low[max(0, start - 40):start][::-1])
+    return None if m is None else _CUE_CATEGORIES[m.lastindex]
 
 
 _HEAD_AFTER = re.compile(r"(?:['’]s)?[\s\-]+(" + "|".join(sorted(FACILITY_HEADS, key=len, reverse=True))

@@ -45,9 +45,12 @@ from privacy.phi import PhiCategory as C
 __all__ = ["articles", "bracketed", "bridges", "facility_edges", "head_modifiers", "named_kinds", "names_before_towns",
            "of_tails", "prefixed_names", "saints_possessive", "store_numbers", "the_va", "ward_numbers"]
 
+# The categories as module constants: on Python 3.11 an attribute of an Enum class is read through
+# the slow hook of EnumType.__getattr__ (about ten times a global's cost); these are the same objects.
+_FACILITY, _NAME, _UNKNOWN, _CITY = C.FACILITY, C.NAME, C.UNKNOWN, C.CITY
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
-_PLACE_LIKE = frozenset((C.FACILITY, C.NAME, C.UNKNOWN, C.CITY))
+_PLACE_LIKE = frozenset((_FACILITY, _NAME, _UNKNOWN, _CITY))
 _WORD = re.compile(r"[a-z][a-z'’&-]*")
 _BRACKET = re.compile(r"\(([^()\n\d]{2,60})\)")
 _WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*\Z")
@@ -79,7 +82,7 @@ def bracketed(low: str, spans: list[Span], out: list[Detection]) -> None:
         if words[-1] in FACILITY_WORDS or before is not None and (before.group(1) in FACILITY_WORDS
                                                                  or before.group(1) in CARE_SETTINGS):
             lead = len(m.group(1)) - len(m.group(1).lstrip())
-            out.append(Detection(inner_start + lead, inner_start + lead + len(" ".join(words)), C.FACILITY,
+            out.append(Detection(inner_start + lead, inner_start + lead + len(" ".join(words)), _FACILITY,
                                  "allow.facility_bracket"))
 
 
@@ -89,7 +92,7 @@ def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list
     Oklahoma")."""
     starts = {s for s, _, _ in spans}
     for s, e, category in spans:
-        if category is C.FACILITY:
+        if category is _FACILITY:
             of = _OF_AFTER.match(low, e)
             if of is not None and of.end() not in starts:
                 tail = _TAIL_WORDS.match(low, of.end())
@@ -97,7 +100,7 @@ def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list
                     words = tail.group(1).split()
                     title = all(text[i].isupper() for i in _word_starts(low, of.end(), tail.end(1)))
                     if _name_words(words) and words[-1] not in CLINICAL and (title or not mixed_case):
-                        out.append(Detection(s, tail.end(1), C.FACILITY, "allow.facility_of"))
+                        out.append(Detection(s, tail.end(1), _FACILITY, "allow.facility_of"))
         if category in _PLACE_LIKE and "of" in low[max(0, s - 16):s]:
             before = _OF_BEFORE.search(low, max(0, s - 60), s)
             if before is None:
@@ -112,7 +115,7 @@ def of_tails(text: str, low: str, spans: list[Span], mixed_case: bool, out: list
             if mixed_case and not all(text[i].isupper() for i in at):
                 continue
             first = at[0]
-            out.append(Detection(first, e, C.FACILITY, "allow.facility_of"))
+            out.append(Detection(first, e, _FACILITY, "allow.facility_of"))
 
 
 def _word_starts(low: str, start: int, end: int) -> list[int]:
@@ -124,17 +127,17 @@ def bridges(low: str, spans: list[Span], out: list[Detection]) -> None:
     so are a facility and a town joined by "of" ("Masjid al-Noor of Roxbury")."""
     ordered = sorted(spans)
     for (s, e, c), (s2, e2, c2) in zip(ordered, ordered[1:]):
-        if C.FACILITY in (c, c2) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
+        if _FACILITY in (c, c2) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
             gap = _BRIDGE.fullmatch(low, e, s2)
-            if gap is not None or c is C.FACILITY and c2 is C.CITY and _OF_TOWN.fullmatch(low, e, s2):
-                out.append(Detection(s, e2, C.FACILITY, "allow.facility_bridge"))  # "... of Roxbury" too
+            if gap is not None or c is _FACILITY and c2 is _CITY and _OF_TOWN.fullmatch(low, e, s2):
+                out.append(Detection(s, e2, _FACILITY, "allow.facility_bridge"))  # "... of Roxbury" too
 
 
 def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A facility found from its head word ("CENTER AT MOSES TAYLOR") takes the word that
     modifies it right before ("WOUND CENTER ..."): a name does not start on "center"."""
     for s, e, category in spans:
-        if category is not C.FACILITY:
+        if category is not _FACILITY:
             continue
         head = _WORD.match(low, s)
         if head is None or head.group() not in FACILITY_WORDS:
@@ -145,7 +148,7 @@ def head_modifiers(low: str, spans: list[Span], out: list[Detection]) -> None:
         word = before.group(1)
         if word not in _NEVER_IN_NAME and word != "the" and (word in CLINICAL or word in CARE_SETTINGS
                                                              or word in FACILITY_WORDS):
-            out.append(Detection(before.start(1), e, C.FACILITY, "allow.facility_head"))
+            out.append(Detection(before.start(1), e, _FACILITY, "allow.facility_head"))
 
 
 _PREFIXES = frozenset(("st", "mt", "saint", "mount", "ste"))
@@ -157,7 +160,7 @@ def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A facility found as a bare saint's or mountain's prefix takes the name after it, up to its
     facility word if one comes within three words ("Mt. Hood Regional", "st. odile's")."""
     for s, e, category in spans:
-        if category is not C.FACILITY or low[s:e].rstrip(".") not in _PREFIXES:
+        if category is not _FACILITY or low[s:e].rstrip(".") not in _PREFIXES:
             continue
         m = _WORDS_AFTER_PREFIX.match(low, e)
         if m is None or m.group(1) in _NEVER_IN_NAME or m.group(1) in CLINICAL:
@@ -169,7 +172,7 @@ def prefixed_names(low: str, spans: list[Span], out: list[Detection]) -> None:
                 break
             if word in FACILITY_WORDS:
                 end = m.end(k)
-        out.append(Detection(s, end, C.FACILITY, "allow.facility_prefix"))
+        out.append(Detection(s, end, _FACILITY, "allow.facility_prefix"))
 
 
 # A program's or a home's name before what kind of place it is: "Phalen Lake Head Start", "Harmony
@@ -207,7 +210,7 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
             continue
         at = at[keep:]
         end = kind.end("start") if kind.group("start") else kind.end("home")
-        out.append(Detection(at[0], end, C.FACILITY, "allow.facility_kind"))
+        out.append(Detection(at[0], end, _FACILITY, "allow.facility_kind"))
 
 
 _A_DIGIT = re.compile(r"\d")
@@ -222,8 +225,8 @@ def ward_numbers(low: str, spans: list[Span], out: list[Detection]) -> None:
     for s, e, category in spans:
         if category in _PLACE_LIKE:
             m = _WARD_NUMBER.match(low, e)
-            if m is not None and (low[s - 1:s] == "(" or cue_before(low, s) is C.FACILITY):
-                out.append(Detection(s, m.end(1), C.FACILITY, "allow.facility_ward"))
+            if m is not None and (low[s - 1:s] == "(" or cue_before(low, s) is _FACILITY):
+                out.append(Detection(s, m.end(1), _FACILITY, "allow.facility_ward"))
 
 
 # The "s" is matched before the look-behind that no word character or apostrophe comes before
@@ -235,12 +238,12 @@ def saints_possessive(low: str, out: list[Detection]) -> None:
     """A saint's name in the possessive is a hospital's or a church's ("St. E's", "st. brigid's"),
     not St. John's wort."""
     for m in _SAINT_POSSESSIVE.finditer(low):
-        out.append(Detection(m.start(), m.end(), C.FACILITY, "allow.saint_possessive"))
+        out.append(Detection(m.start(), m.end(), _FACILITY, "allow.saint_possessive"))
 
 
 def _townish(low: str, s: int, e: int, category: C) -> bool:
     """Whether a find is a town: found as one, or a name or unknown word that is a US town's."""
-    return category is C.CITY or category in (C.NAME, C.UNKNOWN) and low[s:e] in town_names()[0]
+    return category is _CITY or category in (_NAME, _UNKNOWN) and low[s:e] in town_names()[0]
 
 
 _BEFORE_TOWN = re.compile(r",[ \t]*\Z")
@@ -267,21 +270,26 @@ def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool,
         if len(words) < 2 or words[-1] not in FACILITY_WORDS or all(w in FACILITY_WORDS or w in CARE_SETTINGS
                                                                    or w in CLINICAL for w in words):
             continue
-        out.append(Detection(at[0], run.end(1), C.FACILITY, "allow.facility_before_town"))
+        out.append(Detection(at[0], run.end(1), _FACILITY, "allow.facility_before_town"))
 
 
-_THE_VA = re.compile(r"(?<![\w'’])the[ \t]+(va|vamc)(?![\w'’])(?:([ \t]+in[ \t]+)(?=[a-z]))?")
+# The "t" is matched before the look-behind that no word character or apostrophe comes before it
+# (the same test, one character on), so that the scan skips from one "t" to the next.
+_THE_VA = re.compile(r"t(?<![\w'’]t)he[ \t]+(va|vamc)(?![\w'’])(?:([ \t]+in[ \t]+)(?=[a-z]))?")
 
 
 def the_va(low: str, spans: list[Span], out: list[Detection]) -> None:
     """"the VA" is a veterans' hospital (never Virginia or visual acuity with the article), with
     the town it is in when one was found: "PRIMARY CARE AT THE VA IN TOMAH"."""
-    towns = {s: e for s, e, c in spans if _townish(low, s, e, c)}
+    towns: dict[int, int] | None = None  # where each town found starts and ends, made when first asked
     for m in _THE_VA.finditer(low):
         end = m.end(1)
-        if m.group(2) is not None and m.end(2) in towns:
-            end = towns[m.end(2)]
-        out.append(Detection(m.start(1), end, C.FACILITY, "allow.facility_va"))
+        if m.group(2) is not None:
+            if towns is None:
+                towns = {s: e for s, e, c in spans if _townish(low, s, e, c)}
+            if m.end(2) in towns:
+                end = towns[m.end(2)]
+        out.append(Detection(m.start(1), end, _FACILITY, "allow.facility_va"))
 
 
 _STORE_NUMBER = re.compile(r"[ \t]*(?:#|no\.?|store)[ \t]*\d{1,6}(?![\w/.]|[.,]\d)")
@@ -290,19 +298,19 @@ _STORE_NUMBER = re.compile(r"[ \t]*(?:#|no\.?|store)[ \t]*\d{1,6}(?![\w/.]|[.,]\
 def store_numbers(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A store's or unit's number after a facility ("Walmart #1402", "CVS store 2231")."""
     for s, e, category in spans:
-        if category is C.FACILITY:
+        if category is _FACILITY:
             m = _STORE_NUMBER.match(low, e)
             if m is not None:
-                out.append(Detection(s, m.end(), C.FACILITY, "allow.facility_number"))
+                out.append(Detection(s, m.end(), _FACILITY, "allow.facility_number"))
 
 
 def articles(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A single found word after "at the", "from the" or "to the" is a place's name with its
     article ("transplant w/u at the Brigham", "lives at The Willows")."""
     for s, e, category in spans:
-        if category in (C.NAME, C.UNKNOWN) and s >= 4 and low[s - 4:s] == "the " \
+        if category in (_NAME, _UNKNOWN) and s >= 4 and low[s - 4:s] == "the " \
                 and _ARTICLE_CUE.search(low, max(0, s - 12), s) is not None:
-            out.append(Detection(s - 4, e, C.FACILITY, "allow.facility_article"))
+            out.append(Detection(s - 4, e, _FACILITY, "allow.facility_article"))
 
 
 def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out: list[Detection]) -> None:
@@ -322,7 +330,7 @@ def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out
         the_va(low, spans, added)
     if _A_DIGIT.search(low) is not None:
         ward_numbers(low, spans, added)
-    if any(c is C.FACILITY for _, _, c in spans) or any(d.category is C.FACILITY for d in added):
+    if any(c is _FACILITY for _, _, c in spans) or any(d.category is _FACILITY for d in added):
         bridges(low, spans, added)
         prefixed_names(low, spans, added)
         head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)
