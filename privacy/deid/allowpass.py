@@ -71,6 +71,9 @@ from privacy.deid.vocab import COMMON, VOCAB, sentence_start
 from privacy.deid.wordlists import CHAINS, WordLists, city_names, name_words, town_names
 from privacy.phi import PhiCategory as C
 
+# Categories read once: reading a member off the Enum class costs ten times a global's read.
+_NAME, _UNKNOWN, _CITY, _FACILITY = C.NAME, C.UNKNOWN, C.CITY, C.FACILITY
+
 __all__ = ["allow_pass", "unknown_words"]
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
@@ -247,21 +250,21 @@ def _category(text: str, low: str, start: int, end: int, mixed_case: bool, lists
     """Category, span and rule for an unknown word at ``[start, end)``."""
     word = low[start:end]
     denied = lists.deny_words.get(word)
-    if denied is not None and denied is not C.UNKNOWN:
+    if denied is not None and denied is not _UNKNOWN:
         return denied, start, end, "allow.chain" if word in CHAINS else "allow.site_deny"
     cue = cue_before(low, start)
     head = facility_head_after(low, end)
-    if cue is C.FACILITY or head is not None:
-        return C.FACILITY, saint_start(low, start), head or end, "allow.facility"
+    if cue is _FACILITY or head is not None:
+        return _FACILITY, saint_start(low, start), head or end, "allow.facility"
     if cue is not None:
         return cue, start, end, f"allow.cue.{cue.value.lower()}"
     if mixed_case and text[start].isupper() and not text[start:end].isupper() and not sentence_start(text, start):
-        return C.NAME, start, end, "allow.name_shape"
+        return _NAME, start, end, "allow.name_shape"
     if names and _next_to_name(names, text, start, end):
-        return C.NAME, start, end, "allow.next_to_name"
+        return _NAME, start, end, "allow.next_to_name"
     if denied is not None:
         return denied, start, end, "allow.site_deny"
-    return C.UNKNOWN, start, end, "allow.unknown"
+    return _UNKNOWN, start, end, "allow.unknown"
 
 
 def _deny_phrases(low: str, words: set[str], lists: WordLists, out: list[Detection]) -> None:
@@ -295,13 +298,13 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     spans = [(d.start, d.end) for d in found]
     for start, end in initials_by_phrase(low):
         if not _covered(spans, start, end, [0]):
-            out.append(Detection(start, end, C.NAME, "allow.initials"))
+            out.append(Detection(start, end, _NAME, "allow.initials"))
     for start, end in signature_initials(low, VOCAB, lists.allow):
         if not _covered(spans, start, end, [0]):
-            out.append(Detection(start, end, C.NAME, "allow.signature"))
+            out.append(Detection(start, end, _NAME, "allow.signature"))
     if not unknown and not named and not has_rare and not towns and not anchors and not cued:
         return out
-    names = [(d.start, d.end) for d in found if d.category is C.NAME]
+    names = [(d.start, d.end) for d in found if d.category is _NAME]
     mixed_case = _has_case(text)
     cursor = [0]
     proper_at = {d.start for d in found}  # a detector's find counts as a proper word of a facility's name
@@ -324,7 +327,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
             start, end = _chain(low, start, end)
             category, lo, hi, rule = _category(text, low, start, end, mixed_case, lists, names)
             out.append(Detection(lo, hi, category, rule))
-            if category is C.NAME:
+            if category is _NAME:
                 names.append((lo, hi))
             continue
         if word in named:
@@ -337,20 +340,20 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                     and not _covered(spans, start, end, cursor) \
                     and _forced_name(text, low, start, end, strength, mixed_case) \
                     and (titled or not _eponym_here(low, start, end)):
-                out.append(Detection(start, end, C.NAME, "allow.cue.name"))
+                out.append(Detection(start, end, _NAME, "allow.cue.name"))
                 names.append((start, end))
                 continue
         is_rare = word in rest and len(word) > 1 and word.isalpha()
         if previous not in PLACE_CUE_ENDS or not (is_rare or word in towns) or _covered(spans, start, end, cursor):
             continue
         cue = cue_before(low, start)
-        if cue is C.FACILITY and is_rare:
-            out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, C.FACILITY,
+        if cue is _FACILITY and is_rare:
+            out.append(Detection(saint_start(low, start), facility_head_after(low, end) or end, _FACILITY,
                                  "allow.cue.facility"))
-        elif word in towns and (cue is C.CITY or ((word not in VOCAB and not _inflected(word, lists.allow)
+        elif word in towns and (cue is _CITY or ((word not in VOCAB and not _inflected(word, lists.allow)
                                                    or word in city_names())
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
-            out.append(Detection(start, end, C.CITY, "allow.cue.city"))
+            out.append(Detection(start, end, _CITY, "allow.cue.city"))
     toks = Tokens([m.span() for m in matches])
     if cued:
         facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
@@ -360,7 +363,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
         word = low[start:end]
         if (word in name_words() or word in unknown or word in ("will", "may")) and word not in CUE_WORDS \
                 and word not in lists.site_allow and not _covered(spans, start, end, [0]):
-            out.append(Detection(start, end, C.NAME, "allow.name_phrase"))
+            out.append(Detection(start, end, _NAME, "allow.name_phrase"))
             names.append((start, end))
     if towns or town_cue:
         town_phrases(low, toks.spans, sequence, lists, out)
@@ -402,19 +405,19 @@ _AND_NAME = re.compile(r"[ \t]*(?:and|&)[ \t]+([a-z]+)(?![\w'’-])")
 def _names_joined_by_and(low: str, spans: list[tuple[int, int, C]], lists: WordLists, out: list[Detection]) -> None:
     """A name word after "<name> and" is a name too ("DAUGHTERS FAITH AND HOPE", "Imelda and Ross")."""
     for _, e, category in spans:
-        if category is C.NAME:
+        if category is _NAME:
             m = _AND_NAME.match(low, e)
             if m is not None and m.group(1) in name_words() and m.group(1) not in NEVER_NAMES \
                     and m.group(1) not in CUE_WORDS and m.group(1) not in lists.site_allow:
-                out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.name_and"))
+                out.append(Detection(m.start(1), m.end(1), _NAME, "allow.name_and"))
 
 
 def _leading_the(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A facility's name keeps the "the" it is written with ("FROM THE MARSH NURSING HOME", "at
     the Brigham"): the article is part of the name as the note writes it."""
     for s, e, category in spans:
-        if category is C.FACILITY and s >= 4 and low[s - 4:s] == "the " and (s == 4 or not low[s - 5].isalnum()):
-            out.append(Detection(s - 4, e, C.FACILITY, "allow.facility_the"))
+        if category is _FACILITY and s >= 4 and low[s - 4:s] == "the " and (s == 4 or not low[s - 5].isalnum()):
+            out.append(Detection(s - 4, e, _FACILITY, "allow.facility_the"))
 
 
 def _has_case(text: str) -> bool:

@@ -27,6 +27,11 @@ from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, to
 from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
+# Categories read once: reading a member off the Enum class costs ten times a global's read.
+_NAME, _UNKNOWN, _CITY, _FACILITY, _ZIP, _AGE = C.NAME, C.UNKNOWN, C.CITY, C.FACILITY, C.ZIP, C.AGE
+_NAME_UNKNOWN_FACILITY = (_NAME, _UNKNOWN, _FACILITY)
+_CITY_UNKNOWN = (_CITY, _UNKNOWN)
+
 __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
            "given_names_after_comma", "honorifics", "nicknames_after_names", "same_names", "town_phrases",
            "zips_after_towns"]
@@ -113,7 +118,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
     name word joins when it is shaped like a name here (Title Case in mixed-case text; any name
     word where there is no case to read) or no list calls it safe, and a word outside the
     common vocabulary always joins."""
-    todo = [(s, e) for s, e, category in spans if category is C.NAME or category is C.UNKNOWN]
+    todo = [(s, e) for s, e, category in spans if category is _NAME or category is _UNKNOWN]
     if not todo:  # nothing to grow (the loop below reads no other span)
         return
     names = name_words()
@@ -147,7 +152,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
         while i is not None and i > 0 and (tokens_between(low, toks[i - 1][1], toks[i][0])
                                            and (joins(i - 1) or modal_name(i - 1)) or initial(i - 1)):
             i -= 1
-            out.append(Detection(toks[i][0], toks[i][1], C.NAME, "allow.name_joined"))
+            out.append(Detection(toks[i][0], toks[i][1], _NAME, "allow.name_joined"))
         j = tokens.at_end(e)
         while j is not None and j + 1 < len(toks) and tokens_between(low, toks[j][1], toks[j + 1][0]) \
                 and joins(j + 1):
@@ -156,7 +161,7 @@ def grow_names(text: str, low: str, tokens: Tokens, spans: list[tuple[int, int, 
                                            and joins(j + 2)):
                 break  # a particle joins only what follows it ("Te Awe"), never ends a name
             j += 1
-            out.append(Detection(toks[j][0], toks[j][1], C.NAME, "allow.name_joined"))
+            out.append(Detection(toks[j][0], toks[j][1], _NAME, "allow.name_joined"))
 
 
 _HONORIFIC_DOT = re.compile(r"(?<![\w])(?:dr|mr|mrs|ms|mx|miss|prof)\.[ \t]+([^\W\d_]+(?:['’-][^\W\d_]+)*)")
@@ -193,13 +198,13 @@ def honorifics(low: str, spans: list[tuple[int, int]], out: list[Detection]) -> 
         if word in NEVER_NAMES or word in CLINICAL or word in CUE_WORDS or len(word) < 2:
             continue
         if not any(a < e and s < b for a, b in spans):
-            out.append(Detection(s, e, C.NAME, "allow.honorific"))
+            out.append(Detection(s, e, _NAME, "allow.honorific"))
 
 
 def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """Every other occurrence, in this text, of a word already found as a person's name ("husband
     Bill ... Bill tearful", "Bill's"): a text names the same person the same way throughout."""
-    words = {low[s:e] for s, e, c in spans if c is C.NAME and e - s > 2}
+    words = {low[s:e] for s, e, c in spans if c is _NAME and e - s > 2}
     words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
     if not words:
         return
@@ -217,7 +222,7 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
     for s, word in sorted(whole) + sorted(before_apostrophe):
         e = s + len(word)
         if not any(a < e and s < b for a, b in taken):
-            out.append(Detection(s, e, C.NAME, "allow.same_name"))
+            out.append(Detection(s, e, _NAME, "allow.same_name"))
 
 
 def _is_word_char(low: str, at: int) -> bool:
@@ -250,10 +255,10 @@ def nicknames_after_names(text: str, spans: list[tuple[int, int, C]], out: list[
     """A quoted nickname right after a person's name: 'Garnet Stroud ("Buddy")', 'Jaylen
     Worthy ("JJ")'."""
     for _, e, category in spans:
-        if category is C.NAME or category is C.UNKNOWN:
+        if category is _NAME or category is _UNKNOWN:
             m = _NICKNAME_AFTER.match(text, e)
             if m is not None:
-                out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.nickname"))
+                out.append(Detection(m.start(1), m.end(1), _NAME, "allow.nickname"))
 
 
 _COMMA_WORD = re.compile(r",[ \t]*([A-Za-z][A-Za-z'’]*(?:-[A-Za-z][A-Za-z'’]*)?)(?![\w'’-])")
@@ -265,7 +270,7 @@ def given_names_after_comma(text: str, low: str, spans: list[tuple[int, int, C]]
     name after a found surname and a comma, or, in mixed-case text, a word in capitals no
     vocabulary knows after a surname in capitals."""
     for s, e, category in spans:
-        if category is not C.NAME and category is not C.UNKNOWN:
+        if category is not _NAME and category is not _UNKNOWN:
             continue
         m = _COMMA_WORD.match(text, e)
         if m is None:
@@ -276,7 +281,7 @@ def given_names_after_comma(text: str, low: str, spans: list[tuple[int, int, C]]
         shaped = mixed_case and text[s:e].isupper() and m.group(1).isupper() and len(word) > 2 \
             and all(part not in VOCAB for part in word.split("-"))
         if word in FIRST_NAMES or shaped:
-            out.append(Detection(m.start(1), m.end(1), C.NAME, "allow.given_name"))
+            out.append(Detection(m.start(1), m.end(1), _NAME, "allow.given_name"))
 
 
 _ZIP_AFTER = re.compile(r"[ \t]*,?[ \t]+(\d{5}(?:-\d{4})?)(?![\w\-]|[.,/]\d)")
@@ -285,37 +290,37 @@ _ZIP_AFTER = re.compile(r"[ \t]*,?[ \t]+(\d{5}(?:-\d{4})?)(?![\w\-]|[.,/]\d)")
 def zips_after_towns(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A ZIP code right after a found town ("st. paul 55130", "Mesilla, 88046")."""
     for _, e, category in spans:
-        if category is C.CITY:
+        if category is _CITY:
             m = _ZIP_AFTER.match(text, e)
             if m is not None:
-                out.append(Detection(m.start(1), m.end(1), C.ZIP, "allow.zip_after_town"))
+                out.append(Detection(m.start(1), m.end(1), _ZIP, "allow.zip_after_town"))
 
 
 def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """An age over 89 written right after a person's name without an age word ("Miren Etxeberria
     (97)", "pt Erzsébet Pálfalvi is 96, baseline A&Ox1")."""
     for _, e, category in spans:
-        if category is C.NAME or category is C.UNKNOWN:
+        if category is _NAME or category is _UNKNOWN:
             m = _AGE_AFTER_NAME.match(text, e)
             if m is not None:
-                out.append(Detection(m.start(1), m.end(1), C.AGE, "allow.age_after_name"))
+                out.append(Detection(m.start(1), m.end(1), _AGE, "allow.age_after_name"))
 
 
 def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A name after a saint's prefix is a facility with its prefix and possessive ("ST. BRIGID'S",
     "Saint Anselm's", "st. mary's villa" is grown further by the facility runs)."""
     for s, e, category in spans:
-        if category not in (C.NAME, C.UNKNOWN, C.FACILITY):
+        if category not in _NAME_UNKNOWN_FACILITY:
             continue
         lo = saint_start(low, s)
         tail = _POSSESSIVE_AFTER.match(low, e) if low[e:e + 1] in ("'", "’") else None
         hi = tail.end() if tail else e
-        if lo != s or (hi != e and category is C.FACILITY):
-            out.append(Detection(lo, hi, C.FACILITY, "allow.saint"))
-        if category is C.FACILITY or lo != s:  # "Mount Carmel East"
+        if lo != s or (hi != e and category is _FACILITY):
+            out.append(Detection(lo, hi, _FACILITY, "allow.saint"))
+        if category is _FACILITY or lo != s:  # "Mount Carmel East"
             side = _DIRECTION_AFTER.match(low, hi)
             if side is not None:
-                out.append(Detection(lo, side.end(), C.FACILITY, "allow.facility_side"))
+                out.append(Detection(lo, side.end(), _FACILITY, "allow.facility_side"))
 
 
 def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[str], unknown_at: set[int],
@@ -358,7 +363,7 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
         generic = all(low[toks[k][0]:toks[k][1]] in CARE_SETTINGS for k in run)
         header = low[toks[hi][1]:toks[hi][1] + 2].lstrip(" \t")[:1] == ":"
         if proper and not generic and not header and hi > lo:
-            out.append(Detection(toks[lo][0], toks[hi][1], C.FACILITY, "allow.facility_name"))
+            out.append(Detection(toks[lo][0], toks[hi][1], _FACILITY, "allow.facility_name"))
         after = hi + 1
 
 
@@ -489,7 +494,7 @@ def town_phrases(low: str, toks: list[tuple[int, int]], words_at: list[str], lis
             tail = m.group(last).rstrip(".")
             phrase = " ".join([*(m.group(k) for k in range(1, last)), tail])
             if phrase in lists.town_phrases:
-                out.append(Detection(m.start(1), m.start(last) + len(tail), C.CITY, "allow.town_phrase"))
+                out.append(Detection(m.start(1), m.start(last) + len(tail), _CITY, "allow.town_phrase"))
                 break
 
 
@@ -498,18 +503,18 @@ def grow_towns(low: str, tokens: Tokens, spans: list[tuple[int, int, C]], lists:
     """Extend town spans to the town name they are part of: a name of the town list ("west
     hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
     "Fenwick Hollow")."""
-    if not any(category in (C.CITY, C.UNKNOWN) for _, _, category in spans):
+    if not any(category in _CITY_UNKNOWN for _, _, category in spans):
         return
     toks = tokens.spans
     for s, e, category in spans:
-        if category not in (C.CITY, C.UNKNOWN):
+        if category not in _CITY_UNKNOWN:
             continue
         i, j = tokens.at_start(s), tokens.at_end(e)
         if i is None or j is None:
             continue
         for a, b in ((i - 1, j), (i, j + 1), (i - 2, j), (i, j + 2), (i - 1, j + 1)):
             if 0 <= a and b < len(toks) and " ".join(low[x:y] for x, y in toks[a:b + 1]) in lists.town_phrases:
-                out.append(Detection(toks[a][0], toks[b][1], C.CITY, "allow.town_phrase"))
+                out.append(Detection(toks[a][0], toks[b][1], _CITY, "allow.town_phrase"))
                 break
         else:
             if i > 0 and low[toks[i - 1][0]:toks[i - 1][1]] in _TOWN_PREFIXES and tokens_between(
