@@ -194,6 +194,15 @@ def _trie_pattern(phrases: frozenset[str] | set[str]) -> str:
 # Run over the lower-cased text (same offsets); _CUE_RE_ANYCASE when lower() changes a length.
 _CUE_RE = re.compile(r"\b" + _trie_pattern(set(_PHRASE_KIND)) + r"(?![a-z0-9])")
 _CUE_RE_ANYCASE = re.compile(_CUE_RE.pattern, re.IGNORECASE)
+# _CUE_RE for ASCII text, run over " " + the lower-cased text: its "\b" written as the non-word
+# character before the phrase (every phrase starts with a letter, so "\b" there is just that), a
+# character class the regex engine skips to in C instead of trying "\b" at every position. The
+# class lists every ASCII character but [0-9A-Za-z_], so for ASCII text it is exactly [^\w]; the
+# leading blank stands for the start of the text. A match is _CUE_RE's, one character earlier
+# (the class), and matches never compete for that character: every phrase ends with a word
+# character, which cannot stand before another phrase.
+_CUE_AFTER_SEP_RE = re.compile(r"[\x00-/:-@\[-^`{-\x7f]" + _CUE_RE.pattern[2:])
+assert _CUE_RE.pattern.startswith(r"\b") and all(p[0].isalpha() and p[-1].isalnum() for p in _PHRASE_KIND)
 
 # Flags of capitalised tokens (beyond their lexicon class).
 _F_ROLE, _F_FAC, _F_INIT = 1 << 4, 1 << 5, 1 << 6
@@ -420,6 +429,13 @@ class _Scan:
         """Cue words and phrases, found by one trie regex over the lower-cased text."""
         text = self.text
         lowered: str | None = text.lower()
+        if lowered.isascii():  # the common case: a match of _CUE_AFTER_SEP_RE is one character early
+            for m in _CUE_AFTER_SEP_RE.finditer(" " + lowered):
+                start, end = m.span()
+                phrase = lowered[start:end - 1]
+                kind = _PHRASE_KIND.get(phrase) or _PHRASE_KIND.get(" ".join(phrase.split()), 0)
+                self._cue(start, end - 1, phrase, kind, lowered)
+            return
         if len(lowered) == len(text):
             matches = _CUE_RE.finditer(lowered)
         else:  # pragma: no cover - a character whose lower case is longer ("İ")
