@@ -194,6 +194,15 @@ def _trie_pattern(phrases: frozenset[str] | set[str]) -> str:
 # Run over the lower-cased text (same offsets); _CUE_RE_ANYCASE when lower() changes a length.
 _CUE_RE = re.compile(r"\b" + _trie_pattern(set(_PHRASE_KIND)) + r"(?![a-z0-9])")
 _CUE_RE_ANYCASE = re.compile(_CUE_RE.pattern, re.IGNORECASE)
+# _CUE_RE for ASCII text, run over " " + the lower-cased text: its "\b" written as the non-word
+# character before the phrase (every phrase starts with a letter, so "\b" there is just that), a
+# character class the regex engine skips to in C instead of trying "\b" at every position. The
+# class lists every ASCII character but [0-9A-Za-z_], so for ASCII text it is exactly [^\w]; the
+# leading blank stands for the start of the text. A match is _CUE_RE's, one character earlier
+# (the class), and matches never compete for that character: every phrase ends with a word
+# character, which cannot stand before another phrase.
+_CUE_AFTER_SEP_RE = re.compile(r"[\x00-/:-@\[-^`{-\x7f]" + _CUE_RE.pattern[2:])
+assert _CUE_RE.pattern.startswith(r"\b") and all(p[0].isalpha() and p[-1].isalnum() for p in _PHRASE_KIND)
 
 # Flags of capitalised tokens (beyond their lexicon class).
 _F_ROLE, _F_FAC, _F_INIT = 1 << 4, 1 << 5, 1 << 6
@@ -321,6 +330,23 @@ _SURNAME_BAD_SUFFIX = ("tion", "sion", "ology", "ologist", "ment", "ness", "ity"
                        "ous", "ive", "able", "ible", "ism", "ist", "ics", "ical", "ary", "ory", "ance", "ence")
 
 
+# What in_eponym_context needs next to a token before it can say True: "non-" or "non " just
+# before it (its regex ends with "$", which also matches before a final newline, hence "\n"), or
+# after it a possessive, a blank or a hyphen (everything it reads after the token starts with one
+# of these characters).
+_EPONYM_BEFORE_CHARS = frozenset("- \n")
+_EPONYM_AFTER_CHARS = frozenset("'’sS \t-")
+
+
+def _eponym_here(text: str, start: int, end: int) -> bool:
+    """:func:`~privacy.deid.protect.in_eponym_context`, without the call where the characters
+    around the token rule it out (a name is mostly followed by "." or ",")."""
+    if (start < 4 or text[start - 1] not in _EPONYM_BEFORE_CHARS) and (
+            end >= len(text) or text[end] not in _EPONYM_AFTER_CHARS):
+        return False
+    return in_eponym_context(text, start, end)
+
+
 @lru_cache(maxsize=65536)
 def _unknown_name_like(low: str) -> bool:
     """A token outside every word list that could still be a surname ("Healey")."""
@@ -420,6 +446,13 @@ class _Scan:
         """Cue words and phrases, found by one trie regex over the lower-cased text."""
         text = self.text
         lowered: str | None = text.lower()
+        if lowered.isascii():  # the common case: a match of _CUE_AFTER_SEP_RE is one character early
+            for m in _CUE_AFTER_SEP_RE.finditer(" " + lowered):
+                start, end = m.span()
+                phrase = lowered[start:end - 1]
+                kind = _PHRASE_KIND.get(phrase) or _PHRASE_KIND.get(" ".join(phrase.split()), 0)
+                self._cue(start, end - 1, phrase, kind, lowered)
+            return
         if len(lowered) == len(text):
             matches = _CUE_RE.finditer(lowered)
         else:  # pragma: no cover - a character whose lower case is longer ("İ")
@@ -484,7 +517,7 @@ class _Scan:
         if kind == "up" and not self.caps and cls is None and low in ABBREVIATIONS:
             return False
         if cls == EPONYM:
-            return strong or not in_eponym_context(self.text, start, end)
+            return strong or not _eponym_here(self.text, start, end)
         if cls == BLOCK:
             return strong and kind == "cap" and low not in PROTECTED_TERMS
         if cls == SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a title or a relative will do
@@ -557,11 +590,11 @@ class _Scan:
                 if low in NEVER_NAMES:
                     break
             elif cls == EPONYM:
-                if in_eponym_context(text, nxt.start(), nxt.end()):
+                if _eponym_here(text, nxt.start(), nxt.end()):
                     break
             elif cls == BLOCK and low in LAST_NAMES and (prev := _PREV_WORD.search(text, max(0, end - 40), end)) \
                     and prev.group(1).lower() in FIRST_NAMES \
-                    and not in_eponym_context(text, nxt.start(), nxt.end()):
+                    and not _eponym_here(text, nxt.start(), nxt.end()):
                 pass  # "RN Vanessa Colon": a surname that is also a word, right after a first name
             elif cls is not None or not _unknown_name_like(low):
                 break
@@ -687,7 +720,7 @@ class _Scan:
             if cls == BLOCK:
                 usable.append(False)
             elif cls == EPONYM:
-                usable.append(not in_eponym_context(text, start, end))
+                usable.append(not _eponym_here(text, start, end))
             elif caps and len(low) < 3:
                 usable.append(cls == STRONG and len(run) > 1)
             elif caps and len(low) == 3 and len(run) == 1:
@@ -713,7 +746,7 @@ class _Scan:
                          for k in range(len(group) - 1)) and not all(c in (ABBR, EPONYM) for c in classes)
             else:
                 ok = False
-            if ok and in_eponym_context(text, group[-1][0], group[-1][1]):
+            if ok and _eponym_here(text, group[-1][0], group[-1][1]):
                 ok = False  # "Hawkins fracture", "Charcot Marie tooth disease"
             if ok:
                 while group and group[0][3] in NEVER_NAMES:
