@@ -290,6 +290,11 @@ def _parse_numeric(m: re.Match[str]) -> _Parsed | None:
 
 
 def _parse_named(body: str) -> _Parsed | None:
+    """The date of a written-out ``body`` (month names, spelled numbers), or None.
+
+    Each token is dispatched on ``m.lastgroup``: the alternatives of :data:`_NAMED_TOKEN` are
+    its top-level groups and hold no group of their own, so exactly one of them matched and it
+    is the last group, except that a number with an ordinal suffix reports ``suf``."""
     parts: list[str | _Field] = []
     month = day = year = None
     pos = 0
@@ -298,23 +303,49 @@ def _parse_named(body: str) -> _Parsed | None:
             return None
         pos = m.end()
         text = m.group(0)
-        if m.group("sep") is not None:
+        kind = m.lastgroup
+        if kind == "sep":
             parts.append(text)
-        elif m.group("sord") is not None:
+        elif kind == "word":
+            low = text.lower()
+            if low in MONTH_NUMBERS and month is None:
+                month = MONTH_NUMBERS[low]
+                parts.append(_Field("mon_name", text))
+            elif low in _FILLERS:
+                parts.append(text)
+            else:
+                return None
+        elif kind == "num" or kind == "suf":
+            digits = m.group("num")
+            suffix = m.group("suf") if kind == "suf" else None  # "suf" is last exactly when it matched
+            if len(digits) == 4 and year is None and suffix is None:
+                year = int(digits)
+                parts.append(_Field("year4", digits))
+            elif len(digits) <= 2 and day is None and (suffix or int(digits) <= 31):
+                day = int(digits)
+                parts.append(_Field("day_num", digits))
+                if suffix:
+                    parts.append(_Field("suffix", suffix))
+            elif len(digits) == 2 and year is None and day is not None and month is not None:
+                year = _two_digit_century(int(digits))
+                parts.append(_Field("year2", digits))
+            else:
+                return None
+        elif kind == "sord":
             if day is not None:
                 return None
             day = ORDINAL_WORDS.get(re.sub(r"\s+", " ", text.lower()))
             if day is None:
                 return None
             parts.append(_Field("day_word", text))
-        elif m.group("syear") is not None:
+        elif kind == "syear":
             if year is not None:
                 return None
             year = _spelled_year_value(text)
             if year is None:
                 return None
             parts.append(_Field("year_word", text))
-        elif m.group("snum") is not None:
+        elif kind == "snum":
             low = text.lower()
             value = _words_to_number(low)
             if value is None:
@@ -329,36 +360,12 @@ def _parse_named(body: str) -> _Parsed | None:
                 parts.append(_Field("year_short_word", text))
             else:
                 return None
-        elif m.group("num") is not None:
-            digits = m.group("num")
-            if len(digits) == 4 and year is None and m.group("suf") is None:
-                year = int(digits)
-                parts.append(_Field("year4", digits))
-            elif len(digits) <= 2 and day is None and (m.group("suf") or int(digits) <= 31):
-                day = int(digits)
-                parts.append(_Field("day_num", digits))
-                if m.group("suf"):
-                    parts.append(_Field("suffix", m.group("suf")))
-            elif len(digits) == 2 and year is None and day is not None and month is not None:
-                year = _two_digit_century(int(digits))
-                parts.append(_Field("year2", digits))
-            else:
-                return None
-        elif m.group("apos") is not None:
+        else:  # "apos"
             if year is not None:
                 return None
             year = _two_digit_century(int(text[1:]))
             parts.append(text[0])
             parts.append(_Field("year2", text[1:]))
-        else:
-            low = text.lower()
-            if low in MONTH_NUMBERS and month is None:
-                month = MONTH_NUMBERS[low]
-                parts.append(_Field("mon_name", text))
-            elif low in _FILLERS:
-                parts.append(text)
-            else:
-                return None
     if pos != len(body) or month is None or (day is None and year is None):
         return None
     if year is not None and not 1 <= year <= 9999:

@@ -107,7 +107,8 @@ class Deidentifier:
         self._key_kinds: dict[str, tuple[PhiCategory | None, bool, bool]] = {}  # see _key_kind
         self._replacers: dict[str, Replacer] = {}
         self._lists: WordLists | None = None
-        self._passed: dict[str, tuple[Detection, ...]] = {}  # short strings: detections with the allow pass
+        # Short strings: the detections with the allow pass's, and their merge once asked for.
+        self._passed: dict[str, tuple[tuple[Detection, ...], tuple[Detection, ...] | None]] = {}
 
     @property
     def lists(self) -> WordLists:
@@ -222,20 +223,33 @@ class Deidentifier:
         """
         use_pass = self.settings.allow_list_pass if allow_list is None else allow_list
         short = cache and len(text) <= _CACHED_LENGTH
-        if use_pass and short and text in self._passed:
-            found = list(self._passed[text])
-        else:
+        if not use_pass:
             found = list(_generic_detections(text)) if short else detect_patterns(text) + detect_names(text)
-            if use_pass:
-                found = resolve_overlaps(found)
-                found += allow_pass(text, found, self.lists)
-                if short:
-                    if len(self._passed) >= 32768:
-                        self._passed.clear()
-                    self._passed[text] = tuple(found)
-        if known is not None:
-            found += known.detect(text)
-        return resolve_overlaps(found)
+            if known is not None:
+                found += known.detect(text)
+            return resolve_overlaps(found)
+        passed = self._passed.get(text) if short else None
+        if passed is None:
+            generic = list(_generic_detections(text)) if short else detect_patterns(text) + detect_names(text)
+            resolved = resolve_overlaps(generic)
+            extra = allow_pass(text, resolved, self.lists)
+            # With nothing added, the detections are ``resolved``: sorted and without overlaps, it
+            # is its own merge (each detection starts at or after the end of the one before).
+            passed = (tuple(resolved + extra), None if extra else tuple(resolved))
+            if short:
+                if len(self._passed) >= 32768:
+                    self._passed.clear()
+                self._passed[text] = passed
+        detections, merged = passed
+        ids = known.detect(text) if known is not None else None
+        if ids:
+            return resolve_overlaps([*detections, *ids])
+        # No identifier of the record here: the merge of the detections alone, kept with a short text.
+        if merged is None:
+            merged = tuple(resolve_overlaps(detections))
+            if short:
+                self._passed[text] = (detections, merged)
+        return list(merged)
 
     def deidentify(self, record: dict[str, Any], patient: str, *, strategy: Strategy | None = None,
                    residual_scan: bool = True) -> DeidOutcome:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from privacy.deid.detection import Detection
 from privacy.phi import PhiCategory
@@ -40,7 +40,15 @@ _ASCII_NON_DIGITS = bytes(b for b in range(128) if not 0x30 <= b <= 0x39)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
 
 
-_Entry = tuple[str, Any, PhiCategory]
+class _Entries(NamedTuple):
+    """What one structured value adds to the matcher, by the structure it goes into (each in
+    the order the value gives it)."""
+
+    sequences: tuple[tuple[tuple[str, ...], PhiCategory], ...]  # folded token sequences
+    digits: tuple[tuple[str, PhiCategory], ...]  # digit runs of phone-like values
+    cased: tuple[tuple[str, PhiCategory], ...]  # exact-case abbreviations
+    initials: tuple[str, ...]  # "ML" for Maria Lopez
+    first_initials: tuple[str, ...]  # "M" for Maria Lopez
 
 
 def _longest_first(item: tuple[tuple[str, ...], PhiCategory]) -> int:
@@ -48,39 +56,47 @@ def _longest_first(item: tuple[tuple[str, ...], PhiCategory]) -> int:
 
 
 @lru_cache(maxsize=65536)
-def _entries(category: PhiCategory, value: str) -> tuple[_Entry, ...]:
-    """What one structured value adds to the matcher (cached: a patient's values repeat in
-    every one of their records)."""
+def _entries(category: PhiCategory, value: str) -> _Entries | None:
+    """What one structured value adds to the matcher, or None for nothing (cached: a patient's
+    values repeat in every one of their records).
+
+    Grouped by kind, so ``add`` puts each group where it goes without testing a kind per entry;
+    each kind goes into a structure of its own, so only the order within a kind matters."""
     value = value.strip()
     if not value or category in _FOUND_ELSEWHERE:
-        return ()  # the date and age detectors find these in any format
+        return None  # the date and age detectors find these in any format
     if category in _DIGITS_FIRST:
         digits = _NON_DIGIT.sub("", value)
         if len(digits) < 7:
-            return ()
-        return (("digits", digits[-10:] if category != _SSN else digits, category),)
+            return None
+        return _Entries((), ((digits[-10:] if category != _SSN else digits, category),), (), (), ())
     tokens = tuple(map(str.casefold, _ALNUM.findall(value)))
     if not tokens:
-        return ()
-    entries: list[_Entry] = []
+        return None
+    sequences: list[tuple[tuple[str, ...], PhiCategory]] = []
+    cased: list[tuple[str, PhiCategory]] = []
+    initials: tuple[str, ...] = ()
+    first_initials: tuple[str, ...] = ()
     if len(tokens) > 1 or len(tokens[0]) >= (2 if category in _LOOSE else _MIN_ID):
-        entries.append(("seq", tokens, category))
+        sequences.append((tokens, category))
     if category == _NAME:
-        entries += [("seq", (part,), _NAME) for part in tokens if len(part) >= 2]
+        sequences += [((part,), _NAME) for part in tokens if len(part) >= 2]
         words = value.split()
         if len(words) >= 2:
-            entries.append(("initials", "".join(w[0].upper() for w in words), category))
-            entries.append(("first_initial", words[0][0].upper(), category))
+            initials = ("".join(w[0].upper() for w in words),)
+            first_initials = (words[0][0].upper(),)
     elif category == _FACILITY:
         words = value.replace("-", " ").split()
         letters = "".join(w[0] for w in words if w[0].isalpha() and w.lower() not in ("of", "the", "and"))
         if len(letters) >= 3:
-            entries.append(("cased", letters.upper(), category))
+            cased.append((letters.upper(), category))
         for word in words:
             bare = word.strip(".,")
             if bare.lower() not in GENERIC_FACILITY_WORDS and len(bare) >= 4 and bare[0].isupper():
-                entries.append(("seq", (bare.casefold(),), category))
-    return tuple(entries)
+                sequences.append(((bare.casefold(),), category))
+    if not (sequences or cased or initials):  # first_initials come only with initials
+        return None
+    return _Entries(tuple(sequences), (), tuple(cased), initials, first_initials)
 
 
 def clear_entry_cache() -> None:
@@ -136,25 +152,25 @@ class KnownIdentifiers:
     def add(self, category: PhiCategory, value: str) -> None:
         """Record one structured PHI value of the record."""
         entries = _entries(category, value)
-        if not entries:
+        if entries is None:
             return  # a date, an age, a short value: nothing changes
         self._needle_cache = None
+        sequences_, digits, cased, initials, first_initials = entries
         sequences = self.sequences
-        for kind, key, cat in entries:
-            if kind == "seq":
-                bucket = sequences.get(key[0])
-                if bucket is None:  # the common case: a first token no other value starts with
-                    sequences[key[0]] = [(key, cat)]
-                else:
-                    _add_to_bucket(bucket, key, cat)
-            elif kind == "digits":
-                self.digit_runs[key] = cat
-            elif kind == "cased":
-                self.cased.setdefault(key, cat)
-            elif kind == "initials":
-                self.initials.add(key)
+        for key, cat in sequences_:
+            bucket = sequences.get(key[0])
+            if bucket is None:  # the common case: a first token no other value starts with
+                sequences[key[0]] = [(key, cat)]
             else:
-                self.first_initials.add(key)
+                _add_to_bucket(bucket, key, cat)
+        if digits:
+            self.digit_runs.update(digits)  # a later run of the same digits sets its category, as before
+        if cased:
+            for key, cat in cased:
+                self.cased.setdefault(key, cat)
+        if initials:
+            self.initials.update(initials)
+            self.first_initials.update(first_initials)
 
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
