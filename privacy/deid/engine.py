@@ -194,6 +194,7 @@ class Deidentifier:
             return out
 
         copy = node(record, "", None, True)
+        del node  # the recursive closure refers to itself: a cycle only the collector would free
         return copy, structured, texts, known
 
     def _key_kind(self, key: str) -> tuple[PhiCategory | None, bool, bool]:
