@@ -36,9 +36,9 @@ _CACHED_LENGTH = 200  # strings up to this long have their generic detections ca
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 _WORD = re.compile(r"\w+")
-_Leaf = tuple[str, Any, Any, Any, Any]
+_Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 _AGE = PhiCategory.AGE  # read once: an enum member off its class costs a lookup each time
-_NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id  # path, category (None for free text), value, container, slot
+_NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id
 
 
 class Finding(NamedTuple):
