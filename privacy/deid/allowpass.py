@@ -29,7 +29,6 @@ walked when some word needs a decision.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 
 from privacy.deid.cues import (
@@ -67,7 +66,7 @@ from privacy.deid.growth import (
 )
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
-from privacy.deid.vocab import COMMON, VOCAB, sentence_start
+from privacy.deid.vocab import COMMON, VOCAB, sentence_start, token_starts
 from privacy.deid.wordlists import CHAINS, WordLists, city_names, name_words, town_names
 from privacy.phi import PhiCategory as C
 
@@ -171,18 +170,14 @@ def unknown_words(text: str, lists: WordLists, skip: Sequence[tuple[int, int]] =
     unknown = _unknown(words, lists)
     if not unknown:
         return []
-    skip_starts = [s for s, _ in skip]
     # Each unknown word is looked for with str.find (few words, often the surrogates themselves)
     # rather than by walking every token; a find counts only where a token of the same text starts.
     spans = []
     for word in unknown:
-        at = low.find(word)
+        at, cursor = low.find(word), [0]  # a word's finds come in order: the cursor only moves on
         while at != -1:
             end = at + len(word)
-            # The skipped span that starts last before ``end`` ends last of those (they are sorted
-            # and do not overlap), so it alone tells whether one overlaps ``[at, end)``.
-            last = bisect_left(skip_starts, end) - 1
-            if (last < 0 or skip[last][1] <= at) and _token_starts(low, at) \
+            if not _covered(skip, at, end, cursor) and token_starts(low, at) \
                     and _TOKEN.match(low, at).end() == end and not _eponym_here(low, at, end):
                 spans.append((at, end))
             at = low.find(word, at + 1)
@@ -190,18 +185,7 @@ def unknown_words(text: str, lists: WordLists, skip: Sequence[tuple[int, int]] =
     return spans
 
 
-def _token_starts(low: str, at: int) -> bool:
-    """Whether a word token starts at ``low[at]`` (a word character that no word character, nor
-    an apostrophe joining it to one, comes right before)."""
-    if at == 0:
-        return True
-    before = low[at - 1]
-    if before.isalnum() or before == "_":
-        return False
-    return not (before in "'’" and at >= 2 and (low[at - 2].isalnum() or low[at - 2] == "_"))
-
-
-def _covered(spans: list[tuple[int, int]], start: int, end: int, cursor: list[int]) -> bool:
+def _covered(spans: Sequence[tuple[int, int]], start: int, end: int, cursor: list[int]) -> bool:
     """Whether ``[start, end)`` overlaps one of ``spans`` (sorted; the cursor only moves on)."""
     i = cursor[0]
     while i < len(spans) and spans[i][1] <= start:

@@ -187,13 +187,17 @@ _WORDS_BEFORE = re.compile(r"(?<![\w'’])((?:[a-z][a-z'’-]*[ \t]+){1,3})\Z")
 _NOT_IN_KIND_NAME = _NEVER_IN_NAME | CLINICAL | CARE_SETTINGS
 
 
-def _after_last_stop(text: str, words: list[str], at: list[int], mixed_case: bool, stops: frozenset[str]) -> int:
-    """Where a name ends a run of ``words`` (starting at offsets ``at``): the index after the
-    last word that cannot be part of it (one of ``stops``, or not Title Case in mixed-case text)."""
+def _name_after_last_stop(text: str, low: str, run: re.Match[str], mixed_case: bool,
+                          stops: frozenset[str]) -> tuple[list[str], list[int]]:
+    """The words of ``run``'s first group that can end a name, with their offsets: those after
+    the last word that cannot be part of it (one of ``stops``, or not Title Case in mixed-case
+    text)."""
+    at = _word_starts(low, run.start(1), run.end(1))
+    words = run.group(1).split()
     keep = len(words)
     while keep and not (words[keep - 1] in stops or mixed_case and not text[at[keep - 1]].isupper()):
         keep -= 1
-    return keep
+    return words[keep:], at[keep:]
 
 
 def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> None:
@@ -203,12 +207,9 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
         m = _WORDS_BEFORE.search(low, max(0, kind.start() - 60), kind.start())
         if m is None:
             continue
-        at = _word_starts(low, m.start(1), m.end(1))
-        words = m.group(1).split()
-        keep = _after_last_stop(text, words, at, mixed_case, _NOT_IN_KIND_NAME)
-        if keep == len(words):
+        words, at = _name_after_last_stop(text, low, m, mixed_case, _NOT_IN_KIND_NAME)
+        if not words:
             continue
-        at = at[keep:]
         end = kind.end("start") if kind.group("start") else kind.end("home")
         out.append(Detection(at[0], end, _FACILITY, "allow.facility_kind"))
 
@@ -263,10 +264,7 @@ def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool,
         run = _RUN_BEFORE.search(low, max(0, comma.start() - 60), comma.start())
         if run is None:
             continue
-        at = _word_starts(low, run.start(1), run.end(1))
-        words = run.group(1).split()
-        keep = _after_last_stop(text, words, at, mixed_case, _NEVER_IN_NAME)
-        words, at = words[keep:], at[keep:]
+        words, at = _name_after_last_stop(text, low, run, mixed_case, _NEVER_IN_NAME)
         if len(words) < 2 or words[-1] not in FACILITY_WORDS or all(w in FACILITY_WORDS or w in CARE_SETTINGS
                                                                    or w in CLINICAL for w in words):
             continue

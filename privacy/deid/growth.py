@@ -23,7 +23,15 @@ from functools import lru_cache
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
 from privacy.deid.name_lexicon import FIRST_NAMES, NEVER_NAMES
-from privacy.deid.vocab import CLINICAL, HEADER_WORDS, VOCAB, sentence_start, tokens_between
+from privacy.deid.vocab import (
+    CLINICAL,
+    HEADER_WORDS,
+    VOCAB,
+    is_word_char,
+    sentence_start,
+    token_starts,
+    tokens_between,
+)
 from privacy.deid.wordlists import WordLists, name_words, town_names
 from privacy.phi import PhiCategory as C
 
@@ -52,7 +60,6 @@ _FIRM_KIN = frozenset(("sons", "son", "daughters", "brothers", "bros", "sisters"
 _INITIAL_GAP = re.compile(r"\.[ \t]{1,2}")
 _POSSESSIVE_AFTER = re.compile(r"['’]s(?![\w])")
 _DIRECTION_AFTER = re.compile(r"[ \t]+(?:north|south|east|west)(?![\w])")
-_APOSTROPHE = re.compile(r"['’]")
 _DIGIT = re.compile(r"\d")
 _MODAL_NAMES = frozenset(("will", "may"))
 # Heads that make three or more facility words an institution's name even where there is no case
@@ -215,8 +222,8 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
         at = low.find(word)
         while at != -1:
             end = at + len(word)
-            if _token_starts(low, at) and not _is_word_char(low, end):
-                (before_apostrophe if low[end:end + 1] in ("'", "’") and _is_word_char(low, end + 1)
+            if token_starts(low, at) and not is_word_char(low, end):
+                (before_apostrophe if low[end:end + 1] in ("'", "’") and is_word_char(low, end + 1)
                  else whole).append((at, word))
             at = low.find(word, at + 1)
     for s, word in sorted(whole) + sorted(before_apostrophe):
@@ -224,18 +231,6 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
         if not any(a < e and s < b for a, b in taken):
             out.append(Detection(s, e, _NAME, "allow.same_name"))
 
-
-def _is_word_char(low: str, at: int) -> bool:
-    """Whether ``low[at]`` is a character ``\\w`` matches (False past the end)."""
-    return at < len(low) and (low[at].isalnum() or low[at] == "_")
-
-
-def _token_starts(low: str, at: int) -> bool:
-    """Whether a word token (``\\w+`` runs joined by apostrophes) starts at ``low[at]``: no word
-    character comes right before it, nor an apostrophe that joins it to one."""
-    if at and _is_word_char(low, at - 1):
-        return False
-    return not (at >= 2 and low[at - 1] in ("'", "’") and _is_word_char(low, at - 2))
 
 
 # What makes a number from 90 to 119 right after a person's name their age: "(97)", ", 102," or
