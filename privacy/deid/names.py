@@ -330,23 +330,6 @@ _SURNAME_BAD_SUFFIX = ("tion", "sion", "ology", "ologist", "ment", "ness", "ity"
                        "ous", "ive", "able", "ible", "ism", "ist", "ics", "ical", "ary", "ory", "ance", "ence")
 
 
-# What in_eponym_context needs next to a token before it can say True: "non-" or "non " just
-# before it (its regex ends with "$", which also matches before a final newline, hence "\n"), or
-# after it a possessive, a blank or a hyphen (everything it reads after the token starts with one
-# of these characters).
-_EPONYM_BEFORE_CHARS = frozenset("- \n")
-_EPONYM_AFTER_CHARS = frozenset("'’sS \t-")
-
-
-def _eponym_here(text: str, start: int, end: int) -> bool:
-    """:func:`~privacy.deid.protect.in_eponym_context`, without the call where the characters
-    around the token rule it out (a name is mostly followed by "." or ",")."""
-    if (start < 4 or text[start - 1] not in _EPONYM_BEFORE_CHARS) and (
-            end >= len(text) or text[end] not in _EPONYM_AFTER_CHARS):
-        return False
-    return in_eponym_context(text, start, end)
-
-
 @lru_cache(maxsize=65536)
 def _unknown_name_like(low: str) -> bool:
     """A token outside every word list that could still be a surname ("Healey")."""
@@ -517,7 +500,7 @@ class _Scan:
         if kind == "up" and not self.caps and cls is None and low in ABBREVIATIONS:
             return False
         if cls == EPONYM:
-            return strong or not _eponym_here(self.text, start, end)
+            return strong or not in_eponym_context(self.text, start, end)
         if cls == BLOCK:
             return strong and kind == "cap" and low not in PROTECTED_TERMS
         if cls == SOFT:  # "PT FALL RISK", "WIFE HOPE": in ALL-CAPS text only a title or a relative will do
@@ -590,11 +573,11 @@ class _Scan:
                 if low in NEVER_NAMES:
                     break
             elif cls == EPONYM:
-                if _eponym_here(text, nxt.start(), nxt.end()):
+                if in_eponym_context(text, nxt.start(), nxt.end()):
                     break
             elif cls == BLOCK and low in LAST_NAMES and (prev := _PREV_WORD.search(text, max(0, end - 40), end)) \
                     and prev.group(1).lower() in FIRST_NAMES \
-                    and not _eponym_here(text, nxt.start(), nxt.end()):
+                    and not in_eponym_context(text, nxt.start(), nxt.end()):
                 pass  # "RN Vanessa Colon": a surname that is also a word, right after a first name
             elif cls is not None or not _unknown_name_like(low):
                 break
@@ -720,7 +703,7 @@ class _Scan:
             if cls == BLOCK:
                 usable.append(False)
             elif cls == EPONYM:
-                usable.append(not _eponym_here(text, start, end))
+                usable.append(not in_eponym_context(text, start, end))
             elif caps and len(low) < 3:
                 usable.append(cls == STRONG and len(run) > 1)
             elif caps and len(low) == 3 and len(run) == 1:
@@ -746,7 +729,7 @@ class _Scan:
                          for k in range(len(group) - 1)) and not all(c in (ABBR, EPONYM) for c in classes)
             else:
                 ok = False
-            if ok and _eponym_here(text, group[-1][0], group[-1][1]):
+            if ok and in_eponym_context(text, group[-1][0], group[-1][1]):
                 ok = False  # "Hawkins fracture", "Charcot Marie tooth disease"
             if ok:
                 while group and group[0][3] in NEVER_NAMES:

@@ -184,6 +184,11 @@ def is_eponym(token: str) -> bool:
 # The word after a token, past a possessive written in either case ("Murphy's sign", "BECK'S TRIAD").
 _AFTER = re.compile(r"(?:['’][sS]|[sS]?['’])?(?:[ \t]+|-)([A-Za-z]+)")
 _NON_BEFORE = re.compile(r"(?:^|[^A-Za-z])(?:non|Non|NON)[- ]$")
+# What the cases of in_eponym_context need next to the token: "non-" or "non " right before it
+# ("$" also matches before a final newline, hence "\n"); after it, what _AFTER and the possessive
+# and hyphen tests start with.
+_NON_ENDS = frozenset("- \n")
+_AFTER_STARTS = frozenset("'’sS \t-")
 
 
 def in_eponym_context(text: str, start: int, end: int) -> bool:
@@ -196,6 +201,8 @@ def in_eponym_context(text: str, start: int, end: int) -> bool:
     hyphenated to another eponym ("Epstein-Barr"). A title before the token is not checked
     here: "Dr. Graves" is a name whatever follows, and the name detector decides that first.
     """
+    if (start < 4 or text[start - 1] not in _NON_ENDS) and (end >= len(text) or text[end] not in _AFTER_STARTS):
+        return False  # most tokens (a name before "." or ","): nothing around them any case below needs
     if start >= 4 and _NON_BEFORE.search(text[max(0, start - 5):start]):
         return True
     follow = _AFTER.match(text, end)
