@@ -87,6 +87,11 @@ def _generic_detections(text: str) -> tuple[Detection, ...]:
     return tuple(detect_patterns(text) + detect_names(text))
 
 
+def _detectors(text: str, cached: bool) -> list[Detection]:
+    """The pattern and name detections of ``text``, from the cache for a short string."""
+    return list(_generic_detections(text)) if cached else detect_patterns(text) + detect_names(text)
+
+
 def clear_caches() -> None:
     """Forget every cached detection, so a repeated run starts as cold as a fresh process."""
     _generic_detections.cache_clear()
@@ -107,8 +112,8 @@ class Deidentifier:
         self._key_kinds: dict[str, tuple[PhiCategory | None, bool, bool]] = {}  # see _key_kind
         self._replacers: dict[str, Replacer] = {}
         self._lists: WordLists | None = None
-        # Short strings: the detections with the allow pass's, and their merge once asked for.
-        self._passed: dict[str, tuple[tuple[Detection, ...], tuple[Detection, ...] | None]] = {}
+        # Short strings: the detections with the allow pass's, and their merge.
+        self._passed: dict[str, tuple[tuple[Detection, ...], tuple[Detection, ...]]] = {}
 
     @property
     def lists(self) -> WordLists:
@@ -225,32 +230,25 @@ class Deidentifier:
         use_pass = self.settings.allow_list_pass if allow_list is None else allow_list
         short = cache and len(text) <= _CACHED_LENGTH
         if not use_pass:
-            found = list(_generic_detections(text)) if short else detect_patterns(text) + detect_names(text)
+            found = _detectors(text, short)
             if known is not None:
                 found += known.detect(text)
             return resolve_overlaps(found)
         passed = self._passed.get(text) if short else None
         if passed is None:
-            generic = list(_generic_detections(text)) if short else detect_patterns(text) + detect_names(text)
+            generic = _detectors(text, short)
             resolved = resolve_overlaps(generic)
             extra = allow_pass(text, resolved, self.lists)
-            # With nothing added, the detections are ``resolved``: sorted and without overlaps, it
-            # is its own merge (each detection starts at or after the end of the one before).
-            passed = (tuple(resolved + extra), None if extra else tuple(resolved))
+            # With nothing added, ``resolved`` is its own merge: sorted and without overlaps.
+            passed = (tuple(resolved + extra), tuple(resolve_overlaps(resolved + extra)) if extra else tuple(resolved))
             if short:
                 if len(self._passed) >= 32768:
                     self._passed.clear()
                 self._passed[text] = passed
         detections, merged = passed
         ids = known.detect(text) if known is not None else None
-        if ids:
-            return resolve_overlaps([*detections, *ids])
-        # No identifier of the record here: the merge of the detections alone, kept with a short text.
-        if merged is None:
-            merged = tuple(resolve_overlaps(detections))
-            if short:
-                self._passed[text] = (detections, merged)
-        return list(merged)
+        # The record's identifiers are merged with the unmerged detections, as one merge of all.
+        return resolve_overlaps([*detections, *ids]) if ids else list(merged)
 
     def deidentify(self, record: dict[str, Any], patient: str, *, strategy: Strategy | None = None,
                    residual_scan: bool = True) -> DeidOutcome:

@@ -168,10 +168,8 @@ class Replacer:
         "Anna Jefferson"), and the surrogate of a word depends on the patient and the word alone."""
         new = self._words.get(word)
         if new is None:
-            folded = word.casefold()
-            pool = _FIRST_POOL if folded in _FIRST_FOLDED else _LAST_POOL
-            # What _pick(pool, "NAME", word) draws, with the word folded once.
-            new = self._words[word] = _match_case(word, pool[self._draw("NAME", folded) % len(pool)])
+            pool = _FIRST_POOL if word.casefold() in _FIRST_FOLDED else _LAST_POOL
+            new = self._words[word] = _match_case(word, self._pick(pool, "NAME", word))
         return new
 
     def _name_match(self, m: re.Match[str]) -> str:

@@ -302,10 +302,10 @@ RECOGNIZER = Recognizer(
         Branch("grp_b", _GROUPS.format(name="grp_b"), Follow.SPACE, 95, groups),
         Branch("grp_s", _GROUPS.format(name="grp_s"), Follow.SHORT_SPACE, 95, groups),
     ),
-    triggers=(Trigger(("plate", "car", "truck", "van", "vehicle", "motorcycle", "suv"), _vehicles),
+    triggers=(Trigger(_VEHICLE_WORDS, _vehicles),
               Trigger(("user", "login", "log-in", "screen name", "badge", "employee", "emp id", "staff id"),
                       _accounts),
-              Trigger(("lic", "cdl"), _dotted_licenses),
+              Trigger(_LICENSE_WORDS, _dotted_licenses),
               Trigger(("ssn", "ss#", "social security"), _ssn_last_four)),
     field_keys={
         **dict.fromkeys(("ssn", "social_security_number", "social_security"), C.SSN),
