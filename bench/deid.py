@@ -10,6 +10,15 @@ so the line also gives ``real_text_mb_per_s``: the same run over real clinical d
 (MTS-Dialog, ``tests/data/mts-dialog``, repeated to 20 copies).
 
 Run: ``.venv/bin/python bench/deid.py [--n 10000] [--seed 11] [--strategy surrogate] [--repeats 2]``
+
+``--single`` runs one one-process de-identification of the records only, after a warm-up on
+three others, for an instruction count a shared machine does not disturb: the count of
+``--n 300 --single`` less that of ``--n 0 --single`` (loading and warm-up alone) is what the
+300 records cost::
+
+    valgrind --tool=callgrind --callgrind-out-file=cg.300 .venv/bin/python bench/deid.py --n 300 --single
+    valgrind --tool=callgrind --callgrind-out-file=cg.0 .venv/bin/python bench/deid.py --n 0 --single
+    grep summary cg.300 cg.0
 """
 
 from __future__ import annotations
@@ -33,6 +42,21 @@ _SECRET = b"bench-secret-not-for-real-use-32"
 
 
 
+def _single(args: argparse.Namespace, config: MedsumConfig) -> None:
+    """One one-process run on ``args.n`` records (none with ``--n 0``), after a warm-up that
+    loads the word lists and compiles what the first records need."""
+    with tempfile.TemporaryDirectory() as tmp:
+        warm, source = Path(tmp) / "warm.jsonl", Path(tmp) / "records.jsonl"
+        write_corpus(generate_corpus(3, args.seed + 1), warm, None)
+        deidentify_file(warm, Path(tmp) / "warm-out.jsonl", config, strategy=args.strategy, secret=_SECRET)
+        seconds = 0.0
+        if args.n:
+            write_corpus(generate_corpus(args.n, args.seed), source, None)
+            seconds = deidentify_file(source, Path(tmp) / "out.jsonl", config, strategy=args.strategy,
+                                      secret=_SECRET).seconds
+    print(json.dumps({"bench": "deid", "mode": "single", "n": args.n, "seconds": round(seconds, 3)}))
+
+
 def main() -> None:
     """Measure and print the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -40,8 +64,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--strategy", choices=("surrogate", "redact"), default="surrogate")
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per setting")
+    parser.add_argument("--single", action="store_true", help="one one-process run only (for callgrind)")
     args = parser.parse_args()
     config = MedsumConfig()
+    if args.single:
+        _single(args, config)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "records.jsonl"
         write_corpus(generate_corpus(args.n, args.seed), source, None)

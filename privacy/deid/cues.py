@@ -240,7 +240,7 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
 
 def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:
     """The last word token of each phrase ("d/w'd" gives "w'd", "spoke w/" gives "w")."""
-    return frozenset(re.findall(r"\w+(?:['’]\w+)*", p)[-1] for p in phrases)
+    return frozenset(_WORD_TOKEN.findall(p)[-1] for p in phrases)
 
 
 #: The word token a person cue ends with: no person cue can stand before a word whose previous
