@@ -67,7 +67,7 @@ from privacy.deid.growth import (
 from privacy.deid.name_lexicon import NEVER_NAMES
 from privacy.deid.protect import EPONYM_HEADS, is_eponym
 from privacy.deid.vocab import COMMON, VOCAB, sentence_start, token_starts
-from privacy.deid.wordlists import CHAINS, WordLists, city_names, name_words, town_names
+from privacy.deid.wordlists import CHAINS, WordLists, city_names, name_words
 from privacy.phi import PhiCategory as C
 
 # Categories read once: reading a member off the Enum class costs ten times a global's read.
@@ -143,19 +143,42 @@ def _inflected(word: str, allow: frozenset[str]) -> bool:
     return False
 
 
+# What a word token is to the pass, as bits (WordLists.kinds keeps them per word).
+_K_SEEN = 1  # always set: a kind is never 0, so a memo miss is the only falsy read
+_K_UNKNOWN = 2  # no list vouches for it, or the site denies it
+_K_NAME = 4  # it can be a person's name (a safe word that is one is a name only after a person cue)
+_K_RARE = 8  # outside MedSum's vocabulary and the site's words, of more than one letter, all letters
+_K_TOWN = 16  # a US town's name that the site does not vouch for
+
+
+def word_kind(word: str, lists: WordLists) -> int:
+    """What ``word`` (a lower-case token) is to the pass, as ``_K_*`` bits, memoized in
+    ``lists.kinds``. An unknown word has no other bit: the pass asks nothing else of it."""
+    kinds = lists.kinds
+    kind = kinds.get(word)
+    if kind is not None:
+        return kind
+    if word in lists.deny_words or word not in lists.allow and not _safe(word, lists.allow):
+        kind = _K_SEEN | _K_UNKNOWN
+    else:
+        kind = _K_SEEN
+        if word in name_words():
+            kind |= _K_NAME
+        if word not in lists.site_allow:
+            if word not in VOCAB and len(word) > 1 and word.isalpha():
+                kind |= _K_RARE
+            if word in lists.towns:
+                kind |= _K_TOWN
+    if len(kinds) >= 200_000:
+        kinds.clear()
+    kinds[word] = kind
+    return kind
+
+
 def _unknown(words: set[str], lists: WordLists) -> set[str]:
     """The words of ``words`` that no list vouches for, and the site's denied words."""
-    verdicts = lists.verdicts
-    unknown = set()
-    for word in words - lists.allow:
-        safe = verdicts.get(word)
-        if safe is None:
-            if len(verdicts) >= 200_000:
-                verdicts.clear()
-            safe = verdicts[word] = _safe(word, lists.allow)
-        if not safe:
-            unknown.add(word)
-    return unknown | (words & lists.deny_words.keys()) if lists.deny_words else unknown
+    kinds = lists.kinds
+    return {w for w in words if (kinds.get(w) or word_kind(w, lists)) & _K_UNKNOWN}
 
 
 def unknown_words(text: str, lists: WordLists, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
@@ -266,13 +289,24 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     matches = list(_TOKEN.finditer(low))
     sequence = [m.group() for m in matches]
     words = set(sequence)
-    unknown = _unknown(words, lists)
-    named = (words & name_words()) - unknown  # safe words that are also names: only after a person cue
-    # a rare word after a facility cue, a town after a place cue (not words the site vouches for)
-    rest = words - unknown - VOCAB - lists.site_allow  # rare: those of more than one letter, all letters
-    has_rare = any(len(w) > 1 and w.isalpha() for w in rest)
+    # unknown words; safe words that are also names (only after a person cue); rare words (after
+    # a facility cue) and towns (after a place cue), neither of them words the site vouches for
+    unknown, named, rare, town_words = set(), set(), set(), set()
+    kinds = lists.kinds
+    for w in words:
+        kind = kinds.get(w) or word_kind(w, lists)
+        if kind & _K_UNKNOWN:
+            unknown.add(w)
+            continue
+        if kind & _K_NAME:
+            named.add(w)
+        if kind & _K_RARE:
+            rare.add(w)
+        if kind & _K_TOWN:
+            town_words.add(w)
+    has_rare = bool(rare)
     town_cue = not words.isdisjoint(_TOWN_CUE_WORDS) or _TOWN_CUE.search(low) is not None
-    towns = (words & town_names()[0]) - unknown - lists.site_allow if town_cue else frozenset()
+    towns = town_words if town_cue else frozenset()
     out: list[Detection] = []
     if lists.deny_phrases:
         _deny_phrases(low, words, lists, out)
@@ -295,7 +329,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     first = unknown | named
     # a rare word or a town counts only right after a place cue's last word; any other word after
     # one would only be skipped below
-    second = {w for w in rest if len(w) > 1 and w.isalpha()} | towns if cued else ()
+    second = rare | towns if cued else ()
     if second:
         at = [i for i, w in enumerate(sequence)
               if w in first or w in second and i and sequence[i - 1] in PLACE_CUE_ENDS]
@@ -327,7 +361,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                 out.append(Detection(start, end, _NAME, "allow.cue.name"))
                 names.append((start, end))
                 continue
-        is_rare = word in rest and len(word) > 1 and word.isalpha()
+        is_rare = word in rare
         if previous not in PLACE_CUE_ENDS or not (is_rare or word in towns) or _covered(spans, start, end, cursor):
             continue
         cue = cue_before(low, start)

@@ -210,9 +210,10 @@ class WordLists:
     towns: frozenset[str]
     town_phrases: frozenset[str]
     site_allow: frozenset[str] = frozenset()
-    #: The pass's verdict on each word outside ``allow`` it has judged (safe or not), kept
-    #: because the same words come back record after record.
-    verdicts: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: What the pass has learnt of each word token it has read (bits: see
+    #: ``privacy.deid.allowpass.word_kind``), kept because the same words come back record after
+    #: record: a word is looked up in the large lists once, not once per list in every text.
+    kinds: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def word_lists(site: SiteLists = SiteLists()) -> WordLists:
