@@ -76,6 +76,7 @@ _NAME, _UNKNOWN, _CITY, _FACILITY = C.NAME, C.UNKNOWN, C.CITY, C.FACILITY
 __all__ = ["allow_pass", "unknown_words"]
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_GROUP, _SPAN = re.Match.group, re.Match.span  # mapped over a text's matches (no bytecode per token)
 _CLITICS = frozenset(("s", "", "ve", "ll", "d", "re", "m", "t"))
 # Inflections tried on a word no list has: (suffix, what may replace it).
 _SUFFIXES = (("ies", ("y",)), ("ing", ("", "e")), ("ed", ("", "e")), ("es", ("", "e")), ("s", ("",)),
@@ -171,7 +172,10 @@ def word_kind(word: str, lists: WordLists) -> int:
                 kind |= _K_TOWN
     if len(kinds) >= 200_000:
         kinds.clear()
+        lists.plain.clear()
     kinds[word] = kind
+    if kind == _K_SEEN:
+        lists.plain.add(word)
     return kind
 
 
@@ -287,13 +291,13 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
     sorted spans) left out and that no allow-list knows, or that their context makes PHI."""
     low = _lower(text)
     matches = list(_TOKEN.finditer(low))
-    sequence = [m.group() for m in matches]
+    sequence = list(map(_GROUP, matches))
     words = set(sequence)
     # unknown words; safe words that are also names (only after a person cue); rare words (after
     # a facility cue) and towns (after a place cue), neither of them words the site vouches for
     unknown, named, rare, town_words = set(), set(), set(), set()
     kinds = lists.kinds
-    for w in words:
+    for w in words - lists.plain:
         kind = kinds.get(w) or word_kind(w, lists)
         if kind & _K_UNKNOWN:
             unknown.add(w)
@@ -372,7 +376,7 @@ def allow_pass(text: str, found: Iterable[Detection], lists: WordLists) -> list[
                                                    or word in city_names())
                                                   and _WEAK_PLACE_BEFORE.search(low, max(0, start - 8), start))):
             out.append(Detection(start, end, _CITY, "allow.cue.city"))
-    toks = Tokens([m.span() for m in matches])
+    toks = Tokens(list(map(_SPAN, matches)))
     if cued:
         facility_runs(text, low, toks.spans, sequence, mixed_case, lists.site_allow, out)
     if "start" in words or "home" in words or "living" in words or "day" in words or "residential" in words:

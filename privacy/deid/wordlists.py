@@ -214,6 +214,9 @@ class WordLists:
     #: ``privacy.deid.allowpass.word_kind``), kept because the same words come back record after
     #: record: a word is looked up in the large lists once, not once per list in every text.
     kinds: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    #: The words of ``kinds`` that are nothing but safe (most words of a note): a text's words
+    #: less these are the few the pass looks at one by one.
+    plain: set[str] = field(default_factory=set, compare=False, hash=False, repr=False)
 
 
 def word_lists(site: SiteLists = SiteLists()) -> WordLists:
