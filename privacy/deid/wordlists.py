@@ -30,8 +30,8 @@ from pathlib import Path
 
 from privacy.phi import PhiCategory
 
-__all__ = ["CHAINS", "SiteLists", "WordLists", "base_allow_words", "city_names", "name_words", "read_site_file",
-           "site_lists", "town_names", "word_lists"]
+__all__ = ["CHAINS", "SiteLists", "WordLists", "base_allow_words", "city_names", "forget_word_lists", "name_words",
+           "read_site_file", "site_lists", "town_names", "word_lists"]
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
@@ -222,6 +222,12 @@ class WordLists:
 def word_lists(site: SiteLists = SiteLists()) -> WordLists:
     """The built-in lists with a site's additions laid over them (cached per site)."""
     return _word_lists(site)
+
+
+def forget_word_lists() -> None:
+    """Drop the per-site lists and what the pass has memoized of each word in them, so that a
+    benchmark's next run starts as a fresh process would (the large base lists stay loaded)."""
+    _word_lists.cache_clear()
 
 
 # Store chains whose name is no English or clinical word: a patient's pharmacy or store, a
