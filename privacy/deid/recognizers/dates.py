@@ -387,9 +387,24 @@ _FEET_BEFORE_REV = re.compile(r"[ \t]*(?:lle?f|sllaf|gnillaf|morf|fo|~|tuoba|xor
 
 
 def _years_apostrophe_after(text: str, probe: str, out: _Out) -> None:
-    """``CVA 74'``: a past event's two-digit year with its apostrophe written after it."""
-    for m in _YEAR_APOSTROPHE_AFTER.finditer(text):
-        if not _FEET_BEFORE_REV.match(reversed_before(probe, m.start(), 16)):
+    """``CVA 74'``: a past event's two-digit year with its apostrophe written after it.
+
+    ``_YEAR_APOSTROPHE_AFTER.finditer(text)``, tried only two characters before each apostrophe
+    (found with str.find: a text holds few, and digits many): a match is two digits and then an
+    apostrophe, so it starts there or nowhere, and two matches never overlap (the second would
+    start on the first one's apostrophe). The probe keeps the text's offsets, and only an
+    apostrophe lower-cases to one."""
+    ends: list[int] = []
+    for mark in ("'", "’"):
+        i = probe.find(mark, 2)
+        while i >= 0:
+            ends.append(i)
+            i = probe.find(mark, i + 1)
+    if len(ends) > 1:
+        ends.sort()
+    for i in ends:
+        m = _YEAR_APOSTROPHE_AFTER.match(text, i - 2)  # its look-behind still sees the text before
+        if m is not None and not _FEET_BEFORE_REV.match(reversed_before(probe, m.start(), 16)):
             out.append(Detection(m.start(), m.end(), C.DATE, "date.year_apostrophe"))
 
 
