@@ -238,7 +238,9 @@ def _after_pager_words(text: str, probe: str, out: _Out) -> None:
             out.append(Detection(m.start(group), m.end(group), C.PHONE, "phone.pager"))
 
 # A number dialled from abroad: "+353 91 555 0147", "+44 (0)20 7946 0958", "+63-2-8555-0190".
-_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ \t.\-]?(?:\(\d{1,4}\)|\d{1,5})){2,5}(?![\w\-]|[.,]\d)")
+# Written to start at its "+", so the regex engine skips to it: the look-behind on the character
+# before it follows it (the same as "(?<![\w+])\+").
+_INTERNATIONAL = re.compile(r"\+(?<![\w+]\+)\d{1,3}(?:[ \t.\-]?(?:\(\d{1,4}\)|\d{1,5})){2,5}(?![\w\-]|[.,]\d)")
 
 
 def _international(text: str, probe: str, out: _Out) -> None:

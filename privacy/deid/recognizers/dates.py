@@ -232,16 +232,27 @@ _DATE_PREFIX_WORDS = frozenset(WEEKDAY_NUMBERS) | frozenset(re.findall(r"[a-z]+"
     "the", "of", "twenty", "thirty"}
 
 
+# The same prefixes, those starting with "j" apart: "j" is rare in English, and a text without it
+# holds none of the three, which one search for a single character (much faster than a search
+# for a word) tells. ("" is in every text.)
+_MONTH_PREFIX_GROUPS = (("j", ("jan", "jun", "jul")),
+                        ("", tuple(p for p in _MONTH_PREFIXES if not p.startswith("j"))))
+
+
 def _month_positions(low: str) -> list[int]:
+    """Where a month name starts in ``low`` (a lower-cased text) at a word start, in order."""
     hits = []
-    for prefix in _MONTH_PREFIXES:
-        if prefix not in low:  # "in" is cheaper than a find() call, and most texts hold no month
+    for letter, prefixes in _MONTH_PREFIX_GROUPS:
+        if letter not in low:
             continue
-        i = low.find(prefix)
-        while i >= 0:
-            if (i == 0 or not low[i - 1].isalpha()) and _MONTH_AT.match(low, i):
-                hits.append(i)
-            i = low.find(prefix, i + 3)
+        for prefix in prefixes:
+            if prefix not in low:  # "in" is cheaper than a find() call, and most texts hold no month
+                continue
+            i = low.find(prefix)
+            while i >= 0:
+                if (i == 0 or not low[i - 1].isalpha()) and _MONTH_AT.match(low, i):
+                    hits.append(i)
+                i = low.find(prefix, i + 3)
     if len(hits) > 1:
         hits.sort()
     return hits
@@ -387,9 +398,24 @@ _FEET_BEFORE_REV = re.compile(r"[ \t]*(?:lle?f|sllaf|gnillaf|morf|fo|~|tuoba|xor
 
 
 def _years_apostrophe_after(text: str, probe: str, out: _Out) -> None:
-    """``CVA 74'``: a past event's two-digit year with its apostrophe written after it."""
-    for m in _YEAR_APOSTROPHE_AFTER.finditer(text):
-        if not _FEET_BEFORE_REV.match(reversed_before(probe, m.start(), 16)):
+    """``CVA 74'``: a past event's two-digit year with its apostrophe written after it.
+
+    ``_YEAR_APOSTROPHE_AFTER.finditer(text)``, tried only two characters before each apostrophe
+    (found with str.find: a text holds few, and digits many): a match is two digits and then an
+    apostrophe, so it starts there or nowhere, and two matches never overlap (the second would
+    start on the first one's apostrophe). The probe keeps the text's offsets, and only an
+    apostrophe lower-cases to one."""
+    ends: list[int] = []
+    for mark in ("'", "’"):
+        i = probe.find(mark, 2)
+        while i >= 0:
+            ends.append(i)
+            i = probe.find(mark, i + 1)
+    if len(ends) > 1:
+        ends.sort()
+    for i in ends:
+        m = _YEAR_APOSTROPHE_AFTER.match(text, i - 2)  # its look-behind still sees the text before
+        if m is not None and not _FEET_BEFORE_REV.match(reversed_before(probe, m.start(), 16)):
             out.append(Detection(m.start(), m.end(), C.DATE, "date.year_apostrophe"))
 
 

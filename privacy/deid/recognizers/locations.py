@@ -324,8 +324,33 @@ _ON_STREET = re.compile(
     + r"|(?P<road>(?i:rt|rte|route|hwy|highway)\.?[ \t]*\d{1,4}[a-z]?(?![\w/\-]|[.,]\d)))")
 
 
+# Where _ON_STREET can start: its "o", "n" and blank or tab, lower-cased. No other character
+# lower-cases to any of them, and the probe keeps the text's offsets, so these are exactly the
+# places in the probe where the text has [oO][nN][ \t].
+_ON_KEYS = ("on ", "on\t")
+
+
 def _streets_on(text: str, probe: str, out: _Out) -> None:
-    for m in _ON_STREET.finditer(text):
+    """``_ON_STREET.finditer(text)``, tried only where an "on" and a blank start (found with
+    str.find, :data:`_ON_KEYS`) instead of at every "o": the match at each such place, skipping
+    those that start inside the previous match, as finditer does. Matched on ``text``, not on
+    the probe: the pattern is case-sensitive in places ("RT 6A")."""
+    starts: list[int] = []
+    for key in _ON_KEYS:
+        i = probe.find(key)
+        while i >= 0:
+            starts.append(i)
+            i = probe.find(key, i + 3)
+    if len(starts) > 1:
+        starts.sort()  # the keys never start at the same place
+    end = 0
+    for i in starts:
+        if i < end:
+            continue
+        m = _ON_STREET.match(text, i)  # its look-behind still sees the text before i
+        if m is None:
+            continue
+        end = m.end()  # never empty: it holds its "on"
         if m.group("road") or not any(is_protected(w) for w in m.group("street").split()[:-1]):  # "on aspirin st"
             out.append(Detection(m.start("street"), m.end("street"), C.ADDRESS, "address.on_street"))
 
