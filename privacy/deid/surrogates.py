@@ -60,6 +60,14 @@ _LOWER_FOR_BYTE = tuple(chr(ord("a") + b % 26) for b in range(256))
 _UPPER_FOR_BYTE = tuple(letter.upper() for letter in _LOWER_FOR_BYTE)
 _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# _chars of an ASCII text: for each character code, what each keystream byte turns it into (the
+# three tables above, or the character itself 256 times), so a character costs two indexings.
+_ASCII_FOR_BYTE = tuple(
+    _DIGIT_FOR_BYTE if chr(c).isdigit() else _LOWER_FOR_BYTE if chr(c) in _ASCII_LOWER
+    else _UPPER_FOR_BYTE if chr(c) in _ASCII_UPPER else (chr(c),) * 256
+    for c in range(128)
+)
+_FIRST_DIGIT = re.compile(r"[0-9]")
 
 
 class _HmacSha256:
@@ -149,6 +157,8 @@ class Replacer:
         """Digits to digits and letters to letters (case kept); punctuation stays."""
         seed = self._mac.digest(f"{category}\x1f{text.casefold()}".encode())
         stream = hashlib.shake_256(seed).digest(len(text))
+        if text.isascii():  # the same choices as the loop below, by table (ASCII digits are 0-9)
+            return "".join([_ASCII_FOR_BYTE[c][b] for c, b in zip(text.encode("ascii"), stream)])
         out = []
         for ch, b in zip(text, stream):
             if ch.isdigit():
@@ -210,7 +220,9 @@ class Replacer:
         country = _COUNTRY_CODE.match(text)
         prefix, body = (text[: country.end()], text[country.end():]) if country else ("", text)
         out = self._chars("PHONE", body)
-        first = next((i for i, ch in enumerate(out) if ch.isdigit()), None)
+        # The digits of ``out`` are _chars's ASCII ones: every other digit of ``body`` was replaced.
+        digit = _FIRST_DIGIT.search(out)
+        first = digit.start() if digit is not None else None
         if first is not None and out[first] in "01":  # area codes start with 2-9
             out = out[:first] + str(int(out[first]) + 2) + out[first + 1:]
         return prefix + out
