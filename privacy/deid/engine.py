@@ -39,6 +39,8 @@ _WORD = re.compile(r"\w+")
 _Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 _AGE = PhiCategory.AGE  # read once: an enum member off its class costs a lookup each time
 _NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id
+#: Each category's rule name for a structured field, ``field.<category>``, built once.
+_FIELD_RULES: dict[PhiCategory, str] = {category: f"field.{category.lower()}" for category in PhiCategory}
 
 
 class Finding(NamedTuple):
@@ -90,6 +92,11 @@ def _generic_detections(text: str) -> tuple[Detection, ...]:
 def _detectors(text: str, cached: bool) -> list[Detection]:
     """The pattern and name detections of ``text``, from the cache for a short string."""
     return list(_generic_detections(text)) if cached else detect_patterns(text) + detect_names(text)
+
+
+def _redact(category: PhiCategory, text: str) -> str:
+    """The redact strategy's substitute: the category's tag, whatever the text."""
+    return redact(category)
 
 
 def clear_caches() -> None:
@@ -256,18 +263,17 @@ class Deidentifier:
         strategy = strategy or self.settings.strategy
         if strategy == "surrogate" and self._secret is None:
             raise ValueError("the surrogate strategy needs a secret")
-        replacer = self._replacer(patient) if strategy == "surrogate" else None
-
-        def substitute(category: PhiCategory, text: str) -> str:
-            return replacer.replace(category, text) if replacer else redact(category)
+        # The strategy's substitute for a category and a text: the patient's surrogate, or the tag.
+        substitute = self._replacer(patient).replace if strategy == "surrogate" else _redact
 
         out, structured, texts, known = self._walk(record)
         outcome = DeidOutcome(out)
+        findings = outcome.findings
         for path, category, value, container, slot in structured:
             text = str(value)
-            outcome.findings.append(Finding(path, 0, len(text), category, f"field.{category.lower()}"))
+            findings.append(Finding(path, 0, len(text), category, _FIELD_RULES[category]))
             new = substitute(category, text)
-            if isinstance(value, int) and new.isdigit() and category != PhiCategory.AGE:
+            if isinstance(value, int) and new.isdigit() and category is not _AGE:
                 container[slot] = int(new if new[0] != "0" else "1" + new[1:])  # keep the digit count
             else:
                 container[slot] = new
@@ -287,7 +293,7 @@ class Deidentifier:
                 pieces.append(new)
                 length += len(new)
                 cursor = det.end
-                outcome.findings.append(Finding(path, det.start, det.end, det.category, det.rule))
+                findings.append(Finding(path, det.start, det.end, det.category, det.rule))
             pieces.append(text[cursor:])
             new_text = "".join(pieces)
             container[slot] = new_text
