@@ -178,8 +178,10 @@ class Replacer:
         "Anna Jefferson"), and the surrogate of a word depends on the patient and the word alone."""
         new = self._words.get(word)
         if new is None:
-            pool = _FIRST_POOL if word.casefold() in _FIRST_FOLDED else _LAST_POOL
-            new = self._words[word] = _match_case(word, self._pick(pool, "NAME", word))
+            folded = word.casefold()
+            pool = _FIRST_POOL if folded in _FIRST_FOLDED else _LAST_POOL
+            # self._pick(pool, "NAME", word), with the word folded once
+            new = self._words[word] = _match_case(word, pool[self._draw("NAME", folded) % len(pool)])
         return new
 
     def _name_match(self, m: re.Match[str]) -> str:
@@ -188,6 +190,12 @@ class Replacer:
     def _name(self, text: str) -> str:
         if _INITIALS_ONLY.fullmatch(text):  # initials
             return self._chars("NAME", text)
+        if text.isascii():
+            words = text.split(" ")
+            # ASCII letters between single spaces (most names): each word is one _WORD match and
+            # the spaces are what the substitution keeps, so this is the substitution's result.
+            if all(map(str.isalpha, words)):
+                return " ".join(map(self._name_word, words))
         return _WORD.sub(self._name_match, text)
 
     def _date(self, text: str) -> str:
