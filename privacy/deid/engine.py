@@ -34,10 +34,13 @@ _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
 _NEVER_PHI = "never"  # a key the key map marks as never PHI
 _CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
+# Every shape above needs a digit (SSN, phone) or an "@" (email): a value without either is none.
+_SHAPE_NEEDS = re.compile(r"[\d@]")
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 _WORD = re.compile(r"\w+")
 _Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 _AGE = PhiCategory.AGE  # read once: an enum member off its class costs a lookup each time
+_UNKNOWN = PhiCategory.UNKNOWN
 _NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id
 #: Each category's rule name for a structured field, ``field.<category>``, built once.
 _FIELD_RULES: dict[PhiCategory, str] = {category: f"field.{category.lower()}" for category in PhiCategory}
@@ -149,7 +152,7 @@ class Deidentifier:
     @staticmethod
     def _by_shape(value: Any) -> PhiCategory | None:
         """SSN, email or phone by the value's shape alone, whatever its key."""
-        if isinstance(value, str) and len(value) <= _MAX_SHAPE:
+        if isinstance(value, str) and len(value) <= _MAX_SHAPE and _SHAPE_NEEDS.search(value):
             stripped = value.strip()
             for category, shape in _SHAPES:
                 if shape.fullmatch(stripped):
@@ -166,7 +169,7 @@ class Deidentifier:
         structured: list[_Leaf] = []
         texts: list[_Leaf] = []
         known = KnownIdentifiers()
-        key_kind = self._key_kind
+        key_kind, key_kinds = self._key_kind, self._key_kinds
 
         def node(value: dict[str, Any] | list[Any], path: str, inherited: PhiCategory | None, top: bool) -> Any:
             out: Any
@@ -176,7 +179,8 @@ class Deidentifier:
                 out, pairs, keyed = list(value), enumerate(value), False
             for k, v in pairs:
                 # A list item has no key of its own: it takes its list's category.
-                own, never, is_id = key_kind(k) if keyed else _NO_KIND
+                # The memo read here first: a method call a key costs more than the look-up.
+                own, never, is_id = (key_kinds.get(k) or key_kind(k)) if keyed else _NO_KIND
                 if isinstance(v, (dict, list)):
                     out[k] = node(v, f"{path}.{k}" if path else str(k), own if own is not None else inherited,
                                   False)
@@ -328,7 +332,7 @@ class Deidentifier:
         have just read whole, so a second run could only re-read the replacements. Numbers are
         the recognizers' to judge (a digit token is never an unknown word)."""
         # unknown_words leaves out the words inside ``placed`` itself: they are set aside below anyway.
-        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
+        spans = [(s, e, _UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
         if known is not None:
             spans += [(d.start, d.end, d.category, d.rule) for d in known.detect(text)]
         spans.sort()
