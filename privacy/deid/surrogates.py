@@ -68,6 +68,8 @@ _ASCII_FOR_BYTE = tuple(
     for c in range(128)
 )
 _FIRST_DIGIT = re.compile(r"[0-9]")
+# Each category's label, read from a dict: ``.value`` off an enum member runs a Python-level descriptor.
+_LABELS: dict[PhiCategory, str] = {category: category.value for category in PhiCategory}
 
 
 class _HmacSha256:
@@ -148,7 +150,7 @@ class Replacer:
         cached = self._cache.get((category, text))
         if cached is None:
             handler = _HANDLERS.get(category)
-            cached = handler(self, text) if handler else self._chars(category.value, text)
+            cached = handler(self, text) if handler else self._chars(_LABELS[category], text)
             self._cache[(category, text)] = cached
         return cached
 
