@@ -28,7 +28,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 __all__ = [
     "CARDINAL_DAY_PATTERN", "MONTH_NAMES", "MONTH_NUMBERS", "ORDINAL_DAY_PATTERN", "REFERENCE_YEAR",
@@ -192,7 +192,7 @@ def _two_digit_century(yy: int) -> int:
 
 # --- parsed form ------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Field:
     """One variable part of a written date and how it is written."""
 
@@ -202,7 +202,7 @@ class _Field:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class _Parsed:
     parts: list[str | _Field]
     year: int | None
@@ -496,6 +496,14 @@ def _render(parsed: _Parsed, new: date, weekday: int | None) -> str:
     return "".join(out)
 
 
+def _plus_days(day: date, days: int) -> date:
+    """``day + timedelta(days=days)`` by day ordinals, without building a timedelta each time.
+
+    Out of range (before 1 January 1 or after 31 December 9999) it raises ValueError where the
+    sum raises OverflowError; the callers catch both."""
+    return date.fromordinal(day.toordinal() + days)
+
+
 def _shift_iso(text: str, days: int) -> str | None:
     """``shift_date`` of an ISO date ``YYYY-MM-DD`` of ASCII digits (most dates of structured
     fields), without the general parse; None to leave ``text`` to the general path.
@@ -509,7 +517,7 @@ def _shift_iso(text: str, days: int) -> str | None:
     if not (year.isdigit() and month.isdigit() and day.isdigit() and text.isascii()):
         return None
     try:
-        return (date(int(year), int(month), int(day)) + timedelta(days=days)).isoformat()
+        return _plus_days(date(int(year), int(month), int(day)), days).isoformat()
     except (OverflowError, ValueError):
         return None
 
@@ -528,13 +536,13 @@ def shift_date(text: str, days: int) -> str | None:
     trail = len(text) - len(text.rstrip())
     try:
         if parsed.day is None:  # month and year: shift the middle of the month
-            new = date(parsed.year or REFERENCE_YEAR, parsed.month, 15) + timedelta(days=days)
+            new = _plus_days(date(parsed.year or REFERENCE_YEAR, parsed.month, 15), days)
             weekday = None
         elif parsed.year is None:  # no year: shift inside the reference year
-            new = date(REFERENCE_YEAR, parsed.month, parsed.day) + timedelta(days=days)
+            new = _plus_days(date(REFERENCE_YEAR, parsed.month, parsed.day), days)
             weekday = None if parsed.weekday is None else (parsed.weekday + days) % 7
         else:
-            new = date(parsed.year, parsed.month, parsed.day) + timedelta(days=days)
+            new = _plus_days(date(parsed.year, parsed.month, parsed.day), days)
             weekday = new.weekday()
     except (OverflowError, ValueError):  # shifted past year 1 or 9999
         return None

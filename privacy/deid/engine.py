@@ -34,11 +34,16 @@ _SHAPES: tuple[tuple[PhiCategory, re.Pattern[str]], ...] = (
 _NEVER_PHI = "never"  # a key the key map marks as never PHI
 _CACHED_LENGTH = 200  # strings up to this long have their generic detections cached
 _MAX_SHAPE = 64  # longer strings are free text, never one SSN, phone or email
+# Every shape above needs a digit (SSN, phone) or an "@" (email): a value without either is none.
+_SHAPE_NEEDS = re.compile(r"[\d@]")
 _AGE_NUMBER = re.compile(r"\s*(\d{1,3})\s*")
 _WORD = re.compile(r"\w+")
 _Leaf = tuple[str, Any, Any, Any, Any]  # path, category (None for free text), value, container, slot
 _AGE = PhiCategory.AGE  # read once: an enum member off its class costs a lookup each time
+_UNKNOWN = PhiCategory.UNKNOWN
 _NO_KIND = (None, False, False)  # a list item's key kind: no category, not never-PHI, not the id
+#: Each category's rule name for a structured field, ``field.<category>``, built once.
+_FIELD_RULES: dict[PhiCategory, str] = {category: f"field.{category.lower()}" for category in PhiCategory}
 
 
 class Finding(NamedTuple):
@@ -92,6 +97,11 @@ def _detectors(text: str, cached: bool) -> list[Detection]:
     return list(_generic_detections(text)) if cached else detect_patterns(text) + detect_names(text)
 
 
+def _redact(category: PhiCategory, text: str) -> str:
+    """The redact strategy's substitute: the category's tag, whatever the text."""
+    return redact(category)
+
+
 def clear_caches() -> None:
     """Forget every cached detection, so a repeated run starts as cold as a fresh process."""
     _generic_detections.cache_clear()
@@ -142,7 +152,7 @@ class Deidentifier:
     @staticmethod
     def _by_shape(value: Any) -> PhiCategory | None:
         """SSN, email or phone by the value's shape alone, whatever its key."""
-        if isinstance(value, str) and len(value) <= _MAX_SHAPE:
+        if isinstance(value, str) and len(value) <= _MAX_SHAPE and _SHAPE_NEEDS.search(value):
             stripped = value.strip()
             for category, shape in _SHAPES:
                 if shape.fullmatch(stripped):
@@ -159,7 +169,7 @@ class Deidentifier:
         structured: list[_Leaf] = []
         texts: list[_Leaf] = []
         known = KnownIdentifiers()
-        key_kind = self._key_kind
+        key_kind, key_kinds = self._key_kind, self._key_kinds
 
         def node(value: dict[str, Any] | list[Any], path: str, inherited: PhiCategory | None, top: bool) -> Any:
             out: Any
@@ -169,7 +179,8 @@ class Deidentifier:
                 out, pairs, keyed = list(value), enumerate(value), False
             for k, v in pairs:
                 # A list item has no key of its own: it takes its list's category.
-                own, never, is_id = key_kind(k) if keyed else _NO_KIND
+                # The memo read here first: a method call a key costs more than the look-up.
+                own, never, is_id = (key_kinds.get(k) or key_kind(k)) if keyed else _NO_KIND
                 if isinstance(v, (dict, list)):
                     out[k] = node(v, f"{path}.{k}" if path else str(k), own if own is not None else inherited,
                                   False)
@@ -256,18 +267,17 @@ class Deidentifier:
         strategy = strategy or self.settings.strategy
         if strategy == "surrogate" and self._secret is None:
             raise ValueError("the surrogate strategy needs a secret")
-        replacer = self._replacer(patient) if strategy == "surrogate" else None
-
-        def substitute(category: PhiCategory, text: str) -> str:
-            return replacer.replace(category, text) if replacer else redact(category)
+        # The strategy's substitute for a category and a text: the patient's surrogate, or the tag.
+        substitute = self._replacer(patient).replace if strategy == "surrogate" else _redact
 
         out, structured, texts, known = self._walk(record)
         outcome = DeidOutcome(out)
+        findings = outcome.findings
         for path, category, value, container, slot in structured:
             text = str(value)
-            outcome.findings.append(Finding(path, 0, len(text), category, f"field.{category.lower()}"))
+            findings.append(Finding(path, 0, len(text), category, _FIELD_RULES[category]))
             new = substitute(category, text)
-            if isinstance(value, int) and new.isdigit() and category != PhiCategory.AGE:
+            if isinstance(value, int) and new.isdigit() and category is not _AGE:
                 container[slot] = int(new if new[0] != "0" else "1" + new[1:])  # keep the digit count
             else:
                 container[slot] = new
@@ -287,7 +297,7 @@ class Deidentifier:
                 pieces.append(new)
                 length += len(new)
                 cursor = det.end
-                outcome.findings.append(Finding(path, det.start, det.end, det.category, det.rule))
+                findings.append(Finding(path, det.start, det.end, det.category, det.rule))
             pieces.append(text[cursor:])
             new_text = "".join(pieces)
             container[slot] = new_text
@@ -322,7 +332,7 @@ class Deidentifier:
         have just read whole, so a second run could only re-read the replacements. Numbers are
         the recognizers' to judge (a digit token is never an unknown word)."""
         # unknown_words leaves out the words inside ``placed`` itself: they are set aside below anyway.
-        spans = [(s, e, PhiCategory.UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
+        spans = [(s, e, _UNKNOWN, "residual.unknown") for s, e in unknown_words(text, self.lists, placed)]
         if known is not None:
             spans += [(d.start, d.end, d.category, d.rule) for d in known.detect(text)]
         spans.sort()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from privacy.deid.detection import Detection
@@ -38,6 +39,9 @@ _LOOSE = (PhiCategory.NAME, PhiCategory.CITY, PhiCategory.FACILITY, PhiCategory.
 #: Every ASCII byte but 0-9: deleting them from an ASCII text's bytes leaves its ``\d`` characters.
 _ASCII_NON_DIGITS = bytes(b for b in range(128) if not 0x30 <= b <= 0x39)
 _MIN_ID = 4  # shorter ids ("12") would match everywhere
+#: Each category's rule name, ``known.<category>``, built once rather than once per detection.
+_RULES: dict[PhiCategory, str] = {category: f"known.{category.lower()}" for category in PhiCategory}
+_START = itemgetter(0)  # a Detection's start (its first field), without a new lambda per call
 
 
 class _Entries(NamedTuple):
@@ -175,9 +179,10 @@ class KnownIdentifiers:
     def detect(self, text: str) -> list[Detection]:
         """Every occurrence of the record's identifiers in ``text``."""
         found: list[Detection] = []
-        folded, cased, initial_dots = self._needles()
+        needles = self._needles()
+        folded, cased, initial_dots = needles
         if folded or cased:
-            self._detect_tokens(text, found)
+            self._detect_tokens(text, found, needles)
         if initial_dots and "." in text:
             for dot in initial_dots:  # every dotted-initials match holds "<first initial>."
                 if dot in text:
@@ -185,43 +190,47 @@ class KnownIdentifiers:
                     break
         if self.digit_runs and self._digits_may_occur(text):
             self._detect_digits(text, found)
-        return sorted(found, key=lambda d: d.start) if len(found) > 1 else found
+        return sorted(found, key=_START) if len(found) > 1 else found
 
     def _detect_initials(self, text: str, found: list[Detection]) -> None:
         for m in _INITIALS.finditer(text):
             if m.group(0).replace(".", "").replace(" ", "") in self.initials:
                 found.append(Detection(m.start(), m.end(), _NAME, "known.initials", known=True))
 
-    def _detect_tokens(self, text: str, found: list[Detection]) -> None:
+    def _detect_tokens(self, text: str, found: list[Detection], needles: _Needles) -> None:
         lower = text.lower()
         if len(lower) != len(text):  # a rare character whose lower case is longer: go token by token
             starts: list[tuple[int, int]] | set[tuple[int, int]] = [(m.start(), m.end()) for m in _ALNUM.finditer(text)]
         else:
-            starts = self._candidate_starts(text, lower)
+            starts = self._candidate_starts(text, lower, needles)
+            if not starts:
+                return  # the common case: no known token in this text
         skip_to = 0
+        cased_tokens = self.cased
         for start, first_end in sorted(starts):
             if start < skip_to:
                 continue
             first = text[start:first_end]
             hit = self._extend(text, start, first_end, first.casefold())
-            if hit is None and first in self.cased:
-                hit = (first_end, self.cased[first])
+            if hit is None and first in cased_tokens:
+                hit = (first_end, cased_tokens[first])
             if hit is None:
                 continue
             end, category = hit
             if category == _NAME and start >= 3 and text[start - 1] == " " and text[start - 2] == "." \
                     and text[start - 3] in self.first_initials and (start == 3 or not text[start - 4].isalnum()):
                 start -= 3  # "W. Chen"
-            found.append(Detection(start, end, category, f"known.{category.lower()}", known=True))
+            found.append(Detection(start, end, category, _RULES[category], known=True))
             skip_to = end
 
-    def _candidate_starts(self, text: str, lower: str) -> set[tuple[int, int]]:
-        """Where a known first token occurs as a whole token, found with ``str.find`` (fast).
+    @staticmethod
+    def _candidate_starts(text: str, lower: str, needles: _Needles) -> set[tuple[int, int]]:
+        """Where a first token of ``needles`` occurs as a whole token, found with ``str.find`` (fast).
 
         Most first tokens are in no text: an ``in`` test (cheaper than a method call) skips them.
         """
         found: set[tuple[int, int]] = set()
-        folded, cased, _ = self._needles()
+        folded, cased, _ = needles
         for needle in folded:
             if needle in lower:
                 _whole_tokens(text, lower, needle, found)
@@ -262,7 +271,10 @@ class KnownIdentifiers:
         if not text.isascii():
             return _DIGIT.search(text) is not None
         digits = text.encode("ascii").translate(None, _ASCII_NON_DIGITS).decode("ascii")
-        return any(known in digits for known in self.digit_runs)
+        for known in self.digit_runs:  # a loop, not any(<generator>): most texts hold none
+            if known in digits:
+                return True
+        return False
 
     def _detect_digits(self, text: str, found: list[Detection]) -> None:
         for run in _DIGITISH.finditer(text):
@@ -279,5 +291,5 @@ class KnownIdentifiers:
                     if country is not None and len(known_digits) == 10:
                         start = country.start()  # "+1 555 ..." keeps its country code in the span
                     found.append(Detection(start, positions[at + len(known_digits) - 1] + 1, category,
-                                           f"known.{category.lower()}", known=True))
+                                           _RULES[category], known=True))
                     at = digits.find(known_digits, at + len(known_digits))

@@ -60,6 +60,16 @@ _LOWER_FOR_BYTE = tuple(chr(ord("a") + b % 26) for b in range(256))
 _UPPER_FOR_BYTE = tuple(letter.upper() for letter in _LOWER_FOR_BYTE)
 _ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# _chars of an ASCII text: for each character code, what each keystream byte turns it into (the
+# three tables above, or the character itself 256 times), so a character costs two indexings.
+_ASCII_FOR_BYTE = tuple(
+    _DIGIT_FOR_BYTE if chr(c).isdigit() else _LOWER_FOR_BYTE if chr(c) in _ASCII_LOWER
+    else _UPPER_FOR_BYTE if chr(c) in _ASCII_UPPER else (chr(c),) * 256
+    for c in range(128)
+)
+_FIRST_DIGIT = re.compile(r"[0-9]")
+# Each category's label, read from a dict: ``.value`` off an enum member runs a Python-level descriptor.
+_LABELS: dict[PhiCategory, str] = {category: category.value for category in PhiCategory}
 
 
 class _HmacSha256:
@@ -140,7 +150,7 @@ class Replacer:
         cached = self._cache.get((category, text))
         if cached is None:
             handler = _HANDLERS.get(category)
-            cached = handler(self, text) if handler else self._chars(category.value, text)
+            cached = handler(self, text) if handler else self._chars(_LABELS[category], text)
             self._cache[(category, text)] = cached
         return cached
 
@@ -149,6 +159,8 @@ class Replacer:
         """Digits to digits and letters to letters (case kept); punctuation stays."""
         seed = self._mac.digest(f"{category}\x1f{text.casefold()}".encode())
         stream = hashlib.shake_256(seed).digest(len(text))
+        if text.isascii():  # the same choices as the loop below, by table (ASCII digits are 0-9)
+            return "".join([_ASCII_FOR_BYTE[c][b] for c, b in zip(text.encode("ascii"), stream)])
         out = []
         for ch, b in zip(text, stream):
             if ch.isdigit():
@@ -168,8 +180,10 @@ class Replacer:
         "Anna Jefferson"), and the surrogate of a word depends on the patient and the word alone."""
         new = self._words.get(word)
         if new is None:
-            pool = _FIRST_POOL if word.casefold() in _FIRST_FOLDED else _LAST_POOL
-            new = self._words[word] = _match_case(word, self._pick(pool, "NAME", word))
+            folded = word.casefold()
+            pool = _FIRST_POOL if folded in _FIRST_FOLDED else _LAST_POOL
+            # self._pick(pool, "NAME", word), with the word folded once
+            new = self._words[word] = _match_case(word, pool[self._draw("NAME", folded) % len(pool)])
         return new
 
     def _name_match(self, m: re.Match[str]) -> str:
@@ -178,6 +192,12 @@ class Replacer:
     def _name(self, text: str) -> str:
         if _INITIALS_ONLY.fullmatch(text):  # initials
             return self._chars("NAME", text)
+        if text.isascii():
+            words = text.split(" ")
+            # ASCII letters between single spaces (most names): each word is one _WORD match and
+            # the spaces are what the substitution keeps, so this is the substitution's result.
+            if all(map(str.isalpha, words)):
+                return " ".join(map(self._name_word, words))
         return _WORD.sub(self._name_match, text)
 
     def _date(self, text: str) -> str:
@@ -210,7 +230,9 @@ class Replacer:
         country = _COUNTRY_CODE.match(text)
         prefix, body = (text[: country.end()], text[country.end():]) if country else ("", text)
         out = self._chars("PHONE", body)
-        first = next((i for i, ch in enumerate(out) if ch.isdigit()), None)
+        # The digits of ``out`` are _chars's ASCII ones: every other digit of ``body`` was replaced.
+        digit = _FIRST_DIGIT.search(out)
+        first = digit.start() if digit is not None else None
         if first is not None and out[first] in "01":  # area codes start with 2-9
             out = out[:first] + str(int(out[first]) + 2) + out[first + 1:]
         return prefix + out
