@@ -20,7 +20,7 @@ from privacy.deid.names import detect_names
 from privacy.deid.patterns import detect_patterns
 from privacy.deid.settings import DeidSettings, Strategy, fold_key
 from privacy.deid.surrogates import Replacer, redact
-from privacy.deid.wordlists import WordLists
+from privacy.deid.wordlists import WordLists, forget_word_lists
 from privacy.phi import PhiCategory
 
 __all__ = ["Finding", "DeidOutcome", "Deidentifier", "iter_leaves", "clear_caches"]
@@ -103,9 +103,11 @@ def _redact(category: PhiCategory, text: str) -> str:
 
 
 def clear_caches() -> None:
-    """Forget every cached detection, so a repeated run starts as cold as a fresh process."""
+    """Forget every cached detection and what the allow-list pass memoized of each word, so a
+    repeated run starts as cold as a fresh process (only the large base lists stay loaded)."""
     _generic_detections.cache_clear()
     clear_entry_cache()
+    forget_word_lists()
 
 
 class Deidentifier:
