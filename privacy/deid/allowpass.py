@@ -182,7 +182,7 @@ def word_kind(word: str, lists: WordLists) -> int:
 def _unknown(words: set[str], lists: WordLists) -> set[str]:
     """The words of ``words`` that no list vouches for, and the site's denied words."""
     kinds = lists.kinds
-    return {w for w in words if (kinds.get(w) or word_kind(w, lists)) & _K_UNKNOWN}
+    return {w for w in words - lists.plain if (kinds.get(w) or word_kind(w, lists)) & _K_UNKNOWN}
 
 
 def unknown_words(text: str, lists: WordLists, skip: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
