@@ -15,6 +15,8 @@ that can be part of a name is the facility:
 
 from __future__ import annotations
 
+from itertools import compress, count
+
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, PLACE_CUE_ENDS, cue_before
 from privacy.deid.detection import Detection
 from privacy.deid.name_lexicon import NEVER_NAMES
@@ -66,8 +68,11 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
     safe words, which are never part of a facility. A care setting is no name and ends a run
     ("transferred to the ICU" names no facility)."""
     n = len(toks)
-    for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n
-              and (w != "for" or k and words_at[k - 1] in _WORK_VERBS)]:
+    # the cues' last words found by a scan in C (map and compress), not a bytecode loop per token
+    for k in compress(count(), map(PLACE_CUE_ENDS.__contains__, words_at)):
+        i = k + 1
+        if i == n or words_at[k] == "for" and not (k and words_at[k - 1] in _WORK_VERBS):
+            continue
         s = toks[i][0]
         if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):

@@ -17,8 +17,9 @@ its recall.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import compress, count
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -108,12 +109,18 @@ class Tokens:
 
     def starts_within(self, spans: list[tuple[int, int]]) -> set[int]:
         """The starts of the tokens that overlap any of ``spans``."""
-        ends = [e for _, e in self.spans]
+        # The tokens are disjoint and not empty, so the first token that ends after ``a`` is the
+        # first that starts at or after it, or the one before that if it runs past ``a``: two
+        # reads where a list of every token's end would cost a pass over all of them per call.
+        toks = self.spans
+        n = len(toks)
         found: set[int] = set()
         for a, b in spans:
-            i = bisect_right(ends, a)  # the first token that ends after ``a``
-            while i < len(ends) and self.spans[i][0] < b:
-                found.add(self.spans[i][0])
+            i = bisect_left(toks, (a,))  # the first token that starts at or after ``a``
+            if i and toks[i - 1][1] > a:
+                i -= 1
+            while i < n and toks[i][0] < b:
+                found.add(toks[i][0])
                 i += 1
         return found
 
@@ -324,7 +331,7 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
     "little oaks peds", "clarks summit state hospital"): a run needs a facility word and a
     proper word (unknown, Title Case in mixed-case text, or a place word)."""
     n, after = len(toks), 0
-    for i in [i for i, w in enumerate(words_at) if w in FACILITY_WORDS]:
+    for i in compress(count(), map(FACILITY_WORDS.__contains__, words_at)):  # a scan in C, no loop per token
         s, e = toks[i]
         word = words_at[i]
         if i > 0 and word in _FACILITY_WEAK and _proper_name_word(text, toks[i - 1], words_at[i - 1], mixed_case):
@@ -470,8 +477,8 @@ def town_phrases(low: str, toks: list[tuple[int, int]], words_at: list[str], lis
     if quoted:
         at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN
               or ("'" in w or "’" in w) and _APOSTROPHES.split(w)[-1] in _PLACE_BEFORE_TOWN]
-    else:
-        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN]
+    else:  # the same, by a scan in C (map and compress) rather than a bytecode loop per token
+        at = compress(count(), map(_PLACE_BEFORE_TOWN.__contains__, words_at))
     last_token = len(toks) - 1
     for i in at:
         if i == last_token:
