@@ -74,7 +74,8 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
         if i == n or words_at[k] == "for" and not (k and words_at[k - 1] in _WORK_VERBS):
             continue
         s = toks[i][0]
-        if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
+        # most words after a cue's last word are stops ("to the", "in bed"): _part's first test, asked here
+        if words_at[i] in _STOPS or not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):
             continue
         if cue_before(low, s) is not _FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):

@@ -222,7 +222,7 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
     words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
     if not words:
         return
-    taken = sorted((s, e) for s, e, _ in spans)
+    taken = {(s, e) for s, e, _ in spans}
     whole: list[tuple[int, str]] = []  # tokens that are the word
     before_apostrophe: list[tuple[int, str]] = []  # tokens that start with the word and an apostrophe: "bill's"
     for word in words:  # a few words, found with str.find rather than by walking every token
@@ -235,7 +235,8 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
             at = low.find(word, at + 1)
     for s, word in sorted(whole) + sorted(before_apostrophe):
         e = s + len(word)
-        if not any(a < e and s < b for a, b in taken):
+        # most finds are the found names themselves: the exact span is asked before any overlap
+        if (s, e) not in taken and not any(a < e and s < b for a, b in taken):
             out.append(Detection(s, e, _NAME, "allow.same_name"))
 
 
@@ -311,10 +312,13 @@ def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detec
 def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A name after a saint's prefix is a facility with its prefix and possessive ("ST. BRIGID'S",
     "Saint Anselm's", "st. mary's villa" is grown further by the facility runs)."""
+    # Every prefix saint_start moves over is "st.", "mt.", "saint" or "mount" (it reads them
+    # reversed): a text with none of them has no find that starts after one.
+    prefixed = "st." in low or "mt." in low or "saint" in low or "mount" in low
     for s, e, category in spans:
         if category not in _NAME_UNKNOWN_FACILITY:
             continue
-        lo = saint_start(low, s)
+        lo = saint_start(low, s) if prefixed else s
         tail = _POSSESSIVE_AFTER.match(low, e) if low[e:e + 1] in ("'", "’") else None
         hi = tail.end() if tail else e
         if lo != s or (hi != e and category is _FACILITY):
