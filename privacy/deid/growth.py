@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
-from itertools import compress, count
+from itertools import compress, count, islice, repeat
+from operator import and_, contains
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -478,11 +479,19 @@ def town_phrases(low: str, toks: list[tuple[int, int]], words_at: list[str], lis
     # group, whose first letters run is that token's first part. So only those places are tried,
     # with ``match`` at the place word: the same matches, in the same order, as ``finditer``.
     quoted = "'" in low or "’" in low
-    if quoted:
-        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN
-              or ("'" in w or "’" in w) and _APOSTROPHES.split(w)[-1] in _PLACE_BEFORE_TOWN]
-    else:  # the same, by a scan in C (map and compress) rather than a bytecode loop per token
+    # The place words' tokens, by a scan in C (map and compress) rather than a bytecode loop per
+    # token. With no apostrophe, the scan also asks the loop's first test: that the next token is
+    # a first word's head (the pairs stop at the last token, which the loop skips).
+    if not quoted:
+        at = compress(count(), map(and_, map(_PLACE_BEFORE_TOWN.__contains__, words_at),
+                                   map(heads.__contains__, islice(words_at, 1, None))))
+    else:  # and the few tokens with an apostrophe whose last part is a place word ("o'in")
         at = compress(count(), map(_PLACE_BEFORE_TOWN.__contains__, words_at))
+        joined = [i for i in {*compress(count(), map(contains, words_at, repeat("'"))),
+                              *compress(count(), map(contains, words_at, repeat("’")))}
+                  if _APOSTROPHES.split(words_at[i])[-1] in _PLACE_BEFORE_TOWN]
+        if joined:
+            at = sorted([*at, *joined])
     last_token = len(toks) - 1
     for i in at:
         if i == last_token:
