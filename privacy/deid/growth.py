@@ -20,7 +20,7 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 from itertools import compress, count, islice, repeat
-from operator import and_, contains
+from operator import and_, contains, itemgetter
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -41,6 +41,7 @@ from privacy.phi import PhiCategory as C
 _NAME, _UNKNOWN, _CITY, _FACILITY, _ZIP, _AGE = C.NAME, C.UNKNOWN, C.CITY, C.FACILITY, C.ZIP, C.AGE
 _NAME_UNKNOWN_FACILITY = (_NAME, _UNKNOWN, _FACILITY)
 _CITY_UNKNOWN = (_CITY, _UNKNOWN)
+_CATEGORY = itemgetter(2)  # a span's category
 
 __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
            "given_names_after_comma", "honorifics", "nicknames_after_names", "same_names", "town_phrases",
@@ -252,12 +253,17 @@ _AGE_AFTER_NAME = re.compile(
     re.IGNORECASE)
 
 
+_AGE_NUMBER = re.compile(r"9\d|1[01]\d")  # what every match of _AGE_AFTER_NAME holds (its group)
+
+
 _NICKNAME_AFTER = re.compile(r"[ \t]*[(,]?[ \t]*[\"“'‘]([A-Za-z][A-Za-z.\-]{0,15})[\"”'’][ \t]*\)?")
 
 
 def nicknames_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A quoted nickname right after a person's name: 'Garnet Stroud ("Buddy")', 'Jaylen
     Worthy ("JJ")'."""
+    if '"' not in text and "“" not in text and "'" not in text and "‘" not in text:
+        return  # every match holds an opening quote before the nickname
     for _, e, category in spans:
         if category is _NAME or category is _UNKNOWN:
             m = _NICKNAME_AFTER.match(text, e)
@@ -273,9 +279,11 @@ def given_names_after_comma(text: str, low: str, spans: list[tuple[int, int, C]]
     """The given name of a "SURNAME, GIVEN" name ("RAFFERTY, CHRISTIAN", "PAK, SOON-BOK"): a first
     name after a found surname and a comma, or, in mixed-case text, a word in capitals no
     vocabulary knows after a surname in capitals."""
+    if "," not in text:
+        return  # every match starts with a comma
     for s, e, category in spans:
-        if category is not _NAME and category is not _UNKNOWN:
-            continue
+        if category is not _NAME and category is not _UNKNOWN or text[e:e + 1] != ",":
+            continue  # (the comma right at the end of the name, where the match starts)
         m = _COMMA_WORD.match(text, e)
         if m is None:
             continue
@@ -303,6 +311,8 @@ def zips_after_towns(text: str, spans: list[tuple[int, int, C]], out: list[Detec
 def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """An age over 89 written right after a person's name without an age word ("Miren Etxeberria
     (97)", "pt Erzsébet Pálfalvi is 96, baseline A&Ox1")."""
+    if _AGE_NUMBER.search(text) is None:
+        return  # no number an age over 89 can be
     for _, e, category in spans:
         if category is _NAME or category is _UNKNOWN:
             m = _AGE_AFTER_NAME.match(text, e)
@@ -518,8 +528,8 @@ def grow_towns(low: str, tokens: Tokens, spans: list[tuple[int, int, C]], lists:
     """Extend town spans to the town name they are part of: a name of the town list ("west
     hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
     "Fenwick Hollow")."""
-    if not any(category in _CITY_UNKNOWN for _, _, category in spans):
-        return
+    if _CITY not in map(_CATEGORY, spans) and _UNKNOWN not in map(_CATEGORY, spans):
+        return  # (``in`` over the categories runs in C and tries identity first: they are members)
     toks = tokens.spans
     for s, e, category in spans:
         if category not in _CITY_UNKNOWN:
