@@ -15,6 +15,8 @@ that can be part of a name is the facility:
 
 from __future__ import annotations
 
+from itertools import compress, count
+
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, PLACE_CUE_ENDS, cue_before
 from privacy.deid.detection import Detection
 from privacy.deid.name_lexicon import NEVER_NAMES
@@ -46,14 +48,13 @@ _WORK_VERBS = frozenset("drives driving driver works working work worked".split(
 _NOT_FIRST = frozenset("some any all least most first each every other such risk".split())
 
 
-def _part(text: str, low: str, span: tuple[int, int], mixed_case: bool, keep: frozenset[str]) -> bool:
-    """Whether the word at ``span`` can be part of a facility's name here (``keep``: the site's
-    own safe words, never part of one)."""
-    s, e = span
-    word = low[s:e]
+def _part(text: str, word: str, s: int, mixed_case: bool, keep: frozenset[str]) -> bool:
+    """Whether ``word``, the token at ``s``, can be part of a facility's name here (``keep``: the
+    site's own safe words, never part of one)."""
     if word in _STOPS or len(word) < 2 or word in keep:
         return False
-    if not word.replace("'", "").replace("’", "").replace("-", "").isalpha():
+    # letters once the apostrophes and hyphens are left out (a word of letters alone needs no copy)
+    if not word.isalpha() and not word.replace("'", "").replace("’", "").replace("-", "").isalpha():
         return False
     return text[s].isupper() if mixed_case else True
 
@@ -66,10 +67,14 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
     safe words, which are never part of a facility. A care setting is no name and ends a run
     ("transferred to the ICU" names no facility)."""
     n = len(toks)
-    for i in [k + 1 for k, w in enumerate(words_at) if w in PLACE_CUE_ENDS and k + 1 < n
-              and (w != "for" or k and words_at[k - 1] in _WORK_VERBS)]:
+    # the cues' last words found by a scan in C (map and compress), not a bytecode loop per token
+    for k in compress(count(), map(PLACE_CUE_ENDS.__contains__, words_at)):
+        i = k + 1
+        if i == n or words_at[k] == "for" and not (k and words_at[k - 1] in _WORK_VERBS):
+            continue
         s = toks[i][0]
-        if not _part(text, low, toks[i], mixed_case, keep) or words_at[i] in _NOT_FIRST \
+        # most words after a cue's last word are stops ("to the", "in bed"): _part's first test, asked here
+        if words_at[i] in _STOPS or not _part(text, words_at[i], s, mixed_case, keep) or words_at[i] in _NOT_FIRST \
                 or mixed_case and sentence_start(text, s):
             continue
         if cue_before(low, s) is not _FACILITY or is_eponym(words_at[i].split("'")[0].split("’")[0]):
@@ -77,10 +82,10 @@ def facility_runs(text: str, low: str, toks: list[tuple[int, int]], words_at: li
         j = i
         while j + 1 < n and j + 1 - i < _MAX_WORDS and tokens_between(low, toks[j][1], toks[j + 1][0]):
             nxt = words_at[j + 1]
-            if _part(text, low, toks[j + 1], mixed_case, keep):
+            if _part(text, nxt, toks[j + 1][0], mixed_case, keep):
                 j += 1
             elif nxt in _JOINS and j + 2 < n and tokens_between(low, toks[j + 1][1], toks[j + 2][0]) \
-                    and _part(text, low, toks[j + 2], mixed_case, keep):
+                    and _part(text, words_at[j + 2], toks[j + 2][0], mixed_case, keep):
                 j += 2
             else:
                 break

@@ -216,7 +216,8 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
     while end != -1:
         ends.append(end)
         end = low.find("\n", end + 1)
-    for end in ends + [len(low)]:
+    ends.append(len(low))
+    for end in ends:
         tail = low[max(0, end - 24):end]
         if "-" not in tail and "–" not in tail and "—" not in tail and "rn" not in tail and "lpn" not in tail \
                 and "rrt" not in tail or not _may_end_signature(tail):
@@ -235,7 +236,7 @@ def signature_initials(low: str, vocabulary: frozenset[str], safe: frozenset[str
         last = _SIGNED_LAST.match(low, max(low.rfind("."), low.rfind("!"), 0))
         if last is not None and last.group(1) not in safe:
             found.append(last.span(1))
-    return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS]
+    return [(s, e) for s, e in found if low[s:e] not in _NOT_INITIALS_WORDS] if found else found
 
 
 def _last_tokens(phrases: frozenset[str] | tuple[str, ...]) -> frozenset[str]:

@@ -33,6 +33,7 @@ the spans found so far as ``(start, end, category)``; each appends to ``out``.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, NAME_TITLES, cue_before
 from privacy.deid.detection import Detection
@@ -51,6 +52,7 @@ _FACILITY, _NAME, _UNKNOWN, _CITY = C.FACILITY, C.NAME, C.UNKNOWN, C.CITY
 Span = tuple[int, int, C]
 # Finds that can be (part of) a place's name; a date, a phone or an age never is.
 _PLACE_LIKE = frozenset((_FACILITY, _NAME, _UNKNOWN, _CITY))
+_CATEGORY = itemgetter(2)  # a span's category
 _WORD = re.compile(r"[a-z][a-z'’&-]*")
 _BRACKET = re.compile(r"\(([^()\n\d]{2,60})\)")
 _WORD_BEFORE = re.compile(r"([a-z]+)[ \t]*\Z")
@@ -71,9 +73,12 @@ def _name_words(words: list[str]) -> bool:
 def bracketed(low: str, spans: list[Span], out: list[Detection]) -> None:
     """A find inside brackets of at most four words is a facility's whole name when the bracket
     follows a facility or care-setting word or its last word is a facility word."""
+    places = [(s, e) for s, e, c in spans if c in _PLACE_LIKE]  # read once, not once per bracket
+    if not places:
+        return
     for m in _BRACKET.finditer(low):
         inner_start, inner_end = m.span(1)
-        if not any(s >= inner_start and e <= inner_end and c in _PLACE_LIKE for s, e, c in spans):
+        if not any(s >= inner_start and e <= inner_end for s, e in places):
             continue
         words = _WORD.findall(m.group(1))
         if not 1 <= len(words) <= 4 or not _name_words(words) or len(" ".join(words)) != len(m.group(1).strip()):
@@ -127,7 +132,7 @@ def bridges(low: str, spans: list[Span], out: list[Detection]) -> None:
     so are a facility and a town joined by "of" ("Masjid al-Noor of Roxbury")."""
     ordered = sorted(spans)
     for (s, e, c), (s2, e2, c2) in zip(ordered, ordered[1:]):
-        if _FACILITY in (c, c2) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
+        if (c is _FACILITY or c2 is _FACILITY) and c in _PLACE_LIKE and c2 in _PLACE_LIKE:
             gap = _BRIDGE.fullmatch(low, e, s2)
             if gap is not None or c is _FACILITY and c2 is _CITY and _OF_TOWN.fullmatch(low, e, s2):
                 out.append(Detection(s, e2, _FACILITY, "allow.facility_bridge"))  # "... of Roxbury" too
@@ -214,7 +219,8 @@ def named_kinds(text: str, low: str, mixed_case: bool, out: list[Detection]) -> 
         out.append(Detection(at[0], end, _FACILITY, "allow.facility_kind"))
 
 
-_A_DIGIT = re.compile(r"\d")
+# What every match of _WARD_NUMBER holds: the last of its blanks, then its number's first digit.
+_BLANK_DIGIT = re.compile(r"[ \t]\d")
 _WARD_NUMBER = re.compile(
     r"[ \t]+(\d{1,2}[a-z]?)(?=[ \t]*(?:[),.;:]|\r?\n|\Z|[ \t]+(?:tomorrow|today|tonight|in|when|per|once|if|after"
     r"|this|later|am|pm)(?![\w])))")
@@ -256,7 +262,9 @@ def names_before_towns(text: str, low: str, spans: list[Span], mixed_case: bool,
     writes it ("Interstate Occupational Health, Amarillo", "BLUESTEM DRUG, EMPORIA KS"): Title
     Case words where the text has case, none a function or cue word, not all generic."""
     for s, e, category in spans:
-        if "," not in low[max(0, s - 4):s] or not _townish(low, s, e, category):
+        # what _townish asks first (a town is found as a CITY, NAME or UNKNOWN), before any slice
+        if category is not _CITY and category is not _NAME and category is not _UNKNOWN \
+                or "," not in low[max(0, s - 4):s] or not _townish(low, s, e, category):
             continue
         comma = _BEFORE_TOWN.search(low, max(0, s - 4), s)
         if comma is None:
@@ -326,9 +334,10 @@ def facility_edges(text: str, low: str, spans: list[Span], mixed_case: bool, out
         names_before_towns(text, low, spans, mixed_case, added)
     if " va" in low:
         the_va(low, spans, added)
-    if _A_DIGIT.search(low) is not None:
+    if _BLANK_DIGIT.search(low) is not None:
         ward_numbers(low, spans, added)
-    if any(c is _FACILITY for _, _, c in spans) or any(d.category is _FACILITY for d in added):
+    # ``in`` over the categories runs in C and tries identity first (the categories are members)
+    if _FACILITY in map(_CATEGORY, spans) or any(d.category is _FACILITY for d in added):
         bridges(low, spans, added)
         prefixed_names(low, spans, added)
         head_modifiers(low, spans + [(d.start, d.end, d.category) for d in added], added)

@@ -17,8 +17,10 @@ its recall.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from functools import lru_cache
+from itertools import compress, count, islice, repeat
+from operator import and_, contains, itemgetter
 
 from privacy.deid.cues import CARE_SETTINGS, CUE_WORDS, FACILITY_HEADS, saint_start
 from privacy.deid.detection import Detection
@@ -39,6 +41,7 @@ from privacy.phi import PhiCategory as C
 _NAME, _UNKNOWN, _CITY, _FACILITY, _ZIP, _AGE = C.NAME, C.UNKNOWN, C.CITY, C.FACILITY, C.ZIP, C.AGE
 _NAME_UNKNOWN_FACILITY = (_NAME, _UNKNOWN, _FACILITY)
 _CITY_UNKNOWN = (_CITY, _UNKNOWN)
+_CATEGORY = itemgetter(2)  # a span's category
 
 __all__ = ["FACILITY_WORDS", "Tokens", "ages_after_names", "facilities", "grow_names", "grow_saints", "grow_towns",
            "given_names_after_comma", "honorifics", "nicknames_after_names", "same_names", "town_phrases",
@@ -108,12 +111,18 @@ class Tokens:
 
     def starts_within(self, spans: list[tuple[int, int]]) -> set[int]:
         """The starts of the tokens that overlap any of ``spans``."""
-        ends = [e for _, e in self.spans]
+        # The tokens are disjoint and not empty, so the first token that ends after ``a`` is the
+        # first that starts at or after it, or the one before that if it runs past ``a``: two
+        # reads where a list of every token's end would cost a pass over all of them per call.
+        toks = self.spans
+        n = len(toks)
         found: set[int] = set()
         for a, b in spans:
-            i = bisect_right(ends, a)  # the first token that ends after ``a``
-            while i < len(ends) and self.spans[i][0] < b:
-                found.add(self.spans[i][0])
+            i = bisect_left(toks, (a,))  # the first token that starts at or after ``a``
+            if i and toks[i - 1][1] > a:
+                i -= 1
+            while i < n and toks[i][0] < b:
+                found.add(toks[i][0])
                 i += 1
         return found
 
@@ -215,7 +224,7 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
     words = {w for w in words if w.isalpha() and w not in NEVER_NAMES and w not in CLINICAL and w not in CUE_WORDS}
     if not words:
         return
-    taken = sorted((s, e) for s, e, _ in spans)
+    taken = {(s, e) for s, e, _ in spans}
     whole: list[tuple[int, str]] = []  # tokens that are the word
     before_apostrophe: list[tuple[int, str]] = []  # tokens that start with the word and an apostrophe: "bill's"
     for word in words:  # a few words, found with str.find rather than by walking every token
@@ -228,7 +237,8 @@ def same_names(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) 
             at = low.find(word, at + 1)
     for s, word in sorted(whole) + sorted(before_apostrophe):
         e = s + len(word)
-        if not any(a < e and s < b for a, b in taken):
+        # most finds are the found names themselves: the exact span is asked before any overlap
+        if (s, e) not in taken and not any(a < e and s < b for a, b in taken):
             out.append(Detection(s, e, _NAME, "allow.same_name"))
 
 
@@ -243,12 +253,17 @@ _AGE_AFTER_NAME = re.compile(
     re.IGNORECASE)
 
 
+_AGE_NUMBER = re.compile(r"9\d|1[01]\d")  # what every match of _AGE_AFTER_NAME holds (its group)
+
+
 _NICKNAME_AFTER = re.compile(r"[ \t]*[(,]?[ \t]*[\"“'‘]([A-Za-z][A-Za-z.\-]{0,15})[\"”'’][ \t]*\)?")
 
 
 def nicknames_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A quoted nickname right after a person's name: 'Garnet Stroud ("Buddy")', 'Jaylen
     Worthy ("JJ")'."""
+    if '"' not in text and "“" not in text and "'" not in text and "‘" not in text:
+        return  # every match holds an opening quote before the nickname
     for _, e, category in spans:
         if category is _NAME or category is _UNKNOWN:
             m = _NICKNAME_AFTER.match(text, e)
@@ -264,9 +279,11 @@ def given_names_after_comma(text: str, low: str, spans: list[tuple[int, int, C]]
     """The given name of a "SURNAME, GIVEN" name ("RAFFERTY, CHRISTIAN", "PAK, SOON-BOK"): a first
     name after a found surname and a comma, or, in mixed-case text, a word in capitals no
     vocabulary knows after a surname in capitals."""
+    if "," not in text:
+        return  # every match starts with a comma
     for s, e, category in spans:
-        if category is not _NAME and category is not _UNKNOWN:
-            continue
+        if category is not _NAME and category is not _UNKNOWN or text[e:e + 1] != ",":
+            continue  # (the comma right at the end of the name, where the match starts)
         m = _COMMA_WORD.match(text, e)
         if m is None:
             continue
@@ -294,6 +311,8 @@ def zips_after_towns(text: str, spans: list[tuple[int, int, C]], out: list[Detec
 def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """An age over 89 written right after a person's name without an age word ("Miren Etxeberria
     (97)", "pt Erzsébet Pálfalvi is 96, baseline A&Ox1")."""
+    if _AGE_NUMBER.search(text) is None:
+        return  # no number an age over 89 can be
     for _, e, category in spans:
         if category is _NAME or category is _UNKNOWN:
             m = _AGE_AFTER_NAME.match(text, e)
@@ -304,10 +323,13 @@ def ages_after_names(text: str, spans: list[tuple[int, int, C]], out: list[Detec
 def grow_saints(low: str, spans: list[tuple[int, int, C]], out: list[Detection]) -> None:
     """A name after a saint's prefix is a facility with its prefix and possessive ("ST. BRIGID'S",
     "Saint Anselm's", "st. mary's villa" is grown further by the facility runs)."""
+    # Every prefix saint_start moves over is "st.", "mt.", "saint" or "mount" (it reads them
+    # reversed): a text with none of them has no find that starts after one.
+    prefixed = "st." in low or "mt." in low or "saint" in low or "mount" in low
     for s, e, category in spans:
         if category not in _NAME_UNKNOWN_FACILITY:
             continue
-        lo = saint_start(low, s)
+        lo = saint_start(low, s) if prefixed else s
         tail = _POSSESSIVE_AFTER.match(low, e) if low[e:e + 1] in ("'", "’") else None
         hi = tail.end() if tail else e
         if lo != s or (hi != e and category is _FACILITY):
@@ -324,7 +346,7 @@ def facilities(text: str, low: str, toks: list[tuple[int, int]], words_at: list[
     "little oaks peds", "clarks summit state hospital"): a run needs a facility word and a
     proper word (unknown, Title Case in mixed-case text, or a place word)."""
     n, after = len(toks), 0
-    for i in [i for i, w in enumerate(words_at) if w in FACILITY_WORDS]:
+    for i in compress(count(), map(FACILITY_WORDS.__contains__, words_at)):  # a scan in C, no loop per token
         s, e = toks[i]
         word = words_at[i]
         if i > 0 and word in _FACILITY_WEAK and _proper_name_word(text, toks[i - 1], words_at[i - 1], mixed_case):
@@ -467,11 +489,19 @@ def town_phrases(low: str, toks: list[tuple[int, int]], words_at: list[str], lis
     # group, whose first letters run is that token's first part. So only those places are tried,
     # with ``match`` at the place word: the same matches, in the same order, as ``finditer``.
     quoted = "'" in low or "’" in low
-    if quoted:
-        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN
-              or ("'" in w or "’" in w) and _APOSTROPHES.split(w)[-1] in _PLACE_BEFORE_TOWN]
-    else:
-        at = [i for i, w in enumerate(words_at) if w in _PLACE_BEFORE_TOWN]
+    # The place words' tokens, by a scan in C (map and compress) rather than a bytecode loop per
+    # token. With no apostrophe, the scan also asks the loop's first test: that the next token is
+    # a first word's head (the pairs stop at the last token, which the loop skips).
+    if not quoted:
+        at = compress(count(), map(and_, map(_PLACE_BEFORE_TOWN.__contains__, words_at),
+                                   map(heads.__contains__, islice(words_at, 1, None))))
+    else:  # and the few tokens with an apostrophe whose last part is a place word ("o'in")
+        at = compress(count(), map(_PLACE_BEFORE_TOWN.__contains__, words_at))
+        joined = [i for i in {*compress(count(), map(contains, words_at, repeat("'"))),
+                              *compress(count(), map(contains, words_at, repeat("’")))}
+                  if _APOSTROPHES.split(words_at[i])[-1] in _PLACE_BEFORE_TOWN]
+        if joined:
+            at = sorted([*at, *joined])
     last_token = len(toks) - 1
     for i in at:
         if i == last_token:
@@ -498,8 +528,8 @@ def grow_towns(low: str, tokens: Tokens, spans: list[tuple[int, int, C]], lists:
     """Extend town spans to the town name they are part of: a name of the town list ("west
     hazelton", "clarks summit"), or a town word with a place prefix or suffix ("New Bedford",
     "Fenwick Hollow")."""
-    if not any(category in _CITY_UNKNOWN for _, _, category in spans):
-        return
+    if _CITY not in map(_CATEGORY, spans) and _UNKNOWN not in map(_CATEGORY, spans):
+        return  # (``in`` over the categories runs in C and tries identity first: they are members)
     toks = tokens.spans
     for s, e, category in spans:
         if category not in _CITY_UNKNOWN:
