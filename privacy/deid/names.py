@@ -364,7 +364,11 @@ class _Scan:
             self.found.setdefault((start, end, category), rule)
 
     def detections(self) -> list[Detection]:
-        return [Detection(s, e, c, r) for (s, e, c), r in self.found.items()]
+        """The detections found, in the order first found. Built as tuples directly: :meth:`add`
+        keeps only spans with ``0 <= start < end`` (offsets into the text), all that
+        ``Detection.__new__`` would check, and its Python-level call costs more than the tuple."""
+        new = tuple.__new__
+        return [new(Detection, (s, e, c, r, False)) for (s, e, c), r in self.found.items()]
 
     # --- the two passes ----------------------------------------------------------------------
     def run(self) -> None:
