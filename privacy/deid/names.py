@@ -697,6 +697,14 @@ class _Scan:
             return
         text = self.text
         caps = self.caps
+        if len(run) == 1:  # the common case, the general code below for one token
+            start, end, cls, low, upper = run[0]
+            if cls != STRONG or (not caps and upper) or (caps and (len(low) < 3 or len(low) == 3
+                                                                  and low not in US_NAMES)):
+                return  # one token: only a STRONG one can be a name; upper-case in mixed text needs two
+            if low not in NEVER_NAMES and not in_eponym_context(text, start, end):
+                self.add(start, end, "lexicon")
+            return
         if not caps and all(r[4] for r in run):
             # Upper-case words in mixed text ("ID band checked: KRISTEN GUTIERREZ"): two names at least.
             if sum(1 for r in run if r[2] != BLOCK) < 2:
