@@ -354,6 +354,18 @@ def is_name_token(token: str) -> bool:
 
 
 _INFO = _build_info()
+# _INFO by the word as written ("Smith", "SMITH", "Zzyx": None), filled as words are met: most
+# capitalised words are skipped on their class alone, and this spares them lower(). Bounded.
+_INFO_BY_WORD: dict[str, int | None] = {}
+_UNSEEN = -1  # never an _INFO value
+
+
+def _info_of_word(word: str) -> int | None:
+    """``_INFO.get(word.lower())``, remembered in :data:`_INFO_BY_WORD` (looked up there first)."""
+    info = _INFO.get(word.lower())
+    if len(_INFO_BY_WORD) < 200_000:
+        _INFO_BY_WORD[word] = info
+    return info
 
 
 # --- the detector ----------------------------------------------------------------------------
@@ -387,20 +399,22 @@ class _Scan:
 
     def capitalised(self) -> None:
         """Capitalised tokens: lexicon runs, roles after a name, facility heads, initials."""
-        text, caps, info_of = self.text, self.caps, _INFO
+        text, caps, info_by_word = self.text, self.caps, _INFO_BY_WORD
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            word = m.group()  # never inside a word: the pattern's look-behind
-            low = word.lower()
-            info = info_of.get(low)
+            word = m[0]  # never inside a word: the pattern's look-behind
+            info = info_by_word.get(word, _UNSEEN)
+            if info == _UNSEEN:
+                info = _info_of_word(word)
             if info is None:
                 if run:
                     start, end = m.span()
-                    prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
+                    prev_end = self._unknown_cap(run, start, end, word, word.lower(), prev_end)
                 continue
             if not run and info == BLOCK:
                 continue  # the commonest case ("The", "Patient"): no flags, no run to end
+            low = word.lower()
             start, end = m.span()  # read only here: most tokens are skipped above
             if info > _CLASS_MASK:
                 self._flagged(start, end, word, low, info)
