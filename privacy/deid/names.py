@@ -97,6 +97,8 @@ def _is_all_caps(text: str) -> bool:
     if text.isupper():
         return True
     probe = text if len(text) <= 240 else text[:120] + " " + text[-120:]
+    if _MORE_LOWER_WORDS_THAN[(len(probe) + 1) // 15].match(probe):
+        return False  # more lower-case words than any count of upper-case ones allows (mixed text)
     n_upper = len(_UPPER_WORDS.findall(probe))
     if n_upper < 3:
         return False
@@ -111,6 +113,14 @@ def _is_all_caps(text: str) -> bool:
 # a capital not preceded by a word character, then more capitals.
 _UPPER_WORDS = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]+")
 _LOWER_WORDS = re.compile(r"[a-z]{2,}")
+# Checked first, as most texts are mixed case: _MORE_LOWER_WORDS_THAN[k] matches a probe where
+# _LOWER_WORDS finds more than k words (its matches are the maximal runs of two letters or more:
+# the gaps between them hold only other characters and single letters). Upper-case words are
+# two letters or more with a character between two of them, so a probe of n characters holds
+# at most (n + 1) // 3 and allows at most (n + 1) // 15 lower-case words: more, and it is not
+# an ALL-CAPS note whatever the upper-case count. A probe has at most 241 characters.
+_MORE_LOWER_WORDS_THAN = [re.compile(r"(?:[^a-z]*+(?:[a-z](?![a-z])[^a-z]*+)*+[a-z]{2,}+){%d}" % (k + 1))
+                          for k in range(242 // 15 + 1)]
 
 
 # --- cue words and phrases ----------------------------------------------------------------------
@@ -344,6 +354,18 @@ def is_name_token(token: str) -> bool:
 
 
 _INFO = _build_info()
+# _INFO by the word as written ("Smith", "SMITH", "Zzyx": None), filled as words are met: most
+# capitalised words are skipped on their class alone, and this spares them lower(). Bounded.
+_INFO_BY_WORD: dict[str, int | None] = {}
+_UNSEEN = -1  # never an _INFO value
+
+
+def _info_of_word(word: str) -> int | None:
+    """``_INFO.get(word.lower())``, remembered in :data:`_INFO_BY_WORD` (looked up there first)."""
+    info = _INFO.get(word.lower())
+    if len(_INFO_BY_WORD) < 200_000:
+        _INFO_BY_WORD[word] = info
+    return info
 
 
 # --- the detector ----------------------------------------------------------------------------
@@ -364,7 +386,11 @@ class _Scan:
             self.found.setdefault((start, end, category), rule)
 
     def detections(self) -> list[Detection]:
-        return [Detection(s, e, c, r) for (s, e, c), r in self.found.items()]
+        """The detections found, in the order first found. Built as tuples directly: :meth:`add`
+        keeps only spans with ``0 <= start < end`` (offsets into the text), all that
+        ``Detection.__new__`` would check, and its Python-level call costs more than the tuple."""
+        new = tuple.__new__
+        return [new(Detection, (s, e, c, r, False)) for (s, e, c), r in self.found.items()]
 
     # --- the two passes ----------------------------------------------------------------------
     def run(self) -> None:
@@ -373,20 +399,22 @@ class _Scan:
 
     def capitalised(self) -> None:
         """Capitalised tokens: lexicon runs, roles after a name, facility heads, initials."""
-        text, caps, info_of = self.text, self.caps, _INFO
+        text, caps, info_by_word = self.text, self.caps, _INFO_BY_WORD
         run: list[tuple[int, int, int, str, bool]] = []  # lexicon tokens: start, end, class, lower, upper
         prev_end = -10
         for m in _CAPWORD_RE.finditer(text):
-            word = m.group()  # never inside a word: the pattern's look-behind
-            low = word.lower()
-            info = info_of.get(low)
+            word = m[0]  # never inside a word: the pattern's look-behind
+            info = info_by_word.get(word, _UNSEEN)
+            if info == _UNSEEN:
+                info = _info_of_word(word)
             if info is None:
                 if run:
                     start, end = m.span()
-                    prev_end = self._unknown_cap(run, start, end, word, low, prev_end)
+                    prev_end = self._unknown_cap(run, start, end, word, word.lower(), prev_end)
                 continue
             if not run and info == BLOCK:
                 continue  # the commonest case ("The", "Patient"): no flags, no run to end
+            low = word.lower()
             start, end = m.span()  # read only here: most tokens are skipped above
             if info > _CLASS_MASK:
                 self._flagged(start, end, word, low, info)
@@ -693,6 +721,14 @@ class _Scan:
             return
         text = self.text
         caps = self.caps
+        if len(run) == 1:  # the common case, the general code below for one token
+            start, end, cls, low, upper = run[0]
+            if cls != STRONG or (not caps and upper) or (caps and (len(low) < 3 or len(low) == 3
+                                                                  and low not in US_NAMES)):
+                return  # one token: only a STRONG one can be a name; upper-case in mixed text needs two
+            if low not in NEVER_NAMES and not in_eponym_context(text, start, end):
+                self.add(start, end, "lexicon")
+            return
         if not caps and all(r[4] for r in run):
             # Upper-case words in mixed text ("ID band checked: KRISTEN GUTIERREZ"): two names at least.
             if sum(1 for r in run if r[2] != BLOCK) < 2:
