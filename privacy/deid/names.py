@@ -97,8 +97,6 @@ def _is_all_caps(text: str) -> bool:
     if text.isupper():
         return True
     probe = text if len(text) <= 240 else text[:120] + " " + text[-120:]
-    if _MORE_LOWER_WORDS_THAN[(len(probe) + 1) // 15].match(probe):
-        return False  # more lower-case words than any count of upper-case ones allows (mixed text)
     n_upper = len(_UPPER_WORDS.findall(probe))
     if n_upper < 3:
         return False
@@ -113,14 +111,6 @@ def _is_all_caps(text: str) -> bool:
 # a capital not preceded by a word character, then more capitals.
 _UPPER_WORDS = re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]+")
 _LOWER_WORDS = re.compile(r"[a-z]{2,}")
-# Checked first, as most texts are mixed case: _MORE_LOWER_WORDS_THAN[k] matches a probe where
-# _LOWER_WORDS finds more than k words (its matches are the maximal runs of two letters or more:
-# the gaps between them hold only other characters and single letters). Upper-case words are
-# two letters or more with a character between two of them, so a probe of n characters holds
-# at most (n + 1) // 3 and allows at most (n + 1) // 15 lower-case words: more, and it is not
-# an ALL-CAPS note whatever the upper-case count. A probe has at most 241 characters.
-_MORE_LOWER_WORDS_THAN = [re.compile(r"(?:[^a-z]*+(?:[a-z](?![a-z])[^a-z]*+)*+[a-z]{2,}+){%d}" % (k + 1))
-                          for k in range(242 // 15 + 1)]
 
 
 # --- cue words and phrases ----------------------------------------------------------------------
