@@ -65,18 +65,22 @@ class SummarizeScreen(MedsumScreen):
             self.choices = choices
 
     class Done(Message):
-        """A summary is ready."""
+        """A summary is ready, for the record it was asked for."""
 
-        def __init__(self, view: SummaryView) -> None:
-            """Carry the summary."""
+        def __init__(self, view: SummaryView, record: tuple[RecordSource, str]) -> None:
+            """Carry the summary and its record (source and id)."""
             super().__init__()
             self.view = view
+            self.record = record
 
     def __init__(self) -> None:
         """Nothing summarized yet."""
         super().__init__()
         self.choices: dict[str, SummarizerChoice] = {}
         self.view: SummaryView | None = None
+        # The record the summary on screen, or the one being generated, belongs to. A summary is
+        # only ever shown under its own record: see _show_selected and on_summarize_screen_done.
+        self.summary_for: tuple[RecordSource, str] | None = None
 
     def compose(self) -> ComposeResult:
         """The picker and the record, then the summary and its checks."""
@@ -106,10 +110,21 @@ class SummarizeScreen(MedsumScreen):
         return self.app.selected  # type: ignore[attr-defined,no-any-return]
 
     def _show_selected(self) -> None:
+        """Name the selected record; a summary (and its flags) of another record goes at once."""
         selected = self._selected()
         text = (f"Record {selected[1]} of {selected[0].label}" if selected else
                 "No record selected: pick one on the Records screen (r).")
         self.query_one("#selected-record", Label).update(Text(text))
+        if self.summary_for is not None and self.summary_for != selected:
+            self._clear_summary()
+
+    def _clear_summary(self) -> None:
+        """Take the summary, its checks and its provenance off the screen, and forget it (so it
+        can be neither copied nor exported under another record)."""
+        self.view = None
+        self.summary_for = None
+        for pane in ("#summary", "#checks", "#provenance"):
+            self.query_one(pane, Static).update(Text(""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-choices")
     def load_choices(self) -> None:
@@ -139,6 +154,8 @@ class SummarizeScreen(MedsumScreen):
         if not isinstance(value, str) or value not in self.choices:
             self.notify("No run or model to summarize with: train one, or import a model.", severity="warning")
             return
+        self._clear_summary()  # the previous record's flags must not stand beside the new summary
+        self.summary_for = selected
         self.query_one("#working").display = True
         self.query_one("#summary", Static).update(Text("Summarizing… (the first summary loads the model)"))
         self.run_summary(selected[0], selected[1], self.choices[value])
@@ -147,7 +164,8 @@ class SummarizeScreen(MedsumScreen):
     def run_summary(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> None:
         """Generate (blocking) and post the result."""
         try:
-            self.post_message(self.Done(self.app.backend.summarize(source, record_id, choice)))  # type: ignore[attr-defined]
+            view = self.app.backend.summarize(source, record_id, choice)  # type: ignore[attr-defined]
+            self.post_message(self.Done(view, (source, record_id)))
         finally:
             self.app.call_from_thread(self._stop_working)
 
@@ -155,7 +173,12 @@ class SummarizeScreen(MedsumScreen):
         self.query_one("#working").display = False
 
     def on_summarize_screen_done(self, message: Done) -> None:
-        """Show the summary, the warnings and where it came from."""
+        """Show the summary, the warnings and where it came from, if its record is still the one
+        on screen and the one last asked for; otherwise drop it."""
+        if message.record != self._selected() or message.record != self.summary_for:
+            self.notify(f"A summary of record {message.record[1]} finished after another record was "
+                        "selected; it was not shown.", severity="warning")
+            return
         view = self.view = message.view
         self.query_one("#summary", Static).update(Text(view.summary or "(empty summary)", style="bold"))
         self.query_one("#checks", Static).update(fidelity_text(view))
