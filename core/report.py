@@ -332,7 +332,7 @@ def export_report(root: Path, config: MedsumConfig | LoadedConfig, path: Path, d
     auditor = Auditor(root)
     report = compliance_report(root, config, dataset)
     text = render_markdown(report) if kind == ".md" else json.dumps(report, indent=2) + "\n"
-    with atomic_writer(path) as handle:
+    with atomic_writer(path, private=True) as handle:  # owner-only: it lies outside the workspace
         handle.write(text)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     auditor.event("report.export", report_sha256=digest, format=kind.lstrip("."),

@@ -60,7 +60,7 @@ def deid_command(
     for problem in result.problems:
         warn(f"skipped: {problem}")
     if report is not None:
-        with atomic_writer(report) as handle:
+        with atomic_writer(report, private=True) as handle:
             handle.write(json.dumps(summary, indent=2) + "\n")
         say(f"Report: {report}")
 
@@ -83,5 +83,5 @@ def deid_eval_command(
     data = scores.to_json()
     say(json.dumps(data, indent=2) if as_json else format_table(scores))
     if report is not None:
-        with atomic_writer(report) as handle:
+        with atomic_writer(report, private=True) as handle:
             handle.write(json.dumps(data, indent=2) + "\n")

@@ -84,7 +84,7 @@ def summarize_command(
     if out is not None:
         from core.atomic import atomic_writer
 
-        with atomic_writer(out) as handle:
+        with atomic_writer(out, private=True) as handle:  # summaries hold the record's text: owner-only
             handle.writelines(line + "\n" for line in lines)
     else:
         for line in lines:

@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from medsum_tui.tui.training import TrainForm, TrainingHandle
 
 __all__ = [
-    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalView", "Highlight", "LedgerRow", "ModelRow",
+    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalView", "ExportedFile", "Highlight", "LedgerRow", "ModelRow",
     "PrivacyView", "RecordPage", "RecordRow",
     "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView", "TrainForm", "TrainPlan",
     "TrainingHandle",
@@ -83,6 +83,15 @@ class Dashboard:
     runs: list[RunRow] = field(default_factory=list)
     budgets: list[BudgetRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # doctor checks that warn or fail, one line each
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """A file an export wrote: its path and the SHA-256 of its content, which the screen shows
+    so a reviewer can check the copy they hand on."""
+
+    path: str
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -261,16 +270,18 @@ class Backend(Protocol):
         """Summarize one record of ``source`` with ``choice`` (loads the model on first use)."""
         ...
 
-    def export_summary(self, view: SummaryView, path: str) -> str:
-        """Write ``view`` as one JSON object to ``path`` (atomically); return the path written."""
+    def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
+        """Write ``view`` as one JSON object to ``path`` (atomically, mode 0600); return where, and
+        the SHA-256 of what was written."""
         ...
 
     def privacy(self) -> PrivacyView:
         """Budgets, ledger and audit state, as the compliance report has them."""
         ...
 
-    def export_compliance(self, path: str) -> str:
-        """Write the compliance report (``.md`` or ``.json``) and audit the export; return the path."""
+    def export_compliance(self, path: str) -> ExportedFile:
+        """Write the compliance report (``.md`` or ``.json``, mode 0600) and audit the export;
+        return where, and the report's SHA-256."""
         ...
 
     def model_names(self) -> list[str]:

@@ -7,6 +7,7 @@ and searching do not read the files again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -35,6 +36,7 @@ from medsum_tui.tui.backend import (
     Dashboard,
     DatasetRow,
     EvalView,
+    ExportedFile,
     LedgerRow,
     ModelRow,
     PrivacyView,
@@ -253,13 +255,15 @@ class LocalBackend:
                            fidelity["number_errors"], scan["new"], sorted(scan["by_category"]), result["provenance"],
                            round(time.perf_counter() - started, 2))
 
-    def export_summary(self, view: SummaryView, path: str) -> str:
-        """Write the summary as JSON, atomically; a missing directory is a one-line error."""
+    def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
+        """Write the summary as JSON, atomically and owner-only (it holds the record's text); a
+        missing directory is a one-line error."""
         target = Path(path).expanduser()
         require_parent_dir(target)
-        with atomic_writer(target) as handle:
-            handle.write(json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n")
-        return str(target)
+        text = json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n"
+        with atomic_writer(target, private=True) as handle:
+            handle.write(text)
+        return ExportedFile(str(target), hashlib.sha256(text.encode("utf-8")).hexdigest())
 
     # -- privacy -------------------------------------------------------------------------
     def privacy(self) -> PrivacyView:
@@ -288,8 +292,7 @@ class LocalBackend:
         opened = open_workspace(self.location)
         target = Path(path).expanduser()
         require_parent_dir(target)
-        export_report(opened.root, opened.loaded, target)
-        return str(target)
+        return ExportedFile(str(target), export_report(opened.root, opened.loaded, target))
 
     # -- evaluation ----------------------------------------------------------------------
     def runs(self) -> list[RunRow]:

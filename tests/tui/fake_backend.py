@@ -11,6 +11,7 @@ from medsum_tui.tui.backend import (
     Dashboard,
     DatasetRow,
     EvalView,
+    ExportedFile,
     Highlight,
     LedgerRow,
     ModelRow,
@@ -104,10 +105,10 @@ class FakeBackend:
                            ["amoxicillin"], ["asthma"], [], 0, ["NAME"],
                            {"run_id": choice.name, "method": "full"}, 1.25)
 
-    def export_summary(self, view: SummaryView, path: str) -> str:
+    def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Pretend to write."""
         self.calls.append(("export", (view.record_id, path)))
-        return path
+        return ExportedFile(path, "ab" * 32)
 
     def privacy(self) -> PrivacyView:
         """A private dataset within its policy and one with a non-private run."""
@@ -119,10 +120,10 @@ class FakeBackend:
              LedgerRow("run-plain", "demo", False, "-", "-", "", "settled", 600, "")],
             ["demo: unbounded: non-private run run-plain"], True, "verified: 12 entries, MAC chain intact")
 
-    def export_compliance(self, path: str) -> str:
+    def export_compliance(self, path: str) -> ExportedFile:
         """Pretend to write."""
         self.calls.append(("export_compliance", path))
-        return path
+        return ExportedFile(path, "cd" * 32)
 
     def model_names(self) -> list[str]:
         """One model."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -127,9 +130,16 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
             await settle(app, pilot)
             assert screen.view is not None and "PHI scan" in str(screen.query_one("#checks").render())
             out = tmp_path / "summary.json"
-            await pilot.press("x", *str(out), "enter")
-            await settle(app, pilot)
+            old_umask = os.umask(0)  # a permissive umask: the export must still be owner-only
+            try:
+                await pilot.press("x", *str(out), "enter")
+                await settle(app, pilot)
+            finally:
+                os.umask(old_umask)
             assert json.loads(out.read_text(encoding="utf-8"))["id"] == screen.view.record_id
+            assert stat.S_IMODE(out.stat().st_mode) == 0o600
+            digest = hashlib.sha256(out.read_bytes()).hexdigest()
+            assert any(digest in n.message for n in app._notifications)  # the screen shows the SHA-256
     asyncio.run(run())
 
 
@@ -143,8 +153,14 @@ def test_privacy_view_and_compliance_export(setup, tmp_path: Path) -> None:
         return int(re.search(r"(\d+) entries", text).group(1))  # type: ignore[union-attr]
 
     before = entries(view.audit_text)
-    path = backend.export_compliance(str(tmp_path / "compliance.md"))
-    assert "notes" in Path(path).read_text(encoding="utf-8")
+    old_umask = os.umask(0)  # a permissive umask: the report must still be owner-only
+    try:
+        written = backend.export_compliance(str(tmp_path / "compliance.md"))
+    finally:
+        os.umask(old_umask)
+    assert "notes" in Path(written.path).read_text(encoding="utf-8")
+    assert stat.S_IMODE(Path(written.path).stat().st_mode) == 0o600
+    assert written.sha256 == hashlib.sha256(Path(written.path).read_bytes()).hexdigest()
     assert entries(backend.privacy().audit_text) == before + 1  # the export itself is audited
     with pytest.raises(MedsumError, match="does not exist"):
         backend.export_compliance(str(tmp_path / "missing" / "r.md"))

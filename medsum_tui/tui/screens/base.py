@@ -32,9 +32,11 @@ class MedsumScreen(Screen[None]):
 
 
 class Exported(Message):
-    """A file a screen exported (a summary, the compliance report) was written to ``path``."""
+    """A file a screen exported (a summary, the compliance report) was written to ``path``;
+    ``sha256`` is the digest of its content."""
 
-    def __init__(self, path: str) -> None:
-        """Carry where."""
+    def __init__(self, path: str, sha256: str) -> None:
+        """Carry where, and the digest."""
         super().__init__()
         self.path = path
+        self.sha256 = sha256

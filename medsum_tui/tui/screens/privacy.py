@@ -114,9 +114,11 @@ class PrivacyScreen(MedsumScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="privacy-export")
     def export(self, path: str) -> None:
         """Write the report (blocking); the export itself is audited."""
-        self.post_message(Exported(self.app.backend.export_compliance(path)))  # type: ignore[attr-defined]
+        written = self.app.backend.export_compliance(path)  # type: ignore[attr-defined]
+        self.post_message(Exported(written.path, written.sha256))
 
     def on_exported(self, message: Exported) -> None:
         """Say where it went, and show the audit entry the export added."""
-        self.notify(f"Compliance report written to {message.path}")
+        self.notify(f"Compliance report written to {message.path} (owner-only), sha256 {message.sha256}",
+                    timeout=20)
         self.action_refresh()

@@ -207,8 +207,9 @@ class SummarizeScreen(MedsumScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-export")
     def export(self, view: SummaryView, path: str) -> None:
         """Write the summary (blocking)."""
-        self.post_message(Exported(self.app.backend.export_summary(view, path)))  # type: ignore[attr-defined]
+        written = self.app.backend.export_summary(view, path)  # type: ignore[attr-defined]
+        self.post_message(Exported(written.path, written.sha256))
 
     def on_exported(self, message: Exported) -> None:
         """Say where it went."""
-        self.notify(f"Summary written to {message.path}")
+        self.notify(f"Summary written to {message.path} (owner-only), sha256 {message.sha256}", timeout=20)
