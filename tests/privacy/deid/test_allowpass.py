@@ -232,3 +232,23 @@ def test_a_short_form_name_after_a_relation_is_a_name() -> None:
     text = "social: lives w/ son art in jamaica plain."
     found = resolve_overlaps(detect_patterns(text) + detect_names(text))
     assert any(text[d.start:d.end] == "art" for d in allow_pass(text, found, _LISTS))
+
+
+def test_word_kind_memo_answers_as_the_lists_do_and_is_forgotten_by_clear_caches() -> None:
+    """The per-word memo gives what the lists say (unknown, name, rare, town), and a benchmark's
+    clear_caches drops it, so a repeated run starts as cold as a fresh process."""
+    from privacy.deid.allowpass import _K_NAME, _K_TOWN, _K_UNKNOWN, word_kind
+    from privacy.deid.engine import clear_caches
+    from privacy.deid.wordlists import word_lists
+
+    lists = word_lists()
+    assert word_kind("zuleika", lists) & _K_UNKNOWN  # in no list
+    assert word_kind("patient", lists) & _K_UNKNOWN == 0
+    hope = word_kind("hope", lists)
+    assert hope & _K_NAME and not hope & _K_UNKNOWN  # a safe word that can be a name
+    assert word_kind("dunmore", lists) & (_K_TOWN | _K_UNKNOWN)  # a town, or unknown: never plain
+    assert "patient" in lists.kinds
+    clear_caches()
+    fresh = word_lists()
+    assert fresh is not lists and "patient" not in fresh.kinds and not fresh.plain
+    assert word_kind("hope", fresh) == hope  # the same answer, computed again
