@@ -77,6 +77,19 @@ async def _pick(app: MedsumApp, pilot: object, row: int) -> None:
     await settle(app, pilot)
 
 
+async def _summarize_first_record(app: MedsumApp, pilot: object, *, wait: bool = True) -> SummarizeScreen:
+    """Pick the first record, press ``s`` on Summarize and (``wait``) let the summary arrive."""
+    await _pick(app, pilot, 0)
+    screen = app.screen
+    assert isinstance(screen, SummarizeScreen)
+    await pilot.press("s")  # type: ignore[attr-defined]
+    if wait:
+        await settle(app, pilot)
+    else:
+        await pilot.pause()  # type: ignore[attr-defined]
+    return screen
+
+
 def _shown(screen: SummarizeScreen) -> str:
     return "".join(str(screen.query_one(pane, Static).render()) for pane in ("#summary", "#checks", "#provenance"))
 
@@ -86,11 +99,7 @@ def test_changing_the_record_clears_its_summary_and_flags(backend: FakeBackend) 
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await _pick(app, pilot, 0)
-            screen = app.screen
-            assert isinstance(screen, SummarizeScreen)
-            await pilot.press("s")
-            await settle(app, pilot)
+            screen = await _summarize_first_record(app, pilot)
             assert "amoxicillin" in _shown(screen) and screen.view is not None
             await _pick(app, pilot, 1)
             assert app.screen is screen
@@ -111,11 +120,7 @@ def test_a_summary_finishing_after_the_record_changed_is_dropped() -> None:
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await _pick(app, pilot, 0)
-            screen = app.screen
-            assert isinstance(screen, SummarizeScreen)
-            await pilot.press("s")  # record A: the model is still working
-            await pilot.pause()
+            screen = await _summarize_first_record(app, pilot, wait=False)  # record A: the model still works
             await pilot.press("r")
             await pilot.pause()
             app.screen.query_one("#records", DataTable).move_cursor(row=1)
@@ -133,15 +138,11 @@ def test_a_summary_finishing_after_the_record_changed_is_dropped() -> None:
 
 
 def test_a_new_summary_clears_the_previous_flags_at_once(backend: FakeBackend) -> None:
-    """While B's summary is generated, A's fidelity flags are not shown beside it."""
+    """While a new summary is generated, the previous summary's fidelity flags are not shown."""
     async def run() -> None:
         app = MedsumApp(backend)
         async with app.run_test(size=SIZE) as pilot:
-            await _pick(app, pilot, 0)
-            screen = app.screen
-            assert isinstance(screen, SummarizeScreen)
-            await pilot.press("s")
-            await settle(app, pilot)
+            screen = await _summarize_first_record(app, pilot)
             assert "hallucinated" in _shown(screen)
             screen.action_summarize()  # synchronously: the screen before the worker's answer
             assert "hallucinated" not in _shown(screen) and "Summarizing" in _shown(screen)
