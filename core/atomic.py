@@ -12,6 +12,13 @@ from typing import TextIO
 __all__ = ["atomic_writer"]
 
 
+def _private_open(path: str, flags: int) -> int:
+    """``open``'s opener for an owner-only file: created with mode 0600, whatever the umask."""
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
 @contextmanager
 def atomic_writer(path: Path, *, private: bool = False) -> Iterator[TextIO]:
     """Open a temporary file beside ``path`` for text; on success it replaces ``path``.
@@ -23,14 +30,9 @@ def atomic_writer(path: Path, *, private: bool = False) -> Iterator[TextIO]:
     path = Path(path)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     try:
-        if private:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            os.fchmod(fd, 0o600)  # exactly 0600 (the umask could only have taken bits away)
-            opened = open(fd, "w", encoding="utf-8", newline="\n")
-        else:
-            # mode "x" creates the file with the usual umask permissions (mkstemp would force 0600)
-            opened = open(tmp, "x", encoding="utf-8", newline="\n")
-        with opened as handle:
+        # mode "x" creates the file with the usual umask permissions (mkstemp would force 0600);
+        # a private one is created 0600 and set to exactly that (the umask only takes bits away)
+        with open(tmp, "x", encoding="utf-8", newline="\n", opener=_private_open if private else None) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
