@@ -1,14 +1,15 @@
-"""Modal dialogs: the error dialog every worker failure ends in, and the key help."""
+"""Modal dialogs: the error dialog every worker failure ends in, the key help, and the
+confirmation every destructive key asks for."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label
 
-__all__ = ["ErrorDialog", "HelpDialog"]
+__all__ = ["ConfirmDialog", "ErrorDialog", "HelpDialog"]
 
 
 class ErrorDialog(ModalScreen[None]):
@@ -57,3 +58,44 @@ class HelpDialog(ModalScreen[None]):
         table.add_columns("key", "action", "id")
         for row in self.rows:
             table.add_row(*row)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question before a destructive action (cancel a run, overwrite a report).
+
+    Dismisses with True only on ``y`` or the confirm button; ``n``, Escape or the other button
+    answer False. The default button is the safe one, so an Enter typed by habit cancels.
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
+    ]
+
+    def __init__(self, question: str, confirm: str = "Yes", keep: str = "No") -> None:
+        """``question`` says what will happen; ``confirm`` and ``keep`` label the two buttons."""
+        super().__init__()
+        self.question = question
+        self.confirm_label = confirm
+        self.keep_label = keep
+
+    def compose(self) -> ComposeResult:
+        """The question, then the safe button (focused) and the confirming one."""
+        with Vertical(id="confirm-box", classes="dialog"):
+            yield Label(self.question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.keep_label} (n)", id="confirm-no", variant="primary")
+                yield Button(f"{self.confirm_label} (y)", id="confirm-yes", variant="error")
+
+    def on_mount(self) -> None:
+        """Focus the safe answer."""
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """A button answers."""
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")

@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import DataTable
 
 from medsum_tui.tui.app import MedsumApp
-from medsum_tui.tui.dialogs import ErrorDialog, HelpDialog
+from medsum_tui.tui.dialogs import ConfirmDialog, ErrorDialog, HelpDialog
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from tests.tui.conftest import SIZE, settle
@@ -65,4 +65,21 @@ def test_a_failing_worker_shows_a_one_line_error_and_the_app_lives_on() -> None:
             await settle(app, pilot)
             assert isinstance(app.screen, RecordsScreen)
             assert app.screen.query_one("#records", DataTable) is not None
+    asyncio.run(run())
+
+
+def test_confirm_dialog_answers_yes_only_on_y_or_its_button(backend: FakeBackend) -> None:
+    async def run() -> None:
+        app = MedsumApp(backend)
+        answers: list[bool | None] = []
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            for keys in (["enter"], ["escape"], ["n"], ["y"]):
+                app.push_screen(ConfirmDialog("Cancel the run?"), answers.append)
+                await pilot.pause()
+                assert isinstance(app.screen, ConfirmDialog)
+                await pilot.press(*keys)
+                await pilot.pause()
+                assert isinstance(app.screen, DashboardScreen)
+        assert answers == [False, False, False, True]  # Enter presses the focused, safe button
     asyncio.run(run())
