@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from medsum_tui.tui.backend import Backend, RecordSource
 from medsum_tui.tui.dialogs import HelpDialog
+from medsum_tui.tui.screens.base import MedsumScreen, RunsChanged
 from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.evaluate import EvaluateScreen
 from medsum_tui.tui.screens.models import ModelsScreen
@@ -48,6 +49,7 @@ class MedsumApp(App[None]):
           for mode, (key, title, _) in SCREENS.items()),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("escape", "focus_home", "Back to the list", show=False, id="app.focus_home"),
     ]
 
     def __init__(self, backend: Backend) -> None:
@@ -87,6 +89,17 @@ class MedsumApp(App[None]):
         if isinstance(screen, PrivacyScreen):
             yield SystemCommand("Export the compliance report", "Markdown or JSON, audited", screen.action_focus_export)
         yield from super().get_system_commands(screen)
+
+    def action_focus_home(self) -> None:
+        """Escape: leave a text box or picker and give the screen its keys back."""
+        if isinstance(self.screen, MedsumScreen):
+            self.screen.focus_home()
+
+    def on_runs_changed(self, message: RunsChanged) -> None:
+        """A run started, ended or was evaluated: the screen on view lists its runs again (the
+        others read them when they are shown)."""
+        if isinstance(self.screen, MedsumScreen):
+            self.screen.runs_changed()
 
     def action_help(self) -> None:
         """The keys of the app and the current screen."""

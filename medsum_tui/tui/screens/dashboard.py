@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from medsum_tui.tui.backend import Dashboard
@@ -16,14 +17,20 @@ from medsum_tui.tui.screens.base import MedsumScreen
 
 __all__ = ["DashboardScreen"]
 
+RUNNING_REFRESH_S = 5.0  # how often the dashboard reads the workspace while a run is going
+
 
 def _loss(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
 class DashboardScreen(MedsumScreen):
-    """What is in the workspace, at a glance. Refreshes in a worker; the UI never waits."""
+    """What is in the workspace, at a glance. Refreshes in a worker; the UI never waits: each time
+    it is shown, when a run starts or ends, and every few seconds while a run is going (a run
+    started from the command line included)."""
 
+    HOME = "#datasets"
+    JOBS = {"demo_import": "dashboard-demo"}
     BINDINGS = [
         Binding("ctrl+r,f5", "refresh", "Refresh", id="dashboard.refresh"),
         Binding("i", "demo_import", "Import demo data", id="dashboard.demo_import"),
@@ -44,6 +51,11 @@ class DashboardScreen(MedsumScreen):
             """Carry the dashboard values to the UI thread."""
             super().__init__()
             self.dashboard = dashboard
+
+    def __init__(self) -> None:
+        """No refresh timer until a run is seen going."""
+        super().__init__()
+        self.run_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         """Sections, each a label and a table."""
@@ -67,14 +79,25 @@ class DashboardScreen(MedsumScreen):
         }
         for name, cols in columns.items():
             self.query_one(f"#{name}", DataTable).add_columns(*cols)
-        self.action_refresh()
+
+    def shown(self) -> None:
+        """Read the workspace each time the screen shows (the first time included)."""
+        self.load()
+
+    def runs_changed(self) -> None:
+        """A run started or ended: read the workspace again."""
+        self.load()
 
     def action_refresh(self) -> None:
         """Reload everything from the workspace."""
         self.load()
 
     def action_demo_import(self) -> None:
-        """Synthesize the demo corpus, import it (redacted) and build the tiny model, in a worker."""
+        """Synthesize the demo corpus, import it (redacted) and build the tiny model, in a worker
+        (off while one is running)."""
+        if self.busy("dashboard-demo"):
+            self.notify("The demo import is already running.", severity="warning")
+            return
         self.demo_import()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard-demo")
@@ -108,8 +131,17 @@ class DashboardScreen(MedsumScreen):
         self._fill("runs", [(r.run_id, r.dataset, r.model, r.status,
                              f"{r.step}/{r.total_steps}" if r.total_steps else str(r.step), _loss(r.best_val_loss),
                              "-" if r.rouge_l is None else f"{r.rouge_l:.3f}") for r in data.runs])
+        self._watch_runs(any(r.status == "running" for r in data.runs))
         self._fill("budgets", [(b.dataset, b.spent, b.limit, {True: "yes", False: "NO", None: "-"}[b.within],
                                 str(b.non_private_runs)) for b in data.budgets])
+
+    def _watch_runs(self, running: bool) -> None:
+        """While a run is going, read the workspace again every few seconds; stop once none is."""
+        if running and self.run_timer is None:
+            self.run_timer = self.set_interval(RUNNING_REFRESH_S, self.load)
+        elif not running and self.run_timer is not None:
+            self.run_timer.stop()
+            self.run_timer = None
 
     def _fill(self, name: str, rows: list[tuple[str, ...]]) -> None:
         table = self.query_one(f"#{name}", DataTable)

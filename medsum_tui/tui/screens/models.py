@@ -20,6 +20,8 @@ __all__ = ["ModelsScreen"]
 class ModelsScreen(MedsumScreen):
     """The model store."""
 
+    HOME = "#models-table"
+    JOBS = {"verify": "models-verify"}
     BINDINGS = [
         Binding("y", "verify", "Verify", id="models.verify"),
         Binding("n", "focus_import", "Import", id="models.import"),
@@ -70,7 +72,7 @@ class ModelsScreen(MedsumScreen):
         """Columns."""
         self.query_one("#models-table", DataTable).add_columns("name", "family", "parameters", "source")
 
-    def on_screen_resume(self) -> None:
+    def shown(self) -> None:
         """Read the store each time the screen shows."""
         self.action_refresh()
 
@@ -104,7 +106,11 @@ class ModelsScreen(MedsumScreen):
         if not path or not name:
             self.query_one("#import-name" if path else "#import-path", Input).focus()
             return
+        if self.busy("models-import"):
+            self.notify("An import is already running: wait for it to finish.", severity="warning")
+            return
         self.import_checkpoint(path, name)
+        self.focus_home()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="models-import")
     def import_checkpoint(self, path: str, name: str) -> None:

@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
 
 from medsum_tui.tui.backend import BudgetGauge, PrivacyView
-from medsum_tui.tui.screens.base import Exported, MedsumScreen
+from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
 
 __all__ = ["PrivacyScreen"]
 
@@ -38,6 +38,7 @@ def _gauge(gauge: BudgetGauge) -> Vertical:
 class PrivacyScreen(MedsumScreen):
     """What a compliance reviewer checks, read from the ledger and the audit log in a worker."""
 
+    HOME = "#ledger"
     BINDINGS = [
         Binding("ctrl+r,f5", "refresh", "Refresh", id="privacy.refresh"),
         Binding("x", "focus_export", "Export report", id="privacy.export"),
@@ -71,12 +72,16 @@ class PrivacyScreen(MedsumScreen):
         self.query_one("#ledger", DataTable).add_columns(
             "run", "dataset", "DP", "epsilon", "delta", "unit", "status", "steps", "override")
 
-    def on_screen_resume(self) -> None:
+    def shown(self) -> None:
         """Read the ledger again each time the screen shows (a run may have finished)."""
         self.action_refresh()
 
     def action_refresh(self) -> None:
         """Reload."""
+        self.load()
+
+    def runs_changed(self) -> None:
+        """A run started or ended: its ledger entry changed."""
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="privacy")
@@ -109,7 +114,8 @@ class PrivacyScreen(MedsumScreen):
     @on(Input.Submitted, "#report-path")
     def _export(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.export(event.value.strip())
+            confirm_export(self, event.value.strip(), self.export)
+        self.focus_home()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="privacy-export")
     def export(self, path: str) -> None:

@@ -24,6 +24,7 @@ SPLITS = ("test", "validation", "train")
 class RecordsScreen(MedsumScreen):
     """A paged, searchable record list and a record view. All loading happens in workers."""
 
+    HOME = "#records"
     BINDINGS = [
         Binding("right_square_bracket", "page(1)", "Next page", id="records.next_page"),
         Binding("left_square_bracket", "page(-1)", "Previous page", id="records.prev_page"),
@@ -107,17 +108,20 @@ class RecordsScreen(MedsumScreen):
         if isinstance(name, str):
             split = str(self.query_one("#split", Select).value)
             self.open_source(RecordSource("dataset", name, split))
+            self.focus_home()
 
     @on(Input.Submitted, "#file")
     def _file_submitted(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self.open_source(RecordSource("file", event.value.strip()))
+            self.focus_home()
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         if self.record_source is not None:
             self.page_offset = 0
             self.load_page(self.record_source, 0, self.query_one("#search", Input).value)
+        self.focus_home()
 
     def open_source(self, source: RecordSource) -> None:
         """Show the first page of ``source``."""
@@ -158,12 +162,22 @@ class RecordsScreen(MedsumScreen):
         table.clear()
         for row in page.rows:
             table.add_row(row.record_id, row.preview, key=row.record_id)
+        if not page.rows:
+            self._clear_record()
         last = page.offset + len(page.rows)
         self.query_one("#page-info", Label).update(Text(
             f"{message.source.label}: records {page.offset + 1 if page.rows else 0}–{last} of {page.total}"
             + ("   [ and ] change page" if page.total > PAGE_SIZE else "")))
 
     # -- one record ----------------------------------------------------------------------
+    def _clear_record(self) -> None:
+        """No row to show (a search matched nothing): empty both views and select nothing, so
+        neither this screen nor Summarize shows a record that is not in the list."""
+        self.app.selected = None  # type: ignore[attr-defined]
+        self.query_one("#raw", Static).update("")
+        self.query_one("#deid", Static).update("")
+        self.query_one("#deid-pane Label", Label).update(Text("de-identified"))
+
     @on(DataTable.RowHighlighted, "#records")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.record_source is not None and event.row_key.value is not None:
@@ -176,8 +190,11 @@ class RecordsScreen(MedsumScreen):
         self.post_message(self.Shown(self.app.backend.record(source, record_id)))  # type: ignore[attr-defined]
 
     def on_records_screen_shown(self, message: Shown) -> None:
-        """Show both views."""
+        """Show both views (unless the record is no longer the selected one)."""
         view = message.view
+        selected = self.app.selected  # type: ignore[attr-defined]
+        if selected is None or selected[1] != view.record_id:
+            return
         raw = self.query_one("#raw", Static)
         if view.raw is None:
             raw.update("(not available: a dataset holds only de-identified text)")

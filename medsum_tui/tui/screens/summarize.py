@@ -21,7 +21,7 @@ from textual.widgets import (
 )
 
 from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
-from medsum_tui.tui.screens.base import Exported, MedsumScreen
+from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
 
 __all__ = ["SummarizeScreen", "fidelity_text"]
 
@@ -50,6 +50,8 @@ def fidelity_text(view: SummaryView) -> Text:
 class SummarizeScreen(MedsumScreen):
     """One record's summary, generated in a worker, with what to check before using it."""
 
+    HOME = "#summarizer"
+    JOBS = {"summarize": "summarize-run"}
     BINDINGS = [
         Binding("s", "summarize", "Summarize", id="summarize.run"),
         Binding("c", "copy", "Copy", id="summarize.copy"),
@@ -101,7 +103,7 @@ class SummarizeScreen(MedsumScreen):
         """Hide the spinner (the choices load on resume, which also follows the first mount)."""
         self.query_one("#working").display = False
 
-    def on_screen_resume(self) -> None:
+    def shown(self) -> None:
         """Each time the screen shows: the record picked on Records, and fresh choices."""
         self._show_selected()
         self.load_choices()
@@ -125,6 +127,10 @@ class SummarizeScreen(MedsumScreen):
         self.summary_for = None
         for pane in ("#summary", "#checks", "#provenance"):
             self.query_one(pane, Static).update(Text(""))
+
+    def runs_changed(self) -> None:
+        """A run finished: it can summarize now."""
+        self.load_choices()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-choices")
     def load_choices(self) -> None:
@@ -202,7 +208,9 @@ class SummarizeScreen(MedsumScreen):
         if self.view is None:
             self.notify("Nothing to export yet.", severity="warning")
         elif event.value.strip():
-            self.export(self.view, event.value.strip())
+            view = self.view
+            confirm_export(self, event.value.strip(), lambda path: self.export(view, path))
+        self.focus_home()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-export")
     def export(self, view: SummaryView, path: str) -> None:
