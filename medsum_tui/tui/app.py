@@ -44,8 +44,10 @@ class MedsumApp(App[None]):
              "train": TrainScreen, "evaluate": EvaluateScreen, "models": ModelsScreen,
              "privacy": PrivacyScreen}
     DEFAULT_MODE = "dashboard"
+    NAV = {mode: (key, title) for mode, (key, title, _) in SCREENS.items()}  # what the NavBar shows
     BINDINGS = [
-        *(Binding(key, f"switch_mode('{mode}')", title, id=f"screen.{mode}")
+        # The screen keys are on the top line (NavBar), so the footer keeps room for the screen's own.
+        *(Binding(key, f"switch_mode('{mode}')", title, show=False, id=f"screen.{mode}")
           for mode, (key, title, _) in SCREENS.items()),
         Binding("question_mark,f1", "help", "Keys", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import events
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
@@ -53,6 +54,15 @@ class MedsumScreen(Screen[None]):
 
     HOME: ClassVar[str] = ""
     JOBS: ClassVar[dict[str, str]] = {}
+    COMPACT_BELOW: ClassVar[int] = 32  # terminal rows under which text boxes and pickers lose their borders
+
+    def on_resize(self, event: events.Resize) -> None:
+        """On a short terminal (an 80x24 SSH session), text boxes and pickers take one row, not
+        three, so the lists and figures keep the room."""
+        compact = event.size.height < self.COMPACT_BELOW
+        self.set_class(compact, "short")
+        for widget in self.query("Input, Select"):
+            widget.compact = compact  # type: ignore[attr-defined]
 
     def busy(self, group: str) -> bool:
         """Whether a worker of ``group`` that this screen started is pending or running."""

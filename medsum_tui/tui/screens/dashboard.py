@@ -10,9 +10,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from medsum_tui.tui.backend import Dashboard
+from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
 
 __all__ = ["DashboardScreen"]
@@ -59,7 +60,7 @@ class DashboardScreen(MedsumScreen):
 
     def compose(self) -> ComposeResult:
         """Sections, each a label and a table."""
-        yield Header()
+        yield NavBar()
         with VerticalScroll(id="dashboard"):
             yield Static("Loading the workspace…", id="workspace")
             yield Static("", id="warnings")
@@ -74,7 +75,7 @@ class DashboardScreen(MedsumScreen):
         columns = {
             "datasets": ("name", "records", "train/val/test", "strategy", "PHI found", "residual"),
             "models": ("name", "family", "parameters", "source"),
-            "runs": ("run", "dataset", "model", "status", "step", "best val loss", "ROUGE-L"),
+            "runs": ("run", "status", "step", "ROUGE-L", "best val loss", "dataset", "model"),
             "budgets": ("dataset", "spent", "policy", "within", "non-private runs"),
         }
         for name, cols in columns.items():
@@ -128,9 +129,9 @@ class DashboardScreen(MedsumScreen):
                                                                    ("train", "validation", "test")),
                                  d.strategy, str(d.phi_found), str(d.residual)) for d in data.datasets])
         self._fill("models", [(m.name, m.family, f"{m.parameters:,}", m.source) for m in data.models])
-        self._fill("runs", [(r.run_id, r.dataset, r.model, r.status,
-                             f"{r.step}/{r.total_steps}" if r.total_steps else str(r.step), _loss(r.best_val_loss),
-                             "-" if r.rouge_l is None else f"{r.rouge_l:.3f}") for r in data.runs])
+        self._fill("runs", [(r.run_id, r.status, f"{r.step}/{r.total_steps}" if r.total_steps else str(r.step),
+                             "-" if r.rouge_l is None else f"{r.rouge_l:.3f}", _loss(r.best_val_loss),
+                             r.dataset, r.model) for r in data.runs])
         self._watch_runs(any(r.status == "running" for r in data.runs))
         self._fill("budgets", [(b.dataset, b.spent, b.limit, {True: "yes", False: "NO", None: "-"}[b.within],
                                 str(b.non_private_runs)) for b in data.budgets])

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
 from medsum_tui.tui.backend import ModelRow
+from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
 
 __all__ = ["ModelsScreen"]
@@ -58,7 +59,7 @@ class ModelsScreen(MedsumScreen):
 
     def compose(self) -> ComposeResult:
         """The store, the import form and its progress, the verification result."""
-        yield Header()
+        yield NavBar()
         yield DataTable(id="models-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="import-form"):
             yield Input(placeholder="checkpoint directory to import", id="import-path")

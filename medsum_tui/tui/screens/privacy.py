@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 
 from medsum_tui.tui.backend import BudgetGauge, PrivacyView
+from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
 
 __all__ = ["PrivacyScreen"]
@@ -54,7 +55,7 @@ class PrivacyScreen(MedsumScreen):
 
     def compose(self) -> ComposeResult:
         """Gauges, the ledger, warnings, the audit line and the export box."""
-        yield Header()
+        yield NavBar()
         with VerticalScroll(id="privacy"):
             yield Label("Privacy budget per dataset", classes="section")
             yield Vertical(id="gauges")
@@ -70,7 +71,7 @@ class PrivacyScreen(MedsumScreen):
     def on_mount(self) -> None:
         """Columns, then load."""
         self.query_one("#ledger", DataTable).add_columns(
-            "run", "dataset", "DP", "epsilon", "delta", "unit", "status", "steps", "override")
+            "run", "DP", "epsilon", "delta", "status", "steps", "unit", "dataset", "override")
 
     def shown(self) -> None:
         """Read the ledger again each time the screen shows (a run may have finished)."""
@@ -98,8 +99,9 @@ class PrivacyScreen(MedsumScreen):
         table = self.query_one("#ledger", DataTable)
         table.clear()
         for run in view.runs:
-            table.add_row(run.run_id, run.dataset, "yes" if run.private else Text("NO (unbounded)", style="bold red"),
-                          run.epsilon, run.delta, run.unit, run.status, str(run.steps), run.override)
+            # the figures first, so that they stay on screen at 80 columns beside a long run id
+            table.add_row(run.run_id, "yes" if run.private else Text("NO", style="bold red"), run.epsilon,
+                          run.delta, run.status, str(run.steps), run.unit, run.dataset, run.override)
         if not view.runs:
             table.add_row("(no run yet)", *[""] * 8)
         self.query_one("#flags", Static).update(

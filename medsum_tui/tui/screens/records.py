@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from medsum_tui.tui.backend import RecordPage, RecordSource, RecordView
 from medsum_tui.tui.highlight import highlighted
+from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
 
 __all__ = ["PAGE_SIZE", "RecordsScreen"]
@@ -66,7 +67,7 @@ class RecordsScreen(MedsumScreen):
 
     def compose(self) -> ComposeResult:
         """Pickers on top, the list, then the two record views side by side."""
-        yield Header()
+        yield NavBar()
         with Horizontal(id="record-source"):
             yield Select[str]([], prompt="dataset", id="dataset", allow_blank=True)
             yield Select[str]([(s, s) for s in SPLITS], value="test", id="split", allow_blank=False)
