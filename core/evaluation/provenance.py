@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from core.evaluation.quantities import find_quantities
 from core.evaluation.sentences import split_sentences
 
 __all__ = ["KEEP_RATIO", "MAX_SPANS", "SUPPORT_THRESHOLD", "SentenceSupport", "SourceSpan", "source_spans",
-           "trace"]
+           "supports_json", "trace"]
 
 #: The share of a sentence's weighted concepts its kept spans must hold for it to be supported.
 SUPPORT_THRESHOLD = 0.35
@@ -277,3 +277,15 @@ def trace(source: str, summary: str, lexicon: Lexicon, *,
         chosen = tuple(SourceSpan(spans[i].start, spans[i].end, spans[i].field, held) for held, i in kept)
         out.append(SentenceSupport(text, start, end, chosen, coverage, coverage >= SUPPORT_THRESHOLD))
     return out
+
+
+def supports_json(supports: list[SentenceSupport],
+                  display: Callable[[str], str] = lambda text: text) -> list[dict[str, Any]]:
+    """The trace as plain JSON, one object a summary sentence:
+    ``{"sentence", "supported", "coverage", "spans": [{"field", "start", "end", "score"}]}``.
+
+    ``display`` turns each de-identified sentence into the text shown (the pipeline maps
+    surrogates back with it); spans stay offsets into the de-identified model input.
+    """
+    return [{"sentence": display(s.text), "supported": s.supported, "coverage": round(s.coverage, 3),
+             "spans": [span.to_json() for span in s.spans]} for s in supports]
