@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,15 @@ __all__ = ["SyntheticCorpus", "write_corpus", "write_jsonl"]
 
 @dataclass(frozen=True)
 class SyntheticCorpus:
-    """Synthetic records and the gold PHI spans inside them."""
+    """Synthetic records and the gold PHI spans inside them.
+
+    ``summary_sources`` holds, for each record in order, its reference summary's sentences
+    with the fields each was written from (gold for provenance); it is never written out.
+    """
 
     records: list[dict[str, Any]]
     gold: list[GoldSpan]
+    summary_sources: list[list[tuple[str, frozenset[str]]]] = field(default_factory=list)
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> None:

@@ -20,7 +20,7 @@ from core.synth.formats import PHONE_STYLES, age_on, format_phone
 from core.synth.notes import render_history, render_notes, render_plan
 from core.synth.people import Clinician, Facility, Patient, PeopleFactory
 from core.synth.spans import GoldSpan, field_spans, structured_spans
-from core.synth.summary import render_summary
+from core.synth.summary import summary_sources
 from core.synth.vocab import reserved_words
 from core.synth.world import Encounter, World, build_world
 
@@ -107,8 +107,8 @@ def _structured(rid: str, prof: _Profile, enc: Encounter, with_account: bool) ->
 
 def _record(
     rng: random.Random, rid: str, prof: _Profile, enc: Encounter, world: World
-) -> tuple[dict[str, Any], list[GoldSpan]]:
-    """One record and its gold spans."""
+) -> tuple[dict[str, Any], list[GoldSpan], list[tuple[str, frozenset[str]]]]:
+    """One record, its gold spans and its summary's sentences with the fields each came from."""
     record = _structured(rid, prof, enc, rng.random() < 0.85)
     ctx = NoteContext(rng, enc, world)
     history, plan = render_history(ctx), render_plan(ctx)
@@ -119,13 +119,14 @@ def _record(
     record["treatment_plan"] = plan.text
     if notes is not None:
         record["notes"] = notes.text
-    record["summary"] = render_summary(enc.facts, prof.patient.person.sex, enc.age)
+    sources = summary_sources(enc.facts, prof.patient.person.sex, enc.age)
+    record["summary"] = " ".join(sentence for sentence, _ in sources)  # render_summary's text
     spans = structured_spans(rid, record)
     spans += field_spans(rid, "patient_history", history.text, history.spans)
     spans += field_spans(rid, "treatment_plan", plan.text, plan.spans)
     if notes is not None:
         spans += field_spans(rid, "notes", notes.text, notes.spans)
-    return record, spans
+    return record, spans, sources
 
 
 def generate_corpus(n: int, seed: int) -> SyntheticCorpus:
@@ -143,6 +144,7 @@ def generate_corpus(n: int, seed: int) -> SyntheticCorpus:
     world = build_world(factory, rng, n)
     records: list[dict[str, Any]] = []
     gold: list[GoldSpan] = []
+    sources: list[list[tuple[str, frozenset[str]]]] = []
     while len(records) < n:
         visits = min(rng.choices((1, 2, 3, 4, 5), weights=(15, 25, 25, 20, 15))[0], n - len(records))
         gaps = [rng.randint(14, 400) for _ in range(visits - 1)]
@@ -158,8 +160,9 @@ def generate_corpus(n: int, seed: int) -> SyntheticCorpus:
             facility = prof.facility if rng.random() < 0.75 else rng.choice(world.facilities)
             age = age_on(prof.patient.dob, when)
             enc = Encounter(prof.patient, when, age, facility, attending, _account(rng), facts)
-            record, spans = _record(rng, f"r-{len(records) + 1:06d}", prof, enc, world)
+            record, spans, summary_plan = _record(rng, f"r-{len(records) + 1:06d}", prof, enc, world)
             records.append(record)
             gold.extend(spans)
+            sources.append(summary_plan)
             previous = facts
-    return SyntheticCorpus(records, gold)
+    return SyntheticCorpus(records, gold, sources)

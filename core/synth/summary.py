@@ -27,6 +27,7 @@ from core.synth.clinical import ClinicalFacts
 __all__ = [
     "DIAGNOSIS", "FOLLOWUP", "HISTORY", "HISTORY_NONE", "MEDICATIONS", "MERGED_DX_MEDS", "MERGED_TESTS_FU",
     "PRESENT_FOLLOWUP", "PRESENT_NEW", "TESTS", "HouseStyle", "all_phrases", "house_style", "render_summary",
+    "summary_sources",
 ]
 
 PRESENT_NEW: tuple[str, ...] = (
@@ -167,8 +168,23 @@ def _article(phrase: str) -> str:
     return ("an " if vowel else "a ") + phrase
 
 
-def render_summary(facts: ClinicalFacts, sex: str, age: int) -> str:
-    """The reference summary of one encounter, in its department's house style."""
+#: The record fields each kind of summary sentence is written from (the generator's own
+#: knowledge, for provenance benchmarks): presentation and history from the history note,
+#: diagnosis and medications from their fields, investigations and follow-up from the plan.
+_PRESENT_FIELDS = frozenset({"patient_history"})
+_HISTORY_FIELDS = frozenset({"patient_history"})
+_DIAGNOSIS_FIELDS = frozenset({"diagnosis"})
+_MEDICATION_FIELDS = frozenset({"medications"})
+_DX_MEDS_FIELDS = frozenset({"diagnosis", "medications"})
+_PLAN_FIELDS = frozenset({"treatment_plan"})
+
+
+def _plan(facts: ClinicalFacts, sex: str, age: int) -> list[tuple[str, frozenset[str]]]:
+    """The summary's sentences, rendered and in order, each with the fields it is written from.
+
+    :func:`render_summary` and :func:`summary_sources` both read this plan, so the text and
+    its sources cannot drift apart.
+    """
     style = house_style(facts.diagnosis.department)
     bare = _subject(style, sex, age)
     subj = _article(bare)
@@ -183,16 +199,32 @@ def render_summary(facts: ClinicalFacts, sex: str, age: int) -> str:
     values["Tests"] = _cap(values["tests"])
     present = PRESENT_FOLLOWUP[style.present_followup] if facts.followup_visit else PRESENT_NEW[style.present_new]
     history = HISTORY[style.history] if facts.history else HISTORY_NONE[style.history_none]
+    clinical: list[tuple[str, frozenset[str]]]
     if style.merged_dx_meds is not None:
-        clinical = [history, MERGED_DX_MEDS[style.merged_dx_meds]]
+        clinical = [(history, _HISTORY_FIELDS), (MERGED_DX_MEDS[style.merged_dx_meds], _DX_MEDS_FIELDS)]
     else:
-        clinical = [history, DIAGNOSIS[style.diagnosis], MEDICATIONS[style.medications]]
+        clinical = [(history, _HISTORY_FIELDS), (DIAGNOSIS[style.diagnosis], _DIAGNOSIS_FIELDS),
+                    (MEDICATIONS[style.medications], _MEDICATION_FIELDS)]
         if not style.diagnosis_after_history:
             clinical[0], clinical[1] = clinical[1], clinical[0]
+    closing: list[tuple[str, frozenset[str]]]
     if style.merged_tests_fu is not None:
-        closing = [MERGED_TESTS_FU[style.merged_tests_fu]]
+        closing = [(MERGED_TESTS_FU[style.merged_tests_fu], _PLAN_FIELDS)]
     else:
-        closing = [TESTS[style.tests], FOLLOWUP[style.followup]]
+        closing = [(TESTS[style.tests], _PLAN_FIELDS), (FOLLOWUP[style.followup], _PLAN_FIELDS)]
         if style.tests_before_followup_only:
             clinical.append(closing.pop(0))
-    return " ".join(template.format(**values) for template in [present, *clinical, *closing])
+    return [(template.format(**values), fields)
+            for template, fields in [(present, _PRESENT_FIELDS), *clinical, *closing]]
+
+
+def render_summary(facts: ClinicalFacts, sex: str, age: int) -> str:
+    """The reference summary of one encounter, in its department's house style."""
+    return " ".join(sentence for sentence, _ in _plan(facts, sex, age))
+
+
+def summary_sources(facts: ClinicalFacts, sex: str, age: int) -> list[tuple[str, frozenset[str]]]:
+    """Each sentence of :func:`render_summary`'s summary, in order, with the record fields it
+    was written from (``patient_history``, ``diagnosis``, ``medications``,
+    ``treatment_plan``): the gold answer for sentence-level provenance."""
+    return _plan(facts, sex, age)

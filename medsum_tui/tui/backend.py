@@ -18,7 +18,7 @@ from medsum_tui.tui.training import TrainForm, TrainingHandle
 __all__ = [
     "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalView", "ExportedFile", "Highlight", "LedgerRow", "ModelRow",
     "PrivacyView", "RecordPage", "RecordRow",
-    "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummaryView", "TrainForm", "TrainPlan",
+    "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummarySentence", "SummaryView", "SupportSpan", "TrainForm", "TrainPlan",
     "TrainingHandle",
 ]
 
@@ -161,11 +161,44 @@ class SummarizerChoice:
 
 
 @dataclass(frozen=True)
+class SupportSpan:
+    """A span of the de-identified model input that supports a summary sentence."""
+
+    field: str
+    start: int
+    end: int
+    score: float  # the weighted share of the sentence's concepts the span holds, 0 to 1
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """One summary sentence (as shown) and its supporting spans, best first; an unsupported
+    sentence is one the record does not back up."""
+
+    text: str
+    supported: bool
+    spans: tuple[SupportSpan, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SummarySentence:
+        """Read one entry of a summary result's ``sources`` list."""
+        return cls(data["sentence"], bool(data["supported"]),
+                   tuple(SupportSpan(s["field"], s["start"], s["end"], s["score"]) for s in data["spans"]))
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as ``medsum summarize`` writes it (without the coverage)."""
+        return {"sentence": self.text, "supported": self.supported,
+                "spans": [{"field": s.field, "start": s.start, "end": s.end, "score": s.score} for s in self.spans]}
+
+
+@dataclass(frozen=True)
 class SummaryView:
     """One record's summary, its fidelity flags and the PHI scan of what the model wrote.
 
     ``summary`` has the real values mapped back for a local file (in memory only); the flags
-    and the scan are about the model's de-identified text.
+    and the scan are about the model's de-identified text. ``sentences`` are the summary's
+    sentences with the spans of ``source_text`` (the de-identified model input) that support
+    them.
     """
 
     record_id: str
@@ -177,14 +210,18 @@ class SummaryView:
     phi_categories: list[str]  # the categories of every identifier found in the summary
     provenance: dict[str, Any]
     seconds: float
+    sentences: list[SummarySentence] = field(default_factory=list)
+    source_text: str = ""  # the de-identified model input the spans index into
 
     def to_json(self) -> dict[str, Any]:
-        """The summary as the export writes it (the same shape as ``medsum summarize``)."""
+        """The summary as the export writes it (the same shape as ``medsum summarize``, with the
+        de-identified model input the spans of ``sources`` index into)."""
         return {"id": self.record_id, "summary": self.summary,
                 "fidelity": {"hallucinated": self.hallucinated, "omitted": self.omitted,
                              "number_errors": self.number_errors},
                 "phi_scan": {"new": self.phi_new, "categories": self.phi_categories},
-                "provenance": self.provenance}
+                "provenance": self.provenance,
+                "sources": [sentence.to_json() for sentence in self.sentences], "source_text": self.source_text}
 
 
 @dataclass(frozen=True)

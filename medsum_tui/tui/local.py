@@ -217,6 +217,7 @@ class LocalBackend:
         from core.evaluation.lexicon import load_lexicon
         from core.evaluation.phi_scan import scan_summaries
         from core.generation import GenerationSettings, summarize_records
+        from medsum_tui.tui.backend import SummarySentence
 
         started = time.perf_counter()
         opened = open_workspace(self.location)
@@ -234,11 +235,13 @@ class LocalBackend:
 
         if source.kind == "dataset":
             from core.audit import Auditor
+            from core.evaluation.provenance import supports_json, trace
 
             text = self._dataset_row(source, record_id)["source"]
             summary = summarizer.summarize([text], settings)[0]
             provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": "stored"}
-            result = {"summary": summary, "fidelity": hook(text, summary), "provenance": provenance}
+            result = {"summary": summary, "fidelity": hook(text, summary), "provenance": provenance,
+                      "sources": supports_json(trace(text, summary, load_lexicon()))}
             Auditor(opened.root).event("summarize", records=1, model=provenance.get("model"),
                                        run_id=provenance.get("run_id"), method=provenance.get("method"),
                                        strategy="stored", phi_found=0)
@@ -253,7 +256,8 @@ class LocalBackend:
         fidelity = result["fidelity"]
         return SummaryView(record_id, result["summary"], fidelity["hallucinated"], fidelity["omitted"],
                            fidelity["number_errors"], scan["new"], sorted(scan["by_category"]), result["provenance"],
-                           round(time.perf_counter() - started, 2))
+                           round(time.perf_counter() - started, 2),
+                           [SummarySentence.from_json(s) for s in result["sources"]], model_text)
 
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Write the summary as JSON, atomically and owner-only (it holds the record's text); a

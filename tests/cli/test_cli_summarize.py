@@ -56,7 +56,11 @@ def test_summarize_with_a_model_writes_json_lines_with_provenance(medsum, ws, re
     assert result.code == 0, result.err
     rows = _rows(out.read_text())
     assert [r["id"] for r in rows] == [json.loads(line)["id"] for line in records.read_text().splitlines()]
-    assert all(set(r) == {"id", "summary", "fidelity", "provenance"} for r in rows)
+    assert all(set(r) == {"id", "summary", "fidelity", "provenance", "sources"} for r in rows)
+    sentences = [s for r in rows for s in r["sources"]]  # sentence-level provenance, beside the flags
+    assert all(set(s) == {"sentence", "supported", "coverage", "spans"} for s in sentences)
+    assert all(set(span) == {"field", "start", "end", "score"} for s in sentences for span in s["spans"])
+    assert all(s["supported"] is False for s in sentences if not s["spans"])
     assert all(set(r["fidelity"]) == {"hallucinated", "omitted", "number_errors", "flagged"} for r in rows)
     prov = rows[0]["provenance"]
     assert prov["model"] == "tt" and prov["method"] == "base" and len(prov["model_manifest_sha256"]) == 64

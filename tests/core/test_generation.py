@@ -188,6 +188,7 @@ def test_summarize_records_maps_surrogates_back_and_calls_the_fidelity_hook(ws: 
         assert history not in source and summary == source  # the model and the hook saw de-identified text
         last = record.data["patient_name"].split()[-1]
         assert last not in source
+        assert [s["sentence"] for s in result["sources"]][-1] in result["summary"]  # shown mapped back
 
 
 def test_summarize_records_with_redaction_keeps_the_tags(ws: Workspace, tmp_path: Path) -> None:
@@ -197,6 +198,12 @@ def test_summarize_records_with_redaction_keeps_the_tags(ws: Workspace, tmp_path
     results = summarize_records(ws.root, records, EchoSummarizer(), GREEDY, config=ws.config, secret=None,  # type: ignore[arg-type]
                                 strategy="redact")
     assert all("[NAME]" in r["summary"] and r["fidelity"] is None for r in results)
+    for record, result in zip(records, results, strict=True):  # the echo is its own input: all supported
+        sentences = result["sources"]
+        assert sentences and all(s["supported"] and s["spans"] for s in sentences)
+        assert all(s["sentence"] in result["summary"] for s in sentences)
+        assert {span["field"].split(".")[0] for s in sentences for span in s["spans"]} <= set(record.data)
+        assert all(0 <= span["start"] < span["end"] <= len(result["summary"]) for s in sentences for span in s["spans"])
     with pytest.raises(GenerationError, match="needs the de-identification secret"):
         summarize_records(ws.root, records, EchoSummarizer(), GREEDY, config=ws.config, secret=None,  # type: ignore[arg-type]
                           strategy="surrogate")

@@ -22,7 +22,9 @@ from medsum_tui.tui.backend import (
     RecordView,
     RunRow,
     SummarizerChoice,
+    SummarySentence,
     SummaryView,
+    SupportSpan,
     TrainPlan,
 )
 from medsum_tui.tui.training import TrainForm, TrainingHandle
@@ -41,6 +43,23 @@ RUN_EVENTS: list[list[dict]] = [
 
 RAW = "patient_name: Maria Lopez\ndob: 1950-03-14\npatient_history: Seen by Dr. Chen for cough."
 DEID = "patient_name: [NAME]\ndob: [DATE]\npatient_history: Seen by Dr. [NAME] for cough."
+#: The de-identified model input the fake summary's spans index into: long enough that the
+#: record pane scrolls to reach the treatment plan.
+SUMMARY_SOURCE = "\n".join([
+    "diagnosis: acute bronchitis", "encounter.department: Pulmonology",
+    "medications: albuterol 2 puffs q4h PRN; benzonatate 100 mg TID",
+    "notes: Cough worse at night. Lives with daughter [NAME].",
+    "patient_history: [NAME] is a 79 yo F with cough x3 days. PMH asthma. Denies fever.",
+    *(f"vitals.{k}: {v}" for k, v in (("bp", "132/80"), ("hr", "88"), ("spo2", "96%"), ("temp", "37.1 C"),
+                                      ("rr", "18"), ("weight", "61 kg"), ("height", "158 cm"), ("pain", "2/10"))),
+    "treatment_plan: Supportive care, fluids. CXR if no better. F/u in 1 wk.",
+])
+
+
+def _span(text: str, part: str) -> tuple[int, int]:
+    """The offsets of ``part`` in ``text``."""
+    start = text.index(part)
+    return start, start + len(part)
 
 
 @dataclass
@@ -99,11 +118,21 @@ class FakeBackend:
                 SummarizerChoice("model", "demo-tiny-t5", "model demo-tiny-t5")]
 
     def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
-        """A fixed summary with one hallucination and one omission."""
+        """A fixed summary with one hallucination and one omission, and its sentences traced to
+        the model input: two supported (the first by two spans), the last unsupported."""
         self.calls.append(("summarize", (source, record_id, choice)))
-        return SummaryView(record_id, "A 79-year-old woman presented with cough. Treated with amoxicillin 500 mg.",
+        sentences = [
+            SummarySentence("A 79-year-old woman presented with cough.", True,
+                            (SupportSpan("patient_history", *_span(SUMMARY_SOURCE, "79 yo F with cough x3 days."), 0.8),
+                             SupportSpan("notes", *_span(SUMMARY_SOURCE, "Cough worse at night."), 0.4))),
+            SummarySentence("Follow-up in 1 week.", True,
+                            (SupportSpan("treatment_plan", *_span(SUMMARY_SOURCE, "F/u in 1 wk."), 0.9),)),
+            SummarySentence("Treated with amoxicillin 500 mg.", False),
+        ]
+        return SummaryView(record_id, "A 79-year-old woman presented with cough. Follow-up in 1 week. "
+                           "Treated with amoxicillin 500 mg.",
                            ["amoxicillin"], ["asthma"], [], 0, ["NAME"],
-                           {"run_id": choice.name, "method": "full"}, 1.25)
+                           {"run_id": choice.name, "method": "full"}, 1.25, sentences, SUMMARY_SOURCE)
 
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Pretend to write."""

@@ -117,6 +117,8 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
     view = backend.summarize(RecordSource("file", str(raw)), records[0]["id"], choices[0])
     assert view.record_id == records[0]["id"] and view.provenance["model"] == "tiny"
     assert view.provenance["strategy"] == "surrogate" and isinstance(view.summary, str)
+    assert view.source_text and records[0]["patient_name"].split()[-1] not in view.source_text  # de-identified
+    assert all(0 <= span.start < span.end <= len(view.source_text) for s in view.sentences for span in s.spans)
 
     async def run() -> None:
         app = MedsumApp(backend)
@@ -136,7 +138,9 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
                 await settle(app, pilot)
             finally:
                 os.umask(old_umask)
-            assert json.loads(out.read_text(encoding="utf-8"))["id"] == screen.view.record_id
+            exported = json.loads(out.read_text(encoding="utf-8"))
+            assert exported["id"] == screen.view.record_id
+            assert exported["source_text"] == screen.view.source_text and isinstance(exported["sources"], list)
             assert stat.S_IMODE(out.stat().st_mode) == 0o600
             digest = hashlib.sha256(out.read_bytes()).hexdigest()
             assert any(digest in n.message for n in app._notifications)  # the screen shows the SHA-256

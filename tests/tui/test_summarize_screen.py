@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from textual.widgets import DataTable, Label, Select, Static
+from rich.text import Text
+from textual.widgets import DataTable, Label, OptionList, Select, Static
 
 from medsum_tui.tui.app import MedsumApp
-from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
-from medsum_tui.tui.screens.summarize import SummarizeScreen
+from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummarySentence, SummaryView
+from medsum_tui.tui.screens.summarize import SPAN_STYLES, SummarizeScreen, fidelity_text
 from tests.tui.conftest import SIZE, settle
-from tests.tui.fake_backend import FakeBackend
+from tests.tui.fake_backend import SUMMARY_SOURCE, FakeBackend
 
 
 def test_summarize_the_record_picked_on_records(backend: FakeBackend) -> None:
@@ -149,3 +150,71 @@ def test_a_new_summary_clears_the_previous_flags_at_once(backend: FakeBackend) -
             await settle(app, pilot)
             assert "hallucinated" in _shown(screen)  # the new summary, for the same record
     asyncio.run(run())
+
+
+def _record_styles(screen: SummarizeScreen) -> dict[str, str]:
+    """The highlighted pieces of the record pane, text -> style."""
+    record = screen.query_one("#record", Static).content  # what the screen put there
+    assert isinstance(record, Text)
+    return {record.plain[s.start:s.end]: str(s.style) for s in record.spans}
+
+
+def test_moving_through_the_sentences_highlights_their_sources(backend: FakeBackend) -> None:
+    """Each summary sentence lights up its own spans of the de-identified record, best first."""
+    async def run() -> None:
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _summarize_first_record(app, pilot)
+            sentences = screen.query_one("#sentences", OptionList)
+            assert sentences.option_count == 3 and sentences.highlighted == 0 and sentences.has_focus
+            assert str(screen.query_one("#record", Static).render()) == SUMMARY_SOURCE
+            first = _record_styles(screen)
+            assert first == {"79 yo F with cough x3 days.": SPAN_STYLES[0], "Cough worse at night.": SPAN_STYLES[1]}
+            pane = screen.query_one("#record-pane")
+            top = pane.scroll_y
+            await pilot.press("down")
+            await settle(app, pilot)
+            assert _record_styles(screen) == {"F/u in 1 wk.": SPAN_STYLES[0]}
+            assert pane.scroll_y > top  # scrolled down to the treatment plan
+            await pilot.press("down")  # the unsupported sentence: nothing lights up
+            await settle(app, pilot)
+            assert _record_styles(screen) == {}
+            await pilot.press("up", "up")
+            await settle(app, pilot)
+            assert _record_styles(screen) == first
+    asyncio.run(run())
+
+
+def test_an_unsupported_sentence_is_flagged_beside_the_fidelity_checks(backend: FakeBackend) -> None:
+    async def run() -> None:
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _summarize_first_record(app, pilot)
+            checks = str(screen.query_one("#checks", Static).render())
+            assert "Not supported by the record: 1 sentence(s): “Treated with amoxicillin 500 mg.”" in checks
+            prompts = [str(screen.query_one("#sentences", OptionList).get_option_at_index(i).prompt)
+                       for i in range(3)]
+            assert prompts[2].startswith("⚠ Treated") and not any(p.startswith("⚠") for p in prompts[:2])
+            await _pick(app, pilot, 1)  # another record: the sentences and the record pane go too
+            assert screen.query_one("#sentences", OptionList).option_count == 0
+            assert str(screen.query_one("#record", Static).render()) == ""
+    asyncio.run(run())
+
+
+def test_the_fidelity_text_names_unsupported_sentences_by_their_first_words() -> None:
+    sentence = SummarySentence("The patient was also started on warfarin for atrial fibrillation.", False)
+    view = SummaryView("r-1", sentence.text, [], [], [], 0, [], {}, 0.1, [sentence], "diagnosis: DM2")
+    text = fidelity_text(view).plain
+    assert "✓ Every medication" in text  # the entity checks still pass ...
+    assert "⚠ Not supported by the record: 1 sentence(s): “The patient was also started on…”" in text  # ... this not
+    supported = SummaryView("r-1", "x", [], [], [], 0, [], {}, 0.1, [SummarySentence("Fine.", True)], "")
+    assert "Not supported" not in fidelity_text(supported).plain
+
+
+def test_the_export_holds_the_sentences_and_the_text_their_spans_index_into(backend: FakeBackend) -> None:
+    view = backend.summarize(RecordSource("dataset", "d", "test"), "r-1", SummarizerChoice("run", "run-1", "run"))
+    data = view.to_json()
+    assert data["source_text"] == SUMMARY_SOURCE and [s["supported"] for s in data["sources"]] == [True, True, False]
+    span = data["sources"][1]["spans"][0]
+    assert SUMMARY_SOURCE[span["start"]:span["end"]] == "F/u in 1 wk." and span["field"] == "treatment_plan"
+    assert [SummarySentence.from_json(s) for s in data["sources"]] == view.sentences  # the round trip

@@ -1,5 +1,9 @@
 """Summarize: pick a finished run or a model, summarize the record selected on the Records
-screen, and read the summary with its fidelity warnings and PHI scan; copy or export it."""
+screen, and read the summary with its fidelity warnings and PHI scan; copy or export it.
+
+Below the summary, its sentences are listed beside the de-identified model input: moving
+through the sentences highlights the spans of the record that support each one (the best
+span strongest) and scrolls to the first; a sentence nothing supports is marked ⚠."""
 
 from __future__ import annotations
 
@@ -12,18 +16,46 @@ from textual.message import Message
 from textual.widgets import (
     Button,
     Footer,
-    Header,
     Input,
     Label,
     LoadingIndicator,
+    OptionList,
     Select,
     Static,
 )
+from textual.widgets.option_list import Option
 
-from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
+from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummarySentence, SummaryView
+from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
 
-__all__ = ["SummarizeScreen", "fidelity_text"]
+__all__ = ["SPAN_STYLES", "SummarizeScreen", "fidelity_text", "sentence_prompt", "supported_record"]
+
+#: The record pane's styles for a sentence's supporting spans, best first; later ones reuse the last.
+SPAN_STYLES = ("bold black on #e5c07b", "black on #a08a5a", "black on #6b6250")
+_FIRST_WORDS = 6
+
+
+def _first_words(text: str) -> str:
+    words = text.split()
+    return " ".join(words[:_FIRST_WORDS]) + ("…" if len(words) > _FIRST_WORDS else "")
+
+
+def sentence_prompt(sentence: SummarySentence) -> Text:
+    """One summary sentence as the sentence list shows it: marked ⚠ when nothing supports it."""
+    if sentence.supported:
+        return Text("  " + sentence.text)
+    return Text.assemble(("⚠ ", "bold yellow"), (sentence.text, "yellow"))
+
+
+def supported_record(source_text: str, sentence: SummarySentence | None) -> Text:
+    """The de-identified model input with ``sentence``'s supporting spans highlighted, the best
+    one strongest (spans are drawn weakest first, so an overlap shows the stronger style)."""
+    out = Text(source_text)
+    if sentence is not None:
+        for rank, span in reversed(list(enumerate(sentence.spans))):
+            out.stylize(SPAN_STYLES[min(rank, len(SPAN_STYLES) - 1)], span.start, span.end)
+    return out
 
 
 def fidelity_text(view: SummaryView) -> Text:
@@ -37,6 +69,10 @@ def fidelity_text(view: SummaryView) -> Text:
             out.append(", ".join(items) + "\n")
     if not out.plain:
         out.append("✓ Every medication, condition and number in the summary is in the record.\n", style="green")
+    unsupported = [s for s in view.sentences if not s.supported]
+    if unsupported:
+        out.append(f"⚠ Not supported by the record: {len(unsupported)} sentence(s): ", style="bold yellow")
+        out.append("; ".join(f"“{_first_words(s.text)}”" for s in unsupported) + "\n")
     if view.phi_new:
         out.append(f"⚠ PHI scan: {view.phi_new} identifier(s) the model wrote that its input does not hold "
                    f"({', '.join(view.phi_categories)})\n", style="bold red")
@@ -50,8 +86,24 @@ def fidelity_text(view: SummaryView) -> Text:
 class SummarizeScreen(MedsumScreen):
     """One record's summary, generated in a worker, with what to check before using it."""
 
-    HOME = "#summarizer"
+    HOME = "#sentences"
     JOBS = {"summarize": "summarize-run"}
+    DEFAULT_CSS = """
+    SummarizeScreen #trace {
+        height: 1fr;
+    }
+    SummarizeScreen #sentences {
+        width: 2fr;
+        height: 1fr;
+    }
+    SummarizeScreen #record-pane {
+        width: 3fr;
+        height: 1fr;
+        border: round $secondary;
+        padding: 0 1;
+    }
+    """
+
     BINDINGS = [
         Binding("s", "summarize", "Summarize", id="summarize.run"),
         Binding("c", "copy", "Copy", id="summarize.copy"),
@@ -86,7 +138,7 @@ class SummarizeScreen(MedsumScreen):
 
     def compose(self) -> ComposeResult:
         """The picker and the record, then the summary and its checks."""
-        yield Header()
+        yield NavBar()
         with Horizontal(id="summarize-bar"):
             yield Select[str]([], prompt="run or model", id="summarizer")
             yield Button("Summarize (s)", id="summarize-button", variant="primary")
@@ -96,6 +148,10 @@ class SummarizeScreen(MedsumScreen):
             yield Static("", id="summary")
             yield Static("", id="checks")
             yield Static("", id="provenance")
+        with Horizontal(id="trace"):
+            yield OptionList(id="sentences")
+            with VerticalScroll(id="record-pane"):
+                yield Static("", id="record")
         yield Input(placeholder="export to a file (.json), then Enter", id="export")
         yield Footer()
 
@@ -125,8 +181,9 @@ class SummarizeScreen(MedsumScreen):
         can be neither copied nor exported under another record)."""
         self.view = None
         self.summary_for = None
-        for pane in ("#summary", "#checks", "#provenance"):
+        for pane in ("#summary", "#checks", "#provenance", "#record"):
             self.query_one(pane, Static).update(Text(""))
+        self.query_one("#sentences", OptionList).clear_options()
 
     def runs_changed(self) -> None:
         """A run finished: it can summarize now."""
@@ -192,6 +249,26 @@ class SummarizeScreen(MedsumScreen):
         self.query_one("#provenance", Static).update(Text(
             f"{prov.get('run_id') or prov.get('model')} · {prov.get('method', 'base model')} · "
             f"{view.seconds:.1f} s", style="dim"))
+        self.query_one("#record", Static).update(supported_record(view.source_text, None))
+        sentences = self.query_one("#sentences", OptionList)
+        sentences.clear_options()
+        sentences.add_options([Option(sentence_prompt(s), id=str(i)) for i, s in enumerate(view.sentences)])
+        if view.sentences:
+            sentences.highlighted = 0
+            sentences.focus()
+
+    @on(OptionList.OptionHighlighted, "#sentences")
+    def _show_sources(self, event: OptionList.OptionHighlighted) -> None:
+        """Highlight the highlighted sentence's spans in the record pane and scroll to the best."""
+        view = self.view
+        if view is None or event.option_index >= len(view.sentences):
+            return
+        sentence = view.sentences[event.option_index]
+        self.query_one("#record", Static).update(supported_record(view.source_text, sentence))
+        pane = self.query_one("#record-pane", VerticalScroll)
+        if sentence.spans and pane.content_size.width > 0:
+            before = Text(view.source_text[:sentence.spans[0].start]).wrap(self.app.console, pane.content_size.width)
+            pane.scroll_to(y=max(len(before) - 2, 0), animate=False)
 
     def action_copy(self) -> None:
         """Copy the summary to the clipboard (through the terminal)."""

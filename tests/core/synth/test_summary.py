@@ -114,3 +114,13 @@ def test_house_style_is_the_same_on_every_machine() -> None:
     assert (cardiology.present_new, cardiology.present_followup, cardiology.subject, cardiology.history) == (1, 1, 2, 2)
     assert cardiology.merged_tests_fu == 1 and cardiology.merged_dx_meds is None
     assert generate_corpus(5, 9).records[0]["summary"] == generate_corpus(5, 9).records[0]["summary"]
+
+
+def test_summary_sources_are_the_summary_sentence_by_sentence(corpus: SyntheticCorpus) -> None:
+    """The provenance gold: the planned sentences make up the summary, each with fields of its record."""
+    assert len(corpus.summary_sources) == len(corpus.records)
+    for record, plan in zip(corpus.records, corpus.summary_sources, strict=True):
+        assert " ".join(sentence for sentence, _ in plan) == record["summary"]
+        assert all(fields and fields <= record.keys() for _, fields in plan)
+    firsts = {plan[0][1] for plan in corpus.summary_sources}
+    assert firsts == {frozenset({"patient_history"})}  # the presentation comes from the history note
