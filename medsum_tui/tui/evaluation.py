@@ -97,9 +97,12 @@ def spawn_evaluation(root: Path, run_id: str) -> tuple[EvalHandle, subprocess.Po
     events.touch()
     command = [sys.executable, "-m", "medsum_tui", "eval", run_id, "--workspace", str(root), "--events", str(events),
                "--with-parent"]
+    # the child imports the same medsum as this process, wherever the workspace (its cwd) is
+    here = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
     with log_path.open("ab") as log:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                                 cwd=root)
+                                 cwd=root, env=env)
     return EvalHandle(child.pid, run_id, str(events), str(log_path)), child
 
 
