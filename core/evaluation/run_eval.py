@@ -20,7 +20,7 @@ from typing import Any
 from core.atomic import atomic_writer
 from core.errors import MedsumError
 
-__all__ = ["EvalError", "EvalOptions", "evaluate_run", "report_paths"]
+__all__ = ["EvalCancelled", "EvalError", "EvalOptions", "EvalProgress", "evaluate_run", "report_paths"]
 
 FORMAT = "medsum-eval/1"
 _EXCERPT = 400
@@ -28,6 +28,37 @@ _EXCERPT = 400
 
 class EvalError(MedsumError):
     """A run cannot be evaluated (not finished, no such split); the message names it."""
+
+
+class EvalCancelled(EvalError):
+    """The evaluation was cancelled before its report was written: nothing was written, and
+    the run's previous report and headline are unchanged."""
+
+
+@dataclass(frozen=True)
+class EvalProgress:
+    """Where an evaluation stands: ``done`` of ``total`` records through ``stage`` ("model" or
+    "base model", the two generation passes; then "scoring", and "writing" just before the
+    report is written, after which a cancel is no longer heard), ``elapsed_s`` seconds into
+    that stage."""
+
+    stage: str
+    done: int
+    total: int
+    elapsed_s: float
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left in this stage at the rate so far; None before the first batch."""
+        if self.done <= 0 or self.done > self.total:
+            return None
+        return self.elapsed_s / self.done * (self.total - self.done)
+
+    def to_json(self) -> dict[str, Any]:
+        """The progress as an events-file line holds it."""
+        eta = self.eta_s
+        return {"stage": self.stage, "done": self.done, "total": self.total, "elapsed_s": round(self.elapsed_s, 2),
+                "eta_s": None if eta is None else round(eta, 1)}
 
 
 @dataclass(frozen=True)
@@ -67,12 +98,33 @@ def _flags(fidelity: Any) -> dict[str, list[str]]:
             "number_errors": list(fidelity.number_errors)}
 
 
+def _pass(summarizer: Any, sources: list[str], settings: Any, stage: str, run_id: str,
+          on_progress: Callable[[EvalProgress], None] | None, cancelled: Callable[[], bool]) -> list[str]:
+    """One generation pass, reporting each batch and stopping between batches when cancelled."""
+    started = time.perf_counter()
+
+    def batch_done(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(EvalProgress(stage, done, total, time.perf_counter() - started))
+        if cancelled():
+            raise EvalCancelled(f"evaluation of run {run_id} cancelled: nothing was written")
+
+    batch_done(0, len(sources))
+    return summarizer.summarize(sources, settings, on_batch=batch_done)  # type: ignore[no-any-return]
+
+
 def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
-                 say: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 say: Callable[[str], None] | None = None,
+                 on_progress: Callable[[EvalProgress], None] | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Evaluate run ``run_id`` of the workspace at ``root`` and return the report.
 
     ``config`` is the workspace's :class:`~core.config.MedsumConfig` (its ``deid`` settings
-    drive the PHI scan). ``say`` receives one-line progress messages.
+    drive the PHI scan). ``say`` receives one-line progress messages; ``on_progress`` an
+    :class:`EvalProgress` before and after every generation batch. ``cancelled`` is asked
+    between batches and before the report is written: when it answers True the evaluation
+    raises :class:`EvalCancelled` and writes nothing (the report files and the run's headline
+    keep what they had). Once the report is being written, it is finished.
     """
     from core.audit import audit_event
     from core.datasets import load_splits
@@ -84,6 +136,7 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
     from core.train.runs import RunsTable, RunStatus
 
     tell = say or (lambda message: None)
+    stop = cancelled or (lambda: False)
     try:
         info = RunsTable(root).get(run_id)
     except KeyError:
@@ -106,7 +159,7 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
     started = time.perf_counter()
     tell(f"Summarizing {len(sources)} {options.split} records with run {run_id} ...")
     summarizer = load_summarizer(root, run=run_id)
-    predictions = summarizer.summarize(sources, settings)
+    predictions = _pass(summarizer, sources, settings, "model", run_id, on_progress, stop)
     generation_s = time.perf_counter() - started
     outputs: dict[str, list[str]] = {
         "model": predictions,
@@ -115,7 +168,10 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
     }
     if options.base_model:
         tell(f"Summarizing them with the base model {info.model} ...")
-        outputs["base model"] = load_summarizer(root, model=info.model).summarize(sources, settings)
+        outputs["base model"] = _pass(load_summarizer(root, model=info.model), sources, settings, "base model",
+                                      run_id, on_progress, stop)
+    if on_progress is not None:
+        on_progress(EvalProgress("scoring", 0, len(ids), 0.0))
     systems: dict[str, dict[str, Any]] = {}
     model_fidelity: list[Any] = []
     for name, summaries in outputs.items():
@@ -148,6 +204,10 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
         "systems": systems,
         "phi_scan": phi, "examples": examples,
     }
+    if on_progress is not None:
+        on_progress(EvalProgress("writing", 0, 1, 0.0))  # the last point at which a cancel is heard
+    if stop():
+        raise EvalCancelled(f"evaluation of run {run_id} cancelled: nothing was written")
     _write(directory, options.split, report)
     RunsTable(root).set_eval(run_id, headline)
     audit_event(root, "eval", run_id=run_id, dataset=info.dataset, split=options.split, records=len(ids),
@@ -156,12 +216,14 @@ def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,
 
 
 def _write(directory: Path, split: str, report: dict[str, Any]) -> None:
-    """Write both formats of the report atomically."""
+    """Write both formats of the report atomically: the Markdown is rendered before either file
+    is touched, so a rendering error leaves both as they were."""
     from core.evaluation.report import render_eval_markdown
 
     json_path, md_path = report_paths(directory, split)
+    json_text, md_text = json.dumps(report, indent=2, default=str), render_eval_markdown(report)
     json_path.parent.mkdir(exist_ok=True)
     with atomic_writer(json_path) as handle:
-        json.dump(report, handle, indent=2, default=str)
+        handle.write(json_text)
     with atomic_writer(md_path) as handle:
-        handle.write(render_eval_markdown(report))
+        handle.write(md_text)

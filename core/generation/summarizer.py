@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.generation.settings import GenerationError, GenerationSettings
@@ -73,12 +73,16 @@ class Summarizer:
         gen.early_stopping = settings.early_stopping if beams else False
         return gen
 
-    def summarize(self, texts: Sequence[str], settings: GenerationSettings | None = None) -> list[str]:
+    def summarize(self, texts: Sequence[str], settings: GenerationSettings | None = None, *,
+                  on_batch: Callable[[int, int], None] | None = None) -> list[str]:
         """One summary per text, in the order given.
 
         Inputs are tokenized (truncated to ``max_source_len``), sorted by length and generated
         in batches of ``batch_size`` padded to each batch's longest, so little work goes to
         padding; the summaries come back in the input order, special tokens removed.
+        ``on_batch(done, total)`` is called after each batch with the texts summarized so far
+        (the longest come first, so early batches are the slowest); an exception it raises
+        stops the generation there.
         """
         import torch
 
@@ -102,4 +106,6 @@ class Summarizer:
                 for index, text in zip(chunk, self.tokenizer.batch_decode(output, skip_special_tokens=True),
                                        strict=True):
                     results[index] = text.strip()
+                if on_batch is not None:
+                    on_batch(start + len(chunk), len(order))
         return results

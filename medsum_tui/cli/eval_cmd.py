@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +12,7 @@ from medsum_tui.cli._runtime import (
     WorkspaceOption,
     open_initialized,
     print_table,
+    require_parent_dir,
     say,
     warn,
 )
@@ -28,14 +31,20 @@ def eval_command(
     no_repeat_ngram: Annotated[int | None, typer.Option("--no-repeat-ngram", min=0, help="Forbid repeating an n-gram of N tokens; 0 turns it off (default: config generation.no_repeat_ngram_size, 3).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N records of the split.")] = None,
     no_base: Annotated[bool, typer.Option("--no-base", help="Skip the base-model baseline (saves a generation pass).")] = False,
+    events: Annotated[Path | None, typer.Option("--events", help="Also append progress events (JSON lines) to this file.")] = None,
+    with_parent: Annotated[bool, typer.Option("--with-parent", hidden=True, help="Cancel when the process that started this one ends (the TUI).")] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Generate summaries for a split, score them (ROUGE, clinical fidelity, PHI scan) beside the
-    baselines, and write the report (JSON and Markdown) into the run."""
+    baselines, and write the report (JSON and Markdown) into the run. A progress bar per
+    generation pass goes to stderr; SIGTERM cancels and writes nothing."""
+    from core.errors import MedsumError
     from core.evaluation.report import systems_table
-    from core.evaluation.run_eval import EvalOptions, evaluate_run, report_paths
+    from core.evaluation.run_eval import EvalCancelled, EvalOptions, EvalProgress, evaluate_run, report_paths
     from core.train.run import run_dir
+    from medsum_tui.cli._eval_progress import EvalEvents, EvalProgressBar, cancel_on_terminate, stop_with_parent
 
+    require_parent_dir(events)
     opened = open_initialized(workspace)
     defaults = opened.config.generation
     options = EvalOptions(split=split, num_beams=num_beams or defaults.num_beams,
@@ -43,9 +52,36 @@ def eval_command(
                           batch_size=batch_size or defaults.batch_size,
                           no_repeat_ngram_size=defaults.no_repeat_ngram_size if no_repeat_ngram is None else no_repeat_ngram,
                           limit=limit, base_model=not no_base)
-    report = evaluate_run(opened.root, run, options, config=opened.config, say=say)
-    print_table(systems_table(report))
+    record, bar = EvalEvents(events), EvalProgressBar()
+    cancel, previous = cancel_on_terminate(EvalCancelled, run)
+    if with_parent:
+        stop_with_parent()
+
+    def progress(step: EvalProgress) -> None:
+        if step.stage == "writing":
+            cancel.writing = True  # from here on a SIGTERM waits for the report to be written
+        bar.update(step.stage, step.done, step.total)
+        record("progress", **step.to_json())
+
+    record("start", run_id=run, split=split, base_model=not no_base)
+    try:
+        report = evaluate_run(opened.root, run, options, config=opened.config, say=bar.say, on_progress=progress,
+                              cancelled=lambda: cancel.asked)
+    except EvalCancelled as exc:
+        bar.stop()
+        record("cancelled", run_id=run, message=str(exc))
+        raise
+    except MedsumError as exc:
+        bar.stop()
+        record("error", run_id=run, message=str(exc))
+        raise
+    finally:
+        bar.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     head = report["headline"]
+    record("end", run_id=run, split=split, rougeL=head["rougeL"], evaluated_at=head["evaluated_at"])
+    print_table(systems_table(report))
     if report["phi_scan"]["new"]:
         warn(f"the PHI scan found {report['phi_scan']['new']} new identifier(s) in the summaries: see the report")
     if not head["beats_baselines"]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from medsum_tui.tui.evaluation import EvalHandle
 from medsum_tui.tui.training import TrainForm, TrainingHandle
 
 __all__ = [
-    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalView", "ExportedFile", "Highlight", "LedgerRow", "ModelRow",
+    "Backend", "BudgetGauge", "BudgetRow", "Dashboard", "DatasetRow", "EvalHandle", "EvalView", "ExportedFile", "Highlight", "LedgerRow", "ModelRow",
     "PrivacyView", "RecordPage", "RecordRow",
     "RecordSource", "RecordView", "RunRow", "SummarizerChoice", "SummarySentence", "SummaryView", "SupportSpan", "TrainForm", "TrainPlan",
     "TrainingHandle",
@@ -270,6 +271,7 @@ class EvalView:
     headline: str  # ROUGE-L against the best baseline, in words
     phi_scan: str
     settings: str
+    evaluated_at: str = ""  # when the report was written (ISO 8601, UTC), "" when unknown
 
 
 @dataclass(frozen=True)
@@ -358,8 +360,18 @@ class Backend(Protocol):
         """The run's latest test-split report, or None when it was never evaluated."""
         ...
 
-    def evaluate(self, run_id: str, on_step: Callable[[str], None]) -> EvalView:
-        """Evaluate the run on its test split with the configured generation settings (slow)."""
+    def start_evaluation(self, run_id: str) -> EvalHandle:
+        """Start evaluating the run on its test split with the configured generation settings, as a
+        ``medsum eval --events`` child process that stops when the TUI does."""
+        ...
+
+    def evaluation_events(self, handle: EvalHandle, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """New events of the evaluation since ``offset`` (``progress``, then ``end``, ``cancelled``
+        or ``error``; ``exit`` when the process ended without saying how), and the next offset."""
+        ...
+
+    def cancel_evaluation(self, handle: EvalHandle) -> bool:
+        """Cancel the evaluation (it writes nothing); False when its process has already ended."""
         ...
 
     def models(self) -> list[ModelRow]:

@@ -7,6 +7,7 @@ and searching do not read the files again.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import threading
@@ -35,6 +36,7 @@ from medsum_tui.tui.backend import (
     BudgetRow,
     Dashboard,
     DatasetRow,
+    EvalHandle,
     EvalView,
     ExportedFile,
     LedgerRow,
@@ -49,6 +51,8 @@ from medsum_tui.tui.backend import (
     SummaryView,
     TrainPlan,
 )
+from medsum_tui.tui.evaluation import exit_event as eval_exit_event
+from medsum_tui.tui.evaluation import spawn_evaluation, stop_evaluation
 from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
 from medsum_tui.tui.training import (
     TrainForm,
@@ -83,6 +87,7 @@ class LocalBackend:
         self._models: dict[tuple[str, str], Any] = {}
         self._flag: Any = None
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
+        self._evaluations: dict[int, Any] = {}  # evaluation processes this TUI started
 
     # -- workspace -----------------------------------------------------------------------
     def _loaded(self) -> LoadedConfig:
@@ -321,15 +326,38 @@ class LocalBackend:
                 from None
         return _eval_view(run_id, report)
 
-    def evaluate(self, run_id: str, on_step: Callable[[str], None]) -> EvalView:
-        """``medsum eval RUN`` with the workspace's generation settings."""
-        from core.evaluation.run_eval import EvalOptions, evaluate_run
+    def start_evaluation(self, run_id: str) -> EvalHandle:
+        """``medsum eval RUN`` with the workspace's generation settings, in a child process; every
+        one still going when this process exits is cancelled."""
+        handle, child = spawn_evaluation(open_workspace(self.location).root, run_id)
+        with self._lock:
+            if not self._evaluations:
+                atexit.register(self._stop_evaluations)
+            self._evaluations[handle.pid] = child
+        return handle
 
-        opened = open_workspace(self.location)
-        defaults = opened.config.generation
-        options = EvalOptions(num_beams=defaults.num_beams, max_new_tokens=defaults.max_new_tokens,
-                              batch_size=defaults.batch_size, no_repeat_ngram_size=defaults.no_repeat_ngram_size)
-        return _eval_view(run_id, evaluate_run(opened.root, run_id, options, config=opened.config, say=on_step))
+    def evaluation_events(self, handle: EvalHandle, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """New complete event lines since ``offset``; an "exit" event once the process is gone
+        without having said how it ended."""
+        events, offset = read_events(handle.events, offset)
+        if events:
+            return events, offset
+        child = self._evaluations.get(handle.pid)
+        if child is not None and child.poll() is None:
+            return [], offset
+        events, offset = read_events(handle.events, offset)  # what it wrote just before exiting
+        said = any(e.get("event") in ("end", "cancelled", "error") for e in events)
+        return events + ([] if said else [eval_exit_event(handle)]), offset
+
+    def cancel_evaluation(self, handle: EvalHandle) -> bool:
+        """SIGTERM to the evaluation's process, which then writes nothing."""
+        child = self._evaluations.get(handle.pid)
+        return child is not None and stop_evaluation(child)
+
+    def _stop_evaluations(self) -> None:
+        """At exit: cancel every evaluation this TUI started that is still going."""
+        for child in list(self._evaluations.values()):
+            stop_evaluation(child)
 
     # -- models --------------------------------------------------------------------------
     def models(self) -> list[ModelRow]:
@@ -450,7 +478,7 @@ def _eval_view(run_id: str, report: dict[str, Any]) -> EvalView:
             if phi["new"] else f"PHI scan: no new identifier in {phi['summaries']} summaries")
     settings = (f"beams {gen.get('num_beams')}, max new tokens {gen.get('max_new_tokens')}, "
                 f"no-repeat n-gram {gen.get('no_repeat_ngram_size')}, {gen.get('seconds', '?')} s")
-    return EvalView(run_id, systems_table(report), headline, scan, settings)
+    return EvalView(run_id, systems_table(report), headline, scan, settings, str(head.get("evaluated_at", "")))
 
 
 def _run_row(run: Any) -> RunRow:

@@ -10,6 +10,7 @@ from medsum_tui.tui.backend import (
     BudgetRow,
     Dashboard,
     DatasetRow,
+    EvalHandle,
     EvalView,
     ExportedFile,
     Highlight,
@@ -39,6 +40,15 @@ RUN_EVENTS: list[list[dict]] = [
      {"event": "step", "step": 3, "total_steps": 4, "loss": 2.1, "epsilon": 1.6}],
     [{"event": "step", "step": 4, "total_steps": 4, "loss": 1.9, "epsilon": 1.95},
      {"event": "end", "run_id": "run-dp", "status": "finished", "step": 4, "message": "done", "epsilon": 1.95}],
+]
+
+#: What an evaluation of 201 records writes, one chunk per read; it ends with the last chunk.
+EVAL_EVENTS: list[list[dict]] = [
+    [{"event": "progress", "stage": "model", "done": 0, "total": 201, "elapsed_s": 0.0, "eta_s": None}],
+    [{"event": "progress", "stage": "model", "done": 48, "total": 201, "elapsed_s": 22.0, "eta_s": 70.1}],
+    [{"event": "progress", "stage": "base model", "done": 201, "total": 201, "elapsed_s": 60.0, "eta_s": 0.0},
+     {"event": "progress", "stage": "scoring", "done": 0, "total": 201, "elapsed_s": 0.0, "eta_s": None}],
+    [{"event": "end", "run_id": "", "rougeL": 0.693}],
 ]
 
 RAW = "patient_name: Maria Lopez\ndob: 1950-03-14\npatient_history: Seen by Dr. Chen for cough."
@@ -72,6 +82,9 @@ class FakeBackend:
     still_running: list[TrainingHandle] = field(default_factory=list)  # what running() reports
     refuse_plan: bool = False
     chunks: int = len(RUN_EVENTS)  # how much of the scripted run has happened
+    eval_chunks: int = len(EVAL_EVENTS)  # how much of a scripted evaluation happens (fewer: it never ends)
+    evaluated: set[str] = field(default_factory=set)  # runs whose evaluation finished here
+    eval_cancelled: bool = False
 
     def dashboard(self) -> Dashboard:
         """A workspace with one of everything."""
@@ -198,15 +211,31 @@ class FakeBackend:
 
     def eval_report(self, run_id: str) -> EvalView | None:
         """A report for run-2 (and for any run evaluated here); none for the others."""
-        if run_id != "run-2" and ("evaluate", run_id) not in self.calls:
+        if run_id != "run-2" and run_id not in self.evaluated:
             return None
         return _report(run_id)
 
-    def evaluate(self, run_id: str, on_step) -> EvalView:  # type: ignore[no-untyped-def]
-        """Pretend to generate and score."""
+    def start_evaluation(self, run_id: str) -> EvalHandle:
+        """A handle on the scripted evaluation."""
         self.calls.append(("evaluate", run_id))
-        on_step("Summarizing 201 test records")
-        return _report(run_id)
+        self.eval_cancelled = False
+        return EvalHandle(4343, run_id, "eval.events.jsonl")
+
+    def evaluation_events(self, handle: EvalHandle, offset: int) -> tuple[list[dict], int]:
+        """The next chunk of EVAL_EVENTS (the offset counts chunks), "cancelled" once cancelled."""
+        if self.eval_cancelled:
+            return ([{"event": "cancelled"}], offset + 1) if offset < 10_000 else ([], offset)
+        if offset >= min(self.eval_chunks, len(EVAL_EVENTS)):
+            return [], offset
+        if offset == len(EVAL_EVENTS) - 1:
+            self.evaluated.add(handle.run_id)
+        return EVAL_EVENTS[offset], offset + 1
+
+    def cancel_evaluation(self, handle: EvalHandle) -> bool:
+        """Record the cancel; the next read says "cancelled"."""
+        self.calls.append(("cancel_evaluation", handle.run_id))
+        self.eval_cancelled = True
+        return True
 
     def models(self) -> list[ModelRow]:
         """One model."""
@@ -228,4 +257,5 @@ class FakeBackend:
 def _report(run_id: str) -> EvalView:
     return EvalView(run_id, [("system", "ROUGE-L"), ("model", "0.693"), ("structured baseline", "0.723")],
                     "ROUGE-L 0.693 does NOT beat the best baseline, structured baseline (0.723)",
-                    "PHI scan: no new identifier in 201 summaries", "beams 4, max new tokens 128")
+                    "PHI scan: no new identifier in 201 summaries", "beams 4, max new tokens 128",
+                    "2026-11-23T06:10:00+00:00")
