@@ -11,7 +11,7 @@ from textual.worker import Worker, WorkerState
 from core.errors import MedsumError, one_line
 from medsum_tui.tui.dialogs import ErrorDialog
 
-__all__ = ["Exported", "MedsumScreen"]
+__all__ = ["Exported", "MedsumScreen", "RunsChanged"]
 
 
 def worker_failed(screen: Screen[Any], event: Worker.StateChanged) -> None:
@@ -40,3 +40,8 @@ class Exported(Message):
         super().__init__()
         self.path = path
         self.sha256 = sha256
+
+
+class RunsChanged(Message):
+    """A training run started or ended: screens that list runs (the dashboard, Evaluate,
+    Privacy) refresh. Posted to the app, so every screen can hear it."""
