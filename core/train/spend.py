@@ -26,6 +26,7 @@ class Preflight:
     plan: DpPlan | None
     check: Any  # core.budget.BudgetCheck
     fitting_epsilon: float | None = None  # refused for epsilon: the largest target epsilon that fits
+    fit_searched: bool = False  # whether that epsilon was searched for (None then means none fits)
 
     @property
     def allowed(self) -> bool:
@@ -47,6 +48,7 @@ class Preflight:
             "warnings": [] if self.plan is None else self.plan.warnings(),
             "refused_for": refused_for(self),
             "fitting_epsilon": self.fitting_epsilon,
+            "fit_searched": self.fit_searched,
         }
 
 
@@ -73,7 +75,7 @@ def preflight(root: Path, config: TrainConfig, *, suggest: bool = True) -> Prefl
     check = check_budget(root, _workspace_config(root), config.dataset, None if plan is None else plan.params())
     pre = Preflight(plan, check)
     if suggest and refused_for(pre) == "epsilon":
-        pre = replace(pre, fitting_epsilon=fitting_epsilon(root, config, pre))
+        pre = replace(pre, fitting_epsilon=fitting_epsilon(root, config, pre), fit_searched=True)
     return pre
 
 

@@ -37,7 +37,7 @@ def budget_fixes(summary: dict[str, Any], hints: FixHints = CLI_HINTS) -> list[s
         if fit is not None:
             fixes.append(f"lower the target epsilon to at most {fit:g} ({hints.target_epsilon}); fewer steps or "
                          "epochs do not help, since the noise is chosen to reach the target epsilon")
-        else:
+        elif summary.get("fit_searched") and (summary.get("dp") or {}).get("target_epsilon") is not None:
             fixes.append("no target epsilon fits what is left of this dataset's budget")
     elif why == "delta":
         fixes.append(f"lower delta to at most {policy['max_delta']:g} ({hints.delta})")

@@ -411,14 +411,15 @@ class LocalBackend:
             field = str(first["loc"][0]) if first["loc"] else ""
             where = f"{FORM_LABELS.get(field, field)}: " if field else ""
             raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}") from None
-        summary = preflight(opened.root, config).summary()
+        reason = bool(form.override_reason and form.override_reason.strip())
+        summary = preflight(opened.root, config, suggest=not reason).summary()  # overridden: no search for a fit
         lines = describe_preflight(summary, TUI_HINTS)
         try:
             lines.append(target_truncation(opened.root, config).sentence())
         except MedsumError as exc:
             lines.append(f"Targets: not counted ({exc})")
         refused = not summary["allowed"]
-        return TrainPlan(lines, not refused or bool(form.override_reason and form.override_reason.strip()), refused)
+        return TrainPlan(lines, not refused or reason, refused)
 
     def start_training(self, form: TrainForm) -> TrainingHandle:
         """Start the run in a detached child process that outlives the TUI."""
