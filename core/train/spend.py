@@ -7,7 +7,8 @@ unbounded, so it must be on the record too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from core.ledger import open_ledger
 from core.train.config import TrainConfig, TrainError
 from core.train.dp_plan import DpPlan, plan_dp
 
-__all__ = ["Preflight", "preflight", "reserve", "resume_spend", "settle"]
+__all__ = ["Preflight", "fitting_epsilon", "preflight", "refused_for", "reserve", "resume_spend", "settle"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Preflight:
 
     plan: DpPlan | None
     check: Any  # core.budget.BudgetCheck
+    fitting_epsilon: float | None = None  # refused for epsilon: the largest target epsilon that fits
+    fit_searched: bool = False  # whether that epsilon was searched for (None then means none fits)
 
     @property
     def allowed(self) -> bool:
@@ -43,6 +46,9 @@ class Preflight:
             "naive_epsilon_after": None if after.unbounded else after.naive_epsilon,
             "unbounded_after": after.unbounded,
             "warnings": [] if self.plan is None else self.plan.warnings(),
+            "refused_for": refused_for(self),
+            "fitting_epsilon": self.fitting_epsilon,
+            "fit_searched": self.fit_searched,
         }
 
 
@@ -52,10 +58,12 @@ def _workspace_config(root: Path) -> Any:
     return load_config(Path(root) / "config.toml")
 
 
-def preflight(root: Path, config: TrainConfig) -> Preflight:
+def preflight(root: Path, config: TrainConfig, *, suggest: bool = True) -> Preflight:
     """Plan the run's DP (when ``--dp``) and check it against the dataset's budget policy.
 
     Nothing is written: this is what the CLI's ``--plan`` and the TUI's Train screen show.
+    A run refused for its epsilon also gets the largest target epsilon that would fit
+    (:func:`fitting_epsilon`), unless ``suggest`` is False.
     """
     from core.budget import check_budget
     from core.datasets import get_dataset
@@ -65,7 +73,80 @@ def preflight(root: Path, config: TrainConfig) -> Preflight:
     if config.dp:
         plan = plan_dp(config, records=entry.splits.get("train", 0), patients=entry.patients.get("train", 0))
     check = check_budget(root, _workspace_config(root), config.dataset, None if plan is None else plan.params())
-    return Preflight(plan, check)
+    pre = Preflight(plan, check)
+    if suggest and refused_for(pre) == "epsilon":
+        pre = replace(pre, fitting_epsilon=fitting_epsilon(root, config, pre), fit_searched=True)
+    return pre
+
+
+def refused_for(pre: Preflight) -> str | None:
+    """Why the policy refuses the run, as a word the fixes are chosen by: "nonprivate" (a
+    non-private run under an epsilon limit), "delta", "unbounded" (the dataset already had a
+    non-private run), "epsilon" (the composed epsilon would be over the limit); None if allowed.
+    The order is :func:`core.budget.check_budget`'s."""
+    if pre.allowed:
+        return None
+    policy, plan = pre.check.policy, pre.plan
+    if plan is None:
+        return "nonprivate"
+    if policy.max_delta is not None and plan.delta > policy.max_delta:
+        return "delta"
+    if pre.check.before.unbounded:
+        return "unbounded"
+    return "epsilon"
+
+
+def _round_down(value: float) -> float:
+    """``value`` rounded down to two significant digits (3.47 -> 3.4, 0.0523 -> 0.052)."""
+    if value <= 0:
+        return 0.0
+    unit = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return float(f"{math.floor(value / unit * (1 + 1e-12)) * unit:.2g}")
+
+
+_MAX_NOISE = 512.0  # as privacy.accounting: no noise beyond it is searched for
+
+
+def fitting_epsilon(root: Path, config: TrainConfig, pre: Preflight | None = None) -> float | None:
+    """The largest target epsilon, to two significant digits, at which the dataset's budget
+    policy allows ``config``'s run (same steps, sample rate and delta); None when no target
+    epsilon fits, or the run is not a target-epsilon DP run refused for its epsilon.
+
+    The answer is never taken on trust: it is returned only after the pre-flight itself,
+    planning the run at that epsilon, allows it."""
+    pre = pre or preflight(root, config, suggest=False)
+    if pre.allowed:
+        return config.target_epsilon
+    if refused_for(pre) != "epsilon" or pre.plan is None or config.target_epsilon is None:
+        return None
+    ledger, params = open_ledger(root), pre.plan.params()
+    limit = pre.check.policy.max_epsilon
+
+    def fits(sigma: float) -> bool:
+        return bool(ledger.spend(config.dataset, extra=replace(params, noise_multiplier=sigma)).composed_epsilon
+                    <= limit)
+
+    low, high = params.noise_multiplier, params.noise_multiplier * 2
+    while not fits(high):  # double the noise until it fits
+        if high >= _MAX_NOISE:
+            return None  # the budget is spent: even the most noise does not fit
+        low, high = high, min(high * 2, _MAX_NOISE)
+    while high / low > 1.02:  # then the least noise that fits, to 2 %
+        middle = math.sqrt(low * high)
+        low, high = (low, middle) if fits(middle) else (middle, high)
+    from privacy.accounting import epsilon_for
+
+    candidate = _round_down(epsilon_for([(high, params.sample_rate, params.steps)], params.delta, params.accountant))
+    for _ in range(8):  # verify through the real pre-flight; step down if rounding or the search overshot
+        if candidate <= 0:
+            return None
+        try:
+            if preflight(root, config.model_copy(update={"target_epsilon": candidate}), suggest=False).allowed:
+                return candidate
+        except TrainError:
+            return None  # so small an epsilon is unreachable
+        candidate = _round_down(candidate * 0.9)
+    return None
 
 
 def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, override_reason: str | None) -> None:

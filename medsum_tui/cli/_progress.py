@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from medsum_tui.cli._runtime import say
 
-__all__ = ["TrainingProgress", "describe_preflight"]
+__all__ = ["CLI_HINTS", "FixHints", "TrainingProgress", "budget_fixes", "describe_preflight"]
 
 
-def describe_preflight(summary: dict[str, Any]) -> list[str]:
-    """The pre-flight of a run as lines: the DP plan, the budget check, and warnings."""
+@dataclass(frozen=True)
+class FixHints:
+    """Where the user changes each setting a fix names: CLI options, or the TUI's fields."""
+
+    target_epsilon: str = "--target-epsilon"
+    delta: str = "--delta"
+    dp: str = "--dp with --target-epsilon"
+    dataset: str = "--dataset"
+    override: str = '--override-budget "REASON"'
+
+
+CLI_HINTS = FixHints()
+
+
+def budget_fixes(summary: dict[str, Any], hints: FixHints = CLI_HINTS) -> list[str]:
+    """What would let a refused run through, concretely, as lines (none for an allowed run).
+    The one wording of the fixes: the CLI's ``--plan`` and refusal, and the TUI's plan."""
+    why = summary.get("refused_for")
+    if why is None:
+        return []
+    policy = summary["policy"]
+    fixes = []
+    if why == "epsilon":
+        fit = summary.get("fitting_epsilon")
+        if fit is not None:
+            fixes.append(f"lower the target epsilon to at most {fit:g} ({hints.target_epsilon}); fewer steps or "
+                         "epochs do not help, since the noise is chosen to reach the target epsilon")
+        elif summary.get("fit_searched") and (summary.get("dp") or {}).get("target_epsilon") is not None:
+            fixes.append("no target epsilon fits what is left of this dataset's budget")
+    elif why == "delta":
+        fixes.append(f"lower delta to at most {policy['max_delta']:g} ({hints.delta})")
+    elif why == "nonprivate":
+        fixes.append(f"train with DP ({hints.dp})")
+    fixes.append(f"train on another dataset ({hints.dataset}): each dataset has its own budget")
+    fixes.append(f"or run anyway with a reason ({hints.override}); the override and its reason are audited")
+    return ["To run it: " + fixes[0], *("   " + line for line in fixes[1:])]
+
+
+def describe_preflight(summary: dict[str, Any], hints: FixHints = CLI_HINTS) -> list[str]:
+    """The pre-flight of a run as lines: the DP plan, the budget check, the fixes of a refusal
+    (:func:`budget_fixes`, naming ``hints``), and warnings."""
     plan = summary["dp"]
     if plan:
         lines = [(f"DP plan: epsilon {plan['planned_epsilon']:.3f} at delta {plan['delta']:g} ({plan['accountant']}), "
@@ -26,6 +66,7 @@ def describe_preflight(summary: dict[str, Any]) -> list[str]:
     after = "unbounded" if summary["unbounded_after"] else f"{summary['composed_epsilon_after']:.3f}"
     lines.append(f"Budget: {'allowed' if summary['allowed'] else 'REFUSED'} ({limit}); "
                  f"composed epsilon after this run: {after}" + ("" if summary["allowed"] else f"; {summary['reason']}"))
+    lines += budget_fixes(summary, hints)
     lines += [f"Warning: {line}" for line in summary["warnings"]]
     return lines
 

@@ -97,9 +97,12 @@ def train_command(
     require_parent_dir(events)
     if plan:
         from core.train.spend import preflight
+        from core.train.truncation import target_truncation
 
-        for line in describe_preflight(preflight(opened.root, build_config()).summary()):
+        config = build_config()
+        for line in describe_preflight(preflight(opened.root, config).summary()):
             say(line)
+        say(target_truncation(opened.root, config).sentence())
         return
     if nproc > 1 and world == 1:
         raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))

@@ -279,7 +279,8 @@ class TrainPlan:
     """The pre-flight of a run: the DP plan and the budget check, in words, and whether it may start."""
 
     lines: list[str]
-    allowed: bool
+    allowed: bool  # may start: the policy allows it, or it is refused and the form gives an override reason
+    refused: bool = False  # the budget policy refuses it (an override reason may still let it start)
 
 
 class Backend(Protocol):

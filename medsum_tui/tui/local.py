@@ -30,6 +30,7 @@ from core.secrets import deid_secret
 from core.train import RunsTable, RunStatus
 from core.train.runs import process_alive
 from core.workspace import WorkspaceLocation, open_workspace
+from medsum_tui.cli._progress import FixHints
 from medsum_tui.cli._runtime import require_parent_dir
 from medsum_tui.tui.backend import (
     BudgetGauge,
@@ -72,6 +73,17 @@ _PREVIEW = 72
 def _preview(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= _PREVIEW else flat[: _PREVIEW - 1] + "…"
+
+
+#: Where the Train form sets what a refused plan's fixes name (the CLI names its options instead).
+TUI_HINTS = FixHints(target_epsilon='the "Target ε" field', delta='the "Delta" field',
+                     dp="the DP switch, with a target ε", dataset='the "Dataset" picker',
+                     override='type it in "Override reason", then Plan')
+
+#: The Train form's label of each TrainConfig field, for errors that name the field.
+FORM_LABELS = {"lora_r": "LoRA r", "epochs": "Epochs", "max_steps": "Max steps", "batch_size": "Batch size",
+               "max_target_len": "Target length", "target_epsilon": "Target ε", "delta": "Delta",
+               "privacy_unit": "Privacy unit", "dataset": "Dataset", "model": "Model"}
 
 
 class LocalBackend:
@@ -409,11 +421,13 @@ class LocalBackend:
         return [m.name for m in self.models()]
 
     def plan_training(self, form: TrainForm) -> TrainPlan:
-        """The CLI's ``--plan``: the DP plan and the budget check, without writing anything."""
+        """The CLI's ``--plan``: the DP plan, the budget check (a refusal names its fixes, in the
+        form's own words), and how many training targets the target length truncates. Writes nothing."""
         from pydantic import ValidationError
 
         from core.train.config import TrainConfig
         from core.train.spend import preflight
+        from core.train.truncation import target_truncation
         from medsum_tui.cli._progress import describe_preflight
 
         opened = open_workspace(self.location)
@@ -421,14 +435,23 @@ class LocalBackend:
             # The other fields keep their defaults, as in the child's `medsum train`.
             config = TrainConfig(dataset=form.dataset, model=form.model, full=form.full,  # type: ignore[call-arg]
                                  lora_r=form.lora_r, epochs=form.epochs, max_steps=form.max_steps,
-                                 batch_size=form.batch_size, dp=form.dp, target_epsilon=form.target_epsilon,
-                                 delta=form.delta)
+                                 batch_size=form.batch_size, max_target_len=form.max_target_len, dp=form.dp,
+                                 target_epsilon=form.target_epsilon, delta=form.delta,
+                                 privacy_unit=form.privacy_unit)  # type: ignore[arg-type]
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = f"{first['loc'][0]}: " if first["loc"] else ""
+            field = str(first["loc"][0]) if first["loc"] else ""
+            where = f"{FORM_LABELS.get(field, field)}: " if field else ""
             raise MedsumError(f"{where}{first['msg'].removeprefix('Value error, ')}") from None
-        summary = preflight(opened.root, config).summary()
-        return TrainPlan(describe_preflight(summary), bool(summary["allowed"]) or bool(form.override_reason))
+        reason = bool(form.override_reason and form.override_reason.strip())
+        summary = preflight(opened.root, config, suggest=not reason).summary()  # overridden: no search for a fit
+        lines = describe_preflight(summary, TUI_HINTS)
+        try:
+            lines.append(target_truncation(opened.root, config).sentence())
+        except MedsumError as exc:
+            lines.append(f"Targets: not counted ({exc})")
+        refused = not summary["allowed"]
+        return TrainPlan(lines, not refused or reason, refused)
 
     def start_training(self, form: TrainForm) -> TrainingHandle:
         """Start the run in a detached child process that outlives the TUI."""

@@ -25,6 +25,8 @@ class RunSnapshot:
     samples_per_s: float | None = None
     eta_s: float | None = None
     status: str = "starting"  # starting, running, finished, failed, killed
+    truncated_targets: int | None = None  # training and validation targets cut to max_target_len
+    max_target_len: int | None = None
     message: str = ""
 
     @property
@@ -39,9 +41,11 @@ def fold_events(snapshot: RunSnapshot, events: list[dict[str, Any]]) -> RunSnaps
         kind = event.get("event")
         if kind == "start":
             dp = event.get("dp") or {}
+            cut = event.get("truncated") or {}
             snapshot = replace(snapshot, run_id=event.get("run_id"), step=event.get("step", 0),
                                total_steps=event.get("total_steps"), status="running",
-                               epsilon_planned=dp.get("epsilon_planned"), delta=dp.get("delta"))
+                               epsilon_planned=dp.get("epsilon_planned"), delta=dp.get("delta"),
+                               truncated_targets=cut.get("targets"), max_target_len=cut.get("max_target_len"))
         elif kind == "step":
             losses = snapshot.losses
             if isinstance(event.get("loss"), (int, float)):

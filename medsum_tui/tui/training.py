@@ -34,10 +34,12 @@ class TrainForm:
     epochs: int = 3
     max_steps: int | None = None
     batch_size: int = 8
+    max_target_len: int = 64  # target (reference summary) tokens kept; longer ones are truncated
     dp: bool = False
     target_epsilon: float | None = None
     delta: float | None = None
-    override_reason: str | None = None
+    privacy_unit: str = "record"  # DP: "record" or "patient"
+    override_reason: str | None = None  # run even if the budget policy refuses it; audited
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class TrainingHandle:
 def train_arguments(form: TrainForm) -> list[str]:
     """The ``medsum train`` options for ``form`` (the same run the CLI would start)."""
     args = ["--dataset", form.dataset, "--model", form.model, "--lora-r", str(form.lora_r), "--epochs",
-            str(form.epochs), "--batch-size", str(form.batch_size)]
+            str(form.epochs), "--batch-size", str(form.batch_size), "--max-target-len", str(form.max_target_len)]
     if form.full:
         args.append("--full")
     if form.max_steps is not None:
@@ -64,8 +66,9 @@ def train_arguments(form: TrainForm) -> list[str]:
             args += ["--target-epsilon", str(form.target_epsilon)]
         if form.delta is not None:
             args += ["--delta", str(form.delta)]
-    if form.override_reason:
-        args += ["--override-budget", form.override_reason]
+        args += ["--privacy-unit", form.privacy_unit]
+    if form.override_reason and form.override_reason.strip():
+        args += ["--override-budget", form.override_reason.strip()]
     return args
 
 

@@ -101,6 +101,9 @@ def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum,
         plan = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
                       "--target-epsilon", "3", "--max-steps", "2", "--plan", *SHORT)
         assert plan.code == 0 and "REFUSED" in plan.out and "DP plan" in plan.out
+        assert "To run it:" in plan.out and '--override-budget "REASON"' in plan.out  # the refusal names its fixes
+        assert "training targets" in plan.out and "target length 32" in plan.out
+        assert "To run it:" in refused.out  # the refused run printed the same fixes before its error
         assert set((Path(ws) / "runs").iterdir()) == runs_before
 
         forced = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",

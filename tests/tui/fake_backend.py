@@ -172,10 +172,18 @@ class FakeBackend:
         return ["demo-tiny-t5"]
 
     def plan_training(self, form: TrainForm) -> TrainPlan:
-        """A DP plan, refused when ``refuse_plan``."""
+        """A DP plan, refused when ``refuse_plan`` (with the fixes a refusal names), which an
+        override reason lets through, as the real backend does."""
         self.calls.append(("plan", form))
-        return TrainPlan([f"DP plan: epsilon 2.000 at delta 1e-05 (prv) for {form.dataset}",
-                          "Budget: " + ("REFUSED" if self.refuse_plan else "allowed")], not self.refuse_plan)
+        lines = [f"DP plan: epsilon 2.000 at delta 1e-05 (prv) for {form.dataset}",
+                 "Budget: " + ("REFUSED" if self.refuse_plan else "allowed")]
+        if self.refuse_plan:
+            lines += ['To run it: lower the target epsilon to at most 1.4 (the "Target ε" field)',
+                      '   or run anyway with a reason (type it in "Override reason", then Plan)']
+        lines.append(f"Targets: 3 of 1600 training targets are longer than the target length {form.max_target_len} "
+                     "and will be truncated")
+        reason = bool(form.override_reason and form.override_reason.strip())
+        return TrainPlan(lines, not self.refuse_plan or reason, self.refuse_plan)
 
     def start_training(self, form: TrainForm) -> TrainingHandle:
         """A handle on the scripted run."""

@@ -312,3 +312,37 @@ def test_fhir_bundle_records_list_and_show_de_identified(setup, tmp_path: Path) 
     assert view.raw is not None and "Quentin" in view.raw
     assert "Quentin" not in view.deidentified and "Vale" not in view.deidentified
     assert "atorvastatin" in view.deidentified and "[NAME]" in view.deidentified
+
+
+def test_plan_names_the_fixes_of_a_refusal_and_counts_truncated_targets(setup) -> None:
+    """The real pre-flight through the backend: the form's own words in the fixes, the largest
+    epsilon that fits, the training targets the target length cuts, and an override reason."""
+    from core.datasets import load_splits
+    from core.models.tiny import init_tiny
+    from medsum_tui.tui.training import TrainForm
+
+    backend, _, _ = setup
+    root = backend.location.path
+    train = load_splits(root, "notes")["train"]
+    init_tiny(root, "t5", "tiny", [*train["source"], *train["target"]], seed=0)
+    with (root / "config.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[budget]\nmax_epsilon = 1.0\n")
+    form = TrainForm(dataset="notes", model="tiny", max_steps=10, batch_size=4, max_target_len=8, dp=True,
+                     target_epsilon=2.0)
+    plan = backend.plan_training(form)
+    text = "\n".join(plan.lines)
+    assert plan.refused and not plan.allowed and "N = " in text and "records" in text
+    assert 'lower the target epsilon to at most' in text and 'the "Target ε" field' in text
+    fixes = [line for line in plan.lines if line.startswith(("To run it:", "   "))]
+    assert any('"Override reason"' in line for line in fixes)
+    assert not any("--" in line for line in fixes)  # the form's field names, not CLI flags
+    fit = float(text.split("at most ")[1].split(" ")[0])
+    assert 0 < fit < 1.0 and backend.plan_training(TrainForm(**{**form.__dict__, "target_epsilon": fit})).allowed
+    cut = next(line for line in plan.lines if line.startswith("Targets: "))
+    assert f"of {len(train)} training targets are longer than the target length 8" in cut
+    overridden = backend.plan_training(TrainForm(**{**form.__dict__, "override_reason": "IRB 2026-117",
+                                                    "privacy_unit": "patient"}))
+    assert overridden.refused and overridden.allowed and "patients" in overridden.lines[0]
+    assert "no target epsilon fits" not in "\n".join(overridden.lines)  # not searched, so not claimed
+    with pytest.raises(MedsumError, match="^Target length: "):
+        backend.plan_training(TrainForm(**{**form.__dict__, "max_target_len": 2}))
