@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from core.errors import MedsumError
@@ -53,6 +54,8 @@ class FakeBackend:
     still_running: list[TrainingHandle] = field(default_factory=list)  # what running() reports
     refuse_plan: bool = False
     chunks: int = len(RUN_EVENTS)  # how much of the scripted run has happened
+    warmed: list[tuple[str, object]] = field(default_factory=list)  # preload() and warm() calls
+    preload_gate: threading.Event | None = None  # preload() waits for it (a slow background import)
 
     def dashboard(self) -> Dashboard:
         """A workspace with one of everything."""
@@ -104,6 +107,18 @@ class FakeBackend:
         return SummaryView(record_id, "A 79-year-old woman presented with cough. Treated with amoxicillin 500 mg.",
                            ["amoxicillin"], ["asthma"], [], 0, ["NAME"],
                            {"run_id": choice.name, "method": "full"}, 1.25)
+
+    def preload(self) -> None:
+        """Nothing to import; waits for ``preload_gate`` when a test sets one (a slow import).
+        Recorded in ``warmed``, not ``calls``: it runs in a thread, at no fixed point."""
+        self.warmed.append(("preload", None))
+        if self.preload_gate is not None:
+            self.preload_gate.wait(timeout=30)
+        self.warmed.append(("preloaded", None))
+
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Nothing to load; recorded in ``warmed``."""
+        self.warmed.append(("warm", choice))
 
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Pretend to write."""

@@ -3,6 +3,8 @@ screen, and read the summary with its fidelity warnings and PHI scan; copy or ex
 
 from __future__ import annotations
 
+import logging
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,6 +26,8 @@ from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummaryView
 from medsum_tui.tui.screens.base import Exported, MedsumScreen
 
 __all__ = ["SummarizeScreen", "fidelity_text"]
+
+_log = logging.getLogger(__name__)
 
 
 def fidelity_text(view: SummaryView) -> Text:
@@ -142,6 +146,22 @@ class SummarizeScreen(MedsumScreen):
         elif self.choices:
             select.value = next(iter(self.choices))
         self._show_selected()
+        self._warm_choice()
+
+    @on(Select.Changed, "#summarizer")
+    def _warm_choice(self) -> None:
+        """Load the chosen run or model in the background, before the first ``s``."""
+        value = self.query_one("#summarizer", Select).value
+        if isinstance(value, str) and value in self.choices:
+            self.warm(self.choices[value])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-warm")
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Load the summarizer (blocking); a failure shows when summarizing."""
+        try:
+            self.app.backend.warm(choice)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001  (summarizing reports the same failure in its dialog)
+            _log.info("warming %s %s failed (%s)", choice.kind, choice.name, type(exc).__name__)
 
     @on(Button.Pressed, "#summarize-button")
     def action_summarize(self) -> None:
