@@ -4,6 +4,7 @@ values. Only the summaries leave this module; the surrogate mapping is never sto
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ from privacy.deid.settings import Strategy
 
 if TYPE_CHECKING:
     from core.evaluation.lexicon import Lexicon
+    from core.audit import Auditor
 
 __all__ = ["FidelityHook", "summarize_records"]
 
@@ -25,7 +27,8 @@ FidelityHook = Callable[[str, str], dict[str, Any]]
 
 def summarize_records(root: Path, records: Sequence[Record], summarizer: Summarizer, settings: GenerationSettings,
                       *, config: MedsumConfig, secret: bytes | None, strategy: Strategy,
-                      flag: FidelityHook | None = None, lexicon: Lexicon | None = None) -> list[dict[str, Any]]:
+                      flag: FidelityHook | None = None, lexicon: Lexicon | None = None,
+                      auditor: Auditor | None = None, timings: dict[str, float] | None = None) -> list[dict[str, Any]]:
     """One result per record, in order: ``{"id", "summary", "fidelity", "provenance", "sources"}``.
 
     Each record is de-identified with ``strategy`` (``surrogate`` needs ``secret``) under the
@@ -35,7 +38,10 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
     stand for (whole words, unambiguous ones only); with ``redact``, tags such as ``[NAME]``
     stay. ``flag``, when given, is called with the model input and the summary before the
     mapping back, and its result is stored under ``fidelity`` (else None). The run is recorded
-    in the audit log of the workspace at ``root`` (counts, model and hashes only).
+    in the audit log of the workspace at ``root`` (counts, model and hashes only), through
+    ``auditor`` when given (a caller that summarizes often keeps one, with its key fetched).
+    ``timings``, when given, receives the seconds spent de-identifying and generating
+    (``"de-identify"``, ``"generate"``).
 
     ``sources`` is the sentence-level provenance of the summary
     (:func:`core.evaluation.provenance.trace` with ``lexicon``, the shipped one by default):
@@ -54,7 +60,7 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
         raise GenerationError(f"--strategy {strategy!r}: use surrogate or redact", exit_code=2)
     if strategy == "surrogate" and secret is None:
         raise GenerationError("the surrogate strategy needs the de-identification secret")
-    auditor = Auditor(root)  # before the work, so a missing secret store fails fast
+    auditor = auditor or Auditor(root)  # before the work, so a missing secret store fails fast
     engine = Deidentifier(config.deid, secret=secret, id_field=config.records.id_field)
     fields = config.records if summarizer.input_fields is None else \
         config.records.model_copy(update={"input_fields": summarizer.input_fields})
@@ -62,6 +68,7 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
     keys: list[set[str] | None] = []
     mappings: list[dict[str, str]] = []
     found = 0
+    started = time.perf_counter()
     for record in records:
         outcome = engine.deidentify(record.data, record.patient_key, strategy=strategy, residual_scan=False)
         found += len(outcome.findings)
@@ -69,7 +76,11 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
         keys.append(set(outcome.record) if FHIR_LEVEL_FIELD not in outcome.record else None)  # FHIR: its own lines
         mappings.append(surrogate_originals(record.data, outcome.record, outcome.findings,
                                             engine.replacer(record.patient_key)) if strategy == "surrogate" else {})
+    deidentified = time.perf_counter()
     summaries = summarizer.summarize(sources, settings)
+    if timings is not None:
+        timings["de-identify"] = deidentified - started
+        timings["generate"] = time.perf_counter() - deidentified
     provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": strategy,
                   "input_fields": fields.input_fields}
     lexicon = lexicon or load_lexicon()

@@ -12,6 +12,7 @@ import typer
 
 from core.errors import InputError, MedsumError
 from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, with_fhir
+from medsum_tui.cli._phases import PhaseClock
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
     open_initialized,
@@ -22,7 +23,11 @@ from medsum_tui.cli._runtime import (
 from medsum_tui.cli.app import app
 from privacy.deid.settings import Strategy
 
-__all__ = ["summarize_command"]
+__all__ = ["PHASES", "summarize_command"]
+
+#: What ``--verbose`` reports, in this order.
+PHASES = ("imports", "workspace", "load records", "secrets", "load model", "de-identify", "generate", "fidelity",
+          "write")
 
 
 @app.command("summarize")
@@ -37,6 +42,7 @@ def summarize_command(
     no_repeat_ngram: Annotated[int | None, typer.Option("--no-repeat-ngram", min=0, help="Forbid repeating an n-gram of N tokens; 0 turns it off (default: config generation.no_repeat_ngram_size, 3).")] = None,
     strategy: Annotated[str | None, typer.Option("--strategy", help="surrogate or redact: what the model sees (default: config deid.strategy).")] = None,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Summarize the valid records; list the bad ones.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say on stderr where the time went, one line per phase (seconds; no record content).")] = False,
     fhir_level: FhirLevelOption = None,
     fhir_max_tokens: FhirMaxTokensOption = None,
     strict: StrictOption = False,
@@ -46,12 +52,17 @@ def summarize_command(
 
     Writes one JSON object a line: id, summary, fidelity flags and provenance.
     """
-    from core.generation import GenerationSettings, load_summarizer, summarize_records
-    from core.records import load_records
-
     started = time.perf_counter()
-    opened = open_initialized(workspace)
-    config = with_fhir(opened.config, fhir_level, fhir_max_tokens, strict)
+    clock = PhaseClock("medsum summarize", enabled=verbose, order=PHASES)
+    with clock.phase("imports"):
+        from core.generation import GenerationSettings, load_summarizer, summarize_records
+        from core.generation.warmup import import_generation_stack
+        from core.records import load_records
+
+        import_generation_stack()
+    with clock.phase("workspace"):
+        opened = open_initialized(workspace)
+        config = with_fhir(opened.config, fhir_level, fhir_max_tokens, strict)
     if (run is None) == (model is None):
         raise MedsumError("give exactly one of --run RUN and --model NAME", exit_code=2)
     chosen = strategy or config.deid.strategy
@@ -60,7 +71,8 @@ def summarize_command(
     settings = GenerationSettings.from_config(config.generation).with_changes(
         batch_size=batch_size, num_beams=num_beams, max_new_tokens=max_new_tokens, no_repeat_ngram_size=no_repeat_ngram)
     require_parent_dir(out)
-    loaded = load_records(input_path, config, require_target=False)
+    with clock.phase("load records"):
+        loaded = load_records(input_path, config, require_target=False)
     if loaded.fhir is not None:
         typer.echo(loaded.fhir.describe(), err=True)  # stdout carries the summaries
     if not skip_bad:
@@ -69,25 +81,41 @@ def summarize_command(
         warn(f"skipped: {problem}")
     if not loaded.records:
         raise InputError("no valid records to summarize", [])
-    secret = None
-    if chosen == "surrogate":
-        from core.secrets import deid_secret
+    with clock.phase("secrets"):
+        from core.audit import Auditor
 
-        secret = deid_secret(opened.location)
-    summarizer = load_summarizer(opened.root, run=run, model=model)
-    from core.evaluation.fidelity import fidelity_flags
-    from core.evaluation.lexicon import load_lexicon
+        auditor = Auditor(opened.root)  # before the work, so a missing secret store fails fast
+        secret = None
+        if chosen == "surrogate":
+            from core.secrets import deid_secret
 
+            secret = deid_secret(opened.location)
+    with clock.phase("load model"):
+        summarizer = load_summarizer(opened.root, run=run, model=model)
+        if summarizer.device.type == "cpu":
+            from core.generation.threads import use_interactive_threads
+
+            use_interactive_threads()  # the cores other processes leave free
+    with clock.phase("fidelity"):
+        from core.evaluation.fidelity import fidelity_flags
+        from core.evaluation.lexicon import load_lexicon
+
+        flag = clock.timed("fidelity", fidelity_flags(load_lexicon()))
+    timings: dict[str, float] = {}
     results = summarize_records(opened.root, loaded.records, summarizer, settings, config=config, secret=secret,
-                                strategy=cast(Strategy, chosen), flag=fidelity_flags(load_lexicon()))
-    lines = [json.dumps(result, ensure_ascii=False) for result in results]
-    if out is not None:
-        from core.atomic import atomic_writer
+                                strategy=cast(Strategy, chosen), flag=flag, auditor=auditor, timings=timings)
+    for name in ("de-identify", "generate"):
+        clock.add(name, timings.get(name, 0.0))
+    with clock.phase("write"):
+        lines = [json.dumps(result, ensure_ascii=False) for result in results]
+        if out is not None:
+            from core.atomic import atomic_writer
 
-        with atomic_writer(out, private=True) as handle:  # summaries hold the record's text: owner-only
-            handle.writelines(line + "\n" for line in lines)
-    else:
-        for line in lines:
-            say(line)
+            with atomic_writer(out, private=True) as handle:  # summaries hold the record's text: owner-only
+                handle.writelines(line + "\n" for line in lines)
+        else:
+            for line in lines:
+                say(line)
+    clock.report()
     typer.echo(f"Summarized {len(results)} record(s) in {time.perf_counter() - started:.1f} s "
                f"-> {out if out is not None else 'stdout'}", err=True)

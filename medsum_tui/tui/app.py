@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +23,8 @@ from medsum_tui.tui.screens.summarize import SummarizeScreen
 from medsum_tui.tui.screens.train import TrainScreen
 
 __all__ = ["SCREENS", "MedsumApp"]
+
+_log = logging.getLogger(__name__)
 
 #: mode name -> (key, title, what it is for)
 SCREENS: dict[str, tuple[str, str, str]] = {
@@ -59,6 +63,25 @@ class MedsumApp(App[None]):
         super().__init__()
         self.backend = backend
         self.selected: tuple[RecordSource, str] | None = None  # the record picked on the Records screen
+        self.preload_thread: threading.Thread | None = None
+
+    def on_mount(self) -> None:
+        """Once the first screen is painted, start importing what summaries need (torch,
+        transformers, peft, the newest model) in a background thread: the screen never waits."""
+        self.call_after_refresh(self._start_preload)
+
+    def _start_preload(self) -> None:
+        if self.preload_thread is None:
+            # A daemon thread, not a worker: it only imports and loads, touches no widget, and
+            # must never keep the process alive after quit.
+            self.preload_thread = threading.Thread(target=self._preload, name="medsum-preload", daemon=True)
+            self.preload_thread.start()
+
+    def _preload(self) -> None:
+        try:
+            self.backend.preload()
+        except Exception as exc:  # noqa: BLE001  (the first summary loads what it needs and reports why not)
+            _log.info("background preload stopped (%s); the first summary loads what it needs", type(exc).__name__)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Palette commands: every screen, then what the current screen offers, then Textual's own."""

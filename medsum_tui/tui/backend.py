@@ -310,6 +310,15 @@ class Backend(Protocol):
         """Summarize one record of ``source`` with ``choice`` (loads the model on first use)."""
         ...
 
+    def preload(self) -> None:
+        """Import what summaries need and warm the newest summarizer (blocking; the app calls it
+        once, from a background thread, after its first screen is up)."""
+        ...
+
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Load ``choice``'s summarizer ahead of the first summary (blocking; from a worker)."""
+        ...
+
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Write ``view`` as one JSON object to ``path`` (atomically, mode 0600); return where, and
         the SHA-256 of what was written."""

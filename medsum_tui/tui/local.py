@@ -2,7 +2,11 @@
 
 Every method may block (it reads the workspace, loads Arrow files, runs the de-identifier),
 so screens call it from worker threads. Loaded sources are kept in memory so that paging
-and searching do not read the files again.
+and searching do not read the files again, and so is what a summary needs (the model, the
+secrets, the audit log and the fidelity lexicon): only the first summary pays for loading
+them, and :meth:`LocalBackend.preload` and :meth:`LocalBackend.warm` pay for it earlier, in
+the background. The de-identifier and Hugging Face are imported on first use, so the first
+screen does not wait for them.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +59,6 @@ from medsum_tui.tui.backend import (
 )
 from medsum_tui.tui.evaluation import exit_event as eval_exit_event
 from medsum_tui.tui.evaluation import spawn_evaluation, stop_evaluation
-from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
 from medsum_tui.tui.training import (
     TrainForm,
     TrainingHandle,
@@ -63,9 +67,10 @@ from medsum_tui.tui.training import (
     spawn_training,
     stop_training,
 )
-from privacy.deid.engine import Deidentifier
 
 __all__ = ["LocalBackend"]
+
+_log = logging.getLogger(__name__)
 
 _PREVIEW = 72
 
@@ -97,7 +102,10 @@ class LocalBackend:
         self._files: dict[str, list[Any]] = {}
         self._haystacks: dict[tuple[str, str, str], list[str]] = {}  # per source: each record's lower-cased text
         self._models: dict[tuple[str, str], Any] = {}
+        self._model_lock = threading.Lock()  # held while a model loads; browsing records never waits for it
         self._flag: Any = None
+        self._secret: bytes | None = None  # the de-identification secret, fetched once (never written anywhere)
+        self._auditor: Any = None  # the audit log with its key, opened once
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
         self._evaluations: dict[int, Any] = {}  # evaluation processes this TUI started
 
@@ -166,6 +174,8 @@ class LocalBackend:
         records = self._file(source)
         config = self._loaded().config
         found = [records[i] for i in self._matches(("file", source.name, ""), len(records), needle)]
+        from privacy.deid.engine import Deidentifier
+
         engine = Deidentifier(config.deid)
         rows = []
         for record in found[offset:offset + limit]:
@@ -195,6 +205,9 @@ class LocalBackend:
 
     def record(self, source: RecordSource, record_id: str) -> RecordView:
         """One record: for a dataset its stored (de-identified) text, for a file both views."""
+        from medsum_tui.tui.record_text import deidentified_view, file_view, tagged_view
+        from privacy.deid.engine import Deidentifier
+
         if source.kind == "dataset":
             row = self._dataset_row(source, record_id)
             text, highlights = tagged_view(f"source:\n{row['source']}\n\nreference summary:\n{row['target']}")
@@ -217,21 +230,83 @@ class LocalBackend:
             SummarizerChoice("model", m.name, f"model {m.name}") for m in list_models(root)]
 
     def _summarizer(self, choice: SummarizerChoice) -> Any:
-        # torch and transformers load only when a summary is asked for
+        """The loaded summarizer of ``choice``: loaded on first use, then kept for every next
+        record (one model in memory at a time; choosing another replaces it). On the CPU, torch's
+        threads are set to the cores that other processes leave free (see
+        :mod:`core.generation.threads`)."""
+        # torch and transformers load only when a summary is asked for (or preloaded)
         from core.generation import load_summarizer
 
         key = (choice.kind, choice.name)
         run, model = (choice.name, None) if choice.kind == "run" else (None, choice.name)
-        with self._lock:
+        with self._model_lock:
             if key not in self._models:
                 self._models.clear()  # one model in memory at a time
                 self._models[key] = load_summarizer(self.location.path, run=run, model=model)
-            return self._models[key]
+            summarizer = self._models[key]
+        if summarizer.device.type == "cpu":
+            from core.generation.threads import use_interactive_threads
+
+            use_interactive_threads()  # each summary: the cores other processes leave free now
+        return summarizer
+
+    def _deid_secret(self) -> bytes:
+        """The surrogate secret, from the secret store once (an encrypted keyring file costs a
+        key derivation each time it is opened)."""
+        with self._lock:
+            if self._secret is None:
+                self._secret = deid_secret(self.location)
+            return self._secret
+
+    def _audit_log(self) -> Any:
+        """The workspace's :class:`core.audit.Auditor`, its key fetched once."""
+        from core.audit import Auditor
+
+        with self._lock:
+            if self._auditor is None:
+                self._auditor = Auditor(self.location.path)
+            return self._auditor
+
+    def _fidelity(self) -> Any:
+        """The fidelity check, its lexicon read once."""
+        from core.evaluation.fidelity import fidelity_flags
+        from core.evaluation.lexicon import load_lexicon
+
+        with self._lock:
+            if self._flag is None:
+                self._flag = fidelity_flags(load_lexicon())
+            return self._flag
+
+    def preload(self) -> None:
+        """Import what a summary needs and warm the newest run (or the first model), so that the
+        first summary does not wait for them; called once, from a background thread, as the app
+        opens. Failures are left for the summary to report."""
+        from core.generation.warmup import import_generation_stack
+
+        with self._model_lock:  # a summary asked for meanwhile waits here, then finds all imported
+            import_generation_stack()
+        choices = self.summarizers()
+        if choices:
+            self.warm(choices[0])
+
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Load ``choice``'s summarizer, and what every summary needs besides, ahead of the first
+        summary (blocking; call it from a worker). The secrets are fetched here too, so a missing
+        secret store is reported by the summary itself, not by this background call."""
+        if not self.location.initialized:
+            return
+        self._summarizer(choice)
+        self._fidelity()
+        try:
+            self._audit_log()
+            if open_workspace(self.location).config.deid.strategy == "surrogate":
+                self._deid_secret()
+        except MedsumError as exc:
+            _log.info("warm: the secret store is not ready (%s); the summary will say so", type(exc).__name__)
+        _warm_deidentifier(open_workspace(self.location).config)
 
     def summarize(self, source: RecordSource, record_id: str, choice: SummarizerChoice) -> SummaryView:
         """Summarize one record; a file's record is de-identified in memory first, as ``medsum summarize`` does."""
-        from core.evaluation.fidelity import fidelity_flags
-        from core.evaluation.lexicon import load_lexicon
         from core.evaluation.phi_scan import scan_summaries
         from core.generation import GenerationSettings, summarize_records
         from medsum_tui.tui.backend import SummarySentence
@@ -241,9 +316,7 @@ class LocalBackend:
         config = opened.config
         summarizer = self._summarizer(choice)
         settings = GenerationSettings.from_config(config.generation).with_changes(batch_size=1)
-        if self._flag is None:
-            self._flag = fidelity_flags(load_lexicon())
-        flag = self._flag
+        flag = self._fidelity()
         seen: list[tuple[str, str]] = []
 
         def hook(model_input_text: str, summary: str) -> dict[str, Any]:
@@ -251,7 +324,7 @@ class LocalBackend:
             return flag(model_input_text, summary)
 
         if source.kind == "dataset":
-            from core.audit import Auditor
+            from core.evaluation.lexicon import load_lexicon
             from core.evaluation.provenance import supports_json, trace
 
             text = self._dataset_row(source, record_id)["source"]
@@ -259,15 +332,15 @@ class LocalBackend:
             provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": "stored"}
             result = {"summary": summary, "fidelity": hook(text, summary), "provenance": provenance,
                       "sources": supports_json(trace(text, summary, load_lexicon()))}
-            Auditor(opened.root).event("summarize", records=1, model=provenance.get("model"),
+            self._audit_log().event("summarize", records=1, model=provenance.get("model"),
                                        run_id=provenance.get("run_id"), method=provenance.get("method"),
                                        strategy="stored", phi_found=0)
         else:
             record = self._file_record(source, record_id)
             strategy = config.deid.strategy
-            secret = deid_secret(self.location) if strategy == "surrogate" else None
+            secret = self._deid_secret() if strategy == "surrogate" else None
             result = summarize_records(opened.root, [record], summarizer, settings, config=config, secret=secret,
-                                       strategy=strategy, flag=hook)[0]
+                                       strategy=strategy, flag=hook, auditor=self._audit_log())[0]
         model_text, model_summary = seen[0]
         scan = scan_summaries([record_id], [model_text], [model_summary], config.deid)
         fidelity = result["fidelity"]
@@ -488,6 +561,20 @@ class LocalBackend:
         if child is not None and child.poll() is not None:
             return False
         return stop_training(handle.pid)
+
+
+#: A made-up record (no real person) that the de-identifier warms its word lists and patterns on.
+_WARM_RECORD = {"id": "warm-up", "patient_name": "Jane Example",
+                "patient_history": "Seen 03/14/2023 by Dr. Example for SOB; Rx: ASA. Call 555-0100."}
+
+
+def _warm_deidentifier(config: Any) -> None:
+    """De-identify :data:`_WARM_RECORD` once, so the first real record does not pay for loading the
+    word lists and compiling the patterns (they are cached for the process)."""
+    from privacy.deid.engine import Deidentifier
+
+    Deidentifier(config.deid, id_field=config.records.id_field).deidentify(
+        _WARM_RECORD, "warm-up", strategy="redact", residual_scan=False)
 
 
 def _eval_view(run_id: str, report: dict[str, Any]) -> EvalView:

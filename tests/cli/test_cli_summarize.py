@@ -206,3 +206,20 @@ def test_decoding_comes_from_the_config_and_options_override_it(medsum, ws, reco
         assert bad.code == 2 and "generation.no_repeat_ngram_size" in bad.err
     finally:
         config.write_text(before)
+
+
+def test_verbose_says_where_the_time_went_and_changes_no_summary(medsum, ws, records: Path) -> None:
+    from medsum_tui.cli.summarize_cmd import PHASES
+
+    root, _ = ws
+    args = ("summarize", "--workspace", root, "--model", "tt", str(records), *FAST)
+    plain = medsum(*args)
+    verbose = medsum(*args, "-v")
+    assert plain.code == verbose.code == 0, verbose.err
+    assert verbose.out == plain.out and len(_rows(verbose.out)) == 5  # stdout carries the same JSON lines
+    phases = re.findall(r"^medsum summarize: ([a-z -]+) (\d+\.\d\d) s$", verbose.err, flags=re.MULTILINE)
+    assert [name for name, _ in phases] == [*PHASES, "total"]
+    assert all(float(seconds) >= 0 for _, seconds in phases)
+    assert "medsum summarize:" not in plain.err
+    names = [json.loads(line)["patient_name"] for line in records.read_text().splitlines()]
+    assert not any(name in verbose.err for name in names)  # names and seconds only

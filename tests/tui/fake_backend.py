@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from core.errors import MedsumError
@@ -85,6 +86,8 @@ class FakeBackend:
     eval_chunks: int = len(EVAL_EVENTS)  # how much of a scripted evaluation happens (fewer: it never ends)
     evaluated: set[str] = field(default_factory=set)  # runs whose evaluation finished here
     eval_cancelled: bool = False
+    warmed: list[tuple[str, object]] = field(default_factory=list)  # preload() and warm() calls
+    preload_gate: threading.Event | None = None  # preload() waits for it (a slow background import)
 
     def dashboard(self) -> Dashboard:
         """A workspace with one of everything."""
@@ -146,6 +149,18 @@ class FakeBackend:
                            "Treated with amoxicillin 500 mg.",
                            ["amoxicillin"], ["asthma"], [], 0, ["NAME"],
                            {"run_id": choice.name, "method": "full"}, 1.25, sentences, SUMMARY_SOURCE)
+
+    def preload(self) -> None:
+        """Nothing to import; waits for ``preload_gate`` when a test sets one (a slow import).
+        Recorded in ``warmed``, not ``calls``: it runs in a thread, at no fixed point."""
+        self.warmed.append(("preload", None))
+        if self.preload_gate is not None:
+            self.preload_gate.wait(timeout=30)
+        self.warmed.append(("preloaded", None))
+
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Nothing to load; recorded in ``warmed``."""
+        self.warmed.append(("warm", choice))
 
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
         """Pretend to write."""

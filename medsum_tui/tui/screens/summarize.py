@@ -7,6 +7,8 @@ span strongest) and scrolls to the first; a sentence nothing supports is marked 
 
 from __future__ import annotations
 
+import logging
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -56,6 +58,8 @@ def supported_record(source_text: str, sentence: SummarySentence | None) -> Text
         for rank, span in reversed(list(enumerate(sentence.spans))):
             out.stylize(SPAN_STYLES[min(rank, len(SPAN_STYLES) - 1)], span.start, span.end)
     return out
+
+_log = logging.getLogger(__name__)
 
 
 def fidelity_text(view: SummaryView) -> Text:
@@ -205,6 +209,22 @@ class SummarizeScreen(MedsumScreen):
         elif self.choices:
             select.value = next(iter(self.choices))
         self._show_selected()
+        self._warm_choice()
+
+    @on(Select.Changed, "#summarizer")
+    def _warm_choice(self) -> None:
+        """Load the chosen run or model in the background, before the first ``s``."""
+        value = self.query_one("#summarizer", Select).value
+        if isinstance(value, str) and value in self.choices:
+            self.warm(self.choices[value])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="summarize-warm")
+    def warm(self, choice: SummarizerChoice) -> None:
+        """Load the summarizer (blocking); a failure shows when summarizing."""
+        try:
+            self.app.backend.warm(choice)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001  (summarizing reports the same failure in its dialog)
+            _log.info("warming %s %s failed (%s)", choice.kind, choice.name, type(exc).__name__)
 
     @on(Button.Pressed, "#summarize-button")
     def action_summarize(self) -> None:
