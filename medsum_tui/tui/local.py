@@ -588,7 +588,22 @@ def _eval_view(run_id: str, report: dict[str, Any]) -> EvalView:
             if phi["new"] else f"PHI scan: no new identifier in {phi['summaries']} summaries")
     settings = (f"beams {gen.get('num_beams')}, max new tokens {gen.get('max_new_tokens')}, "
                 f"no-repeat n-gram {gen.get('no_repeat_ngram_size')}, {gen.get('seconds', '?')} s")
-    return EvalView(run_id, systems_table(report), headline, scan, settings, str(head.get("evaluated_at", "")))
+    return EvalView(run_id, _figures_first(systems_table(report)), headline, scan, settings,
+                    str(head.get("evaluated_at", "")))
+
+
+#: The report table's columns as the TUI orders them: the headline figures next to the system
+#: name, so that a narrow terminal cuts the secondary ROUGE variants, not them.
+_EVAL_COLUMNS = ("system", "ROUGE-L", "fid. precision", "fid. recall", "ROUGE-1", "ROUGE-2", "ROUGE-Lsum")
+
+
+def _figures_first(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """``rows`` (header first) with their columns in the order of ``_EVAL_COLUMNS`` (unknown
+    columns keep their place after them)."""
+    header = rows[0]
+    order = [header.index(name) for name in _EVAL_COLUMNS if name in header]
+    order += [i for i in range(len(header)) if i not in order]
+    return [tuple(row[i] for i in order) for row in rows]
 
 
 def _run_row(run: Any) -> RunRow:

@@ -278,7 +278,12 @@ class FakeBackend:
 
 
 def _report(run_id: str) -> EvalView:
-    return EvalView(run_id, [("system", "ROUGE-L"), ("model", "0.693"), ("structured baseline", "0.723")],
+    # the TUI's column order (figures first), as LocalBackend hands the report table over
+    return EvalView(run_id, [("system", "ROUGE-L", "fid. precision", "fid. recall", "ROUGE-1", "ROUGE-2", "ROUGE-Lsum"),
+                             ("model", "0.693", "0.912", "0.874", "0.741", "0.552", "0.701"),
+                             ("structured baseline", "0.723", "0.987", "0.951", "0.768", "0.590", "0.731"),
+                             ("lead-3", "0.402", "0.954", "0.610", "0.455", "0.201", "0.420"),
+                             ("base model", "0.012", "0.000", "0.000", "0.015", "0.000", "0.012")],
                     "ROUGE-L 0.693 does NOT beat the best baseline, structured baseline (0.723)",
                     "PHI scan: no new identifier in 201 summaries", "beams 4, max new tokens 128",
                     "2026-11-23T06:10:00+00:00")

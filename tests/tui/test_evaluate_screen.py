@@ -54,18 +54,18 @@ def test_reports_compare_and_evaluate(backend: FakeBackend) -> None:
             runs = screen.query_one("#eval-runs", DataTable)
             assert runs.row_count == 2 and runs.get_row_at(0)[2] == "0.693"
             left = screen.query_one("#eval-left-table", DataTable)
-            assert left.get_row_at(1) == ["structured baseline", "0.723"]
+            assert left.get_row_at(1)[:4] == ["structured baseline", "0.723", "0.987", "0.951"]  # ROUGE-L, fidelity
             assert "does NOT beat" in str(screen.query_one("#eval-left-notes", Static).render())
             runs.focus()
             await pilot.press("c")  # run-2 to the right pane
             await pilot.press("down")  # highlight run-1: never evaluated
             await settle(app, pilot)
-            assert screen.query_one("#eval-right-table", DataTable).get_row_at(0) == ["model", "0.693"]
+            assert screen.query_one("#eval-right-table", DataTable).get_row_at(0)[:2] == ["model", "0.693"]
             assert "Not evaluated yet" in str(screen.query_one("#eval-left-notes", Static).render())
             await pilot.press("v")
             await until(app, pilot, lambda: "Evaluated run-1" in status(screen))
             assert ("evaluate", "run-1") in backend.calls
-            assert left.row_count == 2
+            assert left.row_count == 4  # the model and three baselines
             assert "does NOT beat" in str(screen.query_one("#eval-left-notes", Static).render())
     asyncio.run(run())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Select, Static, Switch
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from core.workspace import init_workspace, resolve_workspace
 from medsum_tui.tui.app import MedsumApp
@@ -49,7 +49,7 @@ def test_from_an_empty_workspace_to_the_compliance_report(tmp_path: Path, monkey
             screen = app.screen
             screen.query_one("#train-full").value = True
             screen.query_one("#train-max-steps", Input).value = "3"
-            screen.query_one("#train-dp", Switch).value = True
+            screen.query_one("#train-dp", Checkbox).value = True
             screen.query_one("#train-epsilon", Input).value = "8"
             await settle(app, pilot)
             screen.query_one("#train-dataset", Select).focus()

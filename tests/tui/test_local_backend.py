@@ -346,3 +346,15 @@ def test_plan_names_the_fixes_of_a_refusal_and_counts_truncated_targets(setup) -
     assert "no target epsilon fits" not in "\n".join(overridden.lines)  # not searched, so not claimed
     with pytest.raises(MedsumError, match="^Target length: "):
         backend.plan_training(TrainForm(**{**form.__dict__, "max_target_len": 2}))
+
+
+def test_the_report_table_puts_the_headline_figures_next_to_the_system() -> None:
+    from core.evaluation.report import systems_table
+    from medsum_tui.tui.local import _figures_first
+
+    report = {"systems": {"model": {"rouge": {"rouge1": 0.5, "rouge2": 0.25, "rougeL": 0.4, "rougeLsum": 0.45},
+                                    "fidelity": {"precision": 0.9, "recall": 0.8}}}}
+    rows = _figures_first(systems_table(report))
+    assert rows[0][:4] == ("system", "ROUGE-L", "fid. precision", "fid. recall")
+    assert sorted(rows[0]) == sorted(systems_table(report)[0])  # nothing lost, only moved
+    assert dict(zip(rows[0], rows[1], strict=True)) == dict(zip(*systems_table(report), strict=True))

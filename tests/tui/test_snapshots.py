@@ -1,19 +1,24 @@
-"""A few SVG snapshots of the app on fixed fake data at 100x30, animations and cursor blink off.
+"""SVG snapshots of every screen on fixed fake data, at 80x24 (the SSH terminal many sites
+still get) and 120x36, animations and cursor blink off.
 
-Behaviour is asserted by the Pilot tests; these catch layout regressions. After a deliberate
-change of the look: ``pytest tests/tui/test_snapshots.py --snapshot-update``, then review the SVGs.
+Behaviour is asserted by the Pilot tests; these catch layout regressions (a figure or a key
+pushed off screen). After a deliberate change of the look:
+``pytest tests/tui/test_snapshots.py --snapshot-update``, then review the SVGs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, Select
 
 from medsum_tui.tui.app import MedsumApp
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import settle
 from tests.tui.fake_backend import FakeBackend
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 
 
 @pytest.fixture(autouse=True)
@@ -32,44 +37,66 @@ async def _no_blink(app: Any) -> None:
         widget.cursor_blink = False
 
 
-def test_dashboard_snapshot(snap_compare: Any) -> None:
-    async def ready(pilot: Any) -> None:
-        await settle(pilot.app, pilot)
-
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=ready)
+async def _dashboard(pilot: Any) -> None:
+    await settle(pilot.app, pilot)
 
 
-def test_records_file_view_snapshot(snap_compare: Any) -> None:
-    async def ready(pilot: Any) -> None:
-        await pilot.press("r")
-        await settle(pilot.app, pilot)
-        await _no_blink(pilot.app)
-        await pilot.press("o", *"notes.jsonl", "enter")
-        await settle(pilot.app, pilot)
-        pilot.app.screen.query_one("#records", DataTable).focus()
-        await settle(pilot.app, pilot)
-
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=ready)
+async def _records(pilot: Any) -> None:
+    await pilot.press("r")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+    await pilot.press("o", *"notes.jsonl", "enter")
+    await settle(pilot.app, pilot)
 
 
-def test_privacy_snapshot(snap_compare: Any) -> None:
-    async def ready(pilot: Any) -> None:
-        await pilot.press("p")
-        await settle(pilot.app, pilot)
-        await _no_blink(pilot.app)
-        pilot.app.screen.query_one("#ledger", DataTable).focus()
-        await settle(pilot.app, pilot)
+async def _summarize(pilot: Any) -> None:
+    await pilot.press("r")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+    pilot.app.screen.query_one("#dataset", Select).value = "demo-n2000-s0"
+    await settle(pilot.app, pilot)
+    await pilot.press("s")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+    await pilot.press("s")
+    await settle(pilot.app, pilot)
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=ready)
+
+async def _train(pilot: Any) -> None:
+    await pilot.press("t")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+    pilot.app.screen.query_one("#train-dataset", Select).focus()
+    await pilot.press("l")
+    await settle(pilot.app, pilot)
 
 
-def test_train_form_snapshot(snap_compare: Any) -> None:
-    async def ready(pilot: Any) -> None:
-        await pilot.press("t")
-        await settle(pilot.app, pilot)
-        await _no_blink(pilot.app)
-        pilot.app.screen.query_one("#train-dataset", Select).focus()
-        await pilot.press("l")
-        await settle(pilot.app, pilot)
+async def _evaluate(pilot: Any) -> None:
+    await pilot.press("e")
+    await settle(pilot.app, pilot)
 
-    assert snap_compare(_app(), terminal_size=SIZE, run_before=ready)
+
+async def _models(pilot: Any) -> None:
+    await pilot.press("m")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+
+
+async def _privacy(pilot: Any) -> None:
+    await pilot.press("p")
+    await settle(pilot.app, pilot)
+    await _no_blink(pilot.app)
+    pilot.app.screen.query_one("#ledger", DataTable).focus()
+    await settle(pilot.app, pilot)
+
+
+SCREENS: dict[str, Callable[[Any], Awaitable[None]]] = {
+    "dashboard": _dashboard, "records": _records, "summarize": _summarize, "train": _train,
+    "evaluate": _evaluate, "models": _models, "privacy": _privacy,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen_snapshot(snap_compare: Any, screen: str, size: str) -> None:
+    assert snap_compare(_app(), terminal_size=SIZES[size], run_before=SCREENS[screen])

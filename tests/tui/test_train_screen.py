@@ -6,13 +6,13 @@ import asyncio
 
 from textual.widgets import (
     Button,
+    Checkbox,
     Input,
     Label,
     ProgressBar,
     Select,
     Sparkline,
     Static,
-    Switch,
 )
 
 from medsum_tui.tui.app import MedsumApp
@@ -56,7 +56,7 @@ def test_plan_then_start_dp_run_and_follow_it_to_the_end(backend: FakeBackend) -
             assert isinstance(screen, TrainScreen)
             assert screen.query_one("#train-dataset", Select).value == "demo-n2000-s0"
             assert screen.query_one("#start-button", Button).disabled  # no plan yet
-            screen.query_one("#train-dp", Switch).value = True
+            screen.query_one("#train-dp", Checkbox).value = True
             screen.query_one("#train-epsilon", Input).value = "2"
             await settle(app, pilot)
             await pilot.press("g")  # Start before a plan: refused with a notice
@@ -178,7 +178,7 @@ def test_the_new_fields_reach_the_form_and_the_child_command(backend: FakeBacken
             screen = app.screen
             screen.query_one("#train-batch-size", Input).value = "4"
             screen.query_one("#train-target-len", Input).value = "128"
-            screen.query_one("#train-dp", Switch).value = True
+            screen.query_one("#train-dp", Checkbox).value = True
             screen.query_one("#train-epsilon", Input).value = "3"
             screen.query_one("#train-privacy-unit", Select).value = "patient"
             await settle(app, pilot)

@@ -55,13 +55,16 @@ class MedsumScreen(Screen[None]):
     HOME: ClassVar[str] = ""
     JOBS: ClassVar[dict[str, str]] = {}
     COMPACT_BELOW: ClassVar[int] = 32  # terminal rows under which text boxes and pickers lose their borders
+    NARROW_BELOW: ClassVar[int] = 100  # terminal columns under which side-by-side panes stack
 
     def on_resize(self, event: events.Resize) -> None:
-        """On a short terminal (an 80x24 SSH session), text boxes and pickers take one row, not
-        three, so the lists and figures keep the room."""
+        """On a short terminal (an 80x24 SSH session), text boxes, pickers and buttons take one
+        row, not three, so the lists and figures keep the room; on a narrow one, panes that sit
+        side by side stack (the screen's CSS says which)."""
         compact = event.size.height < self.COMPACT_BELOW
         self.set_class(compact, "short")
-        for widget in self.query("Input, Select"):
+        self.set_class(event.size.width < self.NARROW_BELOW, "narrow")
+        for widget in self.query("Input, Select, Button"):
             widget.compact = compact  # type: ignore[attr-defined]
 
     def busy(self, group: str) -> bool:

@@ -36,9 +36,9 @@ class EvaluateScreen(MedsumScreen):
 
     HOME = "#eval-runs"
     BINDINGS = [
-        Binding("v", "evaluate", "Evaluate run", id="evaluate.run"),
-        Binding("c", "compare", "Compare with", id="evaluate.compare"),
-        Binding("k", "cancel", "Cancel job", id="evaluate.cancel"),
+        Binding("v", "evaluate", "Evaluate", id="evaluate.run"),
+        Binding("c", "compare", "Compare", id="evaluate.compare"),
+        Binding("k", "cancel", "Cancel", id="evaluate.cancel"),
         Binding("ctrl+r,f5", "refresh", "Refresh", id="evaluate.refresh"),
     ]
 
@@ -115,6 +115,7 @@ class EvaluateScreen(MedsumScreen):
         # the figures before the long names, so that they stay on screen at 80 columns
         self.query_one("#eval-runs", DataTable).add_columns("run", "status", "ROUGE-L", "dataset", "model")
         self.query_one("#eval-right-title", Label).update(Text("Highlight a run and press c to compare it here."))
+        self.query_one("#eval-right").add_class("empty")  # a narrow screen shows it once there is a run to compare
 
     def shown(self) -> None:
         """Reload the runs each time the screen shows."""
@@ -161,6 +162,7 @@ class EvaluateScreen(MedsumScreen):
     def on_evaluate_screen_report(self, message: Report) -> None:
         """Show a report in its pane."""
         pane, view = message.pane, message.view
+        self.query_one(f"#eval-{pane}").remove_class("empty")
         table = self.query_one(f"#eval-{pane}-table", DataTable)
         table.clear(columns=True)
         self.query_one(f"#eval-{pane}-title", Label).update(Text(f"run {message.run_id}"))

@@ -72,6 +72,7 @@ class ModelsScreen(MedsumScreen):
     def on_mount(self) -> None:
         """Columns."""
         self.query_one("#models-table", DataTable).add_columns("name", "family", "parameters", "source")
+        self.query_one("#import-progress").display = False  # until an import runs
 
     def shown(self) -> None:
         """Read the store each time the screen shows."""
@@ -123,6 +124,7 @@ class ModelsScreen(MedsumScreen):
 
     def on_models_screen_progress(self, message: Progress) -> None:
         """Show the stage and the share of files done."""
+        self.query_one("#import-progress").display = True
         self.query_one("#import-stage", Label).update(Text(message.stage))
         self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 

@@ -92,22 +92,6 @@ class SummarizeScreen(MedsumScreen):
 
     HOME = "#sentences"
     JOBS = {"summarize": "summarize-run"}
-    DEFAULT_CSS = """
-    SummarizeScreen #trace {
-        height: 1fr;
-    }
-    SummarizeScreen #sentences {
-        width: 2fr;
-        height: 1fr;
-    }
-    SummarizeScreen #record-pane {
-        width: 3fr;
-        height: 1fr;
-        border: round $secondary;
-        padding: 0 1;
-    }
-    """
-
     BINDINGS = [
         Binding("s", "summarize", "Summarize", id="summarize.run"),
         Binding("c", "copy", "Copy", id="summarize.copy"),

@@ -27,7 +27,6 @@ from textual.widgets import (
     Select,
     Sparkline,
     Static,
-    Switch,
 )
 
 from core.errors import MedsumError
@@ -130,7 +129,7 @@ class TrainScreen(MedsumScreen):
                                                      type="integer", compact=True))
                 yield from _field("Batch size", Input("8", id="train-batch-size", type="integer", compact=True))
                 yield from _field("Target length", Input("64", id="train-target-len", type="integer", compact=True))
-                yield from _field("DP", Switch(id="train-dp"))
+                yield from _field("DP", Checkbox("differential privacy", id="train-dp", compact=True))
                 yield from _field("Target ε", Input("", placeholder="DP: e.g. 8", id="train-epsilon", type="number",
                                                     compact=True))
                 yield from _field("Delta", Input("", placeholder="default 1/(10 N)", id="train-delta", type="number",
@@ -193,7 +192,7 @@ class TrainScreen(MedsumScreen):
         if not isinstance(dataset, str) or not isinstance(model, str):
             raise MedsumError("choose a dataset and a model (medsum data import, medsum models)")
         value = lambda widget_id: self.query_one(widget_id, Input).value  # noqa: E731
-        dp = self.query_one("#train-dp", Switch).value
+        dp = self.query_one("#train-dp", Checkbox).value
         unit = self.query_one("#train-privacy-unit", Select).value
         reason = value("#train-override").strip()
         return TrainForm(
@@ -210,7 +209,6 @@ class TrainScreen(MedsumScreen):
 
     @on(Input.Changed)
     @on(Select.Changed)
-    @on(Switch.Changed)
     @on(Checkbox.Changed)
     def _form_changed(self) -> None:
         """Any change needs a new plan before Start."""
