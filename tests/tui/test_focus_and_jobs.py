@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -18,6 +19,7 @@ from medsum_tui.tui.screens.dashboard import DashboardScreen
 from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
+from medsum_tui.tui.screens.train import TrainScreen
 from tests.tui.conftest import SIZE, settle
 from tests.tui.fake_backend import FakeBackend
 
@@ -164,4 +166,41 @@ def test_the_dashboard_reads_the_workspace_again_when_shown(backend: FakeBackend
             await pilot.press("d")
             await settle(app, pilot)
             assert [c for c, _ in backend.calls].count("dashboard") == 2  # a finished run shows as finished
+    asyncio.run(run())
+
+
+def test_a_run_that_ends_while_another_screen_is_on_view_appears_there(backend: FakeBackend) -> None:
+    finished = SummarizerChoice("run", "run-dp", "run run-dp (just finished)")
+    asked: list[int] = []
+
+    def summarizers() -> list[SummarizerChoice]:
+        asked.append(1)
+        ended = train.run_snapshot.ended
+        return [*FakeBackend.summarizers(backend), *([finished] if ended else [])]
+
+    async def run() -> None:
+        nonlocal train
+        app = MedsumApp(backend)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t")
+            await settle(app, pilot)
+            train = app.screen
+            assert isinstance(train, TrainScreen)
+            await pilot.press("l")
+            await settle(app, pilot)
+            await pilot.press("g")
+            await settle(app, pilot)
+            backend.summarizers = summarizers  # type: ignore[method-assign]
+            await pilot.press("s")  # the run goes on while the user is on Summarize
+            await settle(app, pilot)
+            summarize = app.screen
+            assert isinstance(summarize, SummarizeScreen) and "run:run-dp" not in summarize.choices
+            for _ in range(40):
+                if "run:run-dp" in summarize.choices:
+                    break
+                await asyncio.sleep(0.25)
+                await pilot.pause()
+            assert train.run_snapshot.ended
+            assert "run:run-dp" in summarize.choices  # no restart, no second visit needed
+    train: Any = None
     asyncio.run(run())
