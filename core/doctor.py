@@ -8,12 +8,14 @@ no audit entry, unlike ``medsum models verify`` and ``medsum audit verify``).
 
 from __future__ import annotations
 
+import ast
 import os
 import platform
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
+from importlib import metadata, util
 from pathlib import Path
 
 from core.config import ConfigError, load_config, policy_path
@@ -23,7 +25,10 @@ from core.versions import LIBRARIES, library_versions
 from core.workspace import WorkspaceLocation, permission_problem
 from privacy.offline import OFFLINE_ENV, guard_status, offline_env_status
 
-__all__ = ["LIBRARIES", "Check", "run_checks"]
+__all__ = ["GPUS_NOT_QUERIED", "LIBRARIES", "Check", "run_checks"]
+
+#: In the torch check's detail when it was asked not to import torch and the build is for GPUs.
+GPUS_NOT_QUERIED = "GPUs not queried yet"
 
 #: Mismatched files named in the model store check's detail before "and N more".
 _SHOWN = 5
@@ -58,7 +63,49 @@ def _libraries() -> Check:
     return Check("libraries", "ok", ", ".join(versions))
 
 
-def _torch() -> Check:
+def _torch_build() -> tuple[str, str | None] | None:
+    """Installed torch's version and the GPU platform it is built for ("CUDA 12.4", "HIP 6.2";
+    None: a CPU-only build), read from its metadata and its ``torch/version.py`` without importing
+    torch (which takes a second or more of CPU); None when either cannot be read, so the caller
+    imports torch instead."""
+    try:
+        spec = util.find_spec("torch")
+        version = metadata.version("torch")
+    except (ImportError, ValueError, metadata.PackageNotFoundError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    try:
+        tree = ast.parse(Path(spec.submodule_search_locations[0], "version.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    found: dict[str, str | None] = {}
+    for node in tree.body:
+        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else \
+            node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(target, ast.Name) and target.id in ("cuda", "hip") and isinstance(node.value, ast.Constant) \
+                and (node.value.value is None or isinstance(node.value.value, str)):
+            found[target.id] = node.value.value
+    if set(found) != {"cuda", "hip"}:
+        return None
+    if found["cuda"]:
+        return version, f"CUDA {found['cuda']}"
+    return version, f"HIP {found['hip']}" if found["hip"] else None
+
+
+def _torch(*, load: bool = True) -> Check:
+    """Torch's version and what it can train on. ``medsum doctor`` (``load``) imports torch and
+    queries the GPUs. The TUI's dashboard (``load=False``) does not import torch, to keep the
+    first screen quick: a CPU-only build's answer is the same from its version file; a GPU build's GPUs
+    are queried only once torch is imported (the app's background preload does that), and until
+    then the check says they are not queried yet."""
+    if not load and "torch" not in sys.modules:
+        build = _torch_build()
+        if build is not None and build[1] is None:
+            return Check("torch", "ok", f"torch {build[0]}, CUDA not available: training runs on the CPU")
+        if build is not None:
+            return Check("torch", "ok", f"torch {build[0]}, built for {build[1]}: {GPUS_NOT_QUERIED} "
+                         "(the dashboard queries them once torch is loaded; medsum doctor does at once)")
     try:
         import torch
     except ImportError as exc:  # pragma: no cover - reported, not raised
@@ -216,13 +263,16 @@ def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool
     return checks
 
 
-def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_models: bool = True) -> list[Check]:
+def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_models: bool = True,
+               load_torch: bool = True) -> list[Check]:
     """Run the checks, in report order: the installation, offline mode, the keyring and the workspace.
 
     With ``contents`` (``medsum doctor``) also every stored model against its manifest and the
     audit chain; these read the weights and the audit key (which an encrypted keyring file may
     ask a passphrase for), so the TUI's dashboard, which refreshes often, leaves them out.
     ``hash_models=False`` compares stored models' file sizes only (``medsum doctor --quick``).
+    ``load_torch=False`` (the dashboard) checks torch without importing it, unless it is loaded
+    already: see :func:`_torch`.
     """
-    return [_python(), _libraries(), _torch(), _offline_env(), _guard(), _keyring(location),
+    return [_python(), _libraries(), _torch(load=load_torch), _offline_env(), _guard(), _keyring(location),
             *_workspace(location, contents=contents, hash_models=hash_models)]

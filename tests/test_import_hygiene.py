@@ -62,3 +62,28 @@ def test_importing_core_sets_offline_mode_before_hf_loads() -> None:
     for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_EVALUATE_OFFLINE", "HF_HUB_DISABLE_TELEMETRY",
                  "DO_NOT_TRACK", "HF_HUB_DISABLE_UPDATE_CHECK"):
         assert env[name] == "1", name
+
+
+HEAVY = ("torch", "transformers", "peft", "datasets", "opacus")
+
+
+def test_the_tui_path_imports_no_ml_library_before_the_first_screen(tmp_path: Path) -> None:
+    """``medsum tui`` shows its first screen without torch and friends: the CLI, the app, its
+    backend and the dashboard's doctor checks leave them to the preload after the first paint."""
+    code = (
+        "import contextlib, io\n"
+        "from pathlib import Path\n"
+        "import medsum_tui.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert medsum_tui.cli.main(['tui', '--help']) == 0\n"
+        "import medsum_tui.cli.tui_cmd, medsum_tui.tui.app\n"
+        "from medsum_tui.tui.local import LocalBackend\n"
+        "from core.doctor import run_checks\n"
+        "from core.workspace import resolve_workspace\n"
+        f"location = resolve_workspace(Path({str(tmp_path / 'ws')!r}))\n"
+        "LocalBackend(location)\n"
+        "assert [c for c in run_checks(location, load_torch=False) if c.name == 'torch']\n"
+    )
+    modules = _modules_after(code)["modules"]
+    assert "medsum_tui.tui.app" in modules and "textual.app" in modules
+    assert not [m for m in modules if m.split(".")[0] in HEAVY]

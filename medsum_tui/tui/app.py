@@ -82,6 +82,16 @@ class MedsumApp(App[None]):
             self.backend.preload()
         except Exception as exc:  # noqa: BLE001  (the first summary loads what it needs and reports why not)
             _log.info("background preload stopped (%s); the first summary loads what it needs", type(exc).__name__)
+        if getattr(self.backend, "gpu_check_pending", False):
+            # The dashboard's doctor check left a GPU build's GPUs for when torch is loaded: now.
+            try:
+                self.call_from_thread(self._recheck_gpus)
+            except RuntimeError:  # the app has closed meanwhile
+                pass
+
+    def _recheck_gpus(self) -> None:
+        if isinstance(self.screen, DashboardScreen):
+            self.screen.action_refresh()  # reads the workspace again, doctor checks included
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Palette commands: every screen, then what the current screen offers, then Textual's own."""

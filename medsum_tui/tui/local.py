@@ -25,7 +25,7 @@ from core.atomic import atomic_writer
 from core.budget import format_delta, format_epsilon
 from core.config import LoadedConfig, load_config
 from core.datasets import list_datasets, load_splits
-from core.doctor import run_checks
+from core.doctor import GPUS_NOT_QUERIED, run_checks
 from core.errors import MedsumError
 from core.models import list_models
 from core.records import load_records
@@ -108,6 +108,7 @@ class LocalBackend:
         self._auditor: Any = None  # the audit log with its key, opened once
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
         self._evaluations: dict[int, Any] = {}  # evaluation processes this TUI started
+        self.gpu_check_pending = False  # the last dashboard left a GPU build's GPUs unqueried
 
     # -- workspace -----------------------------------------------------------------------
     def _loaded(self) -> LoadedConfig:
@@ -116,8 +117,12 @@ class LocalBackend:
     def dashboard(self) -> Dashboard:
         """Datasets, models, runs, budgets and doctor warnings of the workspace."""
         root = self.location.path
+        # Without importing torch (a second or more of CPU while the first screen paints): a GPU
+        # build's GPUs are queried on a later load, once the app's preload has imported torch.
+        checks = run_checks(self.location, load_torch=False)
+        self.gpu_check_pending = any(c.name == "torch" and GPUS_NOT_QUERIED in c.detail for c in checks)
         warnings = [f"{c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix else "")
-                    for c in run_checks(self.location) if c.status != "ok"]
+                    for c in checks if c.status != "ok"]
         if not self.location.initialized:
             return Dashboard(str(root), self.location.source, False, warnings=warnings)
         loaded = self._loaded()
