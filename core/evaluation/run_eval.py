@@ -100,7 +100,8 @@ def _flags(fidelity: Any) -> dict[str, list[str]]:
 
 def _pass(summarizer: Any, sources: list[str], settings: Any, stage: str, run_id: str,
           on_progress: Callable[[EvalProgress], None] | None, cancelled: Callable[[], bool]) -> list[str]:
-    """One generation pass, reporting each batch and stopping between batches when cancelled."""
+    """One generation pass, reporting each batch; a cancel ends the batch under way at its next
+    decoding step and stops the pass there."""
     started = time.perf_counter()
 
     def batch_done(done: int, total: int) -> None:
@@ -110,7 +111,8 @@ def _pass(summarizer: Any, sources: list[str], settings: Any, stage: str, run_id
             raise EvalCancelled(f"evaluation of run {run_id} cancelled: nothing was written")
 
     batch_done(0, len(sources))
-    return summarizer.summarize(sources, settings, on_batch=batch_done)  # type: ignore[no-any-return]
+    return summarizer.summarize(sources, settings, on_batch=batch_done,  # type: ignore[no-any-return]
+                                should_stop=cancelled)
 
 
 def evaluate_run(root: Path, run_id: str, options: EvalOptions, *, config: Any,

@@ -74,7 +74,8 @@ class Summarizer:
         return gen
 
     def summarize(self, texts: Sequence[str], settings: GenerationSettings | None = None, *,
-                  on_batch: Callable[[int, int], None] | None = None) -> list[str]:
+                  on_batch: Callable[[int, int], None] | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> list[str]:
         """One summary per text, in the order given.
 
         Inputs are tokenized (truncated to ``max_source_len``), sorted by length and generated
@@ -82,7 +83,10 @@ class Summarizer:
         padding; the summaries come back in the input order, special tokens removed.
         ``on_batch(done, total)`` is called after each batch with the texts summarized so far
         (the longest come first, so early batches are the slowest); an exception it raises
-        stops the generation there.
+        stops the generation there. ``should_stop()`` is asked at every decoding step: once it
+        says True, the batch under way ends at that step (its summaries cut short) and
+        ``on_batch`` is called, which is where the caller raises to stop (a cancel takes one
+        decoding step, not a whole batch).
         """
         import torch
 
@@ -93,6 +97,7 @@ class Summarizer:
                                  max_length=self._source_limit(settings))["input_ids"]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
         gen = self._generation_config(settings)
+        extra = {} if should_stop is None else {"stopping_criteria": _stop_when(should_stop)}
         results = [""] * len(encoded)
         autocast = (torch.autocast(self.device.type, dtype=self.autocast_dtype) if self.autocast_dtype
                     else contextlib.nullcontext())
@@ -102,10 +107,22 @@ class Summarizer:
                 batch = self.tokenizer.pad({"input_ids": [encoded[i] for i in chunk]}, return_tensors="pt")
                 output = self.model.generate(input_ids=batch["input_ids"].to(self.device),
                                              attention_mask=batch["attention_mask"].to(self.device),
-                                             generation_config=gen)
+                                             generation_config=gen, **extra)
                 for index, text in zip(chunk, self.tokenizer.batch_decode(output, skip_special_tokens=True),
                                        strict=True):
                     results[index] = text.strip()
                 if on_batch is not None:
                     on_batch(start + len(chunk), len(order))
         return results
+
+
+def _stop_when(should_stop: Callable[[], bool]) -> Any:
+    """A transformers stopping criterion that ends every sequence once ``should_stop()`` is True."""
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    class StopWhen(StoppingCriteria):
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+            return torch.full((input_ids.shape[0],), should_stop(), dtype=torch.bool, device=input_ids.device)
+
+    return StoppingCriteriaList([StopWhen()])

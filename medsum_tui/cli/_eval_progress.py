@@ -77,18 +77,18 @@ class _Cancel:
         self.writing = False
 
 
-def cancel_on_terminate(error: type[BaseException], run_id: str) -> tuple[_Cancel, Any]:
-    """Make SIGTERM cancel the evaluation at once (raising ``error`` wherever it is), except once
-    the report is being written: then the cancel is only recorded and the writing finishes, so a
-    report is never half written. Returns the state (set ``writing`` when writing starts; read
-    ``asked`` to pass as the evaluation's ``cancelled``) and the previous handler (None off the
-    main thread, where signals cannot be handled)."""
+def cancel_on_terminate() -> tuple[_Cancel, Any]:
+    """Make SIGTERM a cancel: the handler only records it (``asked``), and the evaluation, which
+    asks at every decoding step and between its stages, stops at the next one; once the report is
+    being written the cancel is no longer heard, so a report is never half written. (An
+    exception raised from the handler would land anywhere, inside library code that may turn
+    it into another error.) Returns the state (set ``writing`` when writing starts; pass
+    ``asked`` as the evaluation's ``cancelled``) and the previous handler (None off the main
+    thread, where signals cannot be handled)."""
     state = _Cancel()
 
     def handler(signum: int, frame: object) -> None:
         state.asked = True
-        if not state.writing:
-            raise error(f"evaluation of run {run_id} cancelled: nothing was written")
 
     if threading.current_thread() is not threading.main_thread():
         return state, None

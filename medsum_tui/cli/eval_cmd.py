@@ -53,7 +53,7 @@ def eval_command(
                           no_repeat_ngram_size=defaults.no_repeat_ngram_size if no_repeat_ngram is None else no_repeat_ngram,
                           limit=limit, base_model=not no_base)
     record, bar = EvalEvents(events), EvalProgressBar()
-    cancel, previous = cancel_on_terminate(EvalCancelled, run)
+    cancel, previous = cancel_on_terminate()
     if with_parent:
         stop_with_parent()
 

@@ -44,3 +44,20 @@ def test_an_exception_in_on_batch_stops_after_that_batch(model: tuple[object, li
     with pytest.raises(RuntimeError):
         summarizer.summarize(texts, GREEDY, on_batch=stop)  # type: ignore[attr-defined]
     assert calls == [4]
+
+
+def test_should_stop_ends_the_batch_at_the_next_decoding_step(model: tuple[object, list[str]]) -> None:
+    summarizer, texts = model
+    long = GenerationSettings(num_beams=1, max_new_tokens=40, batch_size=10, max_source_len=64)
+    asked: list[int] = []
+
+    def should_stop() -> bool:
+        asked.append(1)
+        return len(asked) >= 3  # a cancel that arrives at the third decoding step
+
+    cut = summarizer.summarize(texts, long, should_stop=should_stop)  # type: ignore[attr-defined]
+    full = summarizer.summarize(texts, long)  # type: ignore[attr-defined]
+    assert len(asked) == 3  # asked once per step, and no step after the cancel
+    tokens = summarizer.tokenizer  # type: ignore[attr-defined]
+    assert max(len(tokens(c)["input_ids"]) for c in cut) < max(len(tokens(f)["input_ids"]) for f in full)
+    assert summarizer.summarize(texts, long, should_stop=lambda: False) == full  # never asked to stop: unchanged
