@@ -131,7 +131,7 @@ def fitting_epsilon(root: Path, config: TrainConfig, pre: Preflight | None = Non
         if high >= _MAX_NOISE:
             return None  # the budget is spent: even the most noise does not fit
         low, high = high, min(high * 2, _MAX_NOISE)
-    while high / low > 1.02:  # then the least noise that fits, to 2 %
+    while high / low > 1.05:  # then the least noise that fits, to 5 % (the answer keeps 2 significant digits)
         middle = math.sqrt(low * high)
         low, high = (low, middle) if fits(middle) else (middle, high)
     from privacy.accounting import epsilon_for

@@ -90,21 +90,26 @@ def test_export_gives_focus_back_and_asks_before_replacing_a_file(backend: FakeB
             screen = app.screen
             assert isinstance(screen, PrivacyScreen)
             ledger = screen.query_one("#ledger", DataTable)
-            await pilot.press("x", *str(tmp_path / "new.md"), "enter")
+            box = screen.query_one("#report-path", Input)
+
+            async def export_to(path: Path) -> None:
+                await pilot.press("x")  # the box gets the cursor; the path is set, not typed key by key
+                assert app.focused is box
+                box.value = str(path)
+                await pilot.press("enter")
+
+            await export_to(tmp_path / "new.md")
             await settle(app, pilot)
             assert ("export_compliance", str(tmp_path / "new.md")) in backend.calls
             assert app.focused is ledger  # r, o and x are keys again, not text in the path box
-            box = screen.query_one("#report-path", Input)
-            box.value = ""
-            await pilot.press("x", *str(existing), "enter")
+            await export_to(existing)
             await pilot.pause()
             assert isinstance(app.screen, ConfirmDialog)
             await pilot.press("n")
             await settle(app, pilot)
             assert ("export_compliance", str(existing)) not in backend.calls
             assert app.focused is ledger  # back to the list after the dialog too
-            box.value = ""
-            await pilot.press("x", *str(existing), "enter")
+            await export_to(existing)
             await pilot.pause()
             await pilot.press("y")
             await settle(app, pilot)

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from core.datasets import import_dataset
 from core.errors import MedsumError
@@ -134,7 +134,9 @@ def test_summarize_with_a_tiny_model_through_the_app(setup, tmp_path: Path) -> N
             out = tmp_path / "summary.json"
             old_umask = os.umask(0)  # a permissive umask: the export must still be owner-only
             try:
-                await pilot.press("x", *str(out), "enter")
+                await pilot.press("x")
+                screen.query_one("#export", Input).value = str(out)  # set, not typed key by key
+                await pilot.press("enter")
                 await settle(app, pilot)
             finally:
                 os.umask(old_umask)
