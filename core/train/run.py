@@ -97,7 +97,7 @@ def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, A
         pick_device(config)
     except RuntimeError as exc:
         raise TrainError(str(exc)) from None
-    pre = preflight(root, config)
+    pre = preflight(root, config, suggest=override_budget is None)  # an override needs no fix suggested
     if on_event is not None:
         on_event({"event": "preflight", **pre.summary()})
     run_id = _new_run_id(config.model)
