@@ -57,3 +57,14 @@ def test_an_accountant_out_of_memory_is_a_one_line_error(monkeypatch: pytest.Mon
     monkeypatch.setattr(PRVAccountant, "get_epsilon", too_big)
     with pytest.raises(ValueError, match=r"out of memory bounding 100000 steps; use fewer steps, or --accountant rdp"):
         epsilon_for([(1.0, 0.25, 100_000)], 1e-5, "prv")
+
+
+def test_the_same_history_is_accounted_once_and_answers_the_same() -> None:
+    from privacy.accounting import _epsilon, epsilon_for
+
+    history = [(1.3, 0.01, 250), (2.1, 0.02, 100)]
+    first = epsilon_for(history, 1e-5)
+    hits = _epsilon.cache_info().hits
+    assert epsilon_for([(1.3, 0.01, 250), (2.1, 0.02, 100)], 1e-5) == first
+    assert _epsilon.cache_info().hits == hits + 1
+    assert epsilon_for(history[:1], 1e-5) < first  # another history is computed, not looked up wrongly
