@@ -21,7 +21,7 @@ import torch
 from transformers import get_linear_schedule_with_warmup
 
 from core.train.batching import Encoded, batch_order, collate
-from core.train.checkpoint import Progress, load_checkpoint, save_checkpoint
+from core.train.checkpoint import Progress, find_checkpoint, load_checkpoint, save_checkpoint
 from core.train.config import TrainConfig
 from core.train.distributed import DistContext, shard, wants_cuda
 from core.train.dp_plan import DpPlan
@@ -200,10 +200,18 @@ class TrainingLoop:
 
     # --- the loop ---------------------------------------------------------------------------
     def resume(self) -> bool:
-        """Load the run directory's checkpoint, if any; True when one was loaded."""
+        """Load the run directory's newest complete checkpoint, if any, and say which (a
+        ``resume`` event, with the incomplete or damaged ones skipped); True when one was loaded."""
         if self.run_dir is None:
             return False
-        loaded = load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler)
+        found, skipped = find_checkpoint(self.run_dir)
+        message = ("no complete checkpoint: starting at step 0" if found is None
+                   else f"resuming from checkpoint step {found.step} ({found.name})")
+        self.emit("resume", message=message, checkpoint=None if found is None else found.name,
+                  step=0 if found is None else found.step, skipped=[{"checkpoint": n, "why": w} for n, w in skipped])
+        if found is None:
+            return False
+        loaded = load_checkpoint(self.run_dir, self.model, self.optimizer, self.scheduler, found)
         if loaded is None:
             return False
         if loaded.total_steps != self.total_steps:

@@ -92,6 +92,10 @@ class TrainingProgress:
         if kind == "preflight":
             for line in describe_preflight(event):
                 say(line)
+        elif kind == "resume":
+            for skipped in event["skipped"]:
+                say(f"Skipped checkpoint {skipped['checkpoint']}: {skipped['why']}")
+            say(event["message"][:1].upper() + event["message"][1:])
         elif kind == "start":
             say(f"Run {event['run_id']}: {event['method']} on {event['device']} ({event['precision']}), "
                 f"{event['total_steps']} steps" + (f", resumed at step {event['step']}" if event["resumed"] else ""))

@@ -50,7 +50,7 @@ def test_dp_loop_spends_what_it_planned_and_changes_the_adapter(make, targets, d
     assert not any(forbidden & set(f) for _, f in events)
     assert [f["epoch"] for kind, f in events if kind == "epoch"] == [0, 1, 2]
     assert any(not torch.equal(before[n].cpu(), p.detach().cpu()) for n, p in model.named_parameters() if p.requires_grad)
-    assert (tmp_path / "checkpoint").is_dir()
+    assert (tmp_path / "checkpoints" / f"step-{plan.steps:06d}" / "complete.json").is_file()
 
 
 def test_dp_loop_resumes_and_counts_earlier_steps(data, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
