@@ -7,7 +7,7 @@ Run directory ``runs/RUN_ID/``:
   the model, the device, and how many examples were truncated;
 - ``events.jsonl``: step, epoch, loss, lr, samples/s and ETA, one JSON object a line;
 - ``metrics.jsonl``: validation loss after each epoch (and once before training);
-- ``checkpoint/``: what ``--resume`` continues from;
+- ``checkpoints/step-NNNNNN/``: what ``--resume`` continues from (see ``core.train.checkpoint``);
 - ``adapter/`` (LoRA) or ``model/`` (``--full``): the result, with the tokenizer.
 """
 
