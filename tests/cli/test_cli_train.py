@@ -108,6 +108,8 @@ def test_kill_9_then_resume_finishes_the_planned_steps(medsum, ws: str, tmp_path
     restart = [e for e in map(json.loads, (Path(ws) / "runs" / run_id / "events.jsonl").read_text().splitlines())
                if e["event"] == "start"]
     assert restart[-1]["resumed"] is True and restart[-1]["step"] >= 8 and restart[-1]["step"] % 4 == 0
+    step = restart[-1]["step"]
+    assert f"Resuming from checkpoint step {step} (checkpoints/step-{step:06d})" in resumed.out
 
 
 def test_cuda_on_a_machine_without_it_fails_before_a_run_is_made(medsum, ws: str, monkeypatch: pytest.MonkeyPatch) -> None:
