@@ -83,3 +83,17 @@ def test_a_float_overflow_never_reaches_the_output(medsum, tmp_path: Path) -> No
     path, out = _lines(tmp_path, CASES["float"][0]), tmp_path / "out.jsonl"
     medsum("deid", str(path), "--out", str(out), "--strategy", "redact", "--skip-bad")
     assert "Infinity" not in out.read_text()
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('{"id": ' + HUGE + ', "summary": "s"}', "holds a number too long to read"),
+    ('{"id": "r1", "summary": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to parse"),
+], ids=["huge-id", "deep"])
+def test_a_summaries_file_reports_one_line(medsum, tmp_path: Path, line: str, message: str) -> None:
+    path = _lines(tmp_path, '{"id": "r1", "note": "n"}')
+    summaries = tmp_path / "summaries.jsonl"
+    summaries.write_text('{"id": "r0", "summary": "s"}\n' + line + "\n", encoding="utf-8")
+    result = medsum("data", "check", str(path), "--summaries", str(summaries))
+    assert result.code == 3, result.err
+    assert f"{summaries}:2: {message}" in result.err
+    _clean(result.out, result.err)
