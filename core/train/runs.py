@@ -130,17 +130,40 @@ def _state_step(state: Path) -> int | None:
     return found
 
 
+def _marked_step(directory: Path) -> int | None:
+    """The step in a checkpoint directory's completion marker (``complete.json``, written last),
+    when it and both checkpoint files are there. The files are not re-hashed: this is for a
+    listing, and resume checks them before it uses one."""
+    try:
+        marker = json.loads((directory / "complete.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    step = marker.get("step") if isinstance(marker, dict) else None
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        return None
+    if not all((directory / name).is_file() for name in ("trainable.safetensors", "trainer_state.pt")):
+        return None
+    return step
+
+
 def checkpoint_step(run_dir: Path) -> int | None:
     """The optimizer step of the run's newest complete checkpoint, or None when it has none.
 
-    Read without torch (``medsum runs`` and the TUI list runs without loading it), from
-    ``checkpoint/`` or, when a kill fell between the two renames of a swap, ``checkpoint.old/``:
-    the directories :mod:`core.train.checkpoint` writes."""
+    Read without torch (``medsum runs`` and the TUI list runs without loading it). Both
+    layouts: ``checkpoints/*/`` with a completion marker, and the older ``checkpoint/`` (or,
+    when a kill fell between the two renames of a swap, ``checkpoint.old/``)."""
+    steps: list[int] = []
+    try:
+        marked = [p for p in (run_dir / "checkpoints").iterdir() if p.is_dir()]
+    except OSError:
+        marked = []
+    steps += [step for step in map(_marked_step, marked) if step is not None]
     for directory in ("checkpoint", "checkpoint.old"):
         step = _state_step(run_dir / directory / "trainer_state.pt")
         if step is not None:
-            return step
-    return None
+            steps.append(step)
+            break
+    return max(steps, default=None)
 
 
 class RunsTable:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,13 +46,20 @@ def test_a_killed_run_shows_its_checkpoint_step(tmp_path: Path) -> None:
     assert [r.step for r in table.list()] == [10]
 
 
-def test_the_newest_whole_checkpoint_counts(tmp_path: Path) -> None:
-    run_dir = tmp_path / "runs" / "r1"
-    _save(run_dir, 10)
-    _save(run_dir, 20)
-    assert checkpoint_step(run_dir) == 20
-    (run_dir / "checkpoint").rename(run_dir / "checkpoint.old")  # killed between the two renames
-    (run_dir / "checkpoint.tmp").mkdir(exist_ok=True)
+def _legacy(run_dir: Path, folder: str, step: int) -> Path:
+    """A checkpoint of the older layout (``checkpoint/``, ``checkpoint.old/``), tensors included."""
+    state = run_dir / folder / "trainer_state.pt"
+    state.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"optimizer": {"state": {0: {"exp_avg": torch.ones(3)}}}, "rng": {"torch": torch.get_rng_state()},
+                "progress": {"epoch": 0, "batch": 20, "step": step, "total_steps": 30}}, state)
+    return state
+
+
+def test_the_older_layout(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    _legacy(run_dir, "checkpoint.old", 10)  # killed between the two renames of a swap
+    assert checkpoint_step(run_dir) == 10
+    _legacy(run_dir, "checkpoint", 20)
     assert checkpoint_step(run_dir) == 20
 
 
@@ -80,12 +86,27 @@ def test_a_running_or_finished_run_keeps_the_table_step(tmp_path: Path) -> None:
 def test_the_state_file_builds_no_foreign_object(tmp_path: Path) -> None:
     """Only torch's rebuild functions (stubbed) and OrderedDict may appear in the pickle."""
     run_dir = tmp_path / "run"
-    _save(run_dir, 10)
-    state = run_dir / "checkpoint" / "trainer_state.pt"
-    shutil.rmtree(run_dir / "checkpoint")
-    state.parent.mkdir()
+    state = _legacy(run_dir, "checkpoint", 10)
     torch.save({"progress": {"step": 7}, "x": Path("/")}, state)  # a class outside torch
     assert checkpoint_step(run_dir) is None
     torch.save({"progress": {"step": 7}}, state, pickle_protocol=pickle.HIGHEST_PROTOCOL)
     assert checkpoint_step(run_dir) == 7
 
+
+def test_the_checkpoints_layout_with_completion_markers(tmp_path: Path) -> None:
+    """``checkpoints/step-NNNNNN/`` with ``complete.json`` written last: the newest marked one
+    counts; one without its marker (killed while writing) does not."""
+    import json
+
+    run_dir = tmp_path / "run"
+    for name, step, marked in (("step-000010", 10, True), (".step-000020.1a2b3c4d.tmp", 20, True),
+                               ("step-000030", 30, False)):
+        folder = run_dir / "checkpoints" / name
+        folder.mkdir(parents=True)
+        (folder / "trainable.safetensors").write_bytes(b"w")
+        (folder / "trainer_state.pt").write_bytes(b"s")
+        if marked:
+            (folder / "complete.json").write_text(json.dumps({"step": step, "files": {}}))
+    assert checkpoint_step(run_dir) == 20
+    _legacy(run_dir, "checkpoint", 5)  # an older layout's checkpoint beside them: the highest step wins
+    assert checkpoint_step(run_dir) == 20
