@@ -1,7 +1,7 @@
 """Write files atomically, so a crash or a full disk never leaves a half-written file; and
 find and remove the temporaries that a killed process left behind.
 
-A temporary is named ``.NAME.PID[.HEX].tmp`` beside what it becomes (a file, or a dataset's
+A temporary is named ``.NAME.PID.HEX.tmp`` beside what it becomes (a file, or a dataset's
 directory): the pid says whose it is. One is a leftover when that process is gone *and*
 nothing in it changed for :data:`LEFTOVER_MIN_AGE_S`: a pid can be reused, and a process
 in another pid namespace (a container, another host on a shared disk) looks gone from here,
@@ -26,8 +26,10 @@ __all__ = ["LEFTOVER_MIN_AGE_S", "Leftover", "atomic_writer", "find_leftovers", 
 
 #: A temporary of a gone process is a leftover once nothing in it changed for this long.
 LEFTOVER_MIN_AGE_S = 30 * 60
-#: ``.NAME.PID.tmp`` or ``.NAME.PID.HEX32.tmp`` (atomic_writer, dataset import, word-list caches).
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]{1,10})(?:\.[0-9a-f]{32})?\.tmp$")
+#: ``.NAME.PID.HEX32.tmp``: atomic_writer's and the dataset import's. The 32 hex digits are
+#: required: other temporaries (a checkpoint's ``.step-000020.HEX8.tmp``, which resume may
+#: still use) can look like ``.NAME.NUMBER.tmp`` and are not this module's to remove.
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]{1,10})\.[0-9a-f]{32}\.tmp$")
 #: How deep below the workspace temporaries are looked for (runs/RUN/x: 3).
 _DEPTH = 4
 

@@ -111,9 +111,12 @@ def test_an_atomic_write_removes_the_partial_files_of_its_target(tmp_path: Path)
     assert (tmp_path / "out.jsonl").read_text() == "{}\n"
 
 
-@pytest.mark.parametrize("pid_text", ["0", "99999999999"])
-def test_odd_pids_are_kept(tmp_path: Path, pid_text: str) -> None:
-    path = tmp_path / f".out.jsonl.{pid_text}.tmp"
+@pytest.mark.parametrize("name", [".out.jsonl.0.{hex}.tmp", ".out.jsonl.99999999999.{hex}.tmp",
+                                  ".out.jsonl.{dead}.tmp", ".step-000020.{dead}.tmp"])
+def test_odd_pids_and_other_temporaries_are_kept(tmp_path: Path, name: str) -> None:
+    """Pid 0 (a process group), a pid too large, and names MedSum's atomic writes do not make:
+    a checkpoint's ``.step-000020.HEX8.tmp`` (its 8 hex digits may all be digits) is resume's."""
+    path = tmp_path / name.format(hex=uuid.uuid4().hex, dead=dead_pid())
     path.write_text("x")
     age(path)
     assert find_leftovers(tmp_path) == []
