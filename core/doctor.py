@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata, util
 from pathlib import Path
 
+from core.atomic import find_leftovers
 from core.config import ConfigError, load_config, policy_path
 from core.errors import MedsumError, one_line
 from core.units import format_size
@@ -249,6 +250,19 @@ def _audit_log(root: Path) -> Check:
                  "officer, restore the log from a backup, then run medsum audit verify")
 
 
+def _leftovers(location: WorkspaceLocation) -> Check:
+    """Temporaries of killed processes in the workspace: their count, size and names (never content)."""
+    found = find_leftovers(location.path)
+    if not found:
+        return Check("leftovers", "ok", "no temporary files of killed processes")
+    names = ", ".join(str(item.path.relative_to(location.path)) for item in found[:_SHOWN])
+    more = f" and {len(found) - _SHOWN} more" if len(found) > _SHOWN else ""
+    return Check("leftovers", "warn",
+                 f"{len(found)} temporary file(s) of killed processes, {format_size(sum(i.size for i in found))}: "
+                 f"{names}{more}",
+                 f"medsum init --workspace {location.path} (or any command that opens the workspace) removes them")
+
+
 def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool) -> list[Check]:
     where = f"{location.path} (from {location.source})"
     if not location.initialized:
@@ -259,7 +273,7 @@ def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool
     checks = [Check("workspace", "fail" if problem else "ok", problem or f"{where}, mode 0700",
                     f"chmod 700 {location.path}" if problem else ""), _config(location), _disk(location)]
     if contents:
-        checks += [_model_store(location.path, hash_files=hash_models), _audit_log(location.path)]
+        checks += [_model_store(location.path, hash_files=hash_models), _audit_log(location.path), _leftovers(location)]
     return checks
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from core.atomic import atomic_writer
+from core.atomic import atomic_writer, find_leftovers, remove_leftovers
 from core.config import LoadedConfig, MedsumConfig, default_config_toml, load_config
 from core.errors import MedsumError
 
@@ -135,7 +135,10 @@ def init_workspace(location: WorkspaceLocation) -> tuple[Workspace, list[str]]:
 
 
 def open_workspace(location: WorkspaceLocation) -> Workspace:
-    """Open an initialized workspace, refusing one that is missing or readable by others."""
+    """Open an initialized workspace, refusing one that is missing or readable by others.
+
+    Temporaries that killed processes left in it (a half-imported dataset, a half-written
+    file) are removed; see :func:`core.atomic.find_leftovers` for when one counts as left."""
     path = location.path
     if not path.is_dir() or not location.initialized:
         raise WorkspaceError(
@@ -145,4 +148,5 @@ def open_workspace(location: WorkspaceLocation) -> Workspace:
     problem = permission_problem(path)
     if problem:
         raise WorkspaceError(problem)
+    remove_leftovers(find_leftovers(path))  # temporaries of killed processes (see core.atomic)
     return Workspace(location, load_config(location.config_file))

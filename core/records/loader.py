@@ -74,7 +74,7 @@ def load_records(source: Path, config: MedsumConfig, *, require_target: bool = T
     for path in discover_files(source):
         display = str(path) if single else str(source / path.relative_to(source))
         result.files.append(display)
-        for item in read_file(path, display):
+        for item in read_file(path, display, id_field=config.records.id_field):
             if isinstance(item, Problem):
                 result.problems.append(item)
             elif fhir.accepts(item):

@@ -24,7 +24,7 @@ def read_summaries(path: Path, id_field: str = "id", target_field: str = "summar
     stripped = text.strip()
     try:
         whole = json.loads(stripped) if stripped else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, a number Python cannot hold, too deep
         whole = None
     if isinstance(whole, dict) and id_field not in whole:
         bad = [key for key, value in whole.items() if not isinstance(value, str) or not value.strip()]
@@ -39,6 +39,10 @@ def read_summaries(path: Path, id_field: str = "id", target_field: str = "summar
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{number}: malformed JSON: {exc.msg} at column {exc.colno}") from None
+        except ValueError:  # an int of more digits than sys.get_int_max_str_digits
+            raise InputError(f"{path}:{number}: holds a number too long to read") from None
+        except RecursionError:
+            raise InputError(f"{path}:{number}: nested too deeply to parse") from None
         if not isinstance(row, dict):
             raise InputError(f"{path}:{number}: expected an object, found {json_type(row)}")
         rid, summary = row.get(id_field), row.get(target_field)

@@ -8,9 +8,11 @@ and column; nothing here raises for bad content, so one bad line never hides the
 from __future__ import annotations
 
 import json
+import math
 import re
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,77 @@ def _reject_constant(name: str) -> Any:
     raise _ShapeError(f"{name} is not valid JSON")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+class _NumberError(ValueError):
+    """A number that parses as JSON but cannot be held: too many digits for an ``int``
+    (Python's ``sys.get_int_max_str_digits``) or too large for a float (it would be infinity)."""
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _NumberError("float")
+    return value
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant,
+                            parse_float=_parse_float)
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """Stands in for a number that cannot be held, while :func:`_number_problem` finds it."""
+
+    digits: int
+    is_float: bool
+
+
+def _locate_int(text: str) -> int | _Unreadable:
+    limit = sys.get_int_max_str_digits()
+    digits = len(text) - text.startswith("-")
+    return _Unreadable(digits, False) if limit and digits > limit else int(text)
+
+
+def _locate_float(text: str) -> float | _Unreadable:
+    value = float(text)
+    return _Unreadable(len(text), True) if math.isinf(value) else value
+
+
+_LOCATOR = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant,
+                            parse_float=_locate_float, parse_int=_locate_int)
+
+
+def _number_problem(text: str, pos: int, location: Location, id_field: str) -> Problem:
+    """The problem for a value holding a number that cannot be held, naming the record (by
+    ``id_field``, when it is readable) and the field; the number itself is never quoted.
+
+    Parsed again with hooks that leave a marker where the number was: this runs only after
+    the fast parse failed, so good records pay nothing for it."""
+    try:
+        value, _ = _LOCATOR.raw_decode(text, pos)
+    except (ValueError, RecursionError):
+        return Problem(location, "holds a number too large to read")
+    record = None
+    if isinstance(value, dict):
+        rid = value.get(id_field)
+        if isinstance(rid, str) and rid.strip() and rid.isprintable():
+            record = rid.strip()
+        elif isinstance(rid, int) and not isinstance(rid, bool):
+            record = str(rid)
+    stack: list[tuple[Any, str | None]] = [(value, None)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Unreadable):
+            if item.is_float:
+                message = "holds a number too large to read: it overflows a 64-bit float"
+            else:
+                limit = sys.get_int_max_str_digits()
+                message = f"holds a number too long to read: {item.digits:,} digits, over the limit of {limit:,}"
+            return Problem(location, message, record, path)
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path or ''}[{i}]") for i, v in reversed(list(enumerate(item))))
+    return Problem(location, "holds a number too large to read", record)
 
 
 def discover_files(source: Path) -> list[Path]:
@@ -91,11 +163,12 @@ def discover_files(source: Path) -> list[Path]:
     raise InputError(f"{source}: no such file or directory")
 
 
-def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Problem]:
+def read_file(path: Path, display: str | None = None, *, id_field: str = "id") -> Iterator[RawRecord | Problem]:
     """Yield each value in the file, or a :class:`Problem` for what cannot be parsed.
 
     The format comes from the content: ``[`` starts an array, one object per line is JSON
     Lines (as is any ``.jsonl``/``.ndjson`` file), otherwise the file is one object.
+    ``id_field`` names the record in a problem found while parsing (a number too large).
     """
     name = display or str(path)
     try:
@@ -111,15 +184,15 @@ def read_file(path: Path, display: str | None = None) -> Iterator[RawRecord | Pr
     sniff = data.lstrip()[:1]
     escapes = _SURROGATE_ESCAPE.search(data) is not None
     if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _looks_like_lines(data)):
-        yield from _read_lines(data, name, escapes)
+        yield from _read_lines(data, name, escapes, id_field)
         return
     text = _decode_whole(data, name)
     if isinstance(text, Problem):
         yield text
     elif sniff == b"[":
-        yield from _read_array(text, name, escapes)
+        yield from _read_array(text, name, escapes, id_field)
     elif sniff == b"{":
-        yield from _read_single(text, name, escapes)
+        yield from _read_single(text, name, escapes, id_field)
     else:
         yield Problem(Location(name, 1), "expected a JSON object, an array of objects, or JSON Lines")
 
@@ -169,12 +242,14 @@ def _parse_error(exc: Exception, text: str, location: Location, line_offset: int
 
 
 def _decode_at(
-    text: str, pos: int, location: Location, line_offset: int = 0, unit: str = "file"
+    text: str, pos: int, location: Location, line_offset: int = 0, unit: str = "file", id_field: str = "id"
 ) -> tuple[Any, int] | Problem:
     try:
         return _DECODER.raw_decode(text, pos)
     except (json.JSONDecodeError, _ShapeError, RecursionError) as exc:
         return _parse_error(exc, text, location, line_offset, unit)
+    except ValueError:  # an int over sys.get_int_max_str_digits, or a float that overflows
+        return _number_problem(text, pos, location, id_field)
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -183,9 +258,9 @@ def _skip_ws(text: str, pos: int) -> int:
     return pos
 
 
-def _read_single(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
+def _read_single(text: str, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
     pos = _skip_ws(text, 0)
-    result = _decode_at(text, pos, Location(name))
+    result = _decode_at(text, pos, Location(name), id_field=id_field)
     if isinstance(result, Problem):
         yield result
         return
@@ -198,7 +273,7 @@ def _read_single(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Pr
     yield RawRecord(Location(name, text.count("\n", 0, pos) + 1), value, escapes)
 
 
-def _read_array(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
+def _read_array(text: str, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
     pos = _skip_ws(text, _skip_ws(text, 0) + 1)
     line, counted = 1, 0
     index = 0
@@ -212,10 +287,10 @@ def _read_array(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Pro
         line += text.count("\n", counted, pos)
         counted = pos
         location = Location(name, line, index)
-        result = _decode_at(text, pos, location)
+        result = _decode_at(text, pos, location, id_field=id_field)
         if isinstance(result, Problem):
             if index:
-                result = Problem(result.location, result.message + f"; records after element {index - 1} were not read")
+                result = replace(result, message=result.message + f"; records after element {index - 1} were not read")
             yield result
             return
         value, end = result
@@ -237,7 +312,7 @@ def _read_array(text: str, name: str, escapes: bool) -> Iterator[RawRecord | Pro
             return
 
 
-def _read_lines(data: bytes, name: str, escapes: bool) -> Iterator[RawRecord | Problem]:
+def _read_lines(data: bytes, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
     lines = data.split(b"\n")
     ends_with_newline = data.endswith(b"\n")
     for number, raw in enumerate(lines, start=1):
@@ -254,7 +329,7 @@ def _read_lines(data: bytes, name: str, escapes: bool) -> Iterator[RawRecord | P
             )
             continue
         pos = _skip_ws(text, 0)
-        result = _decode_at(text, pos, location, number - 1, "line")
+        result = _decode_at(text, pos, location, number - 1, "line", id_field)
         if isinstance(result, Problem):
             last = number == len(lines) and not ends_with_newline
             if last and "truncated" not in result.message and "malformed" in result.message:

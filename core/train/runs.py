@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import sqlite3
+import zipfile
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["RunInfo", "RunStatus", "RunsTable", "process_alive"]
+__all__ = ["RunInfo", "RunStatus", "RunsTable", "checkpoint_step", "process_alive"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -84,6 +87,85 @@ def process_alive(pid: int | None) -> bool:
     return True
 
 
+class _StateUnpickler(pickle.Unpickler):
+    """Reads the plain values of a checkpoint's ``trainer_state.pt`` without torch: each tensor
+    (a torch rebuild function over a persistent storage) becomes None. Any class other than
+    torch's and ``OrderedDict`` is refused, so nothing arbitrary is built."""
+
+    def find_class(self, module: str, name: str) -> object:
+        if module == "collections" and name == "OrderedDict":
+            return OrderedDict
+        if module == "torch" or module.startswith("torch."):
+            return _nothing
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
+
+    def persistent_load(self, pid: object) -> None:
+        return None
+
+
+def _nothing(*args: object, **kwargs: object) -> None:
+    return None
+
+
+_STEP_CACHE: dict[tuple[str, int, int], int | None] = {}
+
+
+def _state_step(state: Path) -> int | None:
+    """The ``progress.step`` in a checkpoint state file (torch's zip format), or None."""
+    try:
+        stat = state.stat()
+        key = (str(state), stat.st_mtime_ns, stat.st_size)
+        if key in _STEP_CACHE:
+            return _STEP_CACHE[key]
+        with zipfile.ZipFile(state) as archive:
+            name = next(n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl")
+            with archive.open(name) as handle:
+                data = _StateUnpickler(handle).load()
+        step = data["progress"]["step"]
+        found = step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else None
+    except (OSError, StopIteration, zipfile.BadZipFile, pickle.UnpicklingError, KeyError, TypeError, ValueError,
+            EOFError, AttributeError, IndexError, RecursionError):
+        return None
+    _STEP_CACHE[key] = found
+    return found
+
+
+def _marked_step(directory: Path) -> int | None:
+    """The step in a checkpoint directory's completion marker (``complete.json``, written last),
+    when it and both checkpoint files are there. The files are not re-hashed: this is for a
+    listing, and resume checks them before it uses one."""
+    try:
+        marker = json.loads((directory / "complete.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    step = marker.get("step") if isinstance(marker, dict) else None
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        return None
+    if not all((directory / name).is_file() for name in ("trainable.safetensors", "trainer_state.pt")):
+        return None
+    return step
+
+
+def checkpoint_step(run_dir: Path) -> int | None:
+    """The optimizer step of the run's newest complete checkpoint, or None when it has none.
+
+    Read without torch (``medsum runs`` and the TUI list runs without loading it). Both
+    layouts: ``checkpoints/*/`` with a completion marker, and the older ``checkpoint/`` (or,
+    when a kill fell between the two renames of a swap, ``checkpoint.old/``)."""
+    steps: list[int] = []
+    try:
+        marked = [p for p in (run_dir / "checkpoints").iterdir() if p.is_dir()]
+    except OSError:
+        marked = []
+    steps += [step for step in map(_marked_step, marked) if step is not None]
+    for directory in ("checkpoint", "checkpoint.old"):
+        step = _state_step(run_dir / directory / "trainer_state.pt")
+        if step is not None:
+            steps.append(step)
+            break
+    return max(steps, default=None)
+
+
 class RunsTable:
     """Read and update ``runs/runs.sqlite`` in a workspace."""
 
@@ -137,6 +219,12 @@ class RunsTable:
         if info.status == RunStatus.RUNNING and not process_alive(info.pid):
             self.update(info.run_id, status=RunStatus.KILLED, message="the training process is gone")
             return self.get(info.run_id)
+        if info.status in (RunStatus.KILLED, RunStatus.FAILED):
+            # the table's step is written at each epoch's end; a run stopped mid-epoch got
+            # further, and its newest checkpoint says how far (what a resume starts from)
+            saved = checkpoint_step(self.path.parent / info.run_id)
+            if saved is not None and saved > info.step:
+                return replace(info, step=saved)
         return info
 
     def get(self, run_id: str) -> RunInfo:
