@@ -8,7 +8,12 @@ transactions with a busy timeout, read-modify-write ones under ``BEGIN IMMEDIATE
 
 A run is *reserved* before its first training step and *settled* when it ends. A reserved
 run counts with the larger of its planned and done steps, so a run that crashed or was
-killed (and never settled) is still counted in full; a settled run counts the steps it did.
+killed (and never settled) is still counted in full; a settled run counts the steps it did,
+and a run settled without a single step spent nothing (not even a non-private one).
+
+A reservation (and the reopening of a resumed run) can carry an ``admit`` check: it is given
+the dataset's spend before and after the run, read inside the same ``BEGIN IMMEDIATE``
+transaction as the insert, so two runs racing for the last of a budget cannot both pass it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,8 +40,10 @@ __all__ = [
     "LedgerError",
     "LedgerRun",
     "Spend",
+    "Admit",
     "counted_steps",
     "run_epsilon",
+    "spent_nothing",
 ]
 
 #: How a settled run ended.
@@ -174,6 +181,18 @@ class Spend:
     run_steps: dict[str, int] = field(default_factory=dict)
 
 
+#: A budget check run inside a reservation's transaction: given the dataset's spend before the
+#: run (without it) and after it, and the run's DP parameters (None: non-private), it raises to
+#: refuse the run, or returns the override reason to record (None when the run fits).
+Admit = Callable[[Spend, Spend, "DpParams | None"], "str | None"]
+
+
+def spent_nothing(run: LedgerRun) -> bool:
+    """True for a run settled without a single step (it failed or was refused before training):
+    it spent no privacy, so it counts in no spend, and a non-private one leaves the dataset bounded."""
+    return run.status == "settled" and run.steps_done == 0
+
+
 def counted_steps(run: LedgerRun) -> int:
     """The steps a run counts with: a reserved run its planned steps (or more, if it did more),
     a settled run the steps it did."""
@@ -194,6 +213,48 @@ def run_epsilon(run: LedgerRun, steps: int | None = None) -> float | None:
         return run.planned_epsilon
     dp = run.dp
     return epsilon_for([(dp.noise_multiplier, dp.sample_rate, steps)], dp.delta, dp.accountant)
+
+
+def _spend_of(dataset: str, runs: list[LedgerRun], *, delta: float | None = None,
+              extra: DpParams | None = None) -> Spend:
+    """The spend of ``runs`` on ``dataset`` (see :meth:`Ledger.spend`)."""
+    runs = [r for r in runs if not spent_nothing(r)]
+    private = [r for r in runs if r.dp is not None]
+    history: list[tuple[float, float, int]] = []
+    deltas: list[float] = []
+    accountants: set[str] = set()
+    run_epsilons: dict[str, float] = {}
+    run_steps: dict[str, int] = {}
+    for run in private:
+        assert run.dp is not None
+        steps = counted_steps(run)
+        run_steps[run.run_id] = steps
+        run_epsilons[run.run_id] = run_epsilon(run, steps) or 0.0
+        history.append((run.dp.noise_multiplier, run.dp.sample_rate, steps))
+        deltas.append(run.dp.delta)
+        accountants.add(run.dp.accountant)
+    naive = sum(run_epsilons.values())
+    if extra is not None:
+        _check_dp("(planned)", extra)
+        history.append((extra.noise_multiplier, extra.sample_rate, extra.steps))
+        deltas.append(extra.delta)
+        accountants.add(extra.accountant)
+        naive += epsilon_for([history[-1]], extra.delta, extra.accountant)
+    used = delta if delta is not None else (max(deltas) if deltas else None)
+    accountant = "rdp" if accountants == {"rdp"} else "prv"
+    composed = epsilon_for(history, used, accountant) if used is not None and history else 0.0
+    return Spend(
+        dataset=dataset, delta=used, composed_epsilon=composed, naive_epsilon=naive, naive_delta=sum(deltas),
+        unbounded=len(private) < len(runs), private_runs=len(private) + (extra is not None),
+        nonprivate_runs=len(runs) - len(private), reserved_runs=sum(r.status == "reserved" for r in runs),
+        accountant=accountant if history else None, run_epsilons=run_epsilons, run_steps=run_steps,
+    )
+
+
+def _with_steps(dp: DpParams, steps: int) -> DpParams:
+    from dataclasses import replace
+
+    return replace(dp, steps=steps)
 
 
 def _now() -> str:
@@ -322,9 +383,14 @@ class Ledger:
     # --- runs ----------------------------------------------------------------------------
 
     def reserve(self, run_id: str, *, dataset: str, fingerprint: str, model: str, dp: DpParams | None,
-                planned_epsilon: float | None, override_reason: str | None = None) -> None:
+                planned_epsilon: float | None, override_reason: str | None = None,
+                admit: Admit | None = None) -> str | None:
         """Reserve a run's spend before it trains: status "reserved", 0 steps done, counted
-        with ``dp.steps`` planned steps. ``dp`` None records a non-private run."""
+        with ``dp.steps`` planned steps. ``dp`` None records a non-private run.
+
+        ``admit``, when given, checks the budget in the same transaction as the insert (see
+        :data:`Admit`); the reason it returns is recorded as the override. Returns the override
+        reason recorded."""
         if dp is not None:
             _check_dp(run_id, dp)
         now = _now()
@@ -344,8 +410,24 @@ class Ledger:
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone():
                 raise LedgerError(f"run {run_id} is already in the privacy ledger")
+            if admit is not None:
+                before, after = self._before_after(conn, dataset, dp)
+                values["override_reason"] = admit(before, after, dp)
             conn.execute(f"INSERT INTO runs ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
                          tuple(values.values()))
+        return values["override_reason"]
+
+    def _before_after(self, conn: sqlite3.Connection, dataset: str, dp: DpParams | None,
+                      exclude: str | None = None) -> tuple[Spend, Spend]:
+        """The spend on ``dataset`` (without run ``exclude``) before and after a run with ``dp``,
+        read on ``conn`` (inside its transaction)."""
+        runs = [r for r in self._runs(conn, dataset) if r.run_id != exclude]
+        before = _spend_of(dataset, runs)
+        if dp is None:
+            from dataclasses import replace
+
+            return before, replace(before, unbounded=True, nonprivate_runs=before.nonprivate_runs + 1)
+        return before, _spend_of(dataset, runs, extra=dp)
 
     def _reserved(self, conn: sqlite3.Connection, run_id: str) -> sqlite3.Row:
         row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
@@ -374,9 +456,14 @@ class Ledger:
                          "updated_at = ? WHERE run_id = ?",
                          (outcome, steps, None if row["private"] == 0 else epsilon, _now(), run_id))
 
-    def reopen(self, run_id: str, *, steps_planned: int) -> None:
+    def reopen(self, run_id: str, *, steps_planned: int, admit: Admit | None = None) -> str | None:
         """A resumed run: back to "reserved", counted with ``steps_planned`` spent steps in all
-        (the steps already done plus those still to do). Its planned epsilon is recomputed."""
+        (the steps already done plus those still to do). Its planned epsilon is recomputed.
+
+        ``admit``, when given, checks the budget in the same transaction: the spend of the
+        dataset's other runs before, and after adding this run at ``steps_planned`` (its own
+        earlier reservation is not counted twice). The override reason it returns is added to
+        the run's record. Returns that reason."""
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
@@ -385,12 +472,23 @@ class Ledger:
         if row["private"]:
             planned = epsilon_for([(row["noise_multiplier"], row["sample_rate"], int(steps_planned))],
                                   row["delta"], row["accountant"])
+        override = None
         with self._write() as conn:
-            if conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)).fetchone() is None:
+            row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None:
                 raise LedgerError(f"run {run_id} is not in the privacy ledger")
+            reason = row["override_reason"]
+            if admit is not None:
+                run = _run_from_row(row)
+                dp = None if run.dp is None else _with_steps(run.dp, int(steps_planned))
+                before, after = self._before_after(conn, row["dataset"], dp, exclude=run_id)
+                override = admit(before, after, dp)
+                if override:
+                    reason = f"{reason}; resume: {override}" if reason else f"resume: {override}"
             conn.execute("UPDATE runs SET status = 'reserved', outcome = NULL, epsilon = NULL, steps_planned = ?, "
-                         "planned_epsilon = ?, updated_at = ? WHERE run_id = ?",
-                         (int(steps_planned), planned, _now(), run_id))
+                         "planned_epsilon = ?, override_reason = ?, updated_at = ? WHERE run_id = ?",
+                         (int(steps_planned), planned, reason, _now(), run_id))
+        return override
 
     def get_run(self, run_id: str) -> LedgerRun:
         """One run; ``KeyError`` when the ledger has none by that id."""
@@ -402,49 +500,25 @@ class Ledger:
 
     def runs(self, dataset: str | None = None) -> list[LedgerRun]:
         """Every run (on ``dataset`` only, when given), oldest first."""
-        query = "SELECT * FROM runs" + (" WHERE dataset = ?" if dataset is not None else "")
         with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY created_at, run_id", (() if dataset is None else (dataset,))).fetchall()
+            return self._runs(conn, dataset)
+
+    @staticmethod
+    def _runs(conn: sqlite3.Connection, dataset: str | None) -> list[LedgerRun]:
+        query = "SELECT * FROM runs" + (" WHERE dataset = ?" if dataset is not None else "")
+        rows = conn.execute(query + " ORDER BY created_at, run_id", (() if dataset is None else (dataset,))).fetchall()
         return [_run_from_row(r) for r in rows]
 
     # --- spend ---------------------------------------------------------------------------
 
-    def spend(self, dataset: str, *, delta: float | None = None, extra: DpParams | None = None) -> Spend:
+    def spend(self, dataset: str, *, delta: float | None = None, extra: DpParams | None = None,
+              exclude: str | None = None) -> Spend:
         """The privacy spent on ``dataset``: the private runs composed by the accountant (PRV
         unless every run used RDP) at ``delta`` (default: the largest delta any run used),
         beside the naive sums. ``extra`` adds a planned run, to ask what the spend would be
-        after it."""
-        runs = self.runs(dataset)
-        private = [r for r in runs if r.dp is not None]
-        history: list[tuple[float, float, int]] = []
-        deltas: list[float] = []
-        accountants: set[str] = set()
-        run_epsilons: dict[str, float] = {}
-        run_steps: dict[str, int] = {}
-        for run in private:
-            assert run.dp is not None
-            steps = counted_steps(run)
-            run_steps[run.run_id] = steps
-            run_epsilons[run.run_id] = run_epsilon(run, steps) or 0.0
-            history.append((run.dp.noise_multiplier, run.dp.sample_rate, steps))
-            deltas.append(run.dp.delta)
-            accountants.add(run.dp.accountant)
-        naive = sum(run_epsilons.values())
-        if extra is not None:
-            _check_dp("(planned)", extra)
-            history.append((extra.noise_multiplier, extra.sample_rate, extra.steps))
-            deltas.append(extra.delta)
-            accountants.add(extra.accountant)
-            naive += epsilon_for([history[-1]], extra.delta, extra.accountant)
-        used = delta if delta is not None else (max(deltas) if deltas else None)
-        accountant = "rdp" if accountants == {"rdp"} else "prv"
-        composed = epsilon_for(history, used, accountant) if used is not None and history else 0.0
-        return Spend(
-            dataset=dataset, delta=used, composed_epsilon=composed, naive_epsilon=naive, naive_delta=sum(deltas),
-            unbounded=len(private) < len(runs), private_runs=len(private) + (extra is not None),
-            nonprivate_runs=len(runs) - len(private), reserved_runs=sum(r.status == "reserved" for r in runs),
-            accountant=accountant if history else None, run_epsilons=run_epsilons, run_steps=run_steps,
-        )
+        after it; ``exclude`` leaves one run out (a resumed run checking its own new plan).
+        A run settled without a single step spent nothing and is left out."""
+        return _spend_of(dataset, [r for r in self.runs(dataset) if r.run_id != exclude], delta=delta, extra=extra)
 
     # --- the audit log's head --------------------------------------------------------------
 

@@ -80,7 +80,8 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
     if config.nproc != dist.world_size:
         raise TrainError(f"the run is planned for {config.nproc} processes but {dist.world_size} are running")
     run_id, plan = _on_main(dist, lambda: _create_run(root, config, on_event, override_budget))
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=plan, dist=dist)
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=plan, dist=dist,
+                    override_budget=override_budget)
 
 
 def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, Any]], None] | None,
@@ -111,17 +112,26 @@ def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, A
 
 
 def resume_run(root: Path, run_id: str, *, events: Path | None = None,
-               on_event: Callable[[dict[str, Any]], None] | None = None, dist: DistContext | None = None) -> RunInfo:
+               on_event: Callable[[dict[str, Any]], None] | None = None, dist: DistContext | None = None,
+               override_budget: str | None = None) -> RunInfo:
     """Continue a killed or failed run from its last checkpoint to its planned total of steps,
-    on any number of processes (``dist``)."""
+    on any number of processes (``dist``).
+
+    Like a new run, it passes the dataset's budget check first, against the policy as it is
+    now: the run's whole spend (steps spent and still to do) beside every other run. It is
+    refused (exit 4, before anything is loaded) unless ``override_budget`` gives a reason,
+    which is recorded in the ledger and audited."""
     dist = dist or DistContext()
-    config, plan = _on_main(dist, lambda: _resumable(root, run_id))
+    config, plan = _on_main(dist, lambda: _resumable(root, run_id, on_event, override_budget))
     config = config.model_copy(update={"nproc": dist.world_size})
-    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True, plan=plan, dist=dist)
+    return _execute(root, run_id, config, events=events, on_event=on_event, resume=True, plan=plan, dist=dist,
+                    override_budget=override_budget)
 
 
-def _resumable(root: Path, run_id: str) -> tuple[TrainConfig, Any]:
-    """The configuration and DP plan of a run that may be resumed; raises when it may not."""
+def _resumable(root: Path, run_id: str, on_event: Callable[[dict[str, Any]], None] | None = None,
+               override_budget: str | None = None) -> tuple[TrainConfig, Any]:
+    """The configuration and DP plan of a run that may be resumed, after its budget check;
+    raises when it may not be resumed."""
     table = RunsTable(root)
     try:
         info = table.get(run_id)
@@ -138,6 +148,11 @@ def _resumable(root: Path, run_id: str) -> tuple[TrainConfig, Any]:
         from core.train.dp_plan import DpPlan
 
         plan = DpPlan(**saved["preflight"]["dp"])  # the plan it started with; the noise never changes
+    from core.train.spend import resume_preflight
+
+    pre = resume_preflight(root, run_id, config, plan, override_budget)  # raises when refused: nothing changed yet
+    if on_event is not None:
+        on_event({"event": "preflight", **pre.summary()})
     return config, plan
 
 
@@ -194,7 +209,7 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
 
 def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | None,
              on_event: Callable[[dict[str, Any]], None] | None, resume: bool, plan: Any,
-             dist: DistContext) -> RunInfo:
+             dist: DistContext, override_budget: str | None = None) -> RunInfo:
     if not dist.is_main:
         return _execute_worker(root, run_id, config, resume=resume, plan=plan, dist=dist)
     from core.ledger import open_ledger
@@ -219,19 +234,25 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
         return spent_before + loop.progress.step - start_step
 
     def finish(outcome: str) -> None:
+        steps = spent()
+        if resume:  # the earlier processes' steps, even when this one failed before counting them
+            from core.reconcile import spent_on_disk
+
+            steps = max(steps, spent_on_disk(directory))
         epsilon = None
         if plan is not None:
             from privacy.accounting import epsilon_for
 
-            epsilon = epsilon_for([(plan.noise_multiplier, plan.sample_rate, spent())], plan.delta, plan.accountant)
-        settle(root, run_id, steps_done=spent(), epsilon=epsilon, outcome=outcome)
+            epsilon = epsilon_for([(plan.noise_multiplier, plan.sample_rate, steps)], plan.delta, plan.accountant)
+        settle(root, run_id, steps_done=steps, epsilon=epsilon, outcome=outcome)  # 0 steps: it spent nothing
 
     try:
         loop, tokenizer, facts = _loop(root, run_id, config, plan, dist, emit=stream.emit)
         resumed = loop.resume() if resume else False
         start_step = loop.progress.step
         if resume:
-            spent_before = resume_spend(root, run_id, config, checkpoint_step=start_step, total_steps=loop.total_steps)
+            spent_before = resume_spend(root, run_id, config, checkpoint_step=start_step, total_steps=loop.total_steps,
+                                        override_reason=override_budget)
             loop.dp_steps_before = spent_before
         dist.barrier()  # the other ranks start training once the spend is reserved
         initial = {name: t.clone() for name, t in trainable_state(loop.model).items()}  # detach() shares storage
@@ -254,6 +275,8 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
                     metrics.flush()
                     table.update(run_id, step=loop.progress.step, best_val_loss=loop.progress.best_val_loss)
             loop.emit = emit
+            if plan is None:  # a non-private run records no steps as it goes: count it as trained from here
+                ledger.update_steps(run_id, max(spent(), 1))
             result = loop.run()
         if loop.engine is not None:
             loop.engine.detach()

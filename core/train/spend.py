@@ -16,7 +16,8 @@ from core.ledger import open_ledger
 from core.train.config import TrainConfig, TrainError
 from core.train.dp_plan import DpPlan, plan_dp
 
-__all__ = ["Preflight", "fitting_epsilon", "preflight", "refused_for", "reserve", "resume_spend", "settle"]
+__all__ = ["Preflight", "fitting_epsilon", "preflight", "refused_for", "reserve", "resume_preflight", "resume_spend",
+           "settle"]
 
 
 @dataclass(frozen=True)
@@ -149,14 +150,50 @@ def fitting_epsilon(root: Path, config: TrainConfig, pre: Preflight | None = Non
     return None
 
 
+def _refused(reason: str) -> TrainError:
+    return TrainError(f"refused before training: {reason} (give --override-budget \"reason\" "
+                      "to run anyway; the reason is audited)", exit_code=4)
+
+
+class _Gate:
+    """The budget check a reservation runs inside its ledger transaction (see
+    :data:`privacy.ledger.Admit`): the policy's verdict on the spend read there, refused unless
+    ``override_reason`` is given; ``refused_because`` keeps the verdict for the audit."""
+
+    def __init__(self, root: Path, dataset: str, override_reason: str | None) -> None:
+        from core.budget import budget_policy
+
+        self.dataset = dataset
+        self.policy = budget_policy(_workspace_config(root), dataset)
+        self.override_reason = override_reason
+        self.refused_because: str | None = None
+
+    def __call__(self, before: Any, after: Any, dp: Any) -> str | None:
+        from core.budget import _verdict
+
+        allowed, reason = _verdict(self.dataset, self.policy, before, after, dp)
+        if allowed:
+            return None
+        if not self.override_reason:
+            raise _refused(reason)
+        self.refused_because = reason
+        return self.override_reason
+
+
 def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, override_reason: str | None) -> None:
-    """Refuse an over-budget run (unless overridden), else reserve its planned spend and audit it."""
+    """Refuse an over-budget run (unless overridden), else reserve its planned spend and audit it.
+
+    The pre-flight's verdict is checked again inside the ledger transaction that inserts the
+    reservation, on the spend read there: runs reserved since the pre-flight count, so two runs
+    started together cannot both take the last of a budget. An override is recorded only when
+    that check refuses the run."""
     from core.audit import audit_event
     from core.datasets import get_dataset
+    from core.ledger import LedgerFailure
+    from privacy.ledger import LedgerError
 
     if not pre.allowed and not override_reason:
-        raise TrainError(f"refused before training: {pre.check.reason} (give --override-budget \"reason\" "
-                         "to run anyway; the reason is audited)", exit_code=4)
+        raise _refused(pre.check.reason)
     entry = get_dataset(root, config.dataset)
     ledger = open_ledger(root)
     ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
@@ -164,41 +201,98 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
                           deid={"strategy": entry.strategy, "phi_found": entry.phi_found, "residual": entry.residual,
                                 "skipped": entry.skipped})
     plan = pre.plan
-    override = override_reason if not pre.allowed else None
-    ledger.reserve(run_id, dataset=entry.name, fingerprint=entry.fingerprint, model=config.model,
-                   dp=None if plan is None else plan.params(),
-                   planned_epsilon=None if plan is None else plan.planned_epsilon, override_reason=override)
+    gate = _Gate(root, entry.name, override_reason)
+    try:
+        override = ledger.reserve(run_id, dataset=entry.name, fingerprint=entry.fingerprint, model=config.model,
+                                  dp=None if plan is None else plan.params(),
+                                  planned_epsilon=None if plan is None else plan.planned_epsilon, admit=gate)
+    except LedgerError as exc:
+        raise LedgerFailure(str(exc)) from None
     if override:
         audit_event(root, "budget.override", run_id=run_id, dataset=entry.name, reason=override,
-                    refused_because=pre.check.reason)
+                    refused_because=gate.refused_because)
     audit_event(root, "train.start", run_id=run_id, dataset=entry.name, fingerprint=entry.fingerprint,
                 model=config.model, dp=plan is not None,
                 planned_epsilon=None if plan is None else round(plan.planned_epsilon, 6),
                 delta=None if plan is None else plan.delta)
 
 
-def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_step: int, total_steps: int) -> int:
-    """Before a resumed run continues: the steps its earlier processes spent, and a new
-    reservation for the steps still to come (spent steps are never given back).
-
-    A non-private run from before the ledger existed is entered now; a private one cannot
-    be resumed without its ledger record."""
-    from core.datasets import get_dataset
+def _resume_steps(root: Path, run_id: str, *, checkpoint_step: int, total_steps: int) -> tuple[int, int]:
+    """A resumed run's steps spent by its earlier processes, and the steps it counts with in all
+    once resumed (spent steps plus those still to do after the checkpoint: redone steps count again)."""
     from core.reconcile import spent_on_disk
     from core.train.run import run_dir
 
+    try:
+        done = open_ledger(root).get_run(run_id).steps_done
+    except KeyError:
+        done = 0
+    spent = max(done, spent_on_disk(run_dir(root, run_id)))
+    return spent, spent + max(0, total_steps - checkpoint_step)
+
+
+def resume_preflight(root: Path, run_id: str, config: TrainConfig, plan: DpPlan | None,
+                     override_reason: str | None) -> Preflight:
+    """The budget check of a run about to be resumed, before anything is loaded: does the run's
+    whole spend (steps already spent plus those still to do) fit the dataset's policy *now*,
+    beside every other run (its own earlier reservation is not counted twice)? Refused
+    (exit 4) unless ``override_reason`` is given. :func:`resume_spend` checks it again,
+    atomically with the new reservation."""
+    from core.budget import BudgetCheck, _verdict, budget_policy
+    from core.train.checkpoint import checkpointed_step
+    from core.train.run import run_dir
+
+    policy = budget_policy(_workspace_config(root), config.dataset)
+    dp = None
+    if plan is not None:
+        _, counted = _resume_steps(root, run_id, checkpoint_step=checkpointed_step(run_dir(root, run_id)),
+                                   total_steps=plan.steps)
+        dp = replace(plan.params(), steps=counted)
+    ledger = open_ledger(root)
+    before = ledger.spend(config.dataset, exclude=run_id)
+    after = (replace(before, unbounded=True, nonprivate_runs=before.nonprivate_runs + 1) if dp is None
+             else ledger.spend(config.dataset, exclude=run_id, extra=dp))
+    allowed, reason = _verdict(config.dataset, policy, before, after, dp)
+    pre = Preflight(plan, BudgetCheck(allowed, reason, policy, before, after))
+    if not allowed and not override_reason:
+        raise _refused(f"resuming run {run_id}: {reason}")
+    return pre
+
+
+def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_step: int, total_steps: int,
+                 override_reason: str | None = None) -> int:
+    """Before a resumed run continues: the steps its earlier processes spent, and a new
+    reservation for the steps still to come (spent steps are never given back).
+
+    The reservation is checked against the dataset's policy as it is now, in the same ledger
+    transaction (the run's whole spend beside every other run); refused (exit 4) unless
+    ``override_reason`` is given, which is then recorded on the run and audited.
+
+    A non-private run from before the ledger existed is entered now; a private one cannot
+    be resumed without its ledger record."""
+    from core.audit import audit_event
+    from core.datasets import get_dataset
+    from core.ledger import LedgerFailure
+    from privacy.ledger import LedgerError
+
     ledger = open_ledger(root)
     try:
-        row = ledger.get_run(run_id)
+        ledger.get_run(run_id)
     except KeyError:
         if config.dp:
             raise TrainError(f"run {run_id} is not in the privacy ledger; a DP run cannot be resumed without it") from None
         entry = get_dataset(root, config.dataset)
         ledger.reserve(run_id, dataset=entry.name, fingerprint=entry.fingerprint, model=config.model, dp=None,
                        planned_epsilon=None)
-        row = ledger.get_run(run_id)
-    spent = max(row.steps_done, spent_on_disk(run_dir(root, run_id)))
-    ledger.reopen(run_id, steps_planned=spent + max(0, total_steps - checkpoint_step))
+    spent, counted = _resume_steps(root, run_id, checkpoint_step=checkpoint_step, total_steps=total_steps)
+    gate = _Gate(root, config.dataset, override_reason)
+    try:
+        override = ledger.reopen(run_id, steps_planned=counted, admit=gate)
+    except LedgerError as exc:
+        raise LedgerFailure(str(exc)) from None
+    if override:
+        audit_event(root, "budget.override", run_id=run_id, dataset=config.dataset, reason=override,
+                    refused_because=gate.refused_because, resumed=True)
     ledger.update_steps(run_id, spent)
     return spent
 

@@ -111,7 +111,7 @@ def train_command(
         if not dist.is_main:  # rank 0 reports; the others train and stay quiet
             try:
                 if resume is not None:
-                    resume_run(opened.root, resume, dist=dist)
+                    resume_run(opened.root, resume, dist=dist, override_budget=override_budget)
                 else:
                     start_run(opened.root, build_config(), override_budget=override_budget, dist=dist)
             except (MedsumError, KeyboardInterrupt):
@@ -121,7 +121,8 @@ def train_command(
         previous = _terminate_as_interrupt()
         try:
             if resume is not None:
-                info = resume_run(opened.root, resume, events=events, on_event=view, dist=dist)
+                info = resume_run(opened.root, resume, events=events, on_event=view, dist=dist,
+                                  override_budget=override_budget)
             else:
                 info = start_run(opened.root, build_config(), events=events, on_event=view,
                                  override_budget=override_budget, dist=dist)
