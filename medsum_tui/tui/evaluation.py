@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from medsum_tui.tui.training import exit_message
+
 __all__ = ["EvalHandle", "EvalStatus", "exit_event", "fold_eval_events", "format_duration", "spawn_evaluation",
            "stop_evaluation"]
 
@@ -121,9 +123,4 @@ def stop_evaluation(child: subprocess.Popen[bytes]) -> bool:
 def exit_event(handle: EvalHandle) -> dict[str, Any]:
     """The event that stands for a child which ended without saying how: its last error line
     (one line, never PHI), when it left one."""
-    try:
-        lines = Path(handle.log).read_text(encoding="utf-8", errors="replace").strip().splitlines() if handle.log else []
-    except OSError:
-        lines = []
-    last = next((line for line in reversed(lines) if line.startswith("medsum: error:")), "")
-    return {"event": "exit", "message": last.removeprefix("medsum: error: ") or "the evaluation process ended"}
+    return {"event": "exit", "message": exit_message(handle.log, "the evaluation process ended")}

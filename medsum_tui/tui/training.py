@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TrainForm", "TrainingHandle", "exit_event", "read_events", "spawn_training", "stop_training",
+__all__ = ["TrainForm", "TrainingHandle", "exit_event", "exit_message", "read_events", "spawn_training", "stop_training",
            "train_arguments"]
 
 
@@ -89,17 +89,23 @@ def spawn_training(root: Path, form: TrainForm) -> tuple[TrainingHandle, subproc
     return TrainingHandle(child.pid, str(events), log=str(log_path)), child
 
 
+def exit_message(log: str, default: str, *, last_line: bool = False) -> str:
+    """Why a child process ended without saying so in its events: the last ``medsum: error:``
+    line of its ``log`` (one line, never PHI), else its last line when ``last_line``, else
+    ``default``."""
+    try:
+        lines = Path(log).read_text(encoding="utf-8", errors="replace").strip().splitlines() if log else []
+    except OSError:
+        lines = []
+    fallback = lines[-1] if last_line and lines else ""
+    last = next((line for line in reversed(lines) if line.startswith("medsum: error:")), fallback)
+    return last.removeprefix("medsum: error: ") or default
+
+
 def exit_event(handle: TrainingHandle) -> dict[str, Any]:
     """The event that stands for a child which ended without an "end" event (it failed before
     the run started, or was killed): its last error line, when it left one."""
-    last = ""
-    if handle.log:
-        try:
-            lines = Path(handle.log).read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        except OSError:
-            lines = []
-        last = next((line for line in reversed(lines) if line.startswith("medsum: error:")), lines[-1] if lines else "")
-    return {"event": "exit", "message": last.removeprefix("medsum: error: ") or "the training process ended"}
+    return {"event": "exit", "message": exit_message(handle.log, "the training process ended", last_line=True)}
 
 
 def read_events(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:
