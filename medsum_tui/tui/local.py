@@ -15,6 +15,7 @@ import atexit
 import hashlib
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -73,6 +74,7 @@ __all__ = ["LocalBackend"]
 _log = logging.getLogger(__name__)
 
 _PREVIEW = 72
+DOCTOR_EVERY_S = 60.0  # the dashboard's doctor checks are run again after this long
 
 
 def _preview(text: str) -> str:
@@ -109,6 +111,7 @@ class LocalBackend:
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
         self._evaluations: dict[int, Any] = {}  # evaluation processes this TUI started
         self.gpu_check_pending = False  # the last dashboard left a GPU build's GPUs unqueried
+        self._checks: tuple[bool, float, list[Any]] | None = None  # (torch imported, when, doctor checks)
 
     # -- workspace -----------------------------------------------------------------------
     def _loaded(self) -> LoadedConfig:
@@ -117,9 +120,7 @@ class LocalBackend:
     def dashboard(self) -> Dashboard:
         """Datasets, models, runs, budgets and doctor warnings of the workspace."""
         root = self.location.path
-        # Without importing torch (a second or more of CPU while the first screen paints): a GPU
-        # build's GPUs are queried on a later load, once the app's preload has imported torch.
-        checks = run_checks(self.location, load_torch=False)
+        checks = self._doctor()
         self.gpu_check_pending = any(c.name == "torch" and GPUS_NOT_QUERIED in c.detail for c in checks)
         warnings = [f"{c.name}: {c.detail}" + (f" (fix: {c.fix})" if c.fix else "")
                     for c in checks if c.status != "ok"]
@@ -132,6 +133,23 @@ class LocalBackend:
         runs = [_run_row(r) for r in RunsTable(root).list()]
         budgets = [_budget_row(d) for d in budget_summary(root, loaded)]
         return Dashboard(str(root), self.location.source, True, datasets, models, runs, budgets, warnings)
+
+    def _doctor(self) -> list[Any]:
+        """The doctor checks, run at most once a minute: the dashboard re-reads the workspace
+        every few seconds while a run trains, and each run of the checks unlocks the keyring and
+        re-hashes every stored model. Without importing torch (a second or more of CPU while the
+        first screen paints): a GPU build's GPUs are queried once the app's preload has imported
+        torch, which also makes the next dashboard run the checks again."""
+        torch_loaded = "torch" in sys.modules
+        with self._lock:
+            if self._checks is not None:
+                loaded, at, checks = self._checks
+                if loaded == torch_loaded and time.monotonic() - at < DOCTOR_EVERY_S:
+                    return checks
+        checks = run_checks(self.location, load_torch=False)
+        with self._lock:
+            self._checks = (torch_loaded, time.monotonic(), checks)
+        return checks
 
     def dataset_names(self) -> list[str]:
         """The workspace's datasets, by name (none before ``medsum init``)."""

@@ -360,3 +360,23 @@ def test_the_report_table_puts_the_headline_figures_next_to_the_system() -> None
     assert rows[0][:4] == ("system", "ROUGE-L", "fid. precision", "fid. recall")
     assert sorted(rows[0]) == sorted(systems_table(report)[0])  # nothing lost, only moved
     assert dict(zip(rows[0], rows[1], strict=True)) == dict(zip(*systems_table(report), strict=True))
+
+
+def test_the_dashboard_runs_the_doctor_checks_at_most_once_a_minute(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import medsum_tui.tui.local as local
+
+    runs: list[int] = []
+    real = local.run_checks
+
+    def counted(*args: object, **kwargs: object) -> list[object]:
+        runs.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(local, "run_checks", counted)
+    backend = LocalBackend(resolve_workspace(tmp_path / "ws"))
+    first = backend.dashboard()
+    assert backend.dashboard().warnings == first.warnings and len(runs) == 1  # a refresh while a run trains
+    monkeypatch.setattr(local, "DOCTOR_EVERY_S", 0.0)
+    backend.dashboard()
+    assert len(runs) == 2  # once the minute is over, the checks run again
