@@ -27,3 +27,16 @@ async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
 def backend() -> FakeBackend:
     """A fresh fake core for each test."""
     return FakeBackend()
+
+
+async def open_demo_dataset(app: Any, pilot: Any) -> Any:
+    """Go to Records and open the fake backend's dataset (its first record gets selected);
+    return the Records screen."""
+    from textual.widgets import Select
+
+    await pilot.press("r")
+    await settle(app, pilot)
+    screen = app.screen
+    screen.query_one("#dataset", Select).value = "demo-n2000-s0"
+    await settle(app, pilot)
+    return screen

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Static
 
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.backend import SummarizerChoice
@@ -20,7 +20,7 @@ from medsum_tui.tui.screens.privacy import PrivacyScreen
 from medsum_tui.tui.screens.records import RecordsScreen
 from medsum_tui.tui.screens.summarize import SummarizeScreen
 from medsum_tui.tui.screens.train import TrainScreen
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, open_demo_dataset, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -38,12 +38,8 @@ class _SlowImport(FakeBackend):
 
 
 async def _open_dataset(app: MedsumApp, pilot) -> RecordsScreen:  # type: ignore[no-untyped-def]
-    await pilot.press("r")
-    await settle(app, pilot)
-    screen = app.screen
+    screen = await open_demo_dataset(app, pilot)
     assert isinstance(screen, RecordsScreen)
-    screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-    await settle(app, pilot)
     return screen
 
 

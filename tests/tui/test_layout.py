@@ -9,11 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from textual.widgets import Select
 
 from medsum_tui.tui.app import SCREENS, MedsumApp
 from medsum_tui.tui.navbar import nav_text
-from tests.tui.conftest import settle
+from tests.tui.conftest import open_demo_dataset, settle
 from tests.tui.fake_backend import FakeBackend
 
 SMALL = (80, 24)
@@ -26,16 +25,14 @@ def _lines(app: MedsumApp) -> list[str]:
 
 async def _show(app: MedsumApp, pilot: Any, mode: str) -> None:
     await settle(app, pilot)
+    if mode == "records":  # with a dataset open
+        await open_demo_dataset(app, pilot)
+        return
     if mode == "summarize":  # with a summary on it: the checks must fit too
-        await pilot.press("r")
-        await settle(app, pilot)
-        app.screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-        await settle(app, pilot)
+        await open_demo_dataset(app, pilot)
         await pilot.press("s")
         await settle(app, pilot)
         await pilot.press("s")
-    elif mode == "evaluate":
-        await pilot.press("e")
     else:
         await pilot.press(SCREENS[mode][0])
     await settle(app, pilot)
@@ -59,9 +56,6 @@ def test_every_key_and_headline_is_on_screen_at_80x24(mode: str) -> None:
         app = MedsumApp(FakeBackend())
         async with app.run_test(size=SMALL) as pilot:
             await _show(app, pilot, mode)
-            if mode == "records":
-                app.screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-                await settle(app, pilot)
             lines = _lines(app)
             top, footer, text = lines[0], lines[-1], "\n".join(lines)
             for key, title in app.NAV.values():

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Label, OptionList, Select, Static
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.backend import RecordSource, SummarizerChoice, SummarySentence, SummaryView
 from medsum_tui.tui.screens.summarize import SPAN_STYLES, SummarizeScreen, fidelity_text
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, open_demo_dataset, settle
 from tests.tui.fake_backend import SUMMARY_SOURCE, FakeBackend
 
 
@@ -28,10 +28,7 @@ def test_summarize_the_record_picked_on_records(backend: FakeBackend) -> None:
             await settle(app, pilot)
             assert not any(c == "summarize" for c, _ in backend.calls)
             # pick a record on the Records screen, come back
-            await pilot.press("r")
-            await settle(app, pilot)
-            app.screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-            await settle(app, pilot)
+            await open_demo_dataset(app, pilot)
             await pilot.press("s")
             await settle(app, pilot)
             assert app.screen is screen
@@ -68,10 +65,7 @@ class _GatedBackend(FakeBackend):
 
 async def _pick(app: MedsumApp, pilot: object, row: int) -> None:
     """Select row ``row`` of the demo dataset on Records, then come back to Summarize."""
-    await pilot.press("r")  # type: ignore[attr-defined]
-    await settle(app, pilot)
-    app.screen.query_one("#dataset", Select).value = "demo-n2000-s0"
-    await settle(app, pilot)
+    await open_demo_dataset(app, pilot)
     app.screen.query_one("#records", DataTable).move_cursor(row=row)
     await settle(app, pilot)
     await pilot.press("s")  # type: ignore[attr-defined]
