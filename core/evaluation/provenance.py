@@ -55,7 +55,8 @@ _UNSEEN_WORD = 0.5  # a word no span holds weighs half: more often a paraphrase 
 _TIE = 0.05  # spans within this score of each other are ranked by their precision
 _ACRONYM = re.compile(r"\b(?:[A-Z]{2,6}|[A-Za-z]/[A-Za-z])(?![\w/])")
 _NEGATIONS = frozenset({"no", "not", "nor", "neither", "none", "never", "without", "denies", "denied", "deny",
-                        "negative"})
+                        "negative", "unremarkable"})
+_NOT = "w:not"  # the one concept every negation word is
 _FIELD = re.compile(r"^([^\s:][^:\n]{0,80}?): ", re.MULTILINE)
 _TAG = re.compile(r"\[[A-Z][A-Z_]*\]")
 _TOKEN = re.compile(r"[^\W_]+")
@@ -211,7 +212,7 @@ def _concepts(text: str, lexicon: Lexicon, acronyms: Collection[str] = ()) -> li
         if word.isdigit():
             found.append(("n:" + (word.lstrip("0") or "0"), _NUMBER, match.start()))
         elif word in _NEGATIONS:
-            found.append(("w:not", _WORD, match.start()))
+            found.append((_NOT, _WORD, match.start()))
         elif word not in _STOP_WORDS and len(word) > 1:
             found.append(("w:" + _stem(word), _WORD, match.start()))
     return found
@@ -272,7 +273,13 @@ def trace(source: str, summary: str, lexicon: Lexicon, *,
         scored.sort(key=lambda item: (-item[0], item[2]))
         best = scored[0][1] if scored else 0.0
         kept = [(held, index) for _, held, index in scored[:MAX_SPANS] if held >= KEEP_RATIO * best]
-        union = {c for _, index in kept for c in span_bags[index]}
+        # A negated span ("PMH: no asthma.") holds the words of a sentence that affirms them
+        # ("The patient has asthma.") but says the reverse: it lends that sentence no support,
+        # though it is still shown. (The other way round is left alone: a negated note sentence
+        # is often supported by a question and a bare "No." in another span.)
+        negated = _NOT in bag
+        agreeing = [index for _, index in kept if negated or _NOT not in span_bags[index]]
+        union = {c for index in agreeing for c in span_bags[index]}
         coverage = sum(w for c, w in weights.items() if c in union) / total
         chosen = tuple(SourceSpan(spans[i].start, spans[i].end, spans[i].field, held) for held, i in kept)
         out.append(SentenceSupport(text, start, end, chosen, coverage, coverage >= SUPPORT_THRESHOLD))

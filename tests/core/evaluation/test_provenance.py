@@ -63,6 +63,16 @@ def test_a_hallucinated_sentence_is_unsupported(lexicon: Lexicon) -> None:
     assert not support.supported and support.coverage < SUPPORT_THRESHOLD
 
 
+def test_a_sentence_that_affirms_what_the_record_negates_is_unsupported(lexicon: Lexicon) -> None:
+    assert not _one(NOTE, "The patient has known allergies.", lexicon).supported  # "No known allergies."
+    negated = _one(NOTE, "No known allergies.", lexicon)
+    assert negated.supported and _best(NOTE, negated) == "No known allergies."
+    source = "patient_history: 54 yo M with cough. PMH: no asthma. Denies fever."
+    assert not _one(source, "The patient has asthma.", lexicon).supported
+    assert not _one(source, "He reports fever.", lexicon).supported
+    assert _one(source, "He denies fever.", lexicon).supported
+
+
 def test_stop_words_alone_support_nothing(lexicon: Lexicon) -> None:
     support = _one(NOTE, "It was with them in the end.", lexicon)  # every word is also in no span or a stop word
     assert support == SentenceSupport("It was with them in the end.", 0, 28, (), 0.0, False)
