@@ -4,20 +4,23 @@ user-facing errors when no secret store can be used."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, overload
 
 from core.errors import MedsumError
 from core.workspace import WorkspaceLocation
+from core.key_record import mismatch, record_key_id, refusal
 from privacy.secrets import (
     AUDIT_KEY,
     DEID_SECRET,
     BackendStatus,
     SecretsError,
+    SecretStore,
     describe_backend,
-    get_or_create_secret,
-    get_secret,
+    open_secret_store,
 )
 
-__all__ = ["SecretStoreError", "audit_key", "deid_secret", "existing_audit_key", "fallback_file", "secrets_status"]
+__all__ = ["SecretStoreError", "audit_key", "deid_secret", "existing_audit_key", "fallback_file", "open_store",
+           "secrets_status", "workspace_secret"]
 
 
 class SecretStoreError(MedsumError):
@@ -34,11 +37,9 @@ def _fallback(root: Path) -> Path:
 
 
 def deid_secret(location: WorkspaceLocation) -> bytes:
-    """The surrogate and date-shift secret, created in the secret store on first use."""
-    try:
-        return get_or_create_secret(DEID_SECRET, fallback_file=fallback_file(location))
-    except SecretsError as exc:
-        raise SecretStoreError(str(exc)) from None
+    """The surrogate and date-shift secret, created in the secret store on first use (never
+    again once the workspace has used one: see :func:`workspace_secret`)."""
+    return workspace_secret(location.path, DEID_SECRET)
 
 
 def secrets_status(location: WorkspaceLocation) -> BackendStatus:
@@ -47,16 +48,68 @@ def secrets_status(location: WorkspaceLocation) -> BackendStatus:
 
 
 def audit_key(root: Path) -> bytes:
-    """The audit log's key for the workspace at ``root``, created in the secret store on first use."""
-    try:
-        return get_or_create_secret(AUDIT_KEY, fallback_file=_fallback(root))
-    except SecretsError as exc:
-        raise SecretStoreError(str(exc)) from None
+    """The audit log's key for the workspace at ``root``, created in the secret store on first
+    use (never again once the workspace has used one: see :func:`workspace_secret`)."""
+    return workspace_secret(root, AUDIT_KEY)
 
 
 def existing_audit_key(root: Path) -> bytes | None:
-    """The audit log's key, or None when it was never created (verification never creates it)."""
+    """The audit log's key, or None when it was never created (verification never creates it).
+
+    :class:`SecretStoreError` when the store holds a different key than the workspace's."""
+    return workspace_secret(root, AUDIT_KEY, create=False)
+
+
+def open_store(root: Path) -> SecretStore:
+    """The secret store of the workspace at ``root`` (opened, and unlocked for the file store)."""
     try:
-        return get_secret(AUDIT_KEY, fallback_file=_fallback(root))
+        return open_secret_store(fallback_file=_fallback(root))
     except SecretsError as exc:
         raise SecretStoreError(str(exc)) from None
+
+
+@overload
+def workspace_secret(root: Path, name: str, *, create: Literal[True] = ..., store: SecretStore | None = ...) -> bytes: ...
+@overload
+def workspace_secret(root: Path, name: str, *, create: bool, store: SecretStore | None = ...) -> bytes | None: ...
+def workspace_secret(root: Path, name: str, *, create: bool = True, store: SecretStore | None = None) -> bytes | None:
+    """Secret ``name`` of the workspace at ``root``, checked against the key id the workspace
+    recorded (``secrets/keys.json``, see :mod:`core.key_record`).
+
+    It is created only for a workspace that never used one: when the store lost it (the
+    workspace recorded its key id, or holds an audit log, datasets or runs), or holds another
+    one, this raises :class:`SecretStoreError` saying to restore the store, and makes no key.
+    ``create`` False returns None instead of creating (nothing is refused then)."""
+    try:
+        store = store or open_secret_store(fallback_file=_fallback(root))
+        value = store.get(name)
+        if value is None:
+            if not create:
+                return None
+            why = refusal(root, name, audit_key=name == AUDIT_KEY)
+            if why:
+                raise SecretStoreError(
+                    f"the secret store ({store.backend_name}) has no {_WHAT[name]}, but {why}; MedSum makes no new "
+                    f"key for it; fix: restore the secret store ({_where(root, store)}) from its backup")
+            value = store.get_or_create(name)
+    except SecretsError as exc:
+        raise SecretStoreError(str(exc)) from None
+    wrong = mismatch(root, name, value)
+    if wrong:
+        raise SecretStoreError(
+            f"the secret store ({store.backend_name}) holds another {_WHAT[name]} than this workspace's: {wrong}; "
+            f"fix: restore the secret store ({_where(root, store)}) this workspace was made with")
+    try:
+        record_key_id(root, name, value)
+    except OSError as exc:
+        raise SecretStoreError(f"cannot record the key id in {root / 'secrets'}: {exc.strerror or exc}") from None
+    return value
+
+
+_WHAT = {AUDIT_KEY: "audit key", DEID_SECRET: "de-identification secret"}
+
+
+def _where(root: Path, store: SecretStore) -> str:
+    if store.file_path is not None:
+        return str(store.file_path)
+    return "the OS keyring's service 'medsum'"

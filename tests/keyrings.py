@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from keyring.backend import KeyringBackend
 
 
@@ -23,3 +25,51 @@ class MemoryKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.data.pop((service, username), None)
+
+
+_SEEDED: dict[tuple[tuple[str, str], ...], bytes] = {}
+
+
+def seed_cryptfile(root: Path, passphrase: str = "test") -> None:
+    """Copy the in-memory keyring's MedSum secrets into the workspace's encrypted keyring file
+    (``<root>/secrets/keyring.cfg``), for a subprocess run with ``MEDSUM_KEYRING=cryptfile``:
+    a workspace that used keys refuses a store that lacks them. Does nothing when the active
+    keyring is not a :class:`MemoryKeyring` or holds no MedSum secret. A new file is a copy of
+    one made once per set of secrets (each encrypted-file operation costs an Argon2 derivation)."""
+    import os
+    import tempfile
+
+    import keyring
+
+    from privacy.secrets import SERVICE, WrongPassphraseError, open_secret_store
+
+    memory = keyring.get_keyring()
+    if not isinstance(memory, MemoryKeyring):
+        return
+    entries = tuple(sorted((user, value) for (service, user), value in memory.data.items() if service == SERVICE))
+    if not entries:
+        return
+    env = {"MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": passphrase}
+    target = root / "secrets" / "keyring.cfg"
+    if target.exists():
+        try:
+            backend = open_secret_store(fallback_file=target, env=env)._backend  # noqa: SLF001 - test fixture
+        except WrongPassphraseError:
+            return  # the test runs with another passphrase on purpose
+        for user, value in entries:
+            if backend.get_password(SERVICE, user) != value:
+                backend.set_password(SERVICE, user, value)
+        return
+    key = (*entries, ("", passphrase))
+    if key not in _SEEDED:
+        with tempfile.TemporaryDirectory() as scratch:
+            made = Path(scratch) / "secrets" / "keyring.cfg"
+            backend = open_secret_store(fallback_file=made, env=env)._backend  # noqa: SLF001 - test fixture
+            for user, value in entries:
+                backend.set_password(SERVICE, user, value)
+            _SEEDED[key] = made.read_bytes()
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(target.parent, 0o700)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_SEEDED[key])

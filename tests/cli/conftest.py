@@ -16,6 +16,7 @@ import pytest
 from core.workspace import Workspace
 from medsum_tui.cli import main
 from privacy.offline import install_network_guard
+from tests.keyrings import seed_cryptfile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,11 +47,16 @@ def medsum(capsys: pytest.CaptureFixture[str]):
 
 
 def run_subprocess(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Outcome:
-    """Run ``python -m medsum_tui ARGS`` with no stdin, as a user's shell would."""
+    """Run ``python -m medsum_tui ARGS`` with no stdin, as a user's shell would. With an
+    encrypted-file keyring, the workspace's file is first seeded with the in-memory secrets."""
+    full = {**os.environ, **(env or {})}
+    if full.get("MEDSUM_KEYRING") == "cryptfile":
+        ws = args[args.index("--workspace") + 1] if "--workspace" in args else full.get("MEDSUM_HOME")
+        if ws and Path(ws).is_dir():
+            seed_cryptfile(Path(ws), full.get("MEDSUM_KEYRING_PASSPHRASE", "test"))
     proc = subprocess.run(
         [sys.executable, "-m", "medsum_tui", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT, env=full, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
     )
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 
@@ -63,6 +69,7 @@ def train_then_kill(ws: str, args: list[str], events: Path, *, after_steps: int,
     import signal
     import time
 
+    seed_cryptfile(Path(ws))
     proc = subprocess.Popen(
         [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, *args, "--events", str(events)],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -86,15 +93,16 @@ def tiny_model_workspace(root: Path, *, records: int, seed: int, datasets: tuple
     """For module-scoped fixtures: a workspace at ``root`` with ``records`` synthetic records
     imported (redacted) as each of ``datasets`` and a tiny ``arch`` model ``model`` whose tokenizer
     is trained on the first dataset's training sources (and targets). It is built, and the
-    ``with`` body runs, under an in-memory keyring: the per-test one is not up yet at module scope."""
+    ``with`` body runs, under the session's in-memory keyring: the per-test one is not up yet at
+    module scope, and it starts with the session keyring's secrets (the workspace's keys)."""
     from core.datasets import import_dataset, load_splits
     from core.models import init_tiny
     from core.synth import generate_corpus, write_corpus
     from core.workspace import init_workspace, resolve_workspace
-    from tests.keyrings import MemoryKeyring
+    from tests.conftest import SESSION_KEYRING
 
     previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(SESSION_KEYRING)  # the per-test keyrings start with its secrets
     try:
         opened, _ = init_workspace(resolve_workspace(root))
         corpus = root.parent / f"{root.name}-records.jsonl"
