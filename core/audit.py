@@ -1,5 +1,7 @@
 """The workspace's audit log: ``<workspace>/audit/audit.jsonl``, keyed with the audit key
-from the secret store, its head kept in the privacy ledger (see :mod:`privacy.audit`).
+from the secret store, its head kept in the privacy ledger (see :mod:`privacy.audit`), which
+is sealed (:mod:`privacy.ledger_seal`), and both anchored in the secret store
+(:mod:`core.anchor`).
 
 Callers that must not act without an audit trail open an :class:`Auditor` *before* the
 work (that fetches the key, so a missing secret store fails fast and nothing is done), and
@@ -12,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import MedsumError
+from core.anchor import open_anchor
 from core.ledger import ledger_path, open_ledger
-from core.secrets import audit_key, existing_audit_key
-from privacy.audit import AuditError, AuditLog, AuditVerification
-from privacy.ledger import LedgerError
+from core.secrets import open_store, workspace_secret
+from privacy.audit import Anchored, AnchorStore, AuditError, AuditLog, AuditVerification
+from privacy.ledger import Ledger, LedgerError
+from privacy.ledger_seal import seal_key
+from privacy.secrets import AUDIT_KEY
 
 __all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_event", "audit_path", "verify_audit"]
 
@@ -36,14 +41,30 @@ def audit_path(root: Path) -> Path:
 
 
 class Auditor:
-    """The audit log of the workspace at ``root``, with its key already fetched."""
+    """The audit log of the workspace at ``root``, with its key already fetched, and its
+    privacy ledger opened for sealed writes (:attr:`ledger`)."""
 
     def __init__(self, root: Path) -> None:
-        """Fetch (or create) the audit key; :class:`core.secrets.SecretStoreError` when there is
-        no usable secret store."""
-        key = audit_key(root)
+        """Fetch (or create) the audit key and check the ledger's seal and the anchor before any
+        work: :class:`core.secrets.SecretStoreError` when there is no usable secret store,
+        :class:`AuditFailure` when the ledger or the log was tampered with or rolled back."""
+        store = open_store(root)
+        key = workspace_secret(root, AUDIT_KEY, store=store)
         self._path = audit_path(root)
-        self._log = AuditLog(self._path, key, open_ledger(root))
+        self.ledger: Ledger = open_ledger(root, key=key)
+        anchor = open_anchor(root, store, key)
+        try:
+            problem = _seal_problem(self.ledger, key, anchor)
+            if not problem and anchor.read() is None:
+                _first_anchor(self.ledger, anchor)
+        except (AuditError, LedgerError) as exc:
+            problem = str(exc)
+        if problem:
+            raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
+        self._log = AuditLog(self._path, key, self.ledger, anchor)
+        problem = self._log.tail_problem()
+        if problem:
+            raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
 
     def event(self, op: str, **fields: Any) -> None:
         """Append one entry: ``op`` is one of :data:`AUDIT_OPS`; ``fields`` hold ids, names,
@@ -56,24 +77,60 @@ class Auditor:
             raise AuditFailure(f"audit log {self._path}: cannot record {op}: {exc}") from None
 
 
+def _first_anchor(ledger: Ledger, anchor: AnchorStore) -> None:
+    """Anchor a workspace that has no anchor yet (a new one, or one from before anchors) at its
+    head as it is, before any sealed write: from then on a missing anchor means a deleted one."""
+    head = ledger.audit_head()
+    count, mac = head if head is not None else (0, "")
+    anchor.write(Anchored(count, mac, ledger.seal_version()))
+
+
+def _seal_problem(ledger: Ledger, key: bytes, anchor: AnchorStore) -> str | None:
+    """Why the ledger's seal, or the anchor, says the ledger was tampered with; None when not.
+
+    A ledger with rows but no seal is one from before seals when nothing is anchored either
+    (it is sealed at its next write); with an anchor, its seal was deleted."""
+    anchored = anchor.read()
+    if not ledger.sealed() and anchored is None:
+        return None
+    problem = ledger.check_seal(seal_key(key))
+    if problem:
+        return problem
+    if anchored is None:
+        return (f"the privacy ledger is sealed but {anchor.where} holds no anchor: the anchor was deleted or "
+                "the secret store replaced")
+    return None
+
+
 def audit_event(root: Path, op: str, **fields: Any) -> None:
     """Record operation ``op`` with ``fields`` in the workspace's audit log."""
     Auditor(root).event(op, **fields)
 
 
 def verify_audit(root: Path) -> AuditVerification:
-    """Check the workspace's audit log: every entry's mac and chain link, and its end against
-    the head recorded in the privacy ledger. Never creates the key."""
+    """Check the workspace's audit log: every entry's mac and chain link, its end against the
+    head recorded in the privacy ledger, the ledger's seal, and both against the anchor in the
+    secret store (rollback, truncation or deletion of either file). Never creates the key."""
     path = audit_path(root)
-    key = existing_audit_key(root)
+    store = open_store(root)
+    key = workspace_secret(root, AUDIT_KEY, create=False, store=store)
+    has_entries = path.is_file() and path.stat().st_size > 0
     if key is None:
-        has_entries = path.is_file() and path.stat().st_size > 0
         head = open_ledger(root).audit_head() if ledger_path(root).exists() else None
         if has_entries or head is not None:
             return AuditVerification(False, 0, 1, 1, "the audit key is not in the secret store, so no entry can "
                                                      "be checked (was the keyring replaced?)")
         return AuditVerification(True, 0)
     try:
-        return AuditLog(path, key, open_ledger(root)).verify()
-    except (LedgerError, OSError) as exc:
+        anchor = open_anchor(root, store, key)
+        anchored = anchor.read()
+        if not ledger_path(root).exists() and (anchored is not None or has_entries):
+            return AuditVerification(False, 0, None, None, f"the privacy ledger {ledger_path(root)} is missing: it was "
+                                                           "deleted (with it the privacy spent on every dataset)")
+        ledger = open_ledger(root)
+        problem = _seal_problem(ledger, key, anchor)
+        if problem:
+            return AuditVerification(False, 0, None, None, problem)
+        return AuditLog(path, key, ledger, anchor).verify()
+    except (AuditError, LedgerError, OSError) as exc:
         raise AuditFailure(f"audit log {path}: cannot verify: {exc}") from None

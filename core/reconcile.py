@@ -122,7 +122,7 @@ def reconcile(root: Path, *, now: datetime | None = None) -> list[Reconciled]:
         steps = max(run.steps_done, spent_on_disk(root / "runs" / run.run_id))
         epsilon = _epsilon(run, steps)
         try:
-            ledger.settle(run.run_id, steps_done=steps, epsilon=epsilon, outcome="reconciled")
+            auditor.ledger.settle(run.run_id, steps_done=steps, epsilon=epsilon, outcome="reconciled")
         except LedgerError as exc:
             if ledger.get_run(run.run_id).status != "settled":
                 raise LedgerFailure(str(exc)) from None

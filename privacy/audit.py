@@ -37,8 +37,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: appends go without the inter-process lock
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["MAX_TEXT", "AuditError", "AuditLog", "AuditVerification", "HeadStore", "canonical", "check_fields",
-           "entry_mac"]
+__all__ = ["MAX_TEXT", "AnchorStore", "Anchored", "AuditError", "AuditLog", "AuditVerification", "HeadStore",
+           "canonical", "check_fields", "entry_mac"]
 
 #: Longest string a field may hold (ids, names, hashes, one-line reasons).
 MAX_TEXT = 300
@@ -56,8 +56,36 @@ class HeadStore(Protocol):
         """The recorded (entry count, last mac), or None when nothing was recorded."""
         ...
 
-    def set_audit_head(self, count: int, mac: str) -> None:
-        """Record the head after an append."""
+    def set_audit_head(self, count: int, mac: str) -> int:
+        """Record the head after an append; return the head store's version (see :class:`Anchored`)."""
+        ...
+
+    def seal_version(self) -> int:
+        """The head store's version: it only grows (0 when it keeps none)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """What the anchor holds: the last anchored entry (its seq and mac) and the head store's
+    version recorded with it."""
+
+    count: int
+    mac: str
+    ledger_version: int
+
+
+class AnchorStore(Protocol):
+    """Where the anchor is kept: out of reach of whoever can rewrite the log and the head store."""
+
+    where: str
+
+    def read(self) -> Anchored | None:
+        """The anchored state, or None when nothing was anchored yet."""
+        ...
+
+    def write(self, state: Anchored) -> None:
+        """Record ``state``."""
         ...
 
 
@@ -126,13 +154,16 @@ def _now() -> str:
 class AuditLog:
     """The audit log at ``path``, keyed with ``key``, its head kept in ``head``."""
 
-    def __init__(self, path: Path, key: bytes, head: HeadStore) -> None:
-        """``key``: the audit key (32 bytes from the keyring); ``head``: e.g. the privacy ledger."""
+    def __init__(self, path: Path, key: bytes, head: HeadStore, anchor: AnchorStore | None = None) -> None:
+        """``key``: the audit key (32 bytes from the keyring); ``head``: e.g. the privacy ledger;
+        ``anchor``: where each append also records the head and the head store's version, so
+        that a rollback of both the log and the head store is refused and seen by :meth:`verify`."""
         if len(key) < 16:
             raise AuditError("the audit key is too short")
         self.path = Path(path)
         self._key = key
         self._head = head
+        self._anchor = anchor
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -153,6 +184,7 @@ class AuditLog:
         body = check_fields(fields)
         with self._locked():
             seq, prev = self._next()
+            self._check_forward(seq)
             entry: dict[str, Any] = {"seq": seq, "time": _now(), "op": op, "fields": body, "prev": prev}
             entry["mac"] = entry_mac(self._key, entry)
             line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
@@ -162,8 +194,27 @@ class AuditLog:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            self._head.set_audit_head(seq, entry["mac"])
+            version = self._head.set_audit_head(seq, entry["mac"])
+            if self._anchor is not None:
+                self._anchor.write(Anchored(seq, entry["mac"], version))
         return entry
+
+    def _check_forward(self, seq: int) -> None:
+        """Refuse to append entry ``seq`` when the anchor is already at or past it, or the head
+        store is below the anchored version: the log or the ledger was rolled back or deleted."""
+        if self._anchor is None:
+            return
+        anchored = self._anchor.read()
+        if anchored is None:
+            return
+        if anchored.count >= seq:
+            raise AuditError(f"{self._anchor.where} anchors entry {anchored.count}, but the log and the ledger "
+                             f"end at entry {seq - 1}: they were rolled back or deleted; run `medsum audit verify`")
+        version = self._head.seal_version()
+        if version < anchored.ledger_version:
+            raise AuditError(f"{self._anchor.where} anchors ledger version {anchored.ledger_version}, but the "
+                             f"privacy ledger is at version {version}: it was rolled back or deleted; "
+                             "run `medsum audit verify`")
 
     def _next(self) -> tuple[int, str]:
         """The seq and prev of the next entry.
@@ -182,6 +233,25 @@ class AuditLog:
         if head is not None:
             return head[0] + 1, head[1]
         return 1, ""
+
+    def tail_problem(self) -> str | None:
+        """Why the log's end disagrees with the recorded head (a quick check before appending:
+        the full one is :meth:`verify`), or None. A valid entry just past the head is a crash
+        between writing it and recording the head, not a problem."""
+        head = self._head.audit_head()
+        last = self._last_entry()
+        if last is None:
+            if head is not None and head[0] > 0:
+                return f"the log is empty or missing but the ledger records {head[0]} entries"
+            return None
+        if last.get("mac") != entry_mac(self._key, last):
+            return "the log's last entry does not match its mac"
+        if head is None:
+            return "the log holds entries but the ledger records no audit head"
+        seq, mac = last.get("seq"), last.get("mac")
+        if (seq, mac) == head or (seq == head[0] + 1 and last.get("prev") == head[1]):
+            return None
+        return f"the log ends at entry {seq} but the ledger records {head[0]} entries"
 
     def _last_entry(self) -> dict[str, Any] | None:
         """The last line of the log, parsed (None for an empty or missing log, or an unparsable line)."""
@@ -216,12 +286,38 @@ class AuditLog:
         if lines and lines[-1] == b"":
             lines.pop()  # the newline that ends the last line
         prev = ""
+        anchored = None if self._anchor is None else self._anchor.read()
+        anchored_mac = None
         for number, raw in enumerate(lines, 1):
             bad = self._check_line(raw, number, prev)
             if isinstance(bad, AuditVerification):
                 return bad
             prev = bad
-        return self._check_head(len(lines), prev)
+            if anchored is not None and number == anchored.count:
+                anchored_mac = bad
+        result = self._check_head(len(lines), prev)
+        if not result.ok or anchored is None:
+            return result
+        return self._check_anchor(anchored, len(lines), anchored_mac)
+
+    def _check_anchor(self, anchored: Anchored, count: int, mac: str | None) -> AuditVerification:
+        """The log and the head store against the anchor: neither may be behind it."""
+        where = self._anchor.where if self._anchor is not None else "the anchor"
+        if count < anchored.count:
+            return AuditVerification(False, count, count + 1, count + 1,
+                                     f"entry {anchored.count}: missing; {where} anchors entry {anchored.count} but "
+                                     f"the log and the ledger end at entry {count}: both were rolled back, cut "
+                                     "or deleted")
+        if anchored.count and (mac is None or not hmac.compare_digest(mac, anchored.mac)):
+            return AuditVerification(False, anchored.count - 1, anchored.count, anchored.count,
+                                     f"entry {anchored.count} (line {anchored.count}): differs from the entry "
+                                     f"{where} anchors: the log was replaced")
+        version = self._head.seal_version()
+        if version < anchored.ledger_version:
+            return AuditVerification(False, count, None, None,
+                                     f"the privacy ledger is at version {version} but {where} anchors version "
+                                     f"{anchored.ledger_version}: the ledger was rolled back")
+        return AuditVerification(True, count)
 
     def _check_line(self, raw: bytes, number: int, prev: str) -> str | AuditVerification:
         """The line's mac when it is good, else the failure naming it."""

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from privacy.accounting import ACCOUNTANTS, epsilon_for
+from privacy.ledger_seal import SEAL_SCHEMA, check_seal, read_seal, write_seal
 
 __all__ = [
     "OUTCOMES",
@@ -310,11 +311,15 @@ def _run_from_row(row: sqlite3.Row) -> LedgerRun:
 
 
 class Ledger:
-    """The privacy ledger at ``path`` (created with its folder, mode 0700, on first use)."""
+    """The privacy ledger at ``path`` (created with its folder, mode 0700, on first use).
 
-    def __init__(self, path: Path) -> None:
+    With ``seal_key`` (see :func:`privacy.ledger_seal.seal_key`) every write also renews the
+    ledger's seal; without it, writing a sealed ledger is refused (reading never needs it)."""
+
+    def __init__(self, path: Path, *, seal_key: bytes | None = None) -> None:
         """Open or create the ledger file and its schema, in WAL mode."""
         self.path = Path(path)
+        self._seal_key = seal_key
         parent = self.path.parent
         if not parent.is_dir():
             try:
@@ -326,7 +331,7 @@ class Ledger:
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise LedgerError(f"ledger {self.path}: cannot switch to WAL mode (got {mode})")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + SEAL_SCHEMA)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -350,6 +355,10 @@ class Ledger:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                if self._seal_key is not None:
+                    write_seal(conn, self._seal_key)
+                elif read_seal(conn) is not None:
+                    raise LedgerError(f"ledger {self.path}: it is sealed, so writing it needs the audit key")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -520,6 +529,24 @@ class Ledger:
         A run settled without a single step spent nothing and is left out."""
         return _spend_of(dataset, [r for r in self.runs(dataset) if r.run_id != exclude], delta=delta, extra=extra)
 
+    # --- the seal ----------------------------------------------------------------------------
+
+    def seal_version(self) -> int:
+        """The version of the ledger's seal (0 for a ledger never sealed)."""
+        with self._connect() as conn:
+            stored = read_seal(conn)
+        return 0 if stored is None else stored[0]
+
+    def check_seal(self, key: bytes) -> str | None:
+        """Why the rows do not match the seal under ``key`` (one line), or None."""
+        with self._connect() as conn:
+            return check_seal(conn, key)
+
+    def sealed(self) -> bool:
+        """Whether the ledger was ever sealed."""
+        with self._connect() as conn:
+            return read_seal(conn) is not None
+
     # --- the audit log's head --------------------------------------------------------------
 
     def audit_head(self) -> tuple[int, str] | None:
@@ -528,9 +555,11 @@ class Ledger:
             row = conn.execute("SELECT count, mac FROM audit_head WHERE id = 1").fetchone()
         return None if row is None else (int(row["count"]), str(row["mac"]))
 
-    def set_audit_head(self, count: int, mac: str) -> None:
-        """Record the audit log's entry count and last mac (hex) after an append."""
+    def set_audit_head(self, count: int, mac: str) -> int:
+        """Record the audit log's entry count and last mac (hex) after an append; return the
+        seal's version after it (0 when unsealed)."""
         with self._write() as conn:
             conn.execute("INSERT INTO audit_head (id, count, mac, updated_at) VALUES (1, ?, ?, ?) "
                          "ON CONFLICT(id) DO UPDATE SET count = excluded.count, mac = excluded.mac, "
                          "updated_at = excluded.updated_at", (int(count), mac, _now()))
+        return self.seal_version()

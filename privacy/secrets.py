@@ -200,6 +200,21 @@ class SecretStore:
             log.info("created secret %r in %s", name, self.backend_name)
             return stored
 
+    def get_record(self, name: str) -> str | None:
+        """The small non-secret record ``name`` (one line of text kept beside the secrets, e.g.
+        the audit log's anchor), or None when there is none."""
+        _check_name(name)
+        with self._locked():
+            return self._call("read", lambda: self._backend.get_password(SERVICE, name))
+
+    def set_record(self, name: str, text: str) -> None:
+        """Store the record ``name`` (replacing any earlier one)."""
+        _check_name(name)
+        with self._locked():
+            self._call("store", lambda: self._backend.set_password(SERVICE, name, text))
+            if self.file_path is not None:
+                _tighten_file(self.file_path)
+
     def _read(self, name: str) -> bytes | None:
         encoded = self._call("read", lambda: self._backend.get_password(SERVICE, name))
         if encoded is None:

@@ -26,7 +26,6 @@ from core.config import MedsumConfig
 from core.datasets.entry import DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json
 from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.errors import InputError
-from core.ledger import open_ledger
 from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
 from core.records.pairing import read_summaries
 from core.workspace import Workspace
@@ -209,7 +208,7 @@ def _record(root: Path, auditor: Auditor, entry: DatasetEntry, found: Counter[st
             "skipped": entry.skipped}
     patients = sum(entry.patients.values())
     try:
-        open_ledger(root).record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
+        auditor.ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
                                          patients=patients, deid=deid)
     except LedgerError as exc:
         raise DatasetError(f"dataset {entry.name!r} was imported but not recorded in the privacy ledger: {exc}") from None

@@ -212,7 +212,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
              dist: DistContext, override_budget: str | None = None) -> RunInfo:
     if not dist.is_main:
         return _execute_worker(root, run_id, config, resume=resume, plan=plan, dist=dist)
-    from core.ledger import open_ledger
+    from core.audit import Auditor
     from core.train.checkpoint import trainable_state
     from core.train.events import EventStream
     from core.train.spend import resume_spend, settle
@@ -221,7 +221,7 @@ def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | Non
     directory = run_dir(root, run_id)
     table.update(run_id, status=RunStatus.RUNNING, pid=os.getpid(), message="")
     stream = EventStream([directory / "events.jsonl", *([events] if events else [])], on_event)
-    ledger = open_ledger(root)
+    ledger = Auditor(root).ledger  # sealed writes: the steps spent, as they are taken
     loop: Any = None
     spent_before = start_step = 0
 

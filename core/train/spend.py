@@ -187,7 +187,7 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
     reservation, on the spend read there: runs reserved since the pre-flight count, so two runs
     started together cannot both take the last of a budget. An override is recorded only when
     that check refuses the run."""
-    from core.audit import audit_event
+    from core.audit import Auditor
     from core.datasets import get_dataset
     from core.ledger import LedgerFailure
     from privacy.ledger import LedgerError
@@ -195,7 +195,8 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
     if not pre.allowed and not override_reason:
         raise _refused(pre.check.reason)
     entry = get_dataset(root, config.dataset)
-    ledger = open_ledger(root)
+    auditor = Auditor(root)  # checks the ledger's seal and anchor before reading the spend in it
+    ledger = auditor.ledger
     ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
                           patients=sum(entry.patients.values()),
                           deid={"strategy": entry.strategy, "phi_found": entry.phi_found, "residual": entry.residual,
@@ -209,12 +210,12 @@ def reserve(root: Path, run_id: str, config: TrainConfig, pre: Preflight, overri
     except LedgerError as exc:
         raise LedgerFailure(str(exc)) from None
     if override:
-        audit_event(root, "budget.override", run_id=run_id, dataset=entry.name, reason=override,
-                    refused_because=gate.refused_because)
-    audit_event(root, "train.start", run_id=run_id, dataset=entry.name, fingerprint=entry.fingerprint,
-                model=config.model, dp=plan is not None,
-                planned_epsilon=None if plan is None else round(plan.planned_epsilon, 6),
-                delta=None if plan is None else plan.delta)
+        auditor.event("budget.override", run_id=run_id, dataset=entry.name, reason=override,
+                      refused_because=gate.refused_because)
+    auditor.event("train.start", run_id=run_id, dataset=entry.name, fingerprint=entry.fingerprint,
+                  model=config.model, dp=plan is not None,
+                  planned_epsilon=None if plan is None else round(plan.planned_epsilon, 6),
+                  delta=None if plan is None else plan.delta)
 
 
 def _resume_steps(root: Path, run_id: str, *, checkpoint_step: int, total_steps: int) -> tuple[int, int]:
@@ -270,12 +271,13 @@ def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_ste
 
     A non-private run from before the ledger existed is entered now; a private one cannot
     be resumed without its ledger record."""
-    from core.audit import audit_event
+    from core.audit import Auditor
     from core.datasets import get_dataset
     from core.ledger import LedgerFailure
     from privacy.ledger import LedgerError
 
-    ledger = open_ledger(root)
+    auditor = Auditor(root)  # checks the ledger's seal and anchor before reading the spend in it
+    ledger = auditor.ledger
     try:
         ledger.get_run(run_id)
     except KeyError:
@@ -291,16 +293,17 @@ def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_ste
     except LedgerError as exc:
         raise LedgerFailure(str(exc)) from None
     if override:
-        audit_event(root, "budget.override", run_id=run_id, dataset=config.dataset, reason=override,
-                    refused_because=gate.refused_because, resumed=True)
+        auditor.event("budget.override", run_id=run_id, dataset=config.dataset, reason=override,
+                      refused_because=gate.refused_because, resumed=True)
     ledger.update_steps(run_id, spent)
     return spent
 
 
 def settle(root: Path, run_id: str, *, steps_done: int, epsilon: float | None, outcome: str) -> None:
     """Record the actual spend of a run that ended (finished, failed or interrupted) and audit it."""
-    from core.audit import audit_event
+    from core.audit import Auditor
 
-    open_ledger(root).settle(run_id, steps_done=steps_done, epsilon=epsilon, outcome=outcome)
-    audit_event(root, "train.end", run_id=run_id, outcome=outcome, steps=steps_done,
-                epsilon=None if epsilon is None else round(epsilon, 6))
+    auditor = Auditor(root)
+    auditor.ledger.settle(run_id, steps_done=steps_done, epsilon=epsilon, outcome=outcome)
+    auditor.event("train.end", run_id=run_id, outcome=outcome, steps=steps_done,
+                  epsilon=None if epsilon is None else round(epsilon, 6))

@@ -19,6 +19,7 @@ from core.reconcile import reconcile, spent_on_disk
 from core.train.runs import RunsTable, RunStatus
 from privacy.accounting import epsilon_for
 from privacy.ledger import DpParams
+from tests.ledgers import sealed_ledger
 
 DP = DpParams(noise_multiplier=1.0, sample_rate=0.01, steps=60, max_grad_norm=1.0, delta=1e-5, accountant="prv",
               privacy_unit="record", poisson=True, population=1000, expected_batch_size=10.0, target_epsilon=None)
@@ -30,7 +31,7 @@ def ws(medsum, tmp_path: Path) -> Path:
     private run, a private run by override, and a non-private run."""
     root = tmp_path / "ws"
     assert medsum("init", "--workspace", str(root)).code == 0
-    ledger = open_ledger(root)
+    ledger = sealed_ledger(root)
     ledger.record_dataset("notes", fingerprint="f" * 64, records=10, patients=4,
                           deid={"strategy": "redact", "phi_found": 7, "phi_by_category": {"NAME": 7}, "residual": 0,
                                 "skipped": 0})
@@ -138,7 +139,7 @@ def test_spent_steps_from_events_and_checkpoint(tmp_path: Path) -> None:
 
 
 def test_reconcile_settles_runs_whose_process_is_gone(medsum, ws: Path) -> None:
-    ledger, table = open_ledger(ws), RunsTable(ws)
+    ledger, table = sealed_ledger(ws), RunsTable(ws)
     for run_id in ("dead", "alive"):
         ledger.reserve(run_id, dataset="notes", fingerprint="f" * 64, model="tb", dp=DP, planned_epsilon=None)
         table.create(run_id, "notes", "tb")

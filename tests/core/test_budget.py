@@ -10,6 +10,7 @@ from core.budget import BudgetPolicy, budget_policy, check_budget
 from core.config import MedsumConfig, load_config
 from core.ledger import open_ledger
 from privacy.ledger import DpParams
+from tests.ledgers import sealed_ledger
 
 DP = DpParams(noise_multiplier=1.0, sample_rate=0.01, steps=60, max_grad_norm=1.0, delta=1e-5, accountant="prv",
               privacy_unit="record", poisson=True, population=1000, expected_batch_size=10.0, target_epsilon=None)
@@ -30,7 +31,7 @@ def test_no_limit_configured_allows_everything(tmp_path: Path) -> None:
 
 
 def test_a_run_over_the_policy_is_refused_with_a_clear_reason(tmp_path: Path) -> None:
-    open_ledger(tmp_path).reserve("r1", dataset="notes", fingerprint="f", model="m", dp=DP, planned_epsilon=None)
+    sealed_ledger(tmp_path).reserve("r1", dataset="notes", fingerprint="f", model="m", dp=DP, planned_epsilon=None)
     single = check_budget(tmp_path, MedsumConfig(), "notes", None).before.composed_epsilon
     config = _config({"max_epsilon": round(single * 1.2, 2)})
     check = check_budget(tmp_path, config, "notes", DP)
@@ -48,7 +49,7 @@ def test_non_private_run_is_refused_when_max_epsilon_is_set(tmp_path: Path) -> N
     assert not check.allowed and check.after.unbounded
     assert check.reason == ("dataset notes: a non-private run makes its privacy budget unbounded, over the policy's "
                             "max epsilon 10.00 (workspace config)")
-    open_ledger(tmp_path).reserve("plain", dataset="notes", fingerprint="f", model="m", dp=None, planned_epsilon=None)
+    sealed_ledger(tmp_path).reserve("plain", dataset="notes", fingerprint="f", model="m", dp=None, planned_epsilon=None)
     after_plain = check_budget(tmp_path, _config({"max_epsilon": 10.0}), "notes", DP)
     assert not after_plain.allowed and "already unbounded (1 non-private run(s))" in after_plain.reason
     assert check_budget(tmp_path, _config({"max_delta": 1e-5}), "notes", None).allowed

@@ -13,6 +13,7 @@ from core.synth import generate_corpus, write_corpus
 from core.train.config import TrainConfig
 from core.train.spend import fitting_epsilon, preflight
 from core.workspace import init_workspace, resolve_workspace
+from tests.ledgers import sealed_ledger
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_corpus(generate_corpus(40, 5), raw, None)
     import_dataset(opened, raw, "notes", strategy="redact")
     earlier = preflight(opened.root, _config(1.5), suggest=False)
-    open_ledger(opened.root).reserve("earlier", dataset="notes", fingerprint="f", model="m",
+    sealed_ledger(opened.root).reserve("earlier", dataset="notes", fingerprint="f", model="m",
                                      dp=earlier.plan.params(), planned_epsilon=earlier.plan.planned_epsilon)
     with (opened.root / "config.toml").open("a", encoding="utf-8") as handle:
         handle.write("\n[budget]\nmax_epsilon = 2.5\n")
