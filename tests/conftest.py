@@ -26,6 +26,12 @@ def workspace_dir(tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
+#: The keyring of module- and session-scoped fixtures. Its secrets (the audit key above all) are
+#: copied into every per-test keyring: a stored model's manifest is keyed from the audit key,
+#: so a model a module fixture stored must still verify in that module's tests.
+SESSION_KEYRING = MemoryKeyring()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_keyring():
     """An in-memory keyring for module- and session-scoped fixtures too (they run before the
@@ -35,7 +41,7 @@ def _session_keyring():
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MEDSUM_KEYRING", raising=False)
         patch.delenv("MEDSUM_KEYRING_PASSPHRASE", raising=False)
-        keyring.set_keyring(MemoryKeyring())
+        keyring.set_keyring(SESSION_KEYRING)
         yield
     keyring.set_keyring(previous)
 
@@ -47,6 +53,7 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("MEDSUM_KEYRING", raising=False)
     monkeypatch.delenv("MEDSUM_KEYRING_PASSPHRASE", raising=False)
     memory = MemoryKeyring()
+    memory.data.update(SESSION_KEYRING.data)
     keyring.set_keyring(memory)
     yield memory
     keyring.set_keyring(previous)

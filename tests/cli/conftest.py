@@ -86,15 +86,17 @@ def tiny_model_workspace(root: Path, *, records: int, seed: int, datasets: tuple
     """For module-scoped fixtures: a workspace at ``root`` with ``records`` synthetic records
     imported (redacted) as each of ``datasets`` and a tiny ``arch`` model ``model`` whose tokenizer
     is trained on the first dataset's training sources (and targets). It is built, and the
-    ``with`` body runs, under an in-memory keyring: the per-test one is not up yet at module scope."""
+    ``with`` body runs, under the session's in-memory keyring: the per-test one is not up yet at
+    module scope, and it starts with the session keyring's secrets (the audit key that keys the
+    model's manifest)."""
     from core.datasets import import_dataset, load_splits
     from core.models import init_tiny
     from core.synth import generate_corpus, write_corpus
     from core.workspace import init_workspace, resolve_workspace
-    from tests.keyrings import MemoryKeyring
+    from tests.conftest import SESSION_KEYRING
 
     previous = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
+    keyring.set_keyring(SESSION_KEYRING)  # the per-test keyrings start with its secrets
     try:
         opened, _ = init_workspace(resolve_workspace(root))
         corpus = root.parent / f"{root.name}-records.jsonl"
