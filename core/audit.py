@@ -26,7 +26,7 @@ __all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_e
 
 #: Every operation the audit log records.
 AUDIT_OPS: tuple[str, ...] = (
-    "data.import", "models.import", "models.verify", "models.export", "deid", "train.start", "train.end",
+    "data.import", "models.import", "models.verify", "models.sign", "models.export", "deid", "train.start", "train.end",
     "budget.override", "budget.reconcile", "report.export", "audit.verify", "eval", "summarize",
 )
 

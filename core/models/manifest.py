@@ -15,6 +15,7 @@ from core.models.entry import ModelEntry, ModelError
 __all__ = [
     "FORMAT",
     "MANIFEST",
+    "MANIFEST_MAC",
     "FileRecord",
     "check_files",
     "copy_hashed",
@@ -24,6 +25,8 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
+#: The manifest's keyed MAC (see :mod:`core.models.signing`); not a checkpoint file.
+MANIFEST_MAC = "manifest.mac"
 FORMAT = "medsum-model/1"
 _CHUNK = 1 << 20
 
@@ -86,5 +89,5 @@ def check_files(directory: Path, files: dict[str, FileRecord], *,
         elif path.stat().st_size != expected["size"] or (hash_contents and hash_file(path) != expected):
             problems.append((name, "changed"))
     present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if not p.is_dir()}
-    problems += [(name, "extra") for name in sorted(present - set(files) - {MANIFEST})]
+    problems += [(name, "extra") for name in sorted(present - set(files) - {MANIFEST, MANIFEST_MAC})]
     return problems

@@ -2,11 +2,13 @@
 
 Imports copy into a hidden temporary directory inside ``models/`` and rename it into place
 only once the files are hashed and the model has loaded, so a failed import leaves nothing.
-Loading always verifies the manifest first and refuses a changed file.
+Loading always checks the manifest's keyed MAC (:mod:`core.models.signing`), then verifies
+the files against the manifest, and refuses an edited manifest or a changed file.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from collections.abc import Callable
@@ -29,6 +31,7 @@ from core.models.manifest import (
     read_manifest,
     write_manifest,
 )
+from core.models.signing import ManifestState, manifest_state, problem_text, sign_manifest
 
 __all__ = [
     "get_model",
@@ -37,6 +40,7 @@ __all__ = [
     "load_model",
     "load_tokenizer",
     "models_dir",
+    "sign_model",
     "temp_dir",
     "verify_details",
     "verify_model",
@@ -66,7 +70,8 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
 
     Checks it is a seq2seq BART/T5 checkpoint with tokenizer and safetensors weights (pickle
     ``.bin`` weights only with ``allow_pickle``, which the entry records), copies and hashes its
-    files, loads it once to prove it works, writes ``manifest.json``, then renames it into place.
+    files, loads it once to prove it works, writes ``manifest.json`` and its keyed MAC
+    (``manifest.mac``, see :mod:`core.models.signing`), then renames it into place.
     Refuses an existing name; on any failure nothing is left in the store. The import is
     recorded in the audit log (name, manifest SHA-256). ``on_progress(stage, done, total)`` hears
     each stage and each file copied and hashed (the TUI's progress bar).
@@ -108,6 +113,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
         )
         progress("writing the manifest", len(selection.files), len(selection.files))
         write_manifest(tmp, entry, files)
+        sign_manifest(root, tmp, name)
         if final.exists():
             raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
         tmp.rename(final)
@@ -138,15 +144,67 @@ def get_model(root: Path, name: str) -> ModelEntry:
 
 
 def verify_details(root: Path, name: str) -> list[tuple[str, str]]:
-    """Re-hash model ``name``; ``(file, "changed"|"missing"|"extra")`` per mismatch, ``[]`` when intact.
+    """Check model ``name``'s manifest MAC, then re-hash its files; ``(file, status)`` per problem,
+    ``[]`` when intact. A manifest that is unsigned or does not match its MAC gives the single
+    problem ``("manifest.json", ManifestState.value)`` (its hashes cannot be trusted, so no file
+    is checked against them); otherwise ``(file, "changed"|"missing"|"extra")`` per mismatch.
     The check and its result are recorded in the audit log."""
     path = _model_path(root, name)
     auditor = Auditor(root)
     _, files = read_manifest(path)
-    problems = check_files(path, files)
+    state = manifest_state(root, path, name)
+    problems = check_files(path, files) if state is ManifestState.SIGNED else [(MANIFEST, state.value)]
     auditor.event("models.verify", model=name, manifest_sha256=_manifest_sha256(path), ok=not problems,
-                  mismatches=len(problems))
+                  mismatches=len(problems), manifest=state.value)
     return problems
+
+
+def manifest_problem(name: str, problems: list[tuple[str, str]]) -> str | None:
+    """The one-line refusal when :func:`verify_details` found the manifest itself untrusted, else None."""
+    states = {s.value: s for s in ManifestState if s is not ManifestState.SIGNED}
+    if len(problems) == 1 and problems[0][0] == MANIFEST and problems[0][1] in states:
+        return problem_text(name, states[problems[0][1]])
+    return None
+
+
+def sign_model(root: Path, name: str) -> ModelEntry:
+    """Sign the manifest of model ``name``, stored before manifests were keyed.
+
+    Only an unsigned model is signed, and only when the audit log verifies, its last
+    ``models.import`` entry for ``name`` recorded exactly this manifest's SHA-256, and every
+    file matches the manifest; anything else is refused (re-import from the original source).
+    """
+    from core.audit import audit_path, verify_audit
+
+    path = _model_path(root, name)
+    auditor = Auditor(root)
+    entry, files = read_manifest(path)
+    state = manifest_state(root, path, name)
+    if state is ManifestState.SIGNED:
+        raise ModelError(f"model {name}: already signed and its manifest matches; nothing to do")
+    if state is not ManifestState.UNSIGNED:
+        raise ModelError(problem_text(name, state))
+    refuse = "re-import it from the original source instead of signing it"
+    if not verify_audit(root).ok:
+        raise ModelError(f"model {name}: the audit log does not verify, so its import record cannot be trusted; {refuse}")
+    recorded = None
+    log = audit_path(root)
+    for line in (log.read_text(encoding="utf-8").splitlines() if log.is_file() else []):
+        record = json.loads(line)
+        fields = record.get("fields") or {}
+        if record.get("op") == "models.import" and fields.get("model") == name:
+            recorded = fields.get("manifest_sha256")
+    if recorded is None:
+        raise ModelError(f"model {name}: the audit log has no import record for it; {refuse}")
+    if recorded != _manifest_sha256(path):
+        raise ModelError(f"model {name}: manifest.json is not the one recorded when it was imported; {refuse}")
+    problems = check_files(path, files)
+    if problems:
+        listed = ", ".join(f"{rel} ({status})" for rel, status in problems)
+        raise ModelError(f"model {name} does not match its manifest: {listed}; {refuse}")
+    sign_manifest(root, path, name)
+    auditor.event("models.sign", model=name, manifest_sha256=_manifest_sha256(path))
+    return entry
 
 
 def verify_model(root: Path, name: str) -> list[str]:
@@ -166,6 +224,9 @@ def list_models(root: Path) -> list[ModelEntry]:
 def _verified(root: Path, name: str) -> ModelEntry:
     path = _model_path(root, name)
     entry, files = read_manifest(path)
+    state = manifest_state(root, path, name)
+    if state is not ManifestState.SIGNED:
+        raise ModelError(problem_text(name, state))
     problems = check_files(path, files)
     if problems:
         listed = ", ".join(f"{rel} ({status})" for rel, status in problems)

@@ -21,6 +21,7 @@ __all__ = [
     "init_tiny_command",
     "list_command",
     "models_app",
+    "sign_command",
     "verify_command",
 ]
 
@@ -58,18 +59,34 @@ def verify_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A stored model.")],
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Re-hash a stored model's files against its manifest; exit 1 when any changed."""
+    """Check a stored model's manifest MAC and re-hash its files; exit 1 when anything is wrong."""
     from core.models import ModelError
-    from core.models.store import verify_details
+    from core.models.store import manifest_problem, verify_details
 
     opened = open_initialized(workspace)
     problems = verify_details(opened.root, name)
     if not problems:
         say(f"{name}: OK")
         return
+    refused = manifest_problem(name, problems)
+    if refused is not None:
+        raise ModelError(refused)
     for rel, status in problems:
         say(f"{name}: {status}: {rel}")
     raise ModelError(f"model {name} does not match its manifest: {len(problems)} file(s) changed, missing or extra")
+
+
+@models_app.command("sign")
+def sign_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A stored model imported before manifests were keyed.")],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Key the manifest of a model stored before manifests were keyed (only if the audit log's import record and its files match)."""
+    from core.models.store import sign_model
+
+    opened = open_initialized(workspace)
+    sign_model(opened.root, name)
+    say(f"{name}: manifest signed")
 
 
 @models_app.command("list")

@@ -94,7 +94,8 @@ def tiny_model_workspace(root: Path, *, records: int, seed: int, datasets: tuple
     imported (redacted) as each of ``datasets`` and a tiny ``arch`` model ``model`` whose tokenizer
     is trained on the first dataset's training sources (and targets). It is built, and the
     ``with`` body runs, under the session's in-memory keyring: the per-test one is not up yet at
-    module scope, and it starts with the session keyring's secrets (the workspace's keys)."""
+    module scope, and it starts with the session keyring's secrets (the workspace's keys, and
+    the audit key that keys the model's manifest)."""
     from core.datasets import import_dataset, load_splits
     from core.models import init_tiny
     from core.synth import generate_corpus, write_corpus

@@ -16,7 +16,7 @@ _TEXT_RECORDS = 40
 def build_checkpoints(base: Path) -> dict[str, Path]:
     """Tiny BART and T5 checkpoint directories (as a user would import them), under ``base``.
 
-    Built with ``init_tiny`` in a scratch store, then copied out without the manifest.
+    Built with ``init_tiny`` in a scratch store, then copied out without the manifest and its MAC.
     """
     scratch = base / "scratch-workspace"
     scratch.mkdir(parents=True)
@@ -25,7 +25,7 @@ def build_checkpoints(base: Path) -> dict[str, Path]:
     for arch in ("bart", "t5"):
         entry = init_tiny(scratch, arch, f"src-{arch}", texts, seed=1)
         dest = base / f"{arch}-checkpoint"
-        shutil.copytree(entry.path, dest, ignore=shutil.ignore_patterns("manifest.json"))
+        shutil.copytree(entry.path, dest, ignore=shutil.ignore_patterns("manifest.json", "manifest.mac"))
         out[arch] = dest
     return out
 

@@ -20,6 +20,7 @@ from core.models import (
     load_tokenizer,
     verify_model,
 )
+from core.models.signing import sign_manifest
 from tests.core.models.helpers import copy_checkpoint, store_contents, write_config
 
 
@@ -210,5 +211,6 @@ def test_manifest_cannot_name_another_class(root: Path, checkpoints: dict[str, P
     data = json.loads(manifest.read_text())
     data["entry"]["architecture"] = "GPT2LMHeadModel"
     manifest.write_text(json.dumps(data))
+    sign_manifest(root, entry.path, "m")  # even signed with the workspace key, the class is checked
     with pytest.raises(ModelError, match="not a supported seq2seq class"):
         load_model(root, "m")
