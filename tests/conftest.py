@@ -27,8 +27,9 @@ def workspace_dir(tmp_path: Path) -> Path:
 
 
 #: The keyring of module- and session-scoped fixtures. Its secrets (the audit key above all) are
-#: copied into every per-test keyring: a stored model's manifest is keyed from the audit key,
-#: so a model a module fixture stored must still verify in that module's tests.
+#: copied into every per-test keyring, and a secret a test creates is kept for the tests after
+#: it, as an OS keyring keeps it: a workspace refuses a store that lost a key it used, and a
+#: module fixture's workspace is used by each of the module's tests in turn.
 SESSION_KEYRING = MemoryKeyring()
 
 
@@ -48,7 +49,8 @@ def _session_keyring():
 
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch):
-    """Every test gets a fresh in-memory keyring and no cryptfile selection from the environment."""
+    """Every test gets its own in-memory keyring (the session's secrets in it) and no cryptfile
+    selection from the environment."""
     previous = keyring.get_keyring()
     monkeypatch.delenv("MEDSUM_KEYRING", raising=False)
     monkeypatch.delenv("MEDSUM_KEYRING_PASSPHRASE", raising=False)
@@ -57,3 +59,5 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch):
     keyring.set_keyring(memory)
     yield memory
     keyring.set_keyring(previous)
+    for entry, value in memory.data.items():  # never replaced: a test may plant a wrong key on purpose
+        SESSION_KEYRING.data.setdefault(entry, value)

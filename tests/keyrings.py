@@ -50,6 +50,7 @@ def seed_cryptfile(root: Path, passphrase: str = "test") -> None:
     if not entries:
         return
     env = {"MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": passphrase}
+    _seed_file_anchor(root, memory)
     target = root / "secrets" / "keyring.cfg"
     if target.exists():
         try:
@@ -73,3 +74,19 @@ def seed_cryptfile(root: Path, passphrase: str = "test") -> None:
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(_SEEDED[key])
+
+
+def _seed_file_anchor(root: Path, memory: MemoryKeyring) -> None:
+    """Carry the workspace's audit anchor from the in-memory (OS-style) keyring to the file the
+    encrypted-file store keeps it in, unless that file is already there."""
+    import base64
+
+    from core.anchor import ANCHOR_FILE, FileAnchor, KeyringAnchor
+    from privacy.secrets import AUDIT_KEY, SERVICE, SecretStore
+
+    encoded = memory.get_password(SERVICE, AUDIT_KEY)
+    if encoded is None or (root / ANCHOR_FILE).exists():
+        return
+    state = KeyringAnchor(SecretStore(memory, kind="os", backend_name="memory"), root).read()
+    if state is not None:
+        FileAnchor(root, base64.b64decode(encoded)).write(state)
