@@ -62,7 +62,7 @@ class Auditor:
         if problem:
             raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
         self._log = AuditLog(self._path, key, self.ledger, anchor)
-        problem = self._log.tail_problem()
+        problem = self._log.tail_problem() or self._log.rollback_problem()
         if problem:
             raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
 

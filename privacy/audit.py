@@ -184,7 +184,9 @@ class AuditLog:
         body = check_fields(fields)
         with self._locked():
             seq, prev = self._next()
-            self._check_forward(seq)
+            problem = self._behind_anchor(seq)
+            if problem:
+                raise AuditError(problem)
             entry: dict[str, Any] = {"seq": seq, "time": _now(), "op": op, "fields": body, "prev": prev}
             entry["mac"] = entry_mac(self._key, entry)
             line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
@@ -199,22 +201,28 @@ class AuditLog:
                 self._anchor.write(Anchored(seq, entry["mac"], version))
         return entry
 
-    def _check_forward(self, seq: int) -> None:
-        """Refuse to append entry ``seq`` when the anchor is already at or past it, or the head
-        store is below the anchored version: the log or the ledger was rolled back or deleted."""
+    def rollback_problem(self) -> str | None:
+        """Why the next append would be refused because the log or the ledger is behind the
+        anchor (a quick check before any work), or None."""
+        return self._behind_anchor(self._next()[0])
+
+    def _behind_anchor(self, seq: int) -> str | None:
+        """Why entry ``seq`` must not be appended: the anchor is already at or past it, or the
+        head store is below the anchored version (the log or the ledger was rolled back or
+        deleted); None when neither."""
         if self._anchor is None:
-            return
+            return None
         anchored = self._anchor.read()
         if anchored is None:
-            return
+            return None
         if anchored.count >= seq:
-            raise AuditError(f"{self._anchor.where} anchors entry {anchored.count}, but the log and the ledger "
-                             f"end at entry {seq - 1}: they were rolled back or deleted; run `medsum audit verify`")
+            return (f"{self._anchor.where} anchors entry {anchored.count}, but the log and the ledger end at "
+                    f"entry {seq - 1}: they were rolled back or deleted")
         version = self._head.seal_version()
         if version < anchored.ledger_version:
-            raise AuditError(f"{self._anchor.where} anchors ledger version {anchored.ledger_version}, but the "
-                             f"privacy ledger is at version {version}: it was rolled back or deleted; "
-                             "run `medsum audit verify`")
+            return (f"{self._anchor.where} anchors ledger version {anchored.ledger_version}, but the privacy "
+                    f"ledger is at version {version}: it was rolled back or deleted")
+        return None
 
     def _next(self) -> tuple[int, str]:
         """The seq and prev of the next entry.

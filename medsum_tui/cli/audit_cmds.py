@@ -17,7 +17,8 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def verify_command(workspace: WorkspaceOption = None) -> None:
-    """Verify every audit entry's key and chain, and the log's end against the ledger; exit 1 on any break."""
+    """Verify every audit entry's key and chain, the log's end against the ledger, the ledger's
+    seal, and both against the anchor in the secret store; exit 1 on any break."""
     from core.audit import audit_event, verify_audit
 
     opened = open_initialized(workspace)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from core.errors import MedsumError
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
     open_initialized,
@@ -58,10 +59,15 @@ def budget_command(
     """Show the privacy spend per dataset: policy, composed and naive epsilon, delta, runs."""
     if ctx.invoked_subcommand is not None:
         return
+    from core.audit import verify_audit
     from core.report import budget_summary, export_report
 
     opened = open_initialized(workspace)
     require_parent_dir(report)
+    trail = verify_audit(opened.root)  # the spend is only as good as the ledger it is read from
+    if not trail.ok:
+        raise MedsumError(f"the privacy ledger and the audit log do not check out, so the spend cannot be shown: "
+                          f"{trail.reason}; run `medsum audit verify`")
     summary = budget_summary(opened.root, opened.loaded, dataset)
     if not summary:
         say("No datasets or runs in this workspace yet.")
