@@ -244,10 +244,11 @@ def _audit_log(root: Path) -> Check:
                      "are readable by you, then run medsum audit verify")
     if result.ok:
         entries = f"{result.entries} {'entry' if result.entries == 1 else 'entries'}"
-        return Check("audit log", "ok", f"chain intact, {entries}, its end matches the head in the privacy ledger")
+        return Check("audit log", "ok", f"chain intact, {entries}, its end matches the head in the privacy ledger, "
+                     "the ledger's seal holds and neither is behind the anchor")
     return Check("audit log", "fail", f"{audit_path(root)}: broken after {result.entries} good entries: {result.reason}",
-                 "the log was changed, cut or written without the audit key: keep a copy for your security "
-                 "officer, restore the log from a backup, then run medsum audit verify")
+                 "the log or the privacy ledger was changed, cut, rolled back or deleted: keep a copy of the "
+                 "workspace for your security officer; audited commands refuse to run until it is resolved")
 
 
 def _leftovers(location: WorkspaceLocation) -> Check:

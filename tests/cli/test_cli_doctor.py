@@ -87,7 +87,7 @@ def test_doctor_fails_on_a_broken_audit_chain(medsum: Run, ws: Path) -> None:
     result = medsum("doctor", "-w", str(ws))
     assert result.code == 1
     assert f"[FAIL] audit log: {audit_path(ws)}: broken after 0 good entries: entry 1 (line 1): its mac" in result.out
-    assert "restore the log from a backup" in result.out
+    assert "keep a copy of the workspace for your security officer" in result.out
 
 
 def test_doctor_warns_on_an_uninitialized_workspace(medsum: Run, tmp_path: Path) -> None:
