@@ -14,6 +14,9 @@ and a run settled without a single step spent nothing (not even a non-private on
 A reservation (and the reopening of a resumed run) can carry an ``admit`` check: it is given
 the dataset's spend before and after the run, read inside the same ``BEGIN IMMEDIATE``
 transaction as the insert, so two runs racing for the last of a budget cannot both pass it.
+
+Opened with a seal key, every write also renews the ledger's seal in its own transaction
+(:mod:`privacy.ledger_seal`), so rows changed outside MedSum are detected.
 """
 
 from __future__ import annotations
