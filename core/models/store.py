@@ -9,6 +9,7 @@ the files against the manifest, and refuses an edited manifest or a changed file
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -58,8 +59,9 @@ def models_dir(root: Path, *, create: bool = False) -> Path:
 
 
 def temp_dir(root: Path, purpose: str) -> Path:
-    """A new hidden directory inside the store (same filesystem, so it renames into place)."""
-    path = models_dir(root, create=True) / f".{purpose}-{uuid.uuid4().hex}"
+    """A new hidden directory inside the store (same filesystem, so it renames into place), named
+    ``.PURPOSE.PID.HEX.tmp`` so that one a killed process left is a leftover (:mod:`core.atomic`)."""
+    path = models_dir(root, create=True) / f".{purpose}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     path.mkdir(mode=0o700)
     return path
 
