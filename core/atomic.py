@@ -26,7 +26,7 @@ __all__ = ["LEFTOVER_MIN_AGE_S", "Leftover", "atomic_writer", "find_leftovers", 
 
 #: A temporary of a gone process is a leftover once nothing in it changed for this long.
 LEFTOVER_MIN_AGE_S = 30 * 60
-#: ``.NAME.PID.HEX32.tmp``: atomic_writer's and the dataset import's. The 32 hex digits are
+#: ``.NAME.PID.HEX32.tmp``: atomic_writer's, the dataset import's and the model store's. The 32 hex digits are
 #: required: other temporaries (a checkpoint's ``.step-000020.HEX8.tmp``, which resume may
 #: still use) can look like ``.NAME.NUMBER.tmp`` and are not this module's to remove.
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]{1,10})\.[0-9a-f]{32}\.tmp$")

@@ -10,6 +10,8 @@ record the event once the work succeeded.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,8 @@ from privacy.ledger import Ledger, LedgerError
 from privacy.ledger_seal import seal_key
 from privacy.secrets import AUDIT_KEY
 
-__all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_event", "audit_path", "verify_audit"]
+__all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_event", "audit_path", "logged",
+           "verify_audit"]
 
 #: Every operation the audit log records.
 AUDIT_OPS: tuple[str, ...] = (
@@ -134,3 +137,23 @@ def verify_audit(root: Path) -> AuditVerification:
         return AuditLog(path, key, ledger, anchor).verify()
     except (AuditError, LedgerError, OSError) as exc:
         raise AuditFailure(f"audit log {path}: cannot verify: {exc}") from None
+
+
+def logged(root: Path, op: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The ``(seq, fields)`` of every entry of operation ``op`` in the workspace's audit log, as
+    written: macs are not checked here (:func:`verify_audit` does that); unreadable lines are skipped."""
+    marker = json.dumps({"op": op}, separators=(",", ":"))[1:-1].encode("utf-8")  # '"op":"<op>"'
+    try:
+        data = audit_path(root).read_bytes()
+    except FileNotFoundError:
+        return
+    for raw in data.split(b"\n"):
+        if marker not in raw:
+            continue
+        try:
+            entry = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(entry, dict) and entry.get("op") == op and isinstance(entry.get("seq"), int) \
+                and isinstance(entry.get("fields"), dict):
+            yield entry["seq"], entry["fields"]

@@ -3,7 +3,9 @@
 Each check gives a status (ok, warn, fail), a one-line detail and, when not ok, the fix.
 The checks never print PHI: they look at versions, settings, file modes, hashes and the audit
 chain only, and they change nothing (verifying the model store and the audit log here writes
-no audit entry, unlike ``medsum models verify`` and ``medsum audit verify``).
+no audit entry, unlike ``medsum models verify`` and ``medsum audit verify``), with one
+exception that every command opening the workspace makes too: an import a kill cut off between
+its rename and its record is recorded (or its intent dropped), see :mod:`core.intents`.
 """
 
 from __future__ import annotations
@@ -264,6 +266,42 @@ def _leftovers(location: WorkspaceLocation) -> Check:
                  f"medsum init --workspace {location.path} (or any command that opens the workspace) removes them")
 
 
+def _store_records(root: Path) -> Check:
+    """Reconcile the intents of killed imports, then look for datasets and models that are not
+    recorded (see :mod:`core.recorded`)."""
+    from core.intents import intents_dir, reconcile_intents
+    from core.recorded import unrecorded_items
+
+    try:
+        outcomes = [o for o in reconcile_intents(root) if o.outcome != "cleared"]
+        unrecorded = unrecorded_items(root)
+    except (MedsumError, OSError) as exc:
+        return Check("store records", "fail", f"cannot check: {one_line(exc)}",
+                     "check that the workspace's privacy/ folder and ledger are readable by you")
+    pending = [o for o in outcomes if o.outcome == "pending"]
+    done = "; ".join(o.describe() for o in outcomes if o.outcome != "pending")
+    if not pending and not unrecorded:
+        if done:
+            return Check("store records", "warn", f"interrupted imports reconciled: {done}")
+        return Check("store records", "ok", "every dataset in the store is recorded in the privacy ledger and "
+                     "every model's import in the audit log and its keyed manifest")
+    problems = [o.describe() for o in pending] + [
+        f"dataset {item.name} ({item.path.relative_to(root)}) is not recorded in the privacy ledger "
+        "(copied in by hand, changed, or its import was cut off): it cannot be used" if item.kind == "dataset"
+        else item.why for item in unrecorded]
+    fixes = []
+    if any(o.kind == "intent" for o in pending):
+        fixes.append(f"move the unreadable intent files out of {intents_dir(root)}")
+    if any(o.kind != "intent" for o in pending):
+        fixes.append("make the keyring and the audit log usable (see the keyring and audit log checks), "
+                     "then run medsum doctor again")
+    for item in unrecorded:
+        again = "medsum data import INPUT --name" if item.kind == "dataset" else "medsum models import DIR --name"
+        fixes.append(f"move {item.path} out of the workspace, then import it again ({again} {item.name})")
+    detail = "; ".join(problems[:_SHOWN]) + (f"; and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else "")
+    return Check("store records", "fail", detail + (f" (also: {done})" if done else ""), "; ".join(fixes))
+
+
 def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool) -> list[Check]:
     where = f"{location.path} (from {location.source})"
     if not location.initialized:
@@ -274,7 +312,9 @@ def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool
     checks = [Check("workspace", "fail" if problem else "ok", problem or f"{where}, mode 0700",
                     f"chmod 700 {location.path}" if problem else ""), _config(location), _disk(location)]
     if contents:
-        checks += [_model_store(location.path, hash_files=hash_models), _audit_log(location.path), _leftovers(location)]
+        records = _store_records(location.path)  # first: it may complete an audit entry the audit check then sees
+        checks += [_model_store(location.path, hash_files=hash_models), _audit_log(location.path), records,
+                   _leftovers(location)]
     return checks
 
 
@@ -282,9 +322,11 @@ def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_mode
                load_torch: bool = True) -> list[Check]:
     """Run the checks, in report order: the installation, offline mode, the keyring and the workspace.
 
-    With ``contents`` (``medsum doctor``) also every stored model against its manifest and the
-    audit chain; these read the weights and the audit key (which an encrypted keyring file may
-    ask a passphrase for), so the TUI's dashboard, which refreshes often, leaves them out.
+    With ``contents`` (``medsum doctor``) also every stored model against its manifest, the
+    audit chain, the store's records in the privacy ledger (reconciling interrupted imports) and
+    the temporaries of killed processes; these read the weights and the audit key (which an
+    encrypted keyring file may ask a passphrase for), so the TUI's dashboard, which refreshes
+    often, leaves them out.
     ``hash_models=False`` compares stored models' file sizes only (``medsum doctor --quick``).
     ``load_torch=False`` (the dashboard) checks torch without importing it, unless it is loaded
     already: see :func:`_torch`.

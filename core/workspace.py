@@ -17,6 +17,7 @@ import platformdirs
 from core.atomic import atomic_writer, find_leftovers, remove_leftovers
 from core.config import LoadedConfig, MedsumConfig, default_config_toml, load_config
 from core.errors import MedsumError
+from core.intents import reconcile_at_open
 
 __all__ = [
     "WORKSPACE_ENV",
@@ -138,7 +139,9 @@ def open_workspace(location: WorkspaceLocation) -> Workspace:
     """Open an initialized workspace, refusing one that is missing or readable by others.
 
     Temporaries that killed processes left in it (a half-imported dataset, a half-written
-    file) are removed; see :func:`core.atomic.find_leftovers` for when one counts as left."""
+    file) are removed; see :func:`core.atomic.find_leftovers` for when one counts as left. The
+    imports that a kill cut off between their rename and their record are reconciled; see
+    :func:`core.intents.reconcile_at_open`."""
     path = location.path
     if not path.is_dir() or not location.initialized:
         raise WorkspaceError(
@@ -149,4 +152,5 @@ def open_workspace(location: WorkspaceLocation) -> Workspace:
     if problem:
         raise WorkspaceError(problem)
     remove_leftovers(find_leftovers(path))  # temporaries of killed processes (see core.atomic)
+    reconcile_at_open(path)  # imports a kill cut off after their rename (see core.intents)
     return Workspace(location, load_config(location.config_file))

@@ -3,7 +3,9 @@ result in the workspace as a ``datasets`` Arrow ``DatasetDict`` with its ``datas
 
 Only de-identified text is stored. The raw input is read, never copied, and its path is
 not recorded. The dataset is built in a hidden temporary directory and renamed into place,
-so a failure leaves nothing behind and an existing dataset is never overwritten.
+so a failure leaves nothing behind and an existing dataset is never overwritten; an intent
+written before the rename (:mod:`core.intents`) makes sure that a kill right after it still
+ends with the dataset recorded in the privacy ledger and the audit log.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from core.config import MedsumConfig
 from core.datasets.entry import DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, entry_json
 from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.errors import InputError
+from core.intents import new_intent, record, recording
 from core.records import SPLITS, Problem, Record, load_records, model_input, split_by_patient, target_text
 from core.records.pairing import read_summaries
 from core.workspace import Workspace
 from privacy.deid.settings import Strategy
-from privacy.ledger import LedgerError
 
 __all__ = ["import_dataset", "features"]
 
@@ -194,30 +196,27 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         path=final,
     )
-    _store(parent, final, columns, entry)
-    _record(workspace.root, auditor, entry, found, [r for r in at_risk if r in rows], config.deid.allow_list_pass)
+    ledger, audit = _record_fields(entry, found, [r for r in at_risk if r in rows], config.deid.allow_list_pass)
+    _store(workspace.root, auditor, _build(parent, final, columns, entry), final, ledger, audit)
     return entry
 
 
-def _record(root: Path, auditor: Auditor, entry: DatasetEntry, found: Counter[str], at_risk: list[str],
-            allow_list_pass: bool) -> None:
-    """Put the new dataset in the privacy ledger and its import in the audit log: counts, and the
-    ids (never the values) of the records the residual scan found words in."""
+def _record_fields(entry: DatasetEntry, found: Counter[str], at_risk: list[str],
+                   allow_list_pass: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The new dataset's privacy ledger row and the fields of its ``data.import`` audit entry:
+    counts, and the ids (never the values) of the records the residual scan found words in."""
     deid = {"strategy": entry.strategy, "phi_found": entry.phi_found, "phi_by_category": dict(sorted(found.items())),
             "residual": entry.residual, "residual_records": at_risk, "allow_list_pass": allow_list_pass,
             "skipped": entry.skipped}
     patients = sum(entry.patients.values())
-    try:
-        auditor.ledger.record_dataset(entry.name, fingerprint=entry.fingerprint, records=entry.records,
-                                         patients=patients, deid=deid)
-    except LedgerError as exc:
-        raise DatasetError(f"dataset {entry.name!r} was imported but not recorded in the privacy ledger: {exc}") from None
-    auditor.event("data.import", dataset=entry.name, fingerprint=entry.fingerprint, records=entry.records,
-                  patients=patients, splits=dict(entry.splits), **deid)
+    ledger = {"fingerprint": entry.fingerprint, "records": entry.records, "patients": patients, "deid": deid}
+    audit = {"dataset": entry.name, "fingerprint": entry.fingerprint, "records": entry.records, "patients": patients,
+             "splits": dict(entry.splits), **deid}
+    return ledger, audit
 
 
-def _store(parent: Path, final: Path, columns: dict[str, dict[str, list[str]]], entry: DatasetEntry) -> None:
-    """Save the splits and ``dataset.json`` in a temporary directory, then rename it to ``final``."""
+def _build(parent: Path, final: Path, columns: dict[str, dict[str, list[str]]], entry: DatasetEntry) -> Path:
+    """Save the splits and ``dataset.json`` in a new temporary directory beside ``final``; return it."""
     from datasets import Dataset, DatasetDict
 
     parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -232,12 +231,28 @@ def _store(parent: Path, final: Path, columns: dict[str, dict[str, list[str]]], 
             table.save_to_disk(str(tmp / DATA_DIR), num_shards=shards)
         with atomic_writer(tmp / ENTRY_FILE) as handle:
             handle.write(json.dumps(entry_json(entry), indent=2) + "\n")
-        if final.exists():
-            raise DatasetError(f"dataset {entry.name!r} already exists; choose another --name")
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            raise DatasetError(f"dataset {entry.name!r} already exists; choose another --name") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def _store(root: Path, auditor: Auditor, tmp: Path, final: Path, ledger: dict[str, Any],
+           audit: dict[str, Any]) -> None:
+    """Rename the built dataset ``tmp`` to ``final``, then record it with the privacy ledger row
+    ``ledger`` and the audit entry ``audit``; its intent is on disk from before the rename until
+    both are written (see :mod:`core.intents`), so a kill in between is reconciled later."""
+    exists = f"dataset {final.name!r} already exists; choose another --name"
+    try:
+        intent = new_intent(root, "dataset", final.name, tmp, ledger=ledger, audit=audit)
+        with recording(root, intent):
+            if final.exists():
+                raise DatasetError(exists)
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                raise DatasetError(exists) from None
+            record(root, intent, auditor)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing left to remove once renamed
         raise

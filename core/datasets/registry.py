@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from core.datasets.entry import DATA_DIR, ENTRY_FILE, DatasetEntry, DatasetError, check_name, datasets_dir, read_entry
 from core.datasets.fingerprint import COLUMNS, fingerprint_splits
 from core.records import SPLITS
+from core.recorded import recorded_datasets, why_unusable
 
 if TYPE_CHECKING:
     import datasets
@@ -19,7 +20,8 @@ _log = logging.getLogger(__name__)
 
 
 def list_datasets(root: Path) -> list[DatasetEntry]:
-    """Every dataset in the workspace at ``root``, by name; unreadable entries are logged and left out."""
+    """Every usable dataset in the workspace at ``root``, by name. Unreadable entries are logged
+    and left out, and so are datasets the privacy ledger does not record (see :mod:`core.recorded`)."""
     parent = datasets_dir(root)
     if not parent.is_dir():
         return []
@@ -31,16 +33,21 @@ def list_datasets(root: Path) -> list[DatasetEntry]:
             entries.append(read_entry(path))
         except DatasetError as exc:
             _log.warning("%s", exc)
-    return entries
+    recorded = recorded_datasets(root) if entries else {}
+    return [e for e in entries if recorded.get(e.path.name) == e.fingerprint]
 
 
 def get_dataset(root: Path, name: str) -> DatasetEntry:
-    """The entry of dataset ``name``; raise :class:`DatasetError` if there is none."""
+    """The entry of dataset ``name``; raise :class:`DatasetError` if there is none, or if the
+    privacy ledger does not record it (see :mod:`core.recorded`)."""
     check_name(name)
     path = datasets_dir(root) / name
     if not (path / ENTRY_FILE).is_file():
         raise DatasetError(f"no dataset named {name!r} in this workspace (medsum data list shows them)")
-    return read_entry(path)
+    entry = read_entry(path)
+    if recorded_datasets(root).get(name) != entry.fingerprint:
+        raise DatasetError(why_unusable("dataset", name, root))
+    return entry
 
 
 def load_splits(root: Path, name: str) -> datasets.DatasetDict:

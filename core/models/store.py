@@ -2,13 +2,17 @@
 
 Imports copy into a hidden temporary directory inside ``models/`` and rename it into place
 only once the files are hashed and the model has loaded, so a failed import leaves nothing.
-Loading always checks the manifest's keyed MAC (:mod:`core.models.signing`), then verifies
-the files against the manifest, and refuses an edited manifest or a changed file.
+An import is recorded in the audit log, then its manifest is keyed (:mod:`core.models.signing`),
+with an intent written before the rename (:mod:`core.intents`) so that a kill right after it is
+reconciled; a model that is not recorded so is neither listed nor loaded (:mod:`core.recorded`).
+Loading always checks the manifest's keyed MAC, then verifies the files against the manifest,
+and refuses an edited manifest or a changed file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -19,6 +23,7 @@ from typing import Any
 from core.audit import Auditor
 from core.errors import one_line
 from core.hashing import sha256_file
+from core.intents import new_intent, pending_names, record, recording
 from core.models.arch import inspect_config
 from core.models.checkpoint import select_files
 from core.models.entry import ModelEntry, ModelError, check_name
@@ -32,6 +37,7 @@ from core.models.manifest import (
     write_manifest,
 )
 from core.models.signing import ManifestState, manifest_state, problem_text, sign_manifest
+from core.recorded import model_states, why_unusable
 
 __all__ = [
     "get_model",
@@ -58,8 +64,9 @@ def models_dir(root: Path, *, create: bool = False) -> Path:
 
 
 def temp_dir(root: Path, purpose: str) -> Path:
-    """A new hidden directory inside the store (same filesystem, so it renames into place)."""
-    path = models_dir(root, create=True) / f".{purpose}-{uuid.uuid4().hex}"
+    """A new hidden directory inside the store (same filesystem, so it renames into place), named
+    ``.PURPOSE.PID.HEX.tmp`` so that one a killed process left is a leftover (:mod:`core.atomic`)."""
+    path = models_dir(root, create=True) / f".{purpose}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     path.mkdir(mode=0o700)
     return path
 
@@ -70,11 +77,12 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
 
     Checks it is a seq2seq BART/T5 checkpoint with tokenizer and safetensors weights (pickle
     ``.bin`` weights only with ``allow_pickle``, which the entry records), copies and hashes its
-    files, loads it once to prove it works, writes ``manifest.json`` and its keyed MAC
-    (``manifest.mac``, see :mod:`core.models.signing`), then renames it into place.
-    Refuses an existing name; on any failure nothing is left in the store. The import is
-    recorded in the audit log (name, manifest SHA-256). ``on_progress(stage, done, total)`` hears
-    each stage and each file copied and hashed (the TUI's progress bar).
+    files, loads it once to prove it works, writes ``manifest.json``, then renames it into place.
+    Refuses an existing name; on any failure before the rename nothing is left in the store. The
+    import is recorded in the audit log (name, manifest SHA-256), then the manifest gets its keyed
+    MAC (``manifest.mac``, see :mod:`core.models.signing`): only then is the model usable.
+    ``on_progress(stage, done, total)`` hears each stage and each file copied and hashed (the
+    TUI's progress bar).
     """
     progress = on_progress or (lambda stage, done, total: None)
     check_name(name)
@@ -113,16 +121,19 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
         )
         progress("writing the manifest", len(selection.files), len(selection.files))
         write_manifest(tmp, entry, files)
-        sign_manifest(root, tmp, name)
-        if final.exists():
-            raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
-        tmp.rename(final)
+        manifest = _manifest_sha256(tmp)
+        intent = new_intent(root, "model", name, tmp, ledger={}, audit={
+            "model": name, "manifest_sha256": manifest, "architecture": entry.architecture, "parameters": parameters,
+            "files": len(files), "origin": "init-tiny" if entry.source == "init-tiny" else "import",
+            "allow_pickle": entry.allow_pickle})
+        with recording(root, intent):  # the audit entry, then the manifest's MAC (see core.intents)
+            if final.exists():
+                raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+            os.rename(tmp, final)
+            record(root, intent, auditor)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing left to remove once renamed
         raise
-    auditor.event("models.import", model=name, manifest_sha256=_manifest_sha256(final),
-                  architecture=entry.architecture, parameters=parameters, files=len(files),
-                  origin="init-tiny" if entry.source == "init-tiny" else "import", allow_pickle=entry.allow_pickle)
     return entry
 
 
@@ -139,8 +150,20 @@ def _model_path(root: Path, name: str) -> Path:
 
 
 def get_model(root: Path, name: str) -> ModelEntry:
-    """The stored model ``name``; ModelError naming it when it is not in the store."""
-    return read_manifest(_model_path(root, name))[0]
+    """The stored model ``name``; ModelError naming it when it is not in the store, or is not
+    recorded (see :mod:`core.recorded`)."""
+    entry = read_manifest(_model_path(root, name))[0]
+    _refuse_unrecorded(root, name)
+    return entry
+
+
+def _refuse_unrecorded(root: Path, name: str) -> None:
+    """ModelError when model ``name``'s import has a pending intent or its manifest MAC does not check."""
+    if name in pending_names(root, "model"):
+        raise ModelError(why_unusable("model", name, root))
+    state = manifest_state(root, models_dir(root) / name, name)
+    if state is not ManifestState.SIGNED:
+        raise ModelError(problem_text(name, state))
 
 
 def verify_details(root: Path, name: str) -> list[tuple[str, str]]:
@@ -213,20 +236,22 @@ def verify_model(root: Path, name: str) -> list[str]:
 
 
 def list_models(root: Path) -> list[ModelEntry]:
-    """Every stored model, by name (directories without a manifest, e.g. temporaries, are skipped)."""
+    """Every usable stored model, by name: directories without a manifest (temporaries, say) are
+    skipped, and so are models that are not recorded (see :mod:`core.recorded`): an unsigned or
+    mismatched manifest, or an import with a pending intent."""
     store = models_dir(root)
     if not store.is_dir():
         return []
-    return [read_manifest(p)[0] for p in sorted(store.iterdir())
-            if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()]
+    names = [p.name for p in sorted(store.iterdir())
+             if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).exists()]
+    states = model_states(root, names)
+    return [read_manifest(store / name)[0] for name in names if states[name] == ManifestState.SIGNED.value]
 
 
 def _verified(root: Path, name: str) -> ModelEntry:
     path = _model_path(root, name)
     entry, files = read_manifest(path)
-    state = manifest_state(root, path, name)
-    if state is not ManifestState.SIGNED:
-        raise ModelError(problem_text(name, state))
+    _refuse_unrecorded(root, name)
     problems = check_files(path, files)
     if problems:
         listed = ", ".join(f"{rel} ({status})" for rel, status in problems)

@@ -14,7 +14,7 @@ from core.guard import configure_network_guard
 from core.workspace import Workspace, WorkspaceLocation, open_workspace, resolve_workspace
 
 __all__ = ["WorkspaceOption", "locate", "open_initialized", "print_table", "require_parent_dir", "say",
-           "settings_for_command", "warn"]
+           "settings_for_command", "warn", "warn_unrecorded"]
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -74,3 +74,16 @@ def warn(message: str) -> None:
     """Print a warning line on stderr."""
     typer.echo(f"medsum: warning: {message}", err=True)
     sys.stderr.flush()
+
+
+def warn_unrecorded(root: Path, kind: str) -> None:
+    """Warn about each ``kind`` ("dataset", "model") in the store that a listing leaves out
+    because it is not recorded (see :mod:`core.recorded`)."""
+    from core.intents import KINDS, pending_names
+    from core.recorded import unrecorded_items, why_unusable
+
+    store = Path(root) / KINDS[kind].store
+    reasons = {item.name: item.why for item in unrecorded_items(root) if item.kind == kind}
+    reasons |= {name: why_unusable(kind, name, root) for name in pending_names(root, kind) if (store / name).is_dir()}
+    for name in sorted(reasons):
+        warn(reasons[name])

@@ -10,7 +10,7 @@ import typer
 from core.errors import MedsumError
 from core.workspace import Workspace
 from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, fhir_overrides
-from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn
+from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn, warn_unrecorded
 from medsum_tui.cli.app import data_app
 
 __all__ = ["import_command", "list_command", "show_command"]
@@ -75,6 +75,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
 
     opened = open_initialized(workspace)
     entries = list_datasets(opened.root)
+    warn_unrecorded(opened.root, "dataset")
     if not entries:
         say("No datasets. Import one with: medsum data import INPUT --name NAME")
         return

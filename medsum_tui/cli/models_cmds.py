@@ -9,7 +9,7 @@ import typer
 
 from core.errors import MedsumError
 from core.units import format_count, format_size
-from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say
+from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn_unrecorded
 from medsum_tui.cli.app import app
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ def list_command(workspace: WorkspaceOption = None) -> None:
 
     opened = open_initialized(workspace)
     entries = list_models(opened.root)
+    warn_unrecorded(opened.root, "model")
     if not entries:
         say("No models in the store: use medsum models import DIR --name N, or medsum models init-tiny")
         return

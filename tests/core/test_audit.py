@@ -34,3 +34,16 @@ def test_a_lost_key_fails_verification(tmp_path: Path, memory_keyring) -> None:
     result = verify_audit(tmp_path)
     assert not result.ok and "the audit key is not in the secret store" in result.reason
     assert json.loads(audit_path(tmp_path).read_text())["op"] == "deid"
+
+
+def test_logged_lists_the_fields_of_one_operation(tmp_path: Path) -> None:
+    from core.audit import logged
+
+    assert list(logged(tmp_path, "models.import")) == []  # no log yet
+    audit_event(tmp_path, "models.import", model="tt", manifest_sha256="ab" * 32)
+    audit_event(tmp_path, "models.verify", model="tt", ok=True)
+    audit_event(tmp_path, "models.import", model="tb", manifest_sha256="cd" * 32)
+    with audit_path(tmp_path).open("a") as handle:
+        handle.write('{"op":"models.import", torn\n')  # a damaged line is skipped (verify reports it)
+    assert list(logged(tmp_path, "models.import")) == [
+        (1, {"model": "tt", "manifest_sha256": "ab" * 32}), (3, {"model": "tb", "manifest_sha256": "cd" * 32})]
