@@ -70,7 +70,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scratch.mkdir()
     entry = init_tiny(scratch, "bart", "src", synthetic_texts(40, seed=1), seed=1)
     dest = base / "tiny-bart"
-    shutil.copytree(entry.path, dest, ignore=shutil.ignore_patterns("manifest.json"))
+    shutil.copytree(entry.path, dest, ignore=shutil.ignore_patterns("manifest.json", "manifest.mac"))
     return dest
 
 
