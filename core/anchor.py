@@ -119,8 +119,10 @@ class FileAnchor:
             raise AnchorError(f"cannot write the audit anchor {self.where}: {exc.strerror or exc}") from None
 
 
-def open_anchor(root: Path, store: SecretStore, audit_key: bytes) -> AnchorStore:
-    """The anchor of the workspace at ``root`` for the secret store ``store``."""
-    if store.kind == "cryptfile":
+def open_anchor(root: Path, audit_key: bytes) -> AnchorStore:
+    """The anchor of the workspace at ``root``, beside the secret store the environment chooses."""
+    from core.secrets import open_store, uses_file_store
+
+    if uses_file_store():
         return FileAnchor(root, audit_key)
-    return KeyringAnchor(store, root)
+    return KeyringAnchor(open_store(root), root)

@@ -18,7 +18,7 @@ from typing import Any
 from core.errors import MedsumError
 from core.anchor import open_anchor
 from core.ledger import ledger_path, open_ledger
-from core.secrets import open_store, workspace_secret
+from core.secrets import workspace_secret
 from privacy.audit import Anchored, AnchorStore, AuditError, AuditLog, AuditVerification
 from privacy.ledger import Ledger, LedgerError
 from privacy.ledger_seal import seal_key
@@ -51,11 +51,10 @@ class Auditor:
         """Fetch (or create) the audit key and check the ledger's seal and the anchor before any
         work: :class:`core.secrets.SecretStoreError` when there is no usable secret store,
         :class:`AuditFailure` when the ledger or the log was tampered with or rolled back."""
-        store = open_store(root)
-        key = workspace_secret(root, AUDIT_KEY, store=store)
+        key = workspace_secret(root, AUDIT_KEY)
         self._path = audit_path(root)
         self.ledger: Ledger = open_ledger(root, key=key)
-        anchor = open_anchor(root, store, key)
+        anchor = open_anchor(root, key)
         try:
             problem = _seal_problem(self.ledger, key, anchor)
             if not problem and anchor.read() is None:
@@ -115,8 +114,7 @@ def verify_audit(root: Path) -> AuditVerification:
     head recorded in the privacy ledger, the ledger's seal, and both against the anchor in the
     secret store (rollback, truncation or deletion of either file). Never creates the key."""
     path = audit_path(root)
-    store = open_store(root)
-    key = workspace_secret(root, AUDIT_KEY, create=False, store=store)
+    key = workspace_secret(root, AUDIT_KEY, create=False)
     has_entries = path.is_file() and path.stat().st_size > 0
     if key is None:
         head = open_ledger(root).audit_head() if ledger_path(root).exists() else None
@@ -125,7 +123,7 @@ def verify_audit(root: Path) -> AuditVerification:
                                                      "be checked (was the keyring replaced?)")
         return AuditVerification(True, 0)
     try:
-        anchor = open_anchor(root, store, key)
+        anchor = open_anchor(root, key)
         anchored = anchor.read()
         if not ledger_path(root).exists() and (anchored is not None or has_entries):
             return AuditVerification(False, 0, None, None, f"the privacy ledger {ledger_path(root)} is missing: it was "

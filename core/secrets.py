@@ -3,6 +3,8 @@ user-facing errors when no secret store can be used."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 from typing import Literal, overload
 
@@ -12,6 +14,8 @@ from core.key_record import mismatch, record_key_id, refusal
 from privacy.secrets import (
     AUDIT_KEY,
     DEID_SECRET,
+    KEYRING_ENV,
+    PASSPHRASE_ENV,
     BackendStatus,
     SecretsError,
     SecretStore,
@@ -20,7 +24,7 @@ from privacy.secrets import (
 )
 
 __all__ = ["SecretStoreError", "audit_key", "deid_secret", "existing_audit_key", "fallback_file", "open_store",
-           "secrets_status", "workspace_secret"]
+           "secrets_status", "uses_file_store", "workspace_secret"]
 
 
 class SecretStoreError(MedsumError):
@@ -80,6 +84,15 @@ def workspace_secret(root: Path, name: str, *, create: bool = True, store: Secre
     workspace recorded its key id, or holds an audit log, datasets or runs), or holds another
     one, this raises :class:`SecretStoreError` saying to restore the store, and makes no key.
     ``create`` False returns None instead of creating (nothing is refused then)."""
+    memo = _memo_key(root, name) if store is None else None
+    if memo is not None and memo in _MEMO:
+        value = _MEMO[memo]
+        wrong = mismatch(root, name, value)
+        if wrong:
+            raise SecretStoreError(f"the encrypted keyring file holds another {_WHAT[name]} than this workspace's: "
+                                   f"{wrong}; fix: restore the secret store ({_fallback(root)}) this workspace was "
+                                   "made with")
+        return value
     try:
         store = store or open_secret_store(fallback_file=_fallback(root))
         value = store.get(name)
@@ -99,6 +112,10 @@ def workspace_secret(root: Path, name: str, *, create: bool = True, store: Secre
         raise SecretStoreError(
             f"the secret store ({store.backend_name}) holds another {_WHAT[name]} than this workspace's: {wrong}; "
             f"fix: restore the secret store ({_where(root, store)}) this workspace was made with")
+    if store.kind == "cryptfile" and memo is None:
+        memo = _memo_key(root, name)
+    if memo is not None:
+        _MEMO[memo] = value
     try:
         record_key_id(root, name, value)
     except OSError as exc:
@@ -107,6 +124,30 @@ def workspace_secret(root: Path, name: str, *, create: bool = True, store: Secre
 
 
 _WHAT = {AUDIT_KEY: "audit key", DEID_SECRET: "de-identification secret"}
+
+# Secrets read from the encrypted keyring file, kept for this process: each read of the file
+# costs an Argon2 derivation (about half a second), and one command asks several times. An
+# entry is only used while the file, the passphrase and the store choice are the same.
+_MEMO: dict[tuple[str, ...], bytes] = {}
+
+
+def uses_file_store() -> bool:
+    """Whether the environment chooses the encrypted-file store (``MEDSUM_KEYRING=cryptfile``)."""
+    return os.environ.get(KEYRING_ENV, "").strip().lower() == "cryptfile"
+
+
+def _memo_key(root: Path, name: str) -> tuple[str, ...] | None:
+    """What a memoized secret of the encrypted file is valid for, or None (no file store in use)."""
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    if not uses_file_store() or passphrase is None:
+        return None
+    path = _fallback(root)
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    digest = hashlib.sha256(passphrase.encode("utf-8", "surrogatepass")).hexdigest()
+    return (str(path.resolve()), name, str(info.st_ino), str(info.st_size), str(info.st_mtime_ns), digest)
 
 
 def _where(root: Path, store: SecretStore) -> str:
