@@ -104,3 +104,21 @@ def test_a_deleted_keyring_file_is_refused_by_the_cli(workspace: Workspace, corp
     assert "keyring.cfg" in proc.stderr
     assert audit_path(workspace.root).read_bytes() == log_before
     assert not (workspace.root / "datasets" / "more").exists()
+
+
+def test_a_replaced_keyring_file_is_read_again_not_served_from_memory(
+        workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Secrets of the encrypted file are kept for the process, but only while the file is the
+    same: another file in its place (another workspace's) is read, and refused."""
+    monkeypatch.setenv("MEDSUM_KEYRING", "cryptfile")
+    monkeypatch.setenv("MEDSUM_KEYRING_PASSPHRASE", "test")
+    first = audit_key(workspace.root)
+    assert audit_key(workspace.root) == first
+    other_root = tmp_path / "other"
+    audit_key(other_root)  # another workspace's file, another key
+    target = workspace.root / "secrets" / "keyring.cfg"
+    target.unlink()
+    target.write_bytes((other_root / "secrets" / "keyring.cfg").read_bytes())
+    target.chmod(0o600)
+    with pytest.raises(SecretStoreError, match="holds another audit key"):
+        audit_key(workspace.root)
