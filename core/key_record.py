@@ -64,9 +64,9 @@ def workspace_history(root: Path) -> list[str]:
     log = root / "audit" / "audit.jsonl"
     if log.is_file() and log.stat().st_size > 0:
         found.append("an audit log")
-    for sub in ("datasets", "runs"):
+    for sub in ("datasets", "runs"):  # their folders (runs/ also holds the runs table, runs.sqlite)
         folder = root / sub
-        if folder.is_dir() and any(not p.name.startswith(".") for p in folder.iterdir()):
+        if folder.is_dir() and any(p.is_dir() and not p.name.startswith(".") for p in folder.iterdir()):
             found.append(sub)
     ledger = root / "privacy" / "ledger.sqlite"
     if ledger.is_file() and _ledger_has_rows(ledger):

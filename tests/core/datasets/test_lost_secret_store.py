@@ -122,3 +122,13 @@ def test_a_replaced_keyring_file_is_read_again_not_served_from_memory(
     target.chmod(0o600)
     with pytest.raises(SecretStoreError, match="holds another audit key"):
         audit_key(workspace.root)
+
+
+def test_the_runs_table_alone_is_not_history(workspace: Workspace) -> None:
+    """Listing runs creates ``runs/runs.sqlite``: a workspace with only that still gets its keys."""
+    from core.train.runs import RunsTable
+
+    RunsTable(workspace.root).list()
+    assert (workspace.root / "runs" / "runs.sqlite").exists()
+    keyring.set_keyring(MemoryKeyring())
+    assert len(audit_key(workspace.root)) == 32
