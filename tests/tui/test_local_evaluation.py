@@ -16,6 +16,7 @@ from core.workspace import resolve_workspace
 from medsum_tui.tui.evaluation import EvalStatus, fold_eval_events
 from medsum_tui.tui.local import LocalBackend
 from tests.cli.conftest import tiny_model_workspace
+from tests.keyrings import seed_cryptfile
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +50,7 @@ def test_the_child_reports_progress_and_a_cancel_writes_nothing(trained: tuple[P
     root, run_id = trained
     monkeypatch.setenv("MEDSUM_KEYRING", "cryptfile")  # the child has no in-memory keyring
     monkeypatch.setenv("MEDSUM_KEYRING_PASSPHRASE", "test")
+    seed_cryptfile(root)  # ... so its encrypted file gets the workspace's keys
     backend = LocalBackend(resolve_workspace(root))
     done = _follow(backend, backend.start_evaluation(run_id), "never")
     assert done.outcome == "finished", done.message

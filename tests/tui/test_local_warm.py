@@ -60,7 +60,7 @@ def _count(monkeypatch: pytest.MonkeyPatch, target: str) -> list[int]:
 def test_the_summarizer_and_secrets_load_once_across_records(setup, loads, monkeypatch) -> None:  # noqa: F811
     backend, raw, records = setup
     secrets = _count(monkeypatch, "medsum_tui.tui.local.deid_secret")
-    audit_keys = _count(monkeypatch, "core.audit.audit_key")
+    audit_keys = _count(monkeypatch, "core.audit.workspace_secret")  # once per Auditor
     file = RecordSource("file", str(raw))
     first, second = (backend.summarize(file, r["id"], CHOICE) for r in records[:2])
     dataset = RecordSource("dataset", "notes", "train")
