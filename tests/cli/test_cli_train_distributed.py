@@ -19,6 +19,7 @@ import pytest
 from core.ledger import open_ledger
 from privacy.accounting import epsilon_for
 from tests.cli.conftest import ROOT, run_subprocess, tiny_model_workspace, train_then_kill
+from tests.keyrings import seed_cryptfile
 from tests.netns import dns_queries, netns_unavailable, run_in_netns
 
 pytestmark = pytest.mark.slow
@@ -108,6 +109,7 @@ def test_two_processes_ask_dns_nothing_and_use_loopback_only(ws: str, tmp_path: 
     etc = tmp_path / "etc"
     etc.mkdir()
     trace = tmp_path / "trace.txt"
+    seed_cryptfile(Path(ws))
     argv = [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, *SHORT, "--max-steps", "2", "--nproc", "2"]
     if shutil.which("strace"):  # every bind() and connect() of every process, as the kernel saw it
         argv = ["strace", "-f", "-qq", "-e", "trace=bind,connect", "-e", "signal=none", "-o", str(trace), *argv]
