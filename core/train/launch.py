@@ -68,12 +68,9 @@ def worker_env(nproc: int, rank: int, store: Path) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if name not in _TCP_RENDEZVOUS}
     env.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nproc), LOCAL_WORLD_SIZE=str(nproc),
                **{STORE_ENV: str(store)})
-    loopback = _loopback_interface()
+    loopback, forced = _loopback_interface(), guard_status().enabled
     for name in ("GLOO_SOCKET_IFNAME", "NCCL_SOCKET_IFNAME"):
-        if guard_status().enabled:
-            env[name] = loopback
-        else:
-            env.setdefault(name, loopback)
+        env[name] = loopback if forced else env.get(name, loopback)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
     return env
 
