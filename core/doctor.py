@@ -27,6 +27,7 @@ from core.units import format_size
 from core.versions import LIBRARIES, library_versions
 from core.workspace import WorkspaceLocation, permission_problem
 from privacy.offline import OFFLINE_ENV, guard_status, offline_env_status
+from privacy.os_block import detect_os_block
 
 __all__ = ["GPUS_NOT_QUERIED", "LIBRARIES", "Check", "run_checks"]
 
@@ -152,6 +153,15 @@ def _guard() -> Check:
         return Check("network guard", "warn", f"OFF (turned off by {status.source}): non-loopback connections are allowed",
                      "unset MEDSUM_NETWORK_GUARD or set offline.network_guard = true")
     return Check("network guard", "ok", f"on ({status.source}): only loopback connections, no DNS lookups")
+
+
+def _os_block() -> Check:
+    """Whether the OS keeps MedSum off the network below the Python guard (a network namespace,
+    an egress filter...): told in a bare interpreter, with no packet leaving the machine."""
+    found = detect_os_block()
+    if found.in_place:
+        return Check("os network block", "ok", found.detail)
+    return Check("os network block", "warn", found.detail, found.fix)
 
 
 def _keyring(location: WorkspaceLocation) -> Check:
@@ -320,7 +330,8 @@ def _workspace(location: WorkspaceLocation, *, contents: bool, hash_models: bool
 
 def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_models: bool = True,
                load_torch: bool = True) -> list[Check]:
-    """Run the checks, in report order: the installation, offline mode, the keyring and the workspace.
+    """Run the checks, in report order: the installation, offline mode, the network guard and the
+    OS-level block under it, the keyring and the workspace.
 
     With ``contents`` (``medsum doctor``) also every stored model against its manifest, the
     audit chain, the store's records in the privacy ledger (reconciling interrupted imports) and
@@ -331,5 +342,5 @@ def run_checks(location: WorkspaceLocation, *, contents: bool = False, hash_mode
     ``load_torch=False`` (the dashboard) checks torch without importing it, unless it is loaded
     already: see :func:`_torch`.
     """
-    return [_python(), _libraries(), _torch(load=load_torch), _offline_env(), _guard(), _keyring(location),
+    return [_python(), _libraries(), _torch(load=load_torch), _offline_env(), _guard(), _os_block(), _keyring(location),
             *_workspace(location, contents=contents, hash_models=hash_models)]

@@ -103,7 +103,11 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command in ``argv`` (default: the command line) and return the exit code."""
+    """Run the command in ``argv`` (default: the command line) and return the exit code. The
+    network guard is on first, for every command (``verify`` and ``export`` open no workspace)."""
+    from core.guard import configure_entry_guard
+
+    configure_entry_guard()
     parser, export = _parsers()
     try:
         args = parser.parse_args(argv)

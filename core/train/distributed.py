@@ -1,8 +1,10 @@
 """Data-parallel training across processes: torch.distributed with NCCL on GPUs, gloo on CPU.
 
-A distributed run is started by ``torchrun`` (``medsum train --nproc N`` runs it for one
-machine; several machines run it themselves with a rendezvous endpoint). Every process runs
-the same ``medsum train`` command; torchrun tells each its rank through the environment.
+A distributed run on one machine is started by ``medsum train --nproc N``
+(:mod:`core.train.launch`): its workers meet through a FileStore, with no network address or
+name lookup. Several machines run ``torchrun`` themselves with a rendezvous endpoint (the
+``env://`` rendezvous). Every process runs the same ``medsum train`` command; the launcher
+tells each its rank through the environment.
 Rank 0 is the only one that writes: the run directory, the runs table, the privacy ledger,
 events, metrics and checkpoints. The other ranks train and take part in every collective.
 """
@@ -12,11 +14,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
 
-from core.train.launch import env_world_size
+from core.train.launch import STORE_ENV, env_world_size
 
 __all__ = ["DistContext", "init_from_env", "shard", "shutdown", "wants_cuda"]
 
@@ -77,8 +80,10 @@ def wants_cuda(device: str) -> bool:
 
 
 def init_from_env(device: str = "auto") -> DistContext:
-    """Join the process group torchrun describes in the environment, once; a single-process
-    context when there is none. ``device`` is the run's ``--device``: NCCL for CUDA, else gloo."""
+    """Join the process group the environment describes, once; a single-process context when
+    there is none. ``device`` is the run's ``--device``: NCCL for CUDA, else gloo. The workers
+    of ``medsum train --nproc N`` meet through their FileStore file (:data:`STORE_ENV`);
+    processes that torchrun started, through its ``env://`` rendezvous."""
     global _current
     world = env_world_size()
     if world == 1:
@@ -90,7 +95,12 @@ def init_from_env(device: str = "auto") -> DistContext:
     backend = "nccl" if use_cuda else "gloo"
     if use_cuda:
         torch.cuda.set_device(local_rank)
-    torch.distributed.init_process_group(backend=backend)
+    store = os.environ.get(STORE_ENV)
+    if store:
+        torch.distributed.init_process_group(backend=backend, init_method=Path(store).as_uri(), rank=rank,
+                                             world_size=world)
+    else:
+        torch.distributed.init_process_group(backend=backend)
     _current = DistContext(rank=rank, world_size=world, local_rank=local_rank, backend=backend)
     return _current
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from core.errors import InputError, MedsumError
+from core.guard import configure_entry_guard
 from medsum_tui.cli import (  # noqa: F401  (register commands)
     audit_cmds, budget_cmds, data_cmds, dataset_cmds, deid_cmds, demo_cmd, doctor_cmd, eval_cmd, models_cmds, synth_cmd,
     train_cmd, tui_cmd, workspace_cmds,
@@ -31,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
     User errors print one line on stderr; only bugs show a traceback. Bare ``medsum`` in a
     terminal (stdin and stdout both a TTY) opens the TUI; elsewhere it prints the help.
+    The network guard is on before the arguments are parsed (even for ``--help``).
     """
+    configure_entry_guard()
     if not (sys.argv[1:] if argv is None else argv) and sys.stdin.isatty() and sys.stdout.isatty():
         argv = ["tui"]
     try:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from core.guard import configure_network_guard
+from core.guard import configure_network_guard, policy_settings
 
 __all__ = ["app", "data_app"]
 
@@ -36,6 +36,6 @@ def _global(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Guard first, from defaults and the environment; each command refines it from the
-    # workspace config once it knows which workspace it runs in.
-    configure_network_guard(None)
+    # main() installed the guard already; this reports a MEDSUM_NETWORK_GUARD it does not
+    # understand. Each command refines it from the workspace config once it knows its workspace.
+    configure_network_guard(policy_settings())

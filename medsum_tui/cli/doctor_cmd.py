@@ -24,8 +24,9 @@ def doctor_command(
         "--quick", help="Check stored models' file sizes only, without re-hashing their weights.",
     )] = False,
 ) -> None:
-    """Check Python, torch/CUDA, offline mode, the network guard, the keyring, the workspace,
-    the model store (every manifest) and the audit chain; exit 1 with the fix when a check fails."""
+    """Check Python, torch/CUDA, offline mode, the network guard and the OS-level block under it,
+    the keyring, the workspace, the model store (every manifest) and the audit chain; exit 1
+    with the fix when a check fails."""
     location = locate(workspace)
     # Doctor reports a broken workspace or config instead of refusing to run on it.
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,7 +60,7 @@ def train_command(
     plan: Annotated[bool, typer.Option("--plan", help="Show the pre-flight (planned epsilon, budget check) and exit.")] = False,
     events: Annotated[Path | None, typer.Option("--events", help="Also append the events (JSON lines) to this file.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="RUN", help="Continue a killed run to its planned steps.")] = None,
-    nproc: Annotated[int, typer.Option("--nproc", min=1, help="Data-parallel processes on this machine, through torchrun (NCCL on GPUs, gloo on CPU); the global batch is batch size x grad accum x N.")] = 1,
+    nproc: Annotated[int, typer.Option("--nproc", min=1, help="Data-parallel processes on this machine, meeting through a file, not the network (NCCL on GPUs, gloo over loopback on CPU); the global batch is batch size x grad accum x N.")] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Fine-tune a model on a dataset (LoRA by default), validating each epoch; resumable."""
@@ -106,7 +105,7 @@ def train_command(
         return
     if nproc > 1 and world == 1:
         raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))
-    from core.train.run import resume_run, start_run  # loads torch: not before handing over to torchrun
+    from core.train.run import resume_run, start_run  # loads torch: not before starting the workers
     with _joined(device, world) as dist:
         if not dist.is_main:  # rank 0 reports; the others train and stay quiet
             try:
@@ -138,8 +137,8 @@ def train_command(
 
 @contextlib.contextmanager
 def _joined(device: str, world: int) -> Iterator[Any]:
-    """This process's place in the run: joins torchrun's process group when there is one, and
-    leaves it when the run ends (however it ends)."""
+    """This process's place in the run: joins the process group when there is one (the workers
+    of ``--nproc``, or torchrun's), and leaves it when the run ends (however it ends)."""
     from core.train.distributed import DistContext, init_from_env, shutdown
 
     if world == 1:
@@ -148,7 +147,7 @@ def _joined(device: str, world: int) -> Iterator[Any]:
     try:
         dist = init_from_env(device)
     except (RuntimeError, ValueError, KeyError) as exc:
-        raise MedsumError(f"cannot join the torchrun process group: {exc}") from None
+        raise MedsumError(f"cannot join the process group: {exc}") from None
     try:
         yield dist
     finally:
@@ -156,22 +155,11 @@ def _joined(device: str, world: int) -> Iterator[Any]:
 
 
 def _launch(nproc: int, argv: list[str]) -> int:
-    """Run this same ``medsum train`` command in ``nproc`` processes under torchrun, and
-    return its exit code. Ctrl-C and SIGTERM are passed on, so the run ends "killed" with its
-    spend settled, as a single process does; if this process is killed outright, torchrun
-    gets a SIGTERM (Linux), so no orphaned worker trains on."""
-    from core.train.launch import die_with_parent, launch_command, launch_env
+    """Run this same ``medsum train`` command in ``nproc`` worker processes and return the exit
+    code (:func:`core.train.launch.run_workers`: Ctrl-C and SIGTERM reach every worker)."""
+    from core.train.launch import run_workers
 
-    child = subprocess.Popen(launch_command(nproc, argv), env=launch_env(nproc),
-                             preexec_fn=die_with_parent)  # noqa: PLW1509 - no other thread runs yet
-    forward = lambda signum, frame: child.send_signal(signum)
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)} \
-        if threading.current_thread() is threading.main_thread() else {}
-    try:
-        return child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return run_workers(nproc, argv)
 
 
 def _same_options_without_nproc(ctx: typer.Context) -> list[str]:

@@ -1,20 +1,26 @@
-"""``medsum train --nproc 2``: data-parallel training in two CPU processes (torchrun, gloo),
-with and without DP: the loss falls, rank 0 alone writes one ledger entry, DP's epsilon is the
-single-process accounting of the same global batch, and a run resumes on another number of
-processes."""
+"""``medsum train --nproc 2``: data-parallel training in two CPU processes (gloo, meeting
+through a file), with and without DP: the loss falls, rank 0 alone writes one ledger entry,
+DP's epsilon is the single-process accounting of the same global batch, a run resumes on
+another number of processes, and the run asks DNS nothing and listens on loopback only."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import shutil
 import signal
+import sys
 from pathlib import Path
 
 import pytest
 
 from core.ledger import open_ledger
 from privacy.accounting import epsilon_for
-from tests.cli.conftest import run_subprocess, tiny_model_workspace, train_then_kill
+from tests.cli.conftest import ROOT, run_subprocess, tiny_model_workspace, train_then_kill
+from tests.keyrings import seed_cryptfile
+from tests.netns import dns_queries, netns_unavailable, run_in_netns
 
 pytestmark = pytest.mark.slow
 
@@ -93,3 +99,26 @@ def test_two_processes_with_dp_spend_what_one_process_would(ws: str) -> None:
     vals = [e["val_loss"] for e in evs if e["event"] == "epoch"]
     assert vals[-1] < vals[0]
     assert (Path(ws) / "runs" / run_id / "adapter" / "adapter_config.json").exists()
+
+
+def test_two_processes_ask_dns_nothing_and_use_loopback_only(ws: str, tmp_path: Path) -> None:
+    """In a network namespace whose only DNS server records every query: torchrun's C++ store
+    made 6 to 8 PTR queries for its loopback peers and listened on every interface (``::``)."""
+    if (reason := netns_unavailable()) is not None:
+        pytest.skip(reason)
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    trace = tmp_path / "trace.txt"
+    seed_cryptfile(Path(ws))
+    argv = [sys.executable, "-m", "medsum_tui", "train", "--workspace", ws, *SHORT, "--max-steps", "2", "--nproc", "2"]
+    if shutil.which("strace"):  # every bind() and connect() of every process, as the kernel saw it
+        argv = ["strace", "-f", "-qq", "-e", "trace=bind,connect", "-e", "signal=none", "-o", str(trace), *argv]
+    result = run_in_netns(argv, dns_log=etc / "dns.log", env={**os.environ, **KEYRING, "MEDSUM_HOME": ws}, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "finished" in result.stdout
+    assert dns_queries(etc / "dns.log") == []
+    if trace.exists():
+        calls = [line for line in trace.read_text().splitlines() if "sa_family=AF_INET" in line]
+        addresses = {m.group(1) for line in calls for m in [re.search(r'inet_(?:addr|pton)\((?:AF_INET6, )?"([^"]+)"', line)]
+                     if m}
+        assert calls and addresses <= {"127.0.0.1", "::1"}, addresses

@@ -1,5 +1,5 @@
 """The pieces of data-parallel training that need no process group: how batches are dealt
-to the ranks, the DP plan of the global batch, and the torchrun command."""
+to the ranks, the DP plan of the global batch, and each worker's command and environment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 
 from core.train.config import TrainConfig
 from core.train.distributed import DistContext, shard
-from core.train.launch import launch_command, launch_env
+from core.train.launch import STORE_ENV, worker_command, worker_env
+from privacy.offline import install_network_guard
 from core.train.loop import TrainingLoop
 
 
@@ -62,11 +63,30 @@ def test_the_global_batch_sets_the_dp_sample_rate() -> None:
     assert two.steps == one.steps and two.planned_epsilon == one.planned_epsilon
 
 
-def test_launch_runs_torchrun_standalone_on_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    command = launch_command(2, ["train", "--full"])
-    assert command[:4] == [sys.executable, "-m", "torch.distributed.run", "--standalone"]
-    assert "--nproc-per-node=2" in command and command[-4:] == ["-m", "medsum_tui", "train", "--full"]
+def test_each_worker_is_medsum_itself_not_torchrun(tmp_path) -> None:
+    assert worker_command(["train", "--full"]) == [sys.executable, "-m", "medsum_tui", "train", "--full"]
+
+
+def test_workers_meet_through_a_file_with_no_tcp_rendezvous(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MASTER_ADDR", "node-0.internal")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    env = worker_env(2, 1, tmp_path / "store")
+    assert (env["RANK"], env["LOCAL_RANK"], env["WORLD_SIZE"]) == ("1", "1", "2")
+    assert env[STORE_ENV] == str(tmp_path / "store")
+    assert "MASTER_ADDR" not in env and "MASTER_PORT" not in env
+
+
+def test_gloo_and_nccl_stay_on_loopback_while_the_guard_is_on(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GLOO_SOCKET_IFNAME", raising=False)
-    assert launch_env(2)["GLOO_SOCKET_IFNAME"] in ("lo", "lo0")
-    monkeypatch.setenv("GLOO_SOCKET_IFNAME", "eth1")
-    assert launch_env(2)["GLOO_SOCKET_IFNAME"] == "eth1"  # the user's choice stands
+    monkeypatch.delenv("NCCL_SOCKET_IFNAME", raising=False)
+    install_network_guard(enabled=True, source="test")
+    loopback = ("lo", "lo0")
+    env = worker_env(2, 0, tmp_path / "store")
+    assert env["GLOO_SOCKET_IFNAME"] in loopback and env["NCCL_SOCKET_IFNAME"] in loopback
+    monkeypatch.setenv("GLOO_SOCKET_IFNAME", "eth1")  # would listen on the LAN
+    assert worker_env(2, 0, tmp_path / "store")["GLOO_SOCKET_IFNAME"] in loopback
+    install_network_guard(enabled=False, source="test off")
+    try:
+        assert worker_env(2, 0, tmp_path / "store")["GLOO_SOCKET_IFNAME"] == "eth1"  # the user's choice, guard off
+    finally:
+        install_network_guard(enabled=True, source="test")
