@@ -84,7 +84,9 @@ def test_skip_bad_streams_too_and_lists_every_problem(live: dict[str, Any], tmp_
     assert live["most_alive"] <= 2 * deid_run._CHUNK
 
 
-def test_a_bad_last_record_fails_before_any_is_de_identified(live: dict[str, Any], tmp_path: Path) -> None:
+def test_a_bad_record_in_a_large_input_fails_before_any_is_de_identified(live: dict[str, Any], tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(deid_run, "_CHECK_FIRST_BYTES", 1000)  # the input is "large": it is checked first
     source = _write(tmp_path / "in.jsonl", [_row(i) for i in range(RECORDS)] + [_row(5)], tail='{"id": 7}\n')
     out = tmp_path / "out.jsonl"
     with pytest.raises(InputError, match=r"^2 problem\(s\) in the input") as failed:
@@ -93,11 +95,10 @@ def test_a_bad_last_record_fails_before_any_is_de_identified(live: dict[str, Any
     assert live["calls"] == 0 and not out.exists()
 
 
-def test_input_that_turns_bad_during_the_run_leaves_no_output(live: dict[str, Any], tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Should the file change between the check and the run, the run stops de-identifying at
-    the first problem, reads on for the others, and fails with all of them: ``out`` is kept."""
-    monkeypatch.setattr(deid_run, "_check_input", lambda source, config: None)  # as if the file changed since
+def test_a_bad_record_in_a_small_input_stops_the_run_at_it(live: dict[str, Any], tmp_path: Path) -> None:
+    """Checked as it streams (or a large input that changed since its check): the run stops
+    de-identifying at the first problem, reads on for the others and fails with all of them,
+    leaving ``out`` as it was."""
     rows = [_row(i) for i in range(RECORDS)]
     source = _write(tmp_path / "in.jsonl", rows[:600] + [{"id": "x"}] + rows[600:] + [_row(1)])
     out = tmp_path / "out.jsonl"
@@ -105,7 +106,7 @@ def test_input_that_turns_bad_during_the_run_leaves_no_output(live: dict[str, An
     with pytest.raises(InputError) as failed:
         deidentify_file(source, out, CONFIG, strategy="redact", secret=None)
     assert [p.location.line for p in failed.value.problems] == [601, RECORDS + 2]
-    assert live["calls"] <= 600 + 2 * deid_run._CHUNK  # no record past the problem's batch
+    assert live["calls"] <= 600 + deid_run._CHUNK  # no record past the problem's batch
     assert out.read_text() == "previous\n" and [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
