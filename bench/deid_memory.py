@@ -5,8 +5,10 @@ directory, runs the real command on each as a subprocess (``python -m medsum_tui
 workspace of its own with the encrypted-file keyring) with one process and with
 ``--workers 2``, and reports per run:
 
-- ``peak_rss_mb``: the largest resident set of any one process of the run (``ru_maxrss``
-  from ``wait4``: exact, but the maximum of a single process, not a sum over the workers);
+- ``peak_rss_mb``: the largest resident set of any one process of the run, from the
+  high-water mark the kernel keeps for each (``VmHWM``), read every ``--interval`` seconds
+  (growth in a process's last interval before it ends is missed). Not ``ru_maxrss``: a child
+  started by ``fork``/``vfork`` and ``exec`` inherits its parent's high-water mark in it;
 - ``peak_tree_rss_mb``: the largest sum of the resident sets of the command and its worker
   processes, sampled every ``--interval`` seconds from ``/proc`` (pages a forked worker
   shares with its parent are counted in both);
@@ -99,12 +101,15 @@ def peak_memory(args: list[str], env: dict[str, str], cwd: Path, interval: float
     proc = subprocess.Popen([sys.executable, "-m", "medsum_tui", *args], cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     tree_rss = tree_pss = processes = 0
+    high: dict[int, int] = {}  # each process's VmHWM, last read
     while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        pid, status = os.waitpid(proc.pid, os.WNOHANG)
         if pid:
             break
         pids = _tree(proc.pid)
         processes = max(processes, len(pids))
+        for p in pids:
+            high[p] = max(high.get(p, 0), _kb(f"/proc/{p}/status", "VmHWM:"))
         tree_rss = max(tree_rss, sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids))
         tree_pss = max(tree_pss, sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
         time.sleep(interval)
@@ -113,7 +118,7 @@ def peak_memory(args: list[str], env: dict[str, str], cwd: Path, interval: float
     err = proc.stderr.read()  # type: ignore[union-attr]
     if proc.returncode:
         raise SystemExit(f"medsum {' '.join(args[:1])} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return {"peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "peak_tree_rss_mb": round(tree_rss / 1024, 1),
+    return {"peak_rss_mb": round(max(high.values(), default=0) / 1024, 1), "peak_tree_rss_mb": round(tree_rss / 1024, 1),
             "peak_tree_pss_mb": round(tree_pss / 1024, 1), "processes": processes, "seconds": round(seconds, 1)}
 
 
