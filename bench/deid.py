@@ -11,6 +11,12 @@ so the line also gives ``real_text_mb_per_s``: the same run over real clinical d
 
 Run: ``.venv/bin/python bench/deid.py [--n 10000] [--seed 11] [--strategy surrogate] [--repeats 2]``
 
+``--memory`` measures peak memory instead, as the input grows: ``medsum deid`` run as a
+subprocess on ``--small-mb`` and ``--mb`` MB of JSON Lines (default 100 and 1000), with one
+process and ``--workers 2``, against a 1 MB baseline (see ``bench/deid_memory.py``)::
+
+    .venv/bin/python bench/deid.py --memory [--mb 1000] [--small-mb 100] [--strategy surrogate]
+
 ``--single`` runs one one-process de-identification of the records only, after a warm-up on
 three others, for an instruction count a shared machine does not disturb: the count of
 ``--n 300 --single`` less that of ``--n 0 --single`` (loading and warm-up alone) is what the
@@ -65,8 +71,20 @@ def main() -> None:
     parser.add_argument("--strategy", choices=("surrogate", "redact"), default="surrogate")
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per setting")
     parser.add_argument("--single", action="store_true", help="one one-process run only (for callgrind)")
+    parser.add_argument("--memory", action="store_true", help="peak memory of `medsum deid` at two input sizes")
+    parser.add_argument("--mb", type=float, default=1000.0, help="--memory: the large input, in MB")
+    parser.add_argument("--small-mb", type=float, default=None, help="--memory: the small input (default: --mb / 10)")
+    parser.add_argument("--distinct", type=int, default=2000, help="--memory: distinct synthetic records, repeated")
+    parser.add_argument("--interval", type=float, default=0.1, help="--memory: seconds between /proc samples")
     args = parser.parse_args()
     config = MedsumConfig()
+    if args.memory:
+        from bench.deid_memory import memory_line
+
+        print(json.dumps(memory_line(big_mb=args.mb, small_mb=args.small_mb or args.mb / 10, workers=[1, 2],
+                                     strategy=args.strategy, seed=args.seed, distinct=args.distinct,
+                                     interval=args.interval, root=ROOT)))
+        return
     if args.single:
         _single(args, config)
         return

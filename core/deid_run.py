@@ -1,5 +1,9 @@
-"""Run de-identification over an input file: load, de-identify (optionally in worker
+"""Run de-identification over an input file: read, de-identify (optionally in worker
 processes), write the output atomically, and count what was found, without any PHI value.
+
+Records stream through: they are read, validated, de-identified and written a batch at a
+time, and worker processes are given a bounded number of batches ahead, so memory does not
+grow with the input (FHIR input, whose references cross resources, is read whole).
 """
 
 from __future__ import annotations
@@ -7,9 +11,9 @@ from __future__ import annotations
 import gc
 import json
 import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +23,8 @@ from typing import Any
 from core.atomic import atomic_writer
 from core.config import MedsumConfig
 from core.errors import MedsumError
-from core.records import LoadResult, Record, load_records
+from core.records import LoadResult, Record, RecordStream, load_records
+from core.records.loader import problems_error
 from core.records.problems import Location, Problem
 from core.records.reader import RawRecord, discover_files, read_file
 from privacy.deid.engine import Deidentifier, Finding
@@ -39,6 +44,14 @@ __all__ = [
 ]
 
 _CHUNK = 64
+#: Input larger than this is read through once for problems before any record is
+#: de-identified (reading is about 3% of the de-identification time): a bad record then fails
+#: the run in seconds, not after everything before it was de-identified. Smaller input is
+#: checked as it streams, which costs a failed run at most about a minute.
+_CHECK_FIRST_BYTES = 64 * 1024 * 1024
+#: Batches handed to the worker processes and not yet taken back, per worker: one being
+#: worked on and one waiting, so no worker idles while the results are written.
+_AHEAD_PER_WORKER = 2
 # Each category's label, read from a dict: ``.value`` off an enum member runs a Python-level
 # descriptor, a cost paid for every finding of every record.
 _LABELS: dict[PhiCategory, str] = {category: category.value for category in PhiCategory}
@@ -118,17 +131,43 @@ def _work(batch: list[tuple[str, str, dict[str, Any]]]) -> list[RecordResult]:
     return results
 
 
-def _batches(records: Sequence[Record]) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
-    for i in range(0, len(records), _CHUNK):
-        yield [(r.record_id, r.patient_key, r.data) for r in records[i:i + _CHUNK]]
+def _batches(records: Iterable[Record]) -> Iterator[list[tuple[str, str, dict[str, Any]]]]:
+    """The records, ``_CHUNK`` at a time, taken from ``records`` only as each batch is asked for."""
+    batch: list[tuple[str, str, dict[str, Any]]] = []
+    for r in records:
+        batch.append((r.record_id, r.patient_key, r.data))
+        if len(batch) == _CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _in_order(pool: ProcessPoolExecutor, batches: Iterator[list[tuple[str, str, dict[str, Any]]]],
+              ahead: int) -> Iterator[list[RecordResult]]:
+    """Each batch's results from ``pool``, in order, with at most ``ahead`` batches handed to
+    the pool and not yet taken back (``Executor.map`` would hand it every batch at once)."""
+    pending: deque[Future[list[RecordResult]]] = deque()
+    try:
+        for batch in batches:
+            pending.append(pool.submit(_work, batch))
+            if len(pending) >= ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # a failure, or a consumer that stopped: start no more
+            future.cancel()
 
 
 @contextmanager
 def _loaded_data_frozen() -> Iterator[None]:
-    """Exempt what is already loaded (the records) from the cyclic garbage collector for the run.
+    """Exempt what is already loaded from the cyclic garbage collector for the run: what the
+    detectors loaded so far, and the records of a caller that loaded them all (``medsum deid``
+    streams its records, so they come and go young).
 
     The detectors allocate many short-lived objects, and every full collection would walk
-    every loaded record again: on 10,000 records that cost about 15% of the run.
+    every loaded record again: on 10,000 loaded records that cost about 15% of the run.
 
     Only the young generations are collected first (what loading just left behind): a full
     collection here walked every loaded record and word list once more, about 2% of a
@@ -149,9 +188,12 @@ def _loaded_data_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def deidentify_records(records: Sequence[Record], config: MedsumConfig, *, strategy: Strategy,
+def deidentify_records(records: Iterable[Record], config: MedsumConfig, *, strategy: Strategy,
                        secret: bytes | None, workers: int = 1) -> Iterator[RecordResult]:
-    """De-identify records in order, in this process or in ``workers`` processes."""
+    """De-identify records in order, in this process or in ``workers`` processes.
+
+    ``records`` is read a batch at a time, as results are taken: with workers, at most
+    ``_AHEAD_PER_WORKER`` batches a worker are read ahead of the results."""
     init = (config.deid.model_dump_json(), secret, strategy, config.records.id_field)
     if workers <= 1:
         _init_worker(*init)
@@ -160,7 +202,7 @@ def deidentify_records(records: Sequence[Record], config: MedsumConfig, *, strat
                 yield from _work(batch)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init) as pool:
-        for results in pool.map(_work, _batches(records)):
+        for results in _in_order(pool, _batches(records), workers * _AHEAD_PER_WORKER):
             yield from results
 
 
@@ -186,10 +228,11 @@ def _invalid_unicode_fails(what: str) -> Iterator[None]:
                           "nothing was written") from None
 
 
-def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfig, *, strategy: Strategy,
+def write_deidentified(records: Iterable[Record], out: Path, config: MedsumConfig, *, strategy: Strategy,
                        secret: bytes | None, workers: int = 1,
                        keep_results: bool = False) -> tuple[DeidReport, list[RecordResult]]:
-    """De-identify already loaded records into ``out`` (JSON Lines, written atomically).
+    """De-identify records into ``out`` (JSON Lines, written atomically), each written as soon
+    as it is done: ``records`` may be a stream. Should it raise, ``out`` is left as it was.
 
     Returns the report (counts only) and, with ``keep_results``, each record's result for
     callers that also score the findings, so nothing is detected twice.
@@ -208,10 +251,42 @@ def write_deidentified(records: Sequence[Record], out: Path, config: MedsumConfi
     return report, results
 
 
+def _check_input(source: Path, config: MedsumConfig) -> None:
+    """Read and validate every record of ``source`` without keeping any; raise
+    :class:`InputError` listing the problems, if any. Reading is fast next to
+    de-identification (about 35 MB/s against 1 on two cores)."""
+    stream = RecordStream(source, config, require_target=False)
+    for _ in stream:
+        pass
+    if stream.problems:
+        raise problems_error(stream.problems)
+
+
+def _valid_records(stream: RecordStream, *, skip_bad: bool) -> Iterator[Record]:
+    """The records of ``stream``; unless ``skip_bad``, once a problem is found no more are
+    given, the rest is read for its problems, and :class:`InputError` lists them all (a
+    large input was checked first, by :func:`_check_input`: then it changed since)."""
+    records = iter(stream)
+    for record in records:
+        if stream.problems and not skip_bad:
+            break
+        yield record
+    if stream.problems and not skip_bad:
+        for _ in records:
+            pass
+        raise problems_error(stream.problems)
+
+
 def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: Strategy,
                     secret: bytes | None, workers: int = 1, skip_bad: bool = False,
                     audit_root: Path | None = None) -> DeidReport:
-    """De-identify every record of ``source`` into ``out``; the time reported includes loading.
+    """De-identify every record of ``source`` into ``out``; the time reported includes reading.
+
+    Records are read, de-identified and written as they come (see the module's docstring).
+    Without ``skip_bad`` a bad record fails the run, naming every problem in the input: a
+    large input (over ``_CHECK_FIRST_BYTES``) is read through for problems first, so it fails
+    before any record is de-identified; a smaller one stops de-identifying at the first
+    problem. ``out`` is written atomically: a failed run leaves it as it was.
 
     With ``audit_root`` (a workspace), the run is recorded in its audit log: the SHA-256 of
     the input and output files, record counts and the strategy, never a path (a file name
@@ -227,10 +302,13 @@ def deidentify_file(source: Path, out: Path, config: MedsumConfig, *, strategy: 
         report = deidentify_fhir(fhir_input, out, config, strategy=strategy, secret=secret, skip_bad=skip_bad)
         files, skipped = fhir_input.files, len(report.problems)
     else:
-        loaded = load_for_deid(source, config, skip_bad=skip_bad)
-        report, _ = write_deidentified(loaded.records, out, config, strategy=strategy, secret=secret, workers=workers)
-        report.problems = [str(p) for p in loaded.problems]
-        files, skipped = loaded.files, len(loaded.problems)
+        stream = RecordStream(source, config, require_target=False)
+        if not skip_bad and sum(Path(f).stat().st_size for f in stream.files) > _CHECK_FIRST_BYTES:
+            _check_input(source, config)  # a bad record fails the run before any is de-identified
+        report, _ = write_deidentified(_valid_records(stream, skip_bad=skip_bad), out, config, strategy=strategy,
+                                       secret=secret, workers=workers)
+        report.problems = [str(p) for p in stream.problems]
+        files, skipped = stream.files, len(stream.problems)
     report.input_bytes = sum(Path(f).stat().st_size for f in files)
     report.seconds = time.perf_counter() - started
     if auditor is not None:

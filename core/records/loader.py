@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from core.config import MedsumConfig
 from core.errors import InputError
 from core.records.problems import Problem
-from core.records.reader import RawRecord, discover_files, read_file
-from core.records.validate import Record, validate_record
+from core.records.stream import RecordStream
+from core.records.validate import Record
 
 if TYPE_CHECKING:
     from core.records.fhir_input import FhirSummary
 
-__all__ = ["LoadResult", "load_records"]
+__all__ = ["LoadResult", "load_records", "problems_error"]
 
 
 @dataclass
@@ -51,10 +51,12 @@ class LoadResult:
     def raise_for_problems(self) -> None:
         """Raise :class:`InputError` listing the problems, unless there are none."""
         if self.problems:
-            raise InputError(
-                f"{len(self.problems)} problem(s) in the input; fix them or pass --skip-bad",
-                self.problems,
-            )
+            raise problems_error(self.problems)
+
+
+def problems_error(problems: list[Problem]) -> InputError:
+    """The error for input with ``problems``: how many, then each one (the CLI lists them)."""
+    return InputError(f"{len(problems)} problem(s) in the input; fix them or pass --skip-bad", problems)
 
 
 def load_records(source: Path, config: MedsumConfig, *, require_target: bool = True,
@@ -64,55 +66,9 @@ def load_records(source: Path, config: MedsumConfig, *, require_target: bool = T
     A duplicate id keeps the first record and reports each later one. ``summaries`` pairs
     records that have no reference summary with one, by record id (FHIR brings none). Raises
     :class:`InputError` only when ``source`` itself is missing or holds no JSON files.
+    Every record is held in memory: :class:`~core.records.stream.RecordStream` gives them
+    one at a time.
     """
-    from core.records.fhir_input import FhirInput  # core.fhir reads core.records' problem types
-
-    result = LoadResult()
-    first_seen: dict[str, str] = {}
-    single = source.is_file()
-    fhir = FhirInput(config.records)
-    for path in discover_files(source):
-        display = str(path) if single else str(source / path.relative_to(source))
-        result.files.append(display)
-        for item in read_file(path, display, id_field=config.records.id_field):
-            if isinstance(item, Problem):
-                result.problems.append(item)
-            elif fhir.accepts(item):
-                fhir.add(item)
-            else:
-                result.records_seen += 1
-                _validate(result, item, config, require_target, summaries, first_seen)
-    if fhir.seen:
-        built = fhir.build()
-        result.fhir = built.summary
-        result.problems += built.problems
-        for item in built.records:
-            result.records_seen += 1
-            _validate(result, item, config, require_target, summaries, first_seen)
-    return result
-
-
-def _validate(result: LoadResult, item: RawRecord, config: MedsumConfig, require_target: bool,
-              summaries: Mapping[str, str] | None, first_seen: dict[str, str]) -> None:
-    """Validate one parsed value (paired with its summary, if any) and keep it if it is good."""
-    if summaries is not None and isinstance(item.value, dict):
-        rid = item.value.get(config.records.id_field)
-        target = config.records.target_field
-        if not item.value.get(target) and isinstance(rid, (str, int)) and str(rid).strip() in summaries:
-            item = RawRecord(item.location, {**item.value, target: summaries[str(rid).strip()]})
-    checked = validate_record(item, config.records, config.split.salt, require_target=require_target)
-    if isinstance(checked, list):
-        result.problems += checked
-        return
-    _add_unique(result, checked, first_seen, item)
-
-
-def _add_unique(result: LoadResult, record: Record, first_seen: dict[str, str], item: RawRecord) -> None:
-    earlier = first_seen.get(record.record_id)
-    if earlier is not None:
-        result.problems.append(Problem(
-            item.location, f"duplicate id, first used at {earlier}; this record was not loaded", record.record_id
-        ))
-        return
-    first_seen[record.record_id] = str(record.location)
-    result.records.append(record)
+    stream = RecordStream(source, config, require_target=require_target, summaries=summaries)
+    records = list(stream)
+    return LoadResult(records, stream.problems, stream.files, stream.records_seen, stream.fhir)

@@ -3,20 +3,20 @@ or a directory of such files.
 
 The reader only parses. Every parse failure becomes a :class:`Problem` with the file, line
 and column; nothing here raises for bad content, so one bad line never hides the others.
+Files are read as their values are asked for (see :func:`read_file`).
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from core.errors import InputError
+from core.records.array_stream import invalid_utf8, read_array
+from core.records.jsonparse import SURROGATE_ESCAPE, decode_at, skip_ws
 from core.records.problems import Location, Problem
 
 __all__ = ["RawRecord", "RECORD_SUFFIXES", "discover_files", "read_file"]
@@ -25,10 +25,8 @@ __all__ = ["RawRecord", "RECORD_SUFFIXES", "discover_files", "read_file"]
 RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _BOM = b"\xef\xbb\xbf"
-_WS = " \t\r\n"
-#: A JSON escape of a surrogate code point (\\uD800 to \\uDFFF): text decoded as strict UTF-8
-#: holds no surrogate, so this escape is the only way one gets into a parsed value.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: What ``bytes.strip`` takes away: a file of nothing else is empty.
+_BYTES_WS = b" \t\n\r\x0b\x0c"
 
 
 @dataclass(frozen=True)
@@ -42,102 +40,6 @@ class RawRecord:
     location: Location
     value: Any
     may_hold_surrogates: bool = True
-
-
-class _ShapeError(ValueError):
-    """Valid-looking JSON that a record may not contain (duplicate keys, NaN)."""
-
-
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The object of ``pairs``; a key given twice fails, naming the first key that repeats.
-
-    ``dict`` builds it in C; it is shorter than ``pairs`` exactly when some key repeats, and
-    only then are the keys walked, in order, to find which."""
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _ShapeError(f"duplicate key {key!r} in one object")
-            seen.add(key)
-    return obj
-
-
-def _reject_constant(name: str) -> Any:
-    raise _ShapeError(f"{name} is not valid JSON")
-
-
-class _NumberError(ValueError):
-    """A number that parses as JSON but cannot be held: too many digits for an ``int``
-    (Python's ``sys.get_int_max_str_digits``) or too large for a float (it would be infinity)."""
-
-
-def _parse_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise _NumberError("float")
-    return value
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant,
-                            parse_float=_parse_float)
-
-
-@dataclass(frozen=True)
-class _Unreadable:
-    """Stands in for a number that cannot be held, while :func:`_number_problem` finds it."""
-
-    digits: int
-    is_float: bool
-
-
-def _locate_int(text: str) -> int | _Unreadable:
-    limit = sys.get_int_max_str_digits()
-    digits = len(text) - text.startswith("-")
-    return _Unreadable(digits, False) if limit and digits > limit else int(text)
-
-
-def _locate_float(text: str) -> float | _Unreadable:
-    value = float(text)
-    return _Unreadable(len(text), True) if math.isinf(value) else value
-
-
-_LOCATOR = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_reject_constant,
-                            parse_float=_locate_float, parse_int=_locate_int)
-
-
-def _number_problem(text: str, pos: int, location: Location, id_field: str) -> Problem:
-    """The problem for a value holding a number that cannot be held, naming the record (by
-    ``id_field``, when it is readable) and the field; the number itself is never quoted.
-
-    Parsed again with hooks that leave a marker where the number was: this runs only after
-    the fast parse failed, so good records pay nothing for it."""
-    try:
-        value, _ = _LOCATOR.raw_decode(text, pos)
-    except (ValueError, RecursionError):
-        return Problem(location, "holds a number too large to read")
-    record = None
-    if isinstance(value, dict):
-        rid = value.get(id_field)
-        if isinstance(rid, str) and rid.strip() and rid.isprintable():
-            record = rid.strip()
-        elif isinstance(rid, int) and not isinstance(rid, bool):
-            record = str(rid)
-    stack: list[tuple[Any, str | None]] = [(value, None)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, _Unreadable):
-            if item.is_float:
-                message = "holds a number too large to read: it overflows a 64-bit float"
-            else:
-                limit = sys.get_int_max_str_digits()
-                message = f"holds a number too long to read: {item.digits:,} digits, over the limit of {limit:,}"
-            return Problem(location, message, record, path)
-        if isinstance(item, dict):
-            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(item.items()))
-        elif isinstance(item, list):
-            stack.extend((v, f"{path or ''}[{i}]") for i, v in reversed(list(enumerate(item))))
-    return Problem(location, "holds a number too large to read", record)
 
 
 def discover_files(source: Path) -> list[Path]:
@@ -169,40 +71,72 @@ def read_file(path: Path, display: str | None = None, *, id_field: str = "id") -
     The format comes from the content: ``[`` starts an array, one object per line is JSON
     Lines (as is any ``.jsonl``/``.ndjson`` file), otherwise the file is one object.
     ``id_field`` names the record in a problem found while parsing (a number too large).
+
+    The file is read as the values are asked for: JSON Lines a line at a time, an array a
+    chunk at a time (:mod:`core.records.array_stream`), so memory does not grow with the
+    file. Only a file of one object is read whole.
     """
     name = display or str(path)
     try:
-        data = path.read_bytes()
+        handle = path.open("rb")
     except OSError as exc:
         yield Problem(Location(name), f"cannot read: {exc.strerror or exc}")
         return
-    if data.startswith(_BOM):
-        data = data[len(_BOM):]
-    if not data.strip():
+    with handle:
+        try:
+            yield from _read_open(handle, path, name, id_field)
+        except OSError as exc:  # a read failing part-way (an I/O error, a file truncated under us)
+            yield Problem(Location(name), f"cannot read: {exc.strerror or exc}")
+
+
+def _read_open(handle: BinaryIO, path: Path, name: str, id_field: str) -> Iterator[RawRecord | Problem]:
+    start = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
+    handle.seek(start)
+    first = _first_content(handle)
+    if first is None:
         yield Problem(Location(name), "file is empty")
         return
-    sniff = data.lstrip()[:1]
-    escapes = _SURROGATE_ESCAPE.search(data) is not None
-    if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _looks_like_lines(data)):
-        yield from _read_lines(data, name, escapes, id_field)
-        return
-    text = _decode_whole(data, name)
-    if isinstance(text, Problem):
-        yield text
+    sniff, offset = first
+    if path.suffix.lower() in _JSONL_SUFFIXES or (sniff == b"{" and _looks_like_lines(handle, offset)):
+        handle.seek(start)
+        yield from _read_lines(handle, name, id_field)
     elif sniff == b"[":
-        yield from _read_array(text, name, escapes, id_field)
+        handle.seek(start)
+        for item in read_array(handle, name, id_field):
+            yield item if isinstance(item, Problem) else RawRecord(*item)
     elif sniff == b"{":
-        yield from _read_single(text, name, escapes, id_field)
+        handle.seek(start)
+        data = handle.read()
+        text = _decode_whole(data, name)
+        if isinstance(text, Problem):
+            yield text
+        else:
+            yield from _read_single(text, name, SURROGATE_ESCAPE.search(data) is not None, id_field)
     else:
-        yield Problem(Location(name, 1), "expected a JSON object, an array of objects, or JSON Lines")
+        handle.seek(start)
+        yield invalid_utf8(handle, name) or Problem(Location(name, 1),
+                                                    "expected a JSON object, an array of objects, or JSON Lines")
 
 
-def _looks_like_lines(data: bytes) -> bool:
+def _first_content(handle: BinaryIO) -> tuple[bytes, int] | None:
+    """The first byte that is not whitespace and its offset, or None when there is none."""
+    offset = handle.tell()
+    while chunk := handle.read(1 << 16):
+        content = chunk.lstrip(_BYTES_WS)
+        if content:
+            return content[:1], offset + len(chunk) - len(content)
+        offset += len(chunk)
+    return None
+
+
+def _looks_like_lines(handle: BinaryIO, offset: int) -> bool:
     """Whether the file has several lines and one of its first two is a complete JSON object.
 
     Two, so that a malformed first line does not turn a JSON Lines file into one bad object.
+    ``offset`` is where its content starts; only the first three lines from there are read.
     """
-    lines = [line for line in data.strip().split(b"\n", 3)[:3] if line.strip()]
+    handle.seek(offset)
+    lines = [line for line in (handle.readline() for _ in range(3)) if line.strip()]
     if len(lines) < 2:
         return False
     for line in lines[:2]:
@@ -226,46 +160,14 @@ def _decode_whole(data: bytes, name: str) -> str | Problem:
         )
 
 
-def _parse_error(exc: Exception, text: str, location: Location, line_offset: int, unit: str) -> Problem:
-    """Turn a decoder failure into a problem at the right file line.
-
-    ``line_offset`` is the file line before ``text`` starts (0 when ``text`` is the file).
-    """
-    if isinstance(exc, json.JSONDecodeError):
-        where = Location(location.file, line_offset + exc.lineno, location.index)
-        if exc.msg.startswith("Unterminated string") or exc.pos >= len(text.rstrip(_WS)):
-            return Problem(where, f"the JSON ends early: the {unit} looks truncated")
-        return Problem(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
-    if isinstance(exc, RecursionError):
-        return Problem(location, "nested too deeply to parse")
-    return Problem(location, str(exc))
-
-
-def _decode_at(
-    text: str, pos: int, location: Location, line_offset: int = 0, unit: str = "file", id_field: str = "id"
-) -> tuple[Any, int] | Problem:
-    try:
-        return _DECODER.raw_decode(text, pos)
-    except (json.JSONDecodeError, _ShapeError, RecursionError) as exc:
-        return _parse_error(exc, text, location, line_offset, unit)
-    except ValueError:  # an int over sys.get_int_max_str_digits, or a float that overflows
-        return _number_problem(text, pos, location, id_field)
-
-
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _WS:
-        pos += 1
-    return pos
-
-
 def _read_single(text: str, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
-    pos = _skip_ws(text, 0)
-    result = _decode_at(text, pos, Location(name), id_field=id_field)
+    pos = skip_ws(text, 0)
+    result = decode_at(text, pos, Location(name), id_field=id_field)
     if isinstance(result, Problem):
         yield result
         return
     value, end = result
-    end = _skip_ws(text, end)
+    end = skip_ws(text, end)
     if end < len(text):
         line = text.count("\n", 0, end) + 1
         yield Problem(Location(name, line), "extra data after the JSON object")
@@ -273,50 +175,11 @@ def _read_single(text: str, name: str, escapes: bool, id_field: str = "id") -> I
     yield RawRecord(Location(name, text.count("\n", 0, pos) + 1), value, escapes)
 
 
-def _read_array(text: str, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
-    pos = _skip_ws(text, _skip_ws(text, 0) + 1)
-    line, counted = 1, 0
-    index = 0
-    if pos < len(text) and text[pos] == "]":
-        yield Problem(Location(name, 1), "the array holds no records")
-        return
-    while True:
-        if pos >= len(text):
-            yield Problem(Location(name, text.count("\n") + 1), "the JSON ends early: the file looks truncated")
-            return
-        line += text.count("\n", counted, pos)
-        counted = pos
-        location = Location(name, line, index)
-        result = _decode_at(text, pos, location, id_field=id_field)
-        if isinstance(result, Problem):
-            if index:
-                result = replace(result, message=result.message + f"; records after element {index - 1} were not read")
-            yield result
-            return
-        value, end = result
-        yield RawRecord(location, value, escapes)
-        index += 1
-        pos = _skip_ws(text, end)
-        if pos >= len(text):
-            continue  # reported as truncated at the top of the loop
-        if text[pos] == ",":
-            pos = _skip_ws(text, pos + 1)
-        elif text[pos] == "]":
-            rest = _skip_ws(text, pos + 1)
-            if rest < len(text):
-                yield Problem(Location(name, text.count("\n", 0, rest) + 1), "extra data after the JSON array")
-            return
-        else:
-            bad_line = text.count("\n", 0, pos) + 1
-            yield Problem(Location(name, bad_line), "malformed JSON: expected ',' or ']' between records")
-            return
-
-
-def _read_lines(data: bytes, name: str, escapes: bool, id_field: str = "id") -> Iterator[RawRecord | Problem]:
-    lines = data.split(b"\n")
-    ends_with_newline = data.endswith(b"\n")
-    for number, raw in enumerate(lines, start=1):
-        raw = raw.rstrip(b"\r")
+def _read_lines(handle: BinaryIO, name: str, id_field: str = "id") -> Iterator[RawRecord | Problem]:
+    """Each line of ``handle`` (after any BOM) as a value or a problem, read one at a time."""
+    for number, raw in enumerate(handle, start=1):
+        ends_with_newline = raw.endswith(b"\n")
+        raw = (raw[:-1] if ends_with_newline else raw).rstrip(b"\r")
         if not raw.strip():
             continue
         location = Location(name, number)
@@ -328,16 +191,15 @@ def _read_lines(data: bytes, name: str, escapes: bool, id_field: str = "id") -> 
                 f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); re-export the file as UTF-8",
             )
             continue
-        pos = _skip_ws(text, 0)
-        result = _decode_at(text, pos, location, number - 1, "line", id_field)
+        pos = skip_ws(text, 0)
+        result = decode_at(text, pos, location, number - 1, "line", id_field)
         if isinstance(result, Problem):
-            last = number == len(lines) and not ends_with_newline
-            if last and "truncated" not in result.message and "malformed" in result.message:
+            if not ends_with_newline and "truncated" not in result.message and "malformed" in result.message:
                 result = Problem(location, result.message + " (last line, no newline: truncated file?)")
             yield result
             continue
         value, end = result
-        if _skip_ws(text, end) < len(text):
+        if skip_ws(text, end) < len(text):
             yield Problem(location, "malformed JSON: extra data after the value (one record per line)")
             continue
-        yield RawRecord(location, value, escapes and _SURROGATE_ESCAPE.search(raw) is not None)
+        yield RawRecord(location, value, SURROGATE_ESCAPE.search(raw) is not None)
