@@ -4,8 +4,6 @@ spend read from a ledger that does not check out."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from core.audit import audit_path
 from core.ledger import ledger_path
 from core.synth import generate_corpus, write_corpus
+from tests.ledgers import copy_trail, restore_trail
 
 
 @pytest.fixture
@@ -23,32 +22,16 @@ def corpus_jsonl(tmp_path: Path) -> Path:
     return path
 
 
-def _copy(root: Path, into: Path) -> None:
-    conn = sqlite3.connect(ledger_path(root))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    into.mkdir()
-    shutil.copy2(audit_path(root), into / "audit.jsonl")
-    shutil.copy2(ledger_path(root), into / "ledger.sqlite")
-
-
-def _restore(root: Path, backup: Path) -> None:
-    shutil.copy2(backup / "audit.jsonl", audit_path(root))
-    for suffix in ("-wal", "-shm"):
-        Path(f"{ledger_path(root)}{suffix}").unlink(missing_ok=True)
-    shutil.copy2(backup / "ledger.sqlite", ledger_path(root))
-
-
 def test_a_rolled_back_workspace_refuses_the_next_import_before_the_work(medsum, tmp_path: Path,
                                                                         corpus_jsonl: Path) -> None:
     ws = tmp_path / "ws"
     assert medsum("init", "--workspace", str(ws)).code == 0
     assert medsum("data", "import", str(corpus_jsonl), "--name", "a", "--strategy", "redact",
                   "--workspace", str(ws)).code == 0
-    _copy(ws, tmp_path / "backup")
+    copy_trail(ws, tmp_path / "backup")
     assert medsum("data", "import", str(corpus_jsonl), "--name", "b", "--strategy", "redact",
                   "--workspace", str(ws)).code == 0
-    _restore(ws, tmp_path / "backup")
+    restore_trail(ws, tmp_path / "backup")
 
     refused = medsum("data", "import", str(corpus_jsonl), "--name", "c", "--strategy", "redact",
                      "--workspace", str(ws))

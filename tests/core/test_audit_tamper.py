@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import os
-import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from core.audit import AuditFailure, Auditor, audit_path, verify_audit
 from core.ledger import ledger_path
 from core.workspace import init_workspace, resolve_workspace
 from privacy.ledger import DpParams
+from tests.ledgers import copy_trail, restore_trail
 
 DP = DpParams(noise_multiplier=1.0, sample_rate=0.01, steps=60, max_grad_norm=1.0, delta=1e-5, accountant="prv",
               privacy_unit="record", poisson=True, population=1000, expected_batch_size=10.0, target_epsilon=None)
@@ -51,25 +51,6 @@ def _sql(root: Path, statement: str, *args: object) -> None:
         conn.close()
 
 
-def _snapshot(root: Path, into: Path) -> None:
-    """Copies of the log and the ledger as a backup tool would take them (WAL checkpointed)."""
-    conn = sqlite3.connect(ledger_path(root))
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    into.mkdir()
-    shutil.copy2(audit_path(root), into / "audit.jsonl")
-    shutil.copy2(ledger_path(root), into / "ledger.sqlite")
-
-
-def _restore(root: Path, snapshot: Path, *, log: bool = True, ledger: bool = True) -> None:
-    if log:
-        shutil.copy2(snapshot / "audit.jsonl", audit_path(root))
-    if ledger:
-        for suffix in ("-wal", "-shm"):
-            Path(str(ledger_path(root)) + suffix).unlink(missing_ok=True)
-        shutil.copy2(snapshot / "ledger.sqlite", ledger_path(root))
-
-
 def _history(root: Path, snapshot: Path) -> None:
     """Two DP runs on dataset ``notes``, audited as training audits them; the snapshot is
     taken after the first."""
@@ -83,7 +64,7 @@ def _history(root: Path, snapshot: Path) -> None:
         auditor.ledger.settle(run_id, steps_done=60, epsilon=1.0, outcome="finished")
         auditor.event("train.end", run_id=run_id, outcome="finished", steps=60)
         if n == 0:
-            _snapshot(root, snapshot)
+            copy_trail(root, snapshot)
 
 
 def _workspace(tmp_path: Path) -> Workspace:
@@ -120,7 +101,7 @@ def _truncate_and_rewrite_head(ws: Workspace) -> None:
 
 def _old_ledger_with_current_head(ws: Workspace) -> None:
     head = sqlite3.connect(ledger_path(ws.root)).execute("SELECT count, mac FROM audit_head").fetchone()
-    _restore(ws.root, ws.old, log=False)
+    restore_trail(ws.root, ws.old, log=False)
     _sql(ws.root, "UPDATE audit_head SET count = ?, mac = ? WHERE id = 1", *head)
 
 
@@ -138,14 +119,14 @@ def _forge_seal(ws: Workspace) -> None:
 
 #: Each attack: what it does to the workspace, and a word the verification's reason holds.
 ATTACKS: dict[str, tuple[Callable[[Workspace], None], str]] = {
-    "restore older copies of the log and the ledger": (lambda ws: _restore(ws.root, ws.old), "anchors"),
+    "restore older copies of the log and the ledger": (lambda ws: restore_trail(ws.root, ws.old), "anchors"),
     "truncate the log and rewrite audit_head": (_truncate_and_rewrite_head, "seal"),
     "delete the log and the ledger": (
         lambda ws: (audit_path(ws.root).unlink(), ledger_path(ws.root).unlink()), "missing"),
     "delete the ledger only": (lambda ws: ledger_path(ws.root).unlink(), "missing"),
     "delete the log only": (lambda ws: audit_path(ws.root).unlink(), "missing"),
-    "restore an older ledger only": (lambda ws: _restore(ws.root, ws.old, log=False), "ledger"),
-    "restore an older log only": (lambda ws: _restore(ws.root, ws.old, ledger=False), "cut off"),
+    "restore an older ledger only": (lambda ws: restore_trail(ws.root, ws.old, log=False), "ledger"),
+    "restore an older log only": (lambda ws: restore_trail(ws.root, ws.old, ledger=False), "cut off"),
     "restore an older ledger with the current head written in": (_old_ledger_with_current_head, "seal"),
     "delete a DP run from the ledger": (lambda ws: _sql(ws.root, "DELETE FROM runs WHERE run_id = 'r2'"), "seal"),
     "lower a run's steps and epsilon": (
@@ -221,7 +202,7 @@ def test_a_rollback_never_moves_the_anchor_back(ws: Workspace) -> None:
     """After a rollback, a command that audits is refused; the anchor stays where it was, so the
     rollback stays visible even after the attacker's files are used again."""
     anchored = verify_audit(ws.root).entries
-    _restore(ws.root, ws.old)
+    restore_trail(ws.root, ws.old)
     for _ in range(2):
         with pytest.raises(AuditFailure, match="rolled back"):
             Auditor(ws.root).event("audit.verify", ok=True)
