@@ -10,6 +10,9 @@ Each line is one entry::
 breaks the chain; a line written without the key fails its mac. Cutting lines off the end
 leaves a valid chain, so after every append the entry count and last mac are also recorded
 in a *head store* (the privacy ledger), and :meth:`AuditLog.verify` compares the two.
+Older copies of both, or neither, would still agree; so an optional *anchor* kept out of
+their reach records each appended entry and the head store's version, never moves back,
+and :meth:`AuditLog.verify` fails a log or a head store behind it.
 
 ``fields`` hold ids, names, hashes and counts only, never PHI nor free text from records;
 :func:`check_fields` refuses anything else than small JSON scalars, lists and objects.
