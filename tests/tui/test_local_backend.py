@@ -297,7 +297,12 @@ def test_cancel_interrupts_a_running_child_and_its_spend_is_settled(child_worksp
     assert snapshot.status == "killed"
     runs = backend.privacy().runs
     assert [(r.run_id, r.status, r.private) for r in runs] == [(snapshot.run_id, "settled", False)]
-    assert backend.running() == [] and not backend.cancel_training(handle)  # gone: nothing left to interrupt
+    exited = False  # the "end" event comes before the process has finished exiting
+    while not exited and time.monotonic() < deadline:
+        events, offset = backend.training_events(handle, offset)
+        exited = any(e.get("event") == "exit" for e in events)
+        time.sleep(0.2)
+    assert exited and backend.running() == [] and not backend.cancel_training(handle)  # nothing left to interrupt
 
 
 def test_fhir_bundle_records_list_and_show_de_identified(setup, tmp_path: Path) -> None:
