@@ -5,9 +5,6 @@ command went on appending to the old log, which restoring the backup then left b
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import keyring
@@ -20,9 +17,6 @@ from core.secrets import SecretStoreError, audit_key, deid_secret
 from core.workspace import Workspace
 from privacy.secrets import SERVICE
 from tests.keyrings import MemoryKeyring, seed_cryptfile
-
-ROOT = Path(__file__).resolve().parents[3]
-
 
 def _medsum_secrets(backend: MemoryKeyring) -> dict[str, str]:
     return {user: value for (service, user), value in backend.data.items() if service == SERVICE}
@@ -88,20 +82,28 @@ def test_a_new_workspace_still_gets_its_keys(workspace: Workspace, memory_keyrin
     assert key.hex() not in (workspace.root / KEYS_FILE).read_text()
 
 
-def test_a_deleted_keyring_file_is_refused_by_the_cli(workspace: Workspace, corpus_file: Path) -> None:
+def test_a_deleted_keyring_file_is_refused_by_the_cli(workspace: Workspace, corpus_file: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
     """The reviewer's experiment: ``secrets/keyring.cfg`` deleted, then the next command."""
+    from medsum_tui.cli import main
+    from privacy.offline import install_network_guard
+
     import_dataset(workspace, corpus_file, "notes", strategy="surrogate")
     seed_cryptfile(workspace.root)
     (workspace.root / "secrets" / "keyring.cfg").unlink()
     log_before = audit_path(workspace.root).read_bytes()
-    env = {**os.environ, "MEDSUM_HOME": str(workspace.root), "MEDSUM_KEYRING": "cryptfile",
-           "MEDSUM_KEYRING_PASSPHRASE": "test"}
-    proc = subprocess.run([sys.executable, "-m", "medsum_tui", "data", "import", str(corpus_file), "--name", "more",
-                           "--strategy", "redact"], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1, proc.stderr
-    assert proc.stderr.count("\n") == 1 and "restore the secret store" in proc.stderr
-    assert "keyring.cfg" in proc.stderr
+    monkeypatch.setenv("MEDSUM_KEYRING", "cryptfile")
+    monkeypatch.setenv("MEDSUM_KEYRING_PASSPHRASE", "test")
+    capsys.readouterr()
+    try:
+        code = main(["data", "import", str(corpus_file), "--name", "more", "--strategy", "redact",
+                     "--workspace", str(workspace.root)])
+    finally:
+        install_network_guard(enabled=True, source="test")
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.count("\n") == 1 and "restore the secret store" in err and "keyring.cfg" in err
     assert audit_path(workspace.root).read_bytes() == log_before
     assert not (workspace.root / "datasets" / "more").exists()
 
