@@ -46,7 +46,7 @@ async def _records(pilot: Any) -> None:
     await settle(pilot.app, pilot)
     await _no_blink(pilot.app)
     await pilot.press("o", *"notes.jsonl", "enter")
-    await settle(pilot.app, pilot)
+    await settle(pilot.app, pilot, 6)  # the page, then the first record: workers started by workers
 
 
 async def _summarize(pilot: Any) -> None:
