@@ -206,8 +206,10 @@ class AuditLog:
 
     def rollback_problem(self) -> str | None:
         """Why the next append would be refused because the log or the ledger is behind the
-        anchor (a quick check before any work), or None."""
-        return self._behind_anchor(self._next()[0])
+        anchor (a quick check before any work), or None. Read under the append lock, so an
+        append in another process cannot fall between reading the head and the anchor."""
+        with self._locked():
+            return self._behind_anchor(self._next()[0])
 
     def _behind_anchor(self, seq: int) -> str | None:
         """Why entry ``seq`` must not be appended: the anchor is already at or past it, or the
@@ -248,7 +250,11 @@ class AuditLog:
     def tail_problem(self) -> str | None:
         """Why the log's end disagrees with the recorded head (a quick check before appending:
         the full one is :meth:`verify`), or None. A valid entry just past the head is a crash
-        between writing it and recording the head, not a problem."""
+        between writing it and recording the head, not a problem. Read under the append lock."""
+        with self._locked():
+            return self._tail_problem()
+
+    def _tail_problem(self) -> str | None:
         head = self._head.audit_head()
         last = self._last_entry()
         if last is None:
@@ -288,7 +294,12 @@ class AuditLog:
         return entry if isinstance(entry, dict) else None
 
     def verify(self) -> AuditVerification:
-        """Check every entry's mac, seq and chain link, then the last one against the head."""
+        """Check every entry's mac, seq and chain link, then the last one against the head and
+        both against the anchor; under the append lock, so an append cannot fall in between."""
+        with self._locked():
+            return self._verify()
+
+    def _verify(self) -> AuditVerification:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
