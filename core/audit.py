@@ -56,8 +56,9 @@ class Auditor:
         self.ledger: Ledger = open_ledger(root, key=key)
         anchor = open_anchor(root, key)
         try:
-            problem = _seal_problem(self.ledger, key, anchor)
-            if not problem and anchor.read() is None:
+            anchored = anchor.read()
+            problem = _seal_problem(self.ledger, key, anchor, anchored)
+            if not problem and anchored is None:
                 _first_anchor(self.ledger, anchor)
         except (AuditError, LedgerError) as exc:
             problem = str(exc)
@@ -87,12 +88,12 @@ def _first_anchor(ledger: Ledger, anchor: AnchorStore) -> None:
     anchor.write(Anchored(count, mac, ledger.seal_version()))
 
 
-def _seal_problem(ledger: Ledger, key: bytes, anchor: AnchorStore) -> str | None:
-    """Why the ledger's seal, or the anchor, says the ledger was tampered with; None when not.
+def _seal_problem(ledger: Ledger, key: bytes, anchor: AnchorStore, anchored: Anchored | None) -> str | None:
+    """Why the ledger's seal, or the anchor (``anchored``, as just read from ``anchor``), says
+    the ledger was tampered with; None when not.
 
     A ledger with rows but no seal is one from before seals when nothing is anchored either
     (it is sealed at its next write); with an anchor, its seal was deleted."""
-    anchored = anchor.read()
     if not ledger.sealed() and anchored is None:
         return None
     problem = ledger.check_seal(seal_key(key))
@@ -129,7 +130,7 @@ def verify_audit(root: Path) -> AuditVerification:
             return AuditVerification(False, 0, None, None, f"the privacy ledger {ledger_path(root)} is missing: it was "
                                                            "deleted (with it the privacy spent on every dataset)")
         ledger = open_ledger(root)
-        problem = _seal_problem(ledger, key, anchor)
+        problem = _seal_problem(ledger, key, anchor, anchored)
         if problem:
             return AuditVerification(False, 0, None, None, problem)
         return AuditLog(path, key, ledger, anchor).verify()
