@@ -36,14 +36,11 @@ from typing import TYPE_CHECKING, Any
 from core.atomic import atomic_writer
 from core.errors import MedsumError
 from core.hashing import sha256_file
+from privacy.filelock import exclusive_lock
 
 if TYPE_CHECKING:
     from core.audit import Auditor
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: imports and reconciling go without the lock
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "KINDS",
@@ -150,13 +147,8 @@ def _locked(root: Path) -> Iterator[None]:
         if not level.is_dir():
             level.mkdir(mode=0o700, exist_ok=True)
             os.chmod(level, 0o700)
-    fd = os.open(folder / _LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(folder / _LOCK):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _write(root: Path, intent: Intent) -> Path:

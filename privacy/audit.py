@@ -35,10 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: appends go without the inter-process lock
-    fcntl = None  # type: ignore[assignment]
+from privacy.filelock import exclusive_lock
+
 
 __all__ = ["MAX_TEXT", "AnchorStore", "Anchored", "AuditError", "AuditLog", "AuditVerification", "HeadStore",
            "canonical", "check_fields", "entry_mac"]
@@ -171,14 +169,8 @@ class AuditLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+        with exclusive_lock(self.path.with_name(self.path.name + ".lock")):
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
     def append(self, op: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Append one entry for operation ``op`` and record the new head; return the entry."""
