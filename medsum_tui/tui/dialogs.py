@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label
 
+from medsum_tui.tui.tables import fill_table
+
 __all__ = ["ConfirmDialog", "ErrorDialog", "HelpDialog"]
 
 
@@ -55,9 +57,7 @@ class HelpDialog(ModalScreen[None]):
     def on_mount(self) -> None:
         """Fill the table."""
         table = self.query_one(DataTable)
-        table.add_columns("key", "action", "id")
-        for row in self.rows:
-            table.add_row(*row)
+        fill_table(table, self.rows, columns=("key", "action", "id"))
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -23,6 +23,11 @@ async def settle(app: Any, pilot: Any, rounds: int = 3) -> None:
         await pilot.pause()
 
 
+def row_text(table: Any, index: int) -> list[str]:
+    """The plain text of one table row's cells (the app fills tables with ``Text`` cells)."""
+    return [str(cell) for cell in table.get_row_at(index)]
+
+
 @pytest.fixture
 def backend() -> FakeBackend:
     """A fresh fake core for each test."""

@@ -7,7 +7,7 @@ import asyncio
 from textual.widgets import DataTable, Static
 
 from medsum_tui.tui.app import MedsumApp
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -19,7 +19,7 @@ def test_dashboard_shows_every_section_and_refreshes(backend: FakeBackend) -> No
             screen = app.screen
             assert "/tmp/ws" in str(screen.query_one("#workspace", Static).render())
             assert "MEDSUM_KEYRING=cryptfile" in str(screen.query_one("#warnings", Static).render())
-            rows = {name: screen.query_one(f"#{name}", DataTable).get_row_at(0)
+            rows = {name: row_text(screen.query_one(f"#{name}", DataTable), 0)
                     for name in ("datasets", "models", "runs", "budgets")}
             assert rows["datasets"][:3] == ["demo-n2000-s0", "2000", "1600/199/201"]
             assert rows["models"] == ["demo-tiny-t5", "t5", "1,234,567", "init-tiny"]

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.dialogs import ConfirmDialog
 from medsum_tui.tui.screens.evaluate import EvaluateScreen
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -52,15 +52,15 @@ def test_reports_compare_and_evaluate(backend: FakeBackend) -> None:
             screen = app.screen
             assert isinstance(screen, EvaluateScreen)
             runs = screen.query_one("#eval-runs", DataTable)
-            assert runs.row_count == 2 and runs.get_row_at(0)[2] == "0.693"
+            assert runs.row_count == 2 and row_text(runs, 0)[2] == "0.693"
             left = screen.query_one("#eval-left-table", DataTable)
-            assert left.get_row_at(1)[:4] == ["structured baseline", "0.723", "0.987", "0.951"]  # ROUGE-L, fidelity
+            assert row_text(left, 1)[:4] == ["structured baseline", "0.723", "0.987", "0.951"]  # ROUGE-L, fidelity
             assert "does NOT beat" in str(screen.query_one("#eval-left-notes", Static).render())
             runs.focus()
             await pilot.press("c")  # run-2 to the right pane
             await pilot.press("down")  # highlight run-1: never evaluated
             await settle(app, pilot)
-            assert screen.query_one("#eval-right-table", DataTable).get_row_at(0)[:2] == ["model", "0.693"]
+            assert row_text(screen.query_one("#eval-right-table", DataTable), 0)[:2] == ["model", "0.693"]
             assert "Not evaluated yet" in str(screen.query_one("#eval-left-notes", Static).render())
             await pilot.press("v")
             await until(app, pilot, lambda: "Evaluated run-1" in status(screen))

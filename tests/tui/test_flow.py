@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from core.workspace import init_workspace, resolve_workspace
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.local import LocalBackend
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 
 
 async def _until(app: Any, pilot: Any, check: Any, limit_s: float) -> None:
@@ -41,7 +41,7 @@ def test_from_an_empty_workspace_to_the_compliance_report(tmp_path: Path, monkey
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             await pilot.press("i")  # the demo data import
-            await _until(app, pilot, lambda: app.screen.query_one("#datasets", DataTable).get_row_at(0)[0]
+            await _until(app, pilot, lambda: row_text(app.screen.query_one("#datasets", DataTable), 0)[0]
                          == "demo-n2000-s0", 240)
 
             await pilot.press("t")  # train with DP on
@@ -84,8 +84,8 @@ def test_from_an_empty_workspace_to_the_compliance_report(tmp_path: Path, monkey
             await settle(app, pilot)
             privacy = app.screen
             ledger = privacy.query_one("#ledger", DataTable)
-            await _until(app, pilot, lambda: ledger.row_count == 1 and ledger.get_row_at(0)[0] == run_id, 30)
-            assert ledger.get_row_at(0)[1] == "yes"  # a private run
+            await _until(app, pilot, lambda: ledger.row_count == 1 and row_text(ledger, 0)[0] == run_id, 30)
+            assert row_text(ledger, 0)[1] == "yes"  # a private run
             await pilot.press("x")
             privacy.query_one("#report-path", Input).value = str(report)  # set, not typed key by key
             await pilot.press("enter")

@@ -21,7 +21,7 @@ from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.backend import RecordSource
 from medsum_tui.tui.local import LocalBackend
 from medsum_tui.tui.screens.dashboard import DashboardScreen
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_app_on_the_real_core(setup) -> None:
             await settle(app, pilot)
             assert isinstance(app.screen, DashboardScreen)
             datasets = app.screen.query_one("#datasets", DataTable)
-            assert datasets.get_row_at(0)[0] == "notes"
+            assert row_text(datasets, 0)[0] == "notes"
     asyncio.run(run())
 
 

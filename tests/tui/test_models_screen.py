@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.screens.models import ModelsScreen
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -21,7 +21,7 @@ def test_store_verify_and_import(backend: FakeBackend) -> None:
             screen = app.screen
             assert isinstance(screen, ModelsScreen)
             table = screen.query_one("#models-table", DataTable)
-            assert table.get_row_at(0) == ["demo-tiny-t5", "t5", "1,150,464", "init-tiny"]
+            assert row_text(table, 0) == ["demo-tiny-t5", "t5", "1,150,464", "init-tiny"]
             table.focus()
             await pilot.press("y")
             await settle(app, pilot)

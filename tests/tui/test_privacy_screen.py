@@ -8,7 +8,7 @@ from textual.widgets import DataTable, ProgressBar, Static
 
 from medsum_tui.tui.app import MedsumApp
 from medsum_tui.tui.screens.privacy import PrivacyScreen
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, row_text, settle
 from tests.tui.fake_backend import FakeBackend
 
 
@@ -25,7 +25,7 @@ def test_privacy_shows_budgets_ledger_audit_and_exports(backend: FakeBackend) ->
             assert not bars[0].has_class("over") and bars[1].has_class("over")
             ledger = screen.query_one("#ledger", DataTable)
             assert ledger.row_count == 2
-            assert str(ledger.get_row_at(1)[1]) == "NO"  # the DP column, beside the run id
+            assert row_text(ledger, 1)[1] == "NO"  # the DP column, beside the run id
             assert "non-private run run-plain" in str(screen.query_one("#flags", Static).render())
             assert "MAC chain intact" in str(screen.query_one("#audit", Static).render())
             await pilot.press("x", *"report.md", "enter")

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input, Label, Select
 
 from medsum_tui.tui.app import MedsumApp
 from tests.tui.conftest import settle
@@ -46,7 +46,33 @@ async def _records(pilot: Any) -> None:
     await settle(pilot.app, pilot)
     await _no_blink(pilot.app)
     await pilot.press("o", *"notes.jsonl", "enter")
-    await settle(pilot.app, pilot, 6)  # the page, then the first record: workers started by workers
+    # The page loads in one worker, then the row it highlights starts another for the record:
+    # wait for what the snapshot shows, not for a number of rounds (a busy machine needs more).
+    # The table sizes its columns only when its queue is idle, which under load can come late.
+    await _until(pilot, lambda: _records_ready(pilot.app.screen))
+    await settle(pilot.app, pilot)
+
+
+def _records_ready(screen: Any) -> bool:
+    """The first page is listed and drawn with its columns sized; its first record is shown."""
+    table = screen.query_one("#records", DataTable)
+    first = next(iter(table.rows), None)
+    return ("records 1" in str(screen.query_one("#page-info", Label).content)
+            and "in memory" in str(screen.query_one("#deid-pane Label", Label).content)
+            and first is not None
+            # the line the screenshot will use, drawn with the sized columns (not a stale cache)
+            and str(first.value) in table.render_line(table.header_height).text)
+
+
+async def _until(pilot: Any, ready: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Pause until ``ready()`` holds; fail after ``timeout`` seconds rather than snapshot early."""
+    waited = 0.0
+    while not ready():
+        if waited >= timeout:
+            raise AssertionError(f"the screen was not ready after {timeout:.0f} s")
+        await settle(pilot.app, pilot, 1)
+        await pilot.pause(0.05)
+        waited += 0.05
 
 
 async def _summarize(pilot: Any) -> None:

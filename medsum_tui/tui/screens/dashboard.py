@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from medsum_tui.tui.backend import Dashboard
 from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
+from medsum_tui.tui.tables import fill_table
 
 __all__ = ["DashboardScreen"]
 
@@ -146,8 +147,4 @@ class DashboardScreen(MedsumScreen):
 
     def _fill(self, name: str, rows: list[tuple[str, ...]]) -> None:
         table = self.query_one(f"#{name}", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(*row)
-        if not rows:
-            table.add_row("(none)", *[""] * (len(table.columns) - 1))
+        fill_table(table, rows or [("(none)", *[""] * (len(table.columns) - 1))])

@@ -25,6 +25,7 @@ from medsum_tui.tui.dialogs import ConfirmDialog, ErrorDialog
 from medsum_tui.tui.evaluation import EvalStatus, fold_eval_events
 from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen, RunsChanged
+from medsum_tui.tui.tables import fill_table
 
 __all__ = ["EvaluateScreen"]
 
@@ -139,10 +140,9 @@ class EvaluateScreen(MedsumScreen):
         evaluation must not move it to another run, which ``v`` would then evaluate)."""
         table = self.query_one("#eval-runs", DataTable)
         keep = self.current
-        table.clear()
-        for run in message.runs:
-            table.add_row(run.run_id, run.status, "-" if run.rouge_l is None else f"{run.rouge_l:.3f}",
-                          run.dataset, run.model, key=run.run_id)
+        fill_table(table, [(run.run_id, run.status, "-" if run.rouge_l is None else f"{run.rouge_l:.3f}",
+                            run.dataset, run.model) for run in message.runs],
+                   keys=[run.run_id for run in message.runs])
         if keep is not None and keep in {run.run_id for run in message.runs}:
             table.move_cursor(row=table.get_row_index(keep))
         if not message.runs:
@@ -170,9 +170,7 @@ class EvaluateScreen(MedsumScreen):
         if view is None:
             notes.update(Text("Not evaluated yet: press v."))
             return
-        table.add_columns(*view.rows[0])
-        for row in view.rows[1:]:
-            table.add_row(*row)
+        fill_table(table, view.rows[1:], columns=view.rows[0])
         notes.update(Text(f"{view.headline}\n{view.phi_scan}\n{view.settings}"))
 
     def action_compare(self) -> None:

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 from medsum_tui.tui.backend import ModelRow
 from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
+from medsum_tui.tui.tables import fill_table
 
 __all__ = ["ModelsScreen"]
 
@@ -90,11 +91,11 @@ class ModelsScreen(MedsumScreen):
     def on_models_screen_listed(self, message: Listed) -> None:
         """Fill the table."""
         table = self.query_one("#models-table", DataTable)
-        table.clear()
-        for m in message.models:
-            table.add_row(m.name, m.family, f"{m.parameters:,}", m.source, key=m.name)
-        if not message.models:
-            table.add_row("(no model yet: import one, or the demo data on the Dashboard)", "", "", "")
+        if message.models:
+            fill_table(table, [(m.name, m.family, f"{m.parameters:,}", m.source) for m in message.models],
+                       keys=[m.name for m in message.models])
+        else:
+            fill_table(table, [("(no model yet: import one, or the demo data on the Dashboard)", "", "", "")])
 
     def action_focus_import(self) -> None:
         """Put the cursor in the import form."""

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Input, Label, ProgressBar, Static
 from medsum_tui.tui.backend import BudgetGauge, PrivacyView
 from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
+from medsum_tui.tui.tables import fill_table
 
 __all__ = ["PrivacyScreen"]
 
@@ -96,14 +97,11 @@ class PrivacyScreen(MedsumScreen):
         gauges = self.query_one("#gauges", Vertical)
         await gauges.remove_children()
         await gauges.mount_all([_gauge(g) for g in view.gauges] or [Label("(no dataset yet)")])
-        table = self.query_one("#ledger", DataTable)
-        table.clear()
-        for run in view.runs:
-            # the figures first, so that they stay on screen at 80 columns beside a long run id
-            table.add_row(run.run_id, "yes" if run.private else Text("NO", style="bold red"), run.epsilon,
-                          run.delta, run.status, str(run.steps), run.unit, run.dataset, run.override)
-        if not view.runs:
-            table.add_row("(no run yet)", *[""] * 8)
+        # the figures first, so that they stay on screen at 80 columns beside a long run id
+        rows: list[tuple[object, ...]] = [
+            (run.run_id, "yes" if run.private else Text("NO", style="bold red"), run.epsilon, run.delta,
+             run.status, str(run.steps), run.unit, run.dataset, run.override) for run in view.runs]
+        fill_table(self.query_one("#ledger", DataTable), rows or [("(no run yet)", *[""] * 8)])
         self.query_one("#flags", Static).update(
             Text("\n".join(f"⚠ {f}" for f in view.flags), style="yellow") if view.flags else Text("None."))
         self.query_one("#audit", Static).update(

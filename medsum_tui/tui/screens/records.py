@@ -15,6 +15,7 @@ from medsum_tui.tui.backend import RecordPage, RecordSource, RecordView
 from medsum_tui.tui.highlight import highlighted
 from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import MedsumScreen
+from medsum_tui.tui.tables import fill_table
 
 __all__ = ["PAGE_SIZE", "RecordsScreen"]
 
@@ -159,10 +160,8 @@ class RecordsScreen(MedsumScreen):
             return  # the user picked another source meanwhile
         page = message.page
         self.page_offset, self.page_total = page.offset, page.total
-        table = self.query_one("#records", DataTable)
-        table.clear()
-        for row in page.rows:
-            table.add_row(row.record_id, row.preview, key=row.record_id)
+        fill_table(self.query_one("#records", DataTable), [(row.record_id, row.preview) for row in page.rows],
+                   keys=[row.record_id for row in page.rows])
         if not page.rows:
             self._clear_record()
         last = page.offset + len(page.rows)
