@@ -6,32 +6,54 @@ is sealed (:mod:`privacy.ledger_seal`), and both anchored in the secret store
 Callers that must not act without an audit trail open an :class:`Auditor` *before* the
 work (that fetches the key, so a missing secret store fails fast and nothing is done), and
 record the event once the work succeeded.
+
+Every entry names its actor (the OS user and host, or keyed tokens of them when the config
+or IT policy says ``[audit] actor = "hashed"``). Access to identifiable data (a raw record
+summarized or viewed, a summary exported) lists the record ids touched through
+:func:`record_ids`, never a value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from core.errors import MedsumError
 from core.anchor import open_anchor
 from core.ledger import ledger_path, open_ledger
 from core.secrets import workspace_secret
-from privacy.audit import Anchored, AnchorStore, AuditError, AuditLog, AuditVerification
+from privacy.audit import (
+    Anchored,
+    AnchorStore,
+    AuditError,
+    AuditLog,
+    AuditVerification,
+    actor_key,
+    current_actor,
+    hashed_actor_value,
+)
 from privacy.ledger import Ledger, LedgerError
 from privacy.ledger_seal import seal_key
 from privacy.secrets import AUDIT_KEY
 
-__all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_event", "audit_path", "logged",
-           "verify_audit"]
+__all__ = ["AUDIT_OPS", "MAX_LISTED_IDS", "ActorMode", "AuditFailure", "AuditVerification", "Auditor",
+           "actor_tokens", "audit_event", "audit_path", "logged", "read_entries", "record_ids", "verify_audit"]
 
 #: Every operation the audit log records.
 AUDIT_OPS: tuple[str, ...] = (
     "data.import", "models.import", "models.verify", "models.sign", "models.export", "deid", "train.start", "train.end",
-    "budget.override", "budget.reconcile", "report.export", "audit.verify", "eval", "summarize",
+    "budget.override", "budget.reconcile", "report.export", "audit.verify", "eval", "summarize", "records.view",
+    "summary.export",
 )
+
+#: How many record ids one entry lists; the rest are counted and hashed (:func:`record_ids`).
+MAX_LISTED_IDS = 20
+_LONGEST_ID = 128
+
+ActorMode = Literal["name", "hashed"]
 
 
 class AuditFailure(MedsumError):
@@ -47,10 +69,13 @@ class Auditor:
     """The audit log of the workspace at ``root``, with its key already fetched, and its
     privacy ledger opened for sealed writes (:attr:`ledger`)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, actor: ActorMode | None = None) -> None:
         """Fetch (or create) the audit key and check the ledger's seal and the anchor before any
         work: :class:`core.secrets.SecretStoreError` when there is no usable secret store,
-        :class:`AuditFailure` when the ledger or the log was tampered with or rolled back."""
+        :class:`AuditFailure` when the ledger or the log was tampered with or rolled back.
+        ``actor``: how entries name their actor, "name" or "hashed" (default: the workspace's
+        ``[audit] actor`` setting, IT policy applied)."""
+        mode = actor or _actor_mode(root)
         key = workspace_secret(root, AUDIT_KEY)
         self._path = audit_path(root)
         self.ledger: Ledger = open_ledger(root, key=key)
@@ -64,20 +89,49 @@ class Auditor:
             problem = str(exc)
         if problem:
             raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
-        self._log = AuditLog(self._path, key, self.ledger, anchor)
+        who = current_actor()
+        if mode == "hashed":
+            who = who.hashed(actor_key(key))
+        self._log = AuditLog(self._path, key, self.ledger, anchor, who)
         problem = self._log.tail_problem() or self._log.rollback_problem()
         if problem:
             raise AuditFailure(f"audit log {self._path}: {problem}; nothing was done; run `medsum audit verify`")
 
-    def event(self, op: str, **fields: Any) -> None:
-        """Append one entry: ``op`` is one of :data:`AUDIT_OPS`; ``fields`` hold ids, names,
-        hashes and counts only (never PHI, never record text, never a file path)."""
+    def event(self, op: str, **fields: Any) -> int:
+        """Append one entry and return its seq (a report can name the entry that recorded it):
+        ``op`` is one of :data:`AUDIT_OPS`; ``fields`` hold ids, names, hashes and counts only
+        (never PHI, never record text, never a file path)."""
         if op not in AUDIT_OPS:
             raise ValueError(f"unknown audit operation {op!r}")
         try:
-            self._log.append(op, fields)
+            return int(self._log.append(op, fields)["seq"])
         except (AuditError, LedgerError, OSError) as exc:
             raise AuditFailure(f"audit log {self._path}: cannot record {op}: {exc}") from None
+
+
+def _actor_mode(root: Path) -> ActorMode:
+    """The workspace's ``[audit] actor`` setting, with the IT policy laid over it."""
+    from core.config import load_config
+    from core.workspace import CONFIG_NAME
+
+    return load_config(Path(root) / CONFIG_NAME).config.audit.actor
+
+
+def record_ids(ids: Sequence[str]) -> dict[str, Any]:
+    """The audit fields naming the records an operation touched: ``records`` (how many),
+    ``record_ids`` (the first :data:`MAX_LISTED_IDS`, in order) and ``record_ids_sha256``
+    (SHA-256 of every id, sorted, one per line, UTF-8), so a long list stays one short line
+    and can still be checked against a list of ids. An id too long or not printable for an
+    entry is listed as ``sha256:`` and its hash instead."""
+    listed = [_listed_id(i) for i in ids[:MAX_LISTED_IDS]]
+    joined = "".join(f"{i}\n" for i in sorted(ids)).encode("utf-8", "surrogatepass")
+    return {"records": len(ids), "record_ids": listed, "record_ids_sha256": hashlib.sha256(joined).hexdigest()}
+
+
+def _listed_id(record_id: str) -> str:
+    if len(record_id) <= _LONGEST_ID and record_id.isprintable():
+        return record_id
+    return "sha256:" + hashlib.sha256(record_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _first_anchor(ledger: Ledger, anchor: AnchorStore) -> None:
@@ -156,3 +210,33 @@ def logged(root: Path, op: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if isinstance(entry, dict) and entry.get("op") == op and isinstance(entry.get("seq"), int) \
                 and isinstance(entry.get("fields"), dict):
             yield entry["seq"], entry["fields"]
+
+
+def read_entries(root: Path) -> list[dict[str, Any]]:
+    """Every entry of the workspace's audit log, as written (macs are not checked here:
+    :func:`verify_audit` does that); lines that are not JSON objects are skipped."""
+    try:
+        data = audit_path(root).read_bytes()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for raw in data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries
+
+
+def actor_tokens(root: Path, user: str) -> set[str]:
+    """What the user name ``user`` reads as in the workspace's entries: the name itself and,
+    when the audit key is in the secret store, its hashed token (for ``audit show --user``)."""
+    key = workspace_secret(root, AUDIT_KEY, create=False)
+    tokens = {user}
+    if key is not None:
+        tokens.add(hashed_actor_value(actor_key(key), "user", user))
+    return tokens

@@ -27,6 +27,7 @@ from privacy.deid.settings import DeidSettings
 __all__ = [
     "DEFAULT_IDENTIFIER_FIELDS",
     "POLICY_ENV",
+    "AuditConfig",
     "BudgetConfig",
     "BudgetLimits",
     "ConfigError",
@@ -134,6 +135,14 @@ class BudgetConfig(BudgetLimits):
     datasets: dict[str, BudgetLimits] = Field(default_factory=dict, description="per-dataset limits")
 
 
+class AuditConfig(_Section):
+    """How the audit log names who did each operation."""
+
+    actor: Literal["name", "hashed"] = Field(
+        "name", description="name: the OS user and host names; hashed: keyed tokens of them (same user, same token)"
+    )
+
+
 class MedsumConfig(_Section):
     """Everything ``config.toml`` can hold."""
 
@@ -144,6 +153,7 @@ class MedsumConfig(_Section):
     deid: DeidSettings = Field(default_factory=DeidSettings)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
 
 
 class ConfigError(MedsumError):

@@ -2,7 +2,13 @@
 
 Each line is one entry::
 
-    {"fields": {...}, "mac": "...", "op": "data.import", "prev": "...", "seq": 7, "time": "..."}
+    {"fields": {...}, "host": "...", "mac": "...", "op": "data.import", "prev": "...", "seq": 7,
+     "time": "...", "user": "..."}
+
+``user`` and ``host`` name the actor: the OS user and the machine that wrote the entry, or
+keyed tokens of them (:meth:`Actor.hashed`). Entries written before actors were recorded have
+neither key; they verify as before (the mac covers whichever keys an entry holds, and an entry
+must hold either all of :data:`ENTRY_KEYS` or all of them but the actor's two).
 
 ``seq`` counts from 1, ``prev`` is the previous entry's ``mac`` ("" for the first), and
 ``mac`` is HMAC-SHA256 with the audit key over the canonical JSON of the entry without its
@@ -23,11 +29,13 @@ updated inside the same lock, after the line is written and fsynced.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
 import math
 import os
+import socket
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,12 +46,19 @@ from typing import Any, Protocol
 from privacy.filelock import exclusive_lock
 
 
-__all__ = ["MAX_TEXT", "AnchorStore", "Anchored", "AuditError", "AuditLog", "AuditVerification", "HeadStore",
-           "canonical", "check_fields", "entry_mac"]
+__all__ = ["ENTRY_KEYS", "HASHED_PREFIX", "MAX_TEXT", "Actor", "AnchorStore", "Anchored", "AuditError", "AuditLog",
+           "AuditVerification", "HeadStore", "actor_key", "canonical", "check_fields", "current_actor", "entry_mac",
+           "hashed_actor_value"]
 
 #: Longest string a field may hold (ids, names, hashes, one-line reasons).
 MAX_TEXT = 300
-_KEYS = ("fields", "mac", "op", "prev", "seq", "time")
+#: The keys of an entry; entries from before actors were recorded lack ``user`` and ``host``.
+ENTRY_KEYS = ("fields", "host", "mac", "op", "prev", "seq", "time", "user")
+_ACTOR_KEYS = frozenset({"host", "user"})
+_KEY_SETS = (frozenset(ENTRY_KEYS), frozenset(ENTRY_KEYS) - _ACTOR_KEYS)
+#: What a hashed actor's value starts with.
+HASHED_PREFIX = "hmac:"
+_UNKNOWN = "unknown"
 
 
 class AuditError(Exception):
@@ -148,6 +163,51 @@ def _check_value(value: Any, path: str) -> Any:
     raise AuditError(f"audit {path}: {type(value).__name__} is not a JSON value")
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who wrote an entry: the OS user name and the host name, or keyed tokens of both."""
+
+    user: str
+    host: str
+
+    def hashed(self, key: bytes) -> Actor:
+        """The same actor as tokens ``hmac:<20 hex>``: HMAC-SHA256 under ``key`` (see
+        :func:`actor_key`), so a user always gets the same token under one audit key and a
+        reader without the key cannot test guessed names against it."""
+        return Actor(hashed_actor_value(key, "user", self.user), hashed_actor_value(key, "host", self.host))
+
+
+def actor_key(audit_key: bytes) -> bytes:
+    """The key of actor tokens, derived from the audit key (never the audit key itself)."""
+    return hmac.new(audit_key, b"medsum audit actor v1", hashlib.sha256).digest()
+
+
+def hashed_actor_value(key: bytes, kind: str, value: str) -> str:
+    """The token of ``value`` (a ``kind``: "user" or "host") under ``key`` (:func:`actor_key`)."""
+    digest = hmac.new(key, f"{kind}\0{value}".encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+    return HASHED_PREFIX + digest[:20]
+
+
+def _clean(value: str) -> str:
+    """A name fit for an entry: printable, one line, at most :data:`MAX_TEXT` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in value.strip())[:MAX_TEXT]
+    return text or _UNKNOWN
+
+
+def current_actor() -> Actor:
+    """This process's OS user and host name; "unknown" (or ``uid-N``) when the OS cannot say.
+    The host name is the local one (:func:`socket.gethostname`: no network lookup)."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - getpass raises OSError, KeyError or ImportError by platform
+        user = f"uid-{os.getuid()}" if hasattr(os, "getuid") else _UNKNOWN
+    try:
+        host = socket.gethostname()
+    except OSError:
+        host = _UNKNOWN
+    return Actor(_clean(user), _clean(host))
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -155,16 +215,19 @@ def _now() -> str:
 class AuditLog:
     """The audit log at ``path``, keyed with ``key``, its head kept in ``head``."""
 
-    def __init__(self, path: Path, key: bytes, head: HeadStore, anchor: AnchorStore | None = None) -> None:
+    def __init__(self, path: Path, key: bytes, head: HeadStore, anchor: AnchorStore | None = None,
+                 actor: Actor | None = None) -> None:
         """``key``: the audit key (32 bytes from the keyring); ``head``: e.g. the privacy ledger;
         ``anchor``: where each append also records the head and the head store's version, so
-        that a rollback of both the log and the head store is refused and seen by :meth:`verify`."""
+        that a rollback of both the log and the head store is refused and seen by :meth:`verify`;
+        ``actor``: who the appended entries name (default: :func:`current_actor`)."""
         if len(key) < 16:
             raise AuditError("the audit key is too short")
         self.path = Path(path)
         self._key = key
         self._head = head
         self._anchor = anchor
+        self.actor = actor or current_actor()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -182,7 +245,8 @@ class AuditLog:
             problem = self._behind_anchor(seq)
             if problem:
                 raise AuditError(problem)
-            entry: dict[str, Any] = {"seq": seq, "time": _now(), "op": op, "fields": body, "prev": prev}
+            entry: dict[str, Any] = {"seq": seq, "time": _now(), "user": self.actor.user, "host": self.actor.host,
+                                     "op": op, "fields": body, "prev": prev}
             entry["mac"] = entry_mac(self._key, entry)
             line = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
@@ -345,8 +409,10 @@ class AuditLog:
             entry = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
             return fail("not a JSON object: the line was damaged or written by hand")
-        if not isinstance(entry, dict) or set(entry) != set(_KEYS):
+        if not isinstance(entry, dict) or frozenset(entry) not in _KEY_SETS:
             return fail("not an audit entry: the line was damaged or written by hand")
+        if any(not isinstance(entry.get(k, ""), str) for k in _ACTOR_KEYS):
+            return fail("its user or host is not a name: the line was damaged or written by hand")
         seq = entry["seq"] if isinstance(entry["seq"], int) and not isinstance(entry["seq"], bool) else None
         if not hmac.compare_digest(str(entry["mac"]), entry_mac(self._key, entry)):
             return fail("its mac does not match: the entry was edited, or written without the audit key", seq)

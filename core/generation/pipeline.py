@@ -38,8 +38,8 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
     stand for (whole words, unambiguous ones only); with ``redact``, tags such as ``[NAME]``
     stay. ``flag``, when given, is called with the model input and the summary before the
     mapping back, and its result is stored under ``fidelity`` (else None). The run is recorded
-    in the audit log of the workspace at ``root`` (counts, model and hashes only), through
-    ``auditor`` when given (a caller that summarizes often keeps one, with its key fetched).
+    in the audit log of the workspace at ``root`` (record ids, counts, model and hashes only),
+    through ``auditor`` when given (a caller that summarizes often keeps one, with its key fetched).
     ``timings``, when given, receives the seconds spent de-identifying and generating
     (``"de-identify"``, ``"generate"``).
 
@@ -49,7 +49,7 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
     and the supporting spans as offsets into the de-identified model input. ``provenance``
     is the model and run the summary came from.
     """
-    from core.audit import Auditor
+    from core.audit import Auditor, record_ids
     from core.evaluation.lexicon import load_lexicon
     from core.evaluation.provenance import supports_json, trace
     from core.records.flatten import FHIR_LEVEL_FIELD
@@ -91,8 +91,9 @@ def summarize_records(root: Path, records: Sequence[Record], summarizer: Summari
                         "fidelity": flag(source, summary) if flag is not None else None, "provenance": provenance,
                         "sources": supports_json(supports, lambda text, m=mapping: restore(text, m))})
     mappings.clear()
-    auditor.event("summarize", records=len(results), model=provenance.get("model"), run_id=provenance.get("run_id"),
-                  method=provenance.get("method"), model_manifest_sha256=provenance.get("model_manifest_sha256"),
+    auditor.event("summarize", **record_ids([r.record_id for r in records]), source="raw",
+                  model=provenance.get("model"), run_id=provenance.get("run_id"), method=provenance.get("method"),
+                  model_manifest_sha256=provenance.get("model_manifest_sha256"),
                   adapter_sha256=provenance.get("adapter_sha256"), weights_sha256=provenance.get("weights_sha256"),
                   strategy=strategy, phi_found=found)
     return results

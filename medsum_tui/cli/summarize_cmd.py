@@ -111,8 +111,13 @@ def summarize_command(
         if out is not None:
             from core.atomic import atomic_writer
 
+            from core.audit import record_ids
+            from core.hashing import sha256_file
+
             with atomic_writer(out, private=True) as handle:  # summaries hold the record's text: owner-only
                 handle.writelines(line + "\n" for line in lines)
+            auditor.event("summary.export", **record_ids([r["id"] for r in results]), format="jsonl",
+                          output_sha256=sha256_file(out)[0])
         else:
             for line in lines:
                 say(line)

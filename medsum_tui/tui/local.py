@@ -28,6 +28,7 @@ from core.config import LoadedConfig, load_config
 from core.datasets import list_datasets, load_splits
 from core.doctor import GPUS_NOT_QUERIED, run_checks
 from core.errors import MedsumError
+from core.hashing import sha256_files
 from core.models import list_models
 from core.records import load_records
 from core.records.flatten import model_input
@@ -75,6 +76,8 @@ _log = logging.getLogger(__name__)
 
 _PREVIEW = 72
 DOCTOR_EVERY_S = 60.0  # the dashboard's doctor checks are run again after this long
+#: A raw record shown again within this many seconds is not audited again (one entry per view otherwise).
+VIEW_COALESCE_S = 300.0
 
 
 def _preview(text: str) -> str:
@@ -108,6 +111,8 @@ class LocalBackend:
         self._flag: Any = None
         self._secret: bytes | None = None  # the de-identification secret, fetched once (never written anywhere)
         self._auditor: Any = None  # the audit log with its key, opened once
+        self._inputs: dict[str, str] = {}  # per local file source: the SHA-256 of what was read (for audit entries)
+        self._viewed: dict[tuple[str, str], float] = {}  # (file source, record id) -> when its raw view was audited
         self._children: dict[int, Any] = {}  # training processes this TUI started (polled, so reaped)
         self._evaluations: dict[int, Any] = {}  # evaluation processes this TUI started
         self.gpu_check_pending = False  # the last dashboard left a GPU build's GPUs unqueried
@@ -182,6 +187,7 @@ class LocalBackend:
                     raise MedsumError(f"{source.name}: no valid records ({len(loaded.problems)} problems; "
                                       f"medsum data check {source.name})")
                 self._files[source.name] = loaded.records
+                self._inputs[source.name] = sha256_files(loaded.files)
                 self._haystacks[("file", source.name, "")] = [f"{r.record_id}\n{r.data}".lower()
                                                               for r in loaded.records]
             return self._files[source.name]
@@ -239,7 +245,27 @@ class LocalBackend:
         config = self._loaded().config
         raw, raw_highlights, outcome = file_view(Deidentifier(config.deid), record.data, record.patient_key)
         text, highlights = deidentified_view(outcome.record)
+        self._audit_view(source, record_id)  # before the raw text reaches the screen; a failure withholds it
         return RecordView(record_id, text, highlights, raw, raw_highlights, note="redacted here, in memory only")
+
+    def _audit_view(self, source: RecordSource, record_id: str) -> None:
+        """Record that a local file's raw record was shown ("records.view": its id and the
+        file's SHA-256, never a value or a path), unless it was already recorded less than
+        :data:`VIEW_COALESCE_S` ago. A dataset's records are de-identified text and are not
+        audited; outside an initialized workspace there is no audit log (as with ``medsum deid``)."""
+        if not self.location.initialized:
+            return
+        from core.audit import record_ids
+
+        key, now = (source.name, record_id), time.monotonic()
+        with self._lock:
+            seen = self._viewed.get(key)
+            if seen is not None and now - seen < VIEW_COALESCE_S:
+                return
+        self._audit_log().event("records.view", **record_ids([record_id]), source="file",
+                                input_sha256=self._inputs.get(source.name), coalesce_s=VIEW_COALESCE_S)
+        with self._lock:
+            self._viewed[key] = now
 
     # -- summaries -----------------------------------------------------------------------
     def summarizers(self) -> list[SummarizerChoice]:
@@ -355,9 +381,12 @@ class LocalBackend:
             provenance = {**summarizer.provenance, "settings": settings.to_json(), "strategy": "stored"}
             result = {"summary": summary, "fidelity": hook(text, summary), "provenance": provenance,
                       "sources": supports_json(trace(text, summary, load_lexicon()))}
-            self._audit_log().event("summarize", records=1, model=provenance.get("model"),
-                                       run_id=provenance.get("run_id"), method=provenance.get("method"),
-                                       strategy="stored", phi_found=0)
+            from core.audit import record_ids
+
+            self._audit_log().event("summarize", **record_ids([record_id]), source="dataset", dataset=source.name,
+                                    split=source.split, model=provenance.get("model"),
+                                    run_id=provenance.get("run_id"), method=provenance.get("method"),
+                                    strategy="stored", phi_found=0)
         else:
             record = self._file_record(source, record_id)
             strategy = config.deid.strategy
@@ -373,14 +402,21 @@ class LocalBackend:
                            [SummarySentence.from_json(s) for s in result["sources"]], model_text)
 
     def export_summary(self, view: SummaryView, path: str) -> ExportedFile:
-        """Write the summary as JSON, atomically and owner-only (it holds the record's text); a
-        missing directory is a one-line error."""
+        """Write the summary as JSON, atomically and owner-only (it holds the record's text), and
+        audit the export ("summary.export": the record id and the file's SHA-256); a missing
+        directory is a one-line error."""
+        from core.audit import record_ids
+
         target = Path(path).expanduser()
         require_parent_dir(target)
+        auditor = self._audit_log() if self.location.initialized else None  # before the work: fail fast
         text = json.dumps(view.to_json(), ensure_ascii=False, indent=2) + "\n"
         with atomic_writer(target, private=True) as handle:
             handle.write(text)
-        return ExportedFile(str(target), hashlib.sha256(text.encode("utf-8")).hexdigest())
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if auditor is not None:
+            auditor.event("summary.export", **record_ids([view.record_id]), format="json", output_sha256=digest)
+        return ExportedFile(str(target), digest)
 
     # -- privacy -------------------------------------------------------------------------
     def privacy(self) -> PrivacyView:

@@ -99,6 +99,15 @@ def _truncate_and_rewrite_head(ws: Workspace) -> None:
     _sql(ws.root, "UPDATE audit_head SET count = ?, mac = ? WHERE id = 1", last["seq"], last["mac"])
 
 
+def _rewrite_user(ws: Workspace, seq: int) -> None:
+    """Put another user's name on entry ``seq``, the rest of the line as it was."""
+    lines = audit_path(ws.root).read_text().splitlines(keepends=True)
+    entry = json.loads(lines[seq - 1])
+    entry["user"] = "someone.else"
+    lines[seq - 1] = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    audit_path(ws.root).write_text("".join(lines))
+
+
 def _old_ledger_with_current_head(ws: Workspace) -> None:
     head = sqlite3.connect(ledger_path(ws.root)).execute("SELECT count, mac FROM audit_head").fetchone()
     restore_trail(ws.root, ws.old, log=False)
@@ -137,6 +146,7 @@ ATTACKS: dict[str, tuple[Callable[[Workspace], None], str]] = {
         lambda ws: _sql(ws.root, "INSERT INTO datasets VALUES ('x', 'f', 1, 1, '{}', 't', 't')"), "seal"),
     "delete the seal": (lambda ws: _sql(ws.root, "DELETE FROM seal"), "seal"),
     "forge the seal with another key": (_forge_seal, "seal"),
+    "put another user on the last entry": (lambda ws: _rewrite_user(ws, verify_audit(ws.root).entries), "mac"),
 }
 
 
@@ -196,6 +206,15 @@ def test_the_anchor_file_cannot_be_deleted_or_edited(file_ws: Workspace) -> None
     anchor.write_text(original)
     assert verify_audit(opened.root).ok
     assert _anchor_tag(opened.root, data["state"]) == data["tag"]
+
+
+def test_another_user_on_an_entry_fails_naming_it(ws: Workspace) -> None:
+    """Who did an operation is covered by its entry's mac: editing it anywhere in the log is
+    caught and the entry named."""
+    _rewrite_user(ws, 2)
+    result = verify_audit(ws.root)
+    assert not result.ok and result.bad_seq == 2
+    assert result.reason.startswith("entry 2 (line 2): its mac does not match")
 
 
 def test_a_rollback_never_moves_the_anchor_back(ws: Workspace) -> None:
