@@ -31,6 +31,7 @@ __all__ = ["AUDIT_OPS", "AuditFailure", "AuditVerification", "Auditor", "audit_e
 AUDIT_OPS: tuple[str, ...] = (
     "data.import", "models.import", "models.verify", "models.sign", "models.export", "deid", "train.start", "train.end",
     "budget.override", "budget.reconcile", "report.export", "audit.verify", "eval", "summarize",
+    "deid.eval",
 )
 
 
