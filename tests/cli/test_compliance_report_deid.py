@@ -14,7 +14,7 @@ from core.audit import audit_path, logged
 from core.config import MedsumConfig
 from core.key_record import read_key_ids
 from core.report import compliance_report, render_markdown
-from core.report_integrity import FOOTER_MARK, check_report
+from core.report_integrity import FOOTER_MARK, JSON_CHECK, check_report
 from core.secrets import workspace_secret
 from privacy.secrets import DEID_SECRET
 from tests.ledgers import sealed_ledger
@@ -127,10 +127,16 @@ def test_the_report_states_its_sha256_and_export_entry_and_an_edit_fails_the_che
     edited = subprocess.run(["sh", "-c", f"sed '/^{FOOTER_MARK}$/,$d' '{md}' | sha256sum"], capture_output=True,
                             text=True, check=True)
     assert edited.stdout.split()[0] != check_report(md).stated
+    digests = subprocess.run(["sh", "-c", JSON_CHECK.replace("REPORT.json", f"'{js}'")], capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert digests[0] == digests[1] == check_report(js).stated  # the documented one-liner
     document = json.loads(js.read_text())
     document["datasets"][0]["records"] = 3
     js.write_text(json.dumps(document, indent=2))
     assert not check_report(js).ok
+    digests = subprocess.run(["sh", "-c", JSON_CHECK.replace("REPORT.json", f"'{js}'")], capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert digests[0] != digests[1]
 
 
 @pytest.fixture
