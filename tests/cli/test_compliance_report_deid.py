@@ -4,6 +4,7 @@ own SHA-256 and its export entry, and ``medsum budget``'s exit codes, ``--check`
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -87,7 +88,14 @@ def test_a_redacted_dataset_supports_safe_harbor_with_review(tmp_path: Path) -> 
     ledger.record_dataset("red", fingerprint="a" * 64, records=3, patients=3,
                           deid={"strategy": "redact", "phi_found": 5, "phi_by_category": {"NAME": 3, "DATE": 2},
                                 "residual": 2, "residual_records": ["r-2"], "allow_list_pass": False, "skipped": 0})
-    report = compliance_report(tmp_path, MedsumConfig())
+    deny = tmp_path / "deny.txt"
+    deny.write_text("# staff roster\nOkafor\tNAME\nKeane Memorial\tFACILITY\n")
+    config = MedsumConfig.model_validate({"deid": {"deny_words_file": str(deny), "allow_words": ["zorbitrel"]}})
+    report = compliance_report(tmp_path, config)
+    site = report["deidentification"]["lists"]["site"]
+    assert [(s["name"], s["entries"]) for s in site] == [("deid.allow_words (inline)", 1),
+                                                         ("deid.deny_words_file", 2)]
+    assert site[1]["path"] == str(deny) and site[1]["sha256"] == hashlib.sha256(deny.read_bytes()).hexdigest()
     hipaa = report["datasets"][0]["deid"]["hipaa"]
     assert hipaa["method"] == "safe_harbor_with_review" and "no deid-eval is on record" in hipaa["statement"]
     assert any("allow-list pass was OFF" in w for w in hipaa["warnings"])
@@ -95,6 +103,8 @@ def test_a_redacted_dataset_supports_safe_harbor_with_review(tmp_path: Path) -> 
     text = render_markdown(report)
     assert "**safe harbor with review**" in text and "PHI by category: DATE 2, NAME 3" in text
     assert "none on record" in text and "surrogate key id" not in text.split("## Dataset red")[1]
+    assert f"`{deny}`: sha256 {site[1]['sha256']}, 2 entries" in text
+    assert "Okafor" not in text and "Keane" not in text and "zorbitrel" not in text  # counted, never listed
 
 
 def _flip_body_byte(path: Path) -> None:
