@@ -109,6 +109,8 @@ def budget_command(
                           + (f" (the report {report} was written and says so)" if report is not None else ""))
     summary = budget_summary(opened.root, opened.loaded, dataset)
     over = [d for d in summary if d["spend"]["within_policy"] is False]
+    if not (as_json or check):
+        _show(summary)
     exported = _export(opened, report, dataset, quiet=check or as_json) if report is not None else None
     if as_json:
         emit_json("budget", {"datasets": [_json_dataset(d) for d in summary],
@@ -117,8 +119,6 @@ def budget_command(
     elif check:
         for data in over:
             _problem(_over(data))
-    else:
-        _show(summary)
     if exported is not None and not exported["audit_ok"]:  # the log broke between the check and the report
         _problem(f"the report {report} says the audit log FAILED verification")
     if over or (exported is not None and not exported["audit_ok"]):
