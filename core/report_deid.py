@@ -64,7 +64,7 @@ MANUAL_CHECKS: tuple[str, ...] = (
     ("Ages over 89: found with an age word or context ('92 y/o', 'pt is 94'); a bare number in a table or a "
      "list is not. Ages up to 89 are kept, as Safe Harbor allows."),
     ("Record ids are kept as given (in the dataset, and in this report's residual list): they must not be "
-     "medical record numbers or other identifiers. Patient keys are keyed hashes of the patient fields."),
+     "medical record numbers or other identifiers."),
     ("The residual scan's own recall: it counts the words no allow-list knows; a safe word used as a name "
      "('Hope') and a number the recognizers judged safe are not counted, so zero is not proof."),
     ("The gold set's representativeness: measured recall holds for notes like those of the gold set. A "
@@ -85,7 +85,7 @@ def _keeps(strategy: str, max_shift: int) -> list[str]:
     """What the output of ``strategy`` still holds that a reviewer must know about."""
     keeps = ["a year alone, including a birth year that shows an age over 89",
              "ages up to 89, state names and postal codes",
-             "record ids as given",
+             "record ids as given, and each record's patient key (see the manual checks)",
              "every word on an allow-list (a safe word can be a name)"]
     if strategy == "surrogate":
         keeps[:0] = [f"full dates (day, month and year), each shifted by one offset of up to {max_shift} days per "
@@ -175,8 +175,22 @@ def workspace_deid(root: Path, config: Any) -> dict[str, Any]:
         "latest_eval": _eval_summary(latest_deid_eval(root), current),
         "safe_harbor": [{"item": item, "identifier": what, "categories": list(cats), "note": _NO_CATEGORY.get(item)}
                         for item, what, cats in SAFE_HARBOR],
-        "manual_checks": list(MANUAL_CHECKS),
+        "manual_checks": [*MANUAL_CHECKS, _patient_key_check(config)],
     }
+
+
+def _patient_key_check(config: Any) -> str:
+    """What the dataset's patient column is, and why it is an identifier in the HIPAA sense."""
+    inner = getattr(config, "config", config)
+    fields = " or ".join("+".join(group) for group in inner.records.patient_keys) or "the record id"
+    salt = inner.split.salt
+    whose = "the default salt, which is public" if salt == type(inner.split)().salt else \
+        "a salt kept in the workspace config, not in the secret store"
+    return (f"Patient keys: each dataset keeps a patient column, an HMAC of the patient's fields ({fields}) under "
+            f"the split salt ([split] salt: {whose}). It is no secret key: anyone with the dataset and the salt can "
+            "test a guessed value (an MRN, a name and birth date) against it, so it counts as a code derived from "
+            "the individual's information. Keep the dataset inside the covered entity, or drop the column before "
+            "any disclosure.")
 
 
 def latest_for_datasets(section: dict[str, Any]) -> dict[str, Any] | None:

@@ -104,6 +104,7 @@ def test_a_redacted_dataset_supports_safe_harbor_with_review(tmp_path: Path) -> 
     assert "**safe harbor with review**" in text and "PHI by category: DATE 2, NAME 3" in text
     assert "none on record" in text and "surrogate key id" not in text.split("## Dataset red")[1]
     assert f"`{deny}`: sha256 {site[1]['sha256']}, 2 entries" in text
+    assert "Patient keys: each dataset keeps a patient column" in text and "the default salt, which is public" in text
     assert "Okafor" not in text and "Keane" not in text and "zorbitrel" not in text  # counted, never listed
 
 
