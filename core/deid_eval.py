@@ -15,7 +15,7 @@ from core.records import Record
 from privacy.deid.engine import iter_leaves
 from privacy.deid.scoring import Scores, Span, score
 
-__all__ = ["read_gold", "evaluate_deid", "score_results", "format_table"]
+__all__ = ["read_gold", "evaluate_deid", "record_evaluation", "score_results", "format_table"]
 
 _GOLD_KEYS = ("record_id", "path", "start", "end", "category")
 
@@ -45,6 +45,18 @@ def evaluate_deid(raw: Path, gold_file: Path, config: MedsumConfig, *, workers: 
     loaded = load_for_deid(raw, config, skip_bad=False)
     results = deidentify_records(loaded.records, config, strategy="redact", secret=None, workers=workers)
     return score_results(loaded.records, results, gold)
+
+
+def record_evaluation(root: Path, scores: Scores, gold_file: Path, config: MedsumConfig) -> Path:
+    """Keep ``scores`` in the workspace at ``root`` (``deid-evals/<timestamp>.json`` and a
+    ``deid.eval`` audit entry, see :mod:`core.deid_evals`) with the gold file's sha256, its
+    span and record counts, and the settings measured; return the file written."""
+    from core.deid_evals import record_deid_eval
+
+    gold = read_gold(gold_file)
+    path, _ = record_deid_eval(root, scores.to_json(), gold_file, len(gold), len({s.record_id for s in gold}),
+                               config.deid, "redact")
+    return path
 
 
 def score_results(records: Iterable[Record], results: Iterable[RecordResult], gold: list[Span]) -> Scores:

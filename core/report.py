@@ -3,30 +3,31 @@ which DP parameters (a DP-SGD privacy statement per run), the composed and naive
 spend against the budget policy, flags a reviewer must see, the audit log's state, what the
 guarantee does not cover, and the library versions. JSON for tools, Markdown for people.
 
-It holds names, ids, hashes, counts and parameters only: never a record value nor a path.
+It holds names, ids, hashes, counts and parameters only: never a record value, a key, nor a
+path other than the site's configured word-list files. The de-identification section is built
+in :mod:`core.report_deid`; how a report states its own SHA-256 is :mod:`core.report_integrity`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.atomic import atomic_writer
-from core.audit import Auditor, verify_audit
+from core.audit import verify_audit
 from core.budget import budget_policy, format_delta, format_epsilon
 from core.config import LoadedConfig, MedsumConfig
 from core.datasets.entry import DatasetError, datasets_dir, read_entry
 from core.errors import MedsumError
 from core.ledger import open_ledger
+from core.report_deid import dataset_deid, dataset_deid_markdown, deid_markdown, workspace_deid
 from core.secrets import SecretStoreError
 from core.versions import library_versions
 from privacy.ledger import Ledger, LedgerDataset, LedgerRun, Spend
 
-__all__ = ["FORMAT", "NOT_COVERED", "budget_summary", "compliance_report", "export_report", "render_markdown"]
+__all__ = ["FORMAT", "NOT_COVERED", "budget_summary", "compliance_report", "export_report", "render_markdown",
+           "residual_sentence"]
 
 FORMAT = "medsum-compliance/1"
 
@@ -137,7 +138,7 @@ def _dataset_names(root: Path, ledger: Ledger, only: str | None) -> list[str]:
 
 
 def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Ledger, name: str,
-                    known: LedgerDataset | None) -> dict[str, Any]:
+                    known: LedgerDataset | None, latest: dict[str, Any] | None = None) -> dict[str, Any]:
     fingerprint = records = patients = None
     deid: dict[str, Any] | None = None
     if known is not None:
@@ -157,7 +158,8 @@ def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Led
     if policy.max_epsilon is not None:
         within = not spend.unbounded and spend.composed_epsilon <= policy.max_epsilon
     return {
-        "name": name, "fingerprint": fingerprint, "records": records, "patients": patients, "deid": deid,
+        "name": name, "fingerprint": fingerprint, "records": records, "patients": patients,
+        "deid": dataset_deid(root, config, deid, latest),
         "policy": {"max_epsilon": policy.max_epsilon, "max_delta": policy.max_delta, "source": policy.source},
         "spend": {
             "delta": spend.delta, "accountant": spend.accountant,
@@ -188,9 +190,12 @@ def _composed_unit(runs: list[Any]) -> str | None:
 def budget_summary(root: Path, config: MedsumConfig | LoadedConfig, dataset: str | None = None) -> list[dict[str, Any]]:
     """Per dataset (every one in the ledger or the store, or just ``dataset``): de-identification
     summary, policy, spend, runs and flags, as in the compliance report."""
+    from core.deid_evals import latest_deid_eval
+
     ledger = open_ledger(root)
     known = {d.name: d for d in ledger.datasets()}
-    return [_dataset_report(root, config, ledger, name, known.get(name))
+    latest = latest_deid_eval(root)
+    return [_dataset_report(root, config, ledger, name, known.get(name), latest)
             for name in _dataset_names(root, ledger, dataset)]
 
 
@@ -206,6 +211,7 @@ def compliance_report(root: Path, config: MedsumConfig | LoadedConfig, dataset: 
     return {
         "format": FORMAT,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "deidentification": workspace_deid(root, config),
         "datasets": budget_summary(root, config, dataset),
         "audit": _audit_state(root),
         "not_covered": list(NOT_COVERED),
@@ -273,16 +279,29 @@ def residual_sentence(deid: dict[str, Any]) -> str:
     return text
 
 
+def _evaluation_line(run_id: str, evaluation: dict[str, Any]) -> str:
+    """One run's latest evaluation, with what its PHI-scan count means and where the findings are."""
+    line = (f"- {run_id}: {evaluation['split']} split, ROUGE-L {evaluation['rougeL']}, "
+            f"new identifiers found by the PHI scan: {evaluation['phi_new']}")
+    if not evaluation.get("phi_new"):
+        return line
+    by_category = ", ".join(f"{k} {v}" for k, v in sorted((evaluation.get("phi_new_by_category") or {}).items()))
+    records = evaluation.get("phi_new_records")
+    return line + (
+        (f" ({by_category})" if by_category else "")
+        + (f" in {len(records)} summaries" if records is not None else "")
+        + ": the model wrote identifier-like strings its de-identified input does not hold (a memorisation or "
+        "hallucination risk); review those summaries, listed by record id and category in the run's "
+        f"evaluation report (runs/{run_id}/eval/report-{evaluation['split']}.md)")
+
+
 def _dataset_markdown(data: dict[str, Any]) -> list[str]:
     out = [f"## Dataset {data['name']}", ""]
     out.append(f"- Fingerprint: {_cell(data['fingerprint'])}")
     out.append(f"- Records: {_cell(data['records'])}, patients: {_cell(data['patients'])}")
     deid = data["deid"]
     if deid:
-        by_category = ", ".join(f"{k} {v}" for k, v in (deid.get("phi_by_category") or {}).items())
-        out.append(f"- De-identification: {deid.get('strategy')}, {deid.get('phi_found')} PHI found"
-                   + (f" ({by_category})" if by_category else "")
-                   + f", {deid.get('skipped')} bad records skipped")
+        out += dataset_deid_markdown(deid)
         out.append("- " + residual_sentence(deid))
     out += _spend_lines(data["spend"], data["policy"]) + [""]
     if data["flags"]:
@@ -297,8 +316,7 @@ def _dataset_markdown(data: dict[str, Any]) -> list[str]:
         evaluated = [run for run in runs if run.get("evaluation")]
         if evaluated:
             out += ["Evaluations (latest `medsum eval`):", ""]
-            out += [f"- {run['run_id']}: {run['evaluation']['split']} split, ROUGE-L {run['evaluation']['rougeL']}, "
-                    f"new identifiers found by the PHI scan: {run['evaluation']['phi_new']}" for run in evaluated] + [""]
+            out += [_evaluation_line(run["run_id"], run["evaluation"]) for run in evaluated] + [""]
     if data["overrides"]:
         out += ["Overrides:", ""] + [f"- {o['run_id']}: {o['reason']}" for o in data["overrides"]] + [""]
     return out
@@ -313,6 +331,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     else:
         out.append(f"Audit log: **FAILED** verification: {audit['reason']}")
     out.append("")
+    out += deid_markdown(report["deidentification"])
     if not report["datasets"]:
         out += ["No datasets or runs yet.", ""]
     for data in report["datasets"]:
@@ -324,17 +343,8 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def export_report(root: Path, config: MedsumConfig | LoadedConfig, path: Path, dataset: str | None = None) -> str:
-    """Write the compliance report to ``path`` (Markdown for ``.md``, JSON for ``.json``)
-    atomically, audit it as "report.export", and return the report's SHA-256."""
-    kind = path.suffix.lower()
-    if kind not in (".md", ".json"):
-        raise MedsumError(f"{path}: a report is .md (Markdown) or .json", exit_code=2)
-    auditor = Auditor(root)
-    report = compliance_report(root, config, dataset)
-    text = render_markdown(report) if kind == ".md" else json.dumps(report, indent=2) + "\n"
-    with atomic_writer(path, private=True) as handle:  # owner-only: it lies outside the workspace
-        handle.write(text)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    auditor.event("report.export", report_sha256=digest, format=kind.lstrip("."),
-                  datasets=[d["name"] for d in report["datasets"]], audit_ok=report["audit"]["ok"])
-    return digest
+    """Write the compliance report to ``path`` (see :func:`core.report_export.export_compliance_report`)
+    and return the file's SHA-256."""
+    from core.report_export import export_compliance_report
+
+    return export_compliance_report(root, config, path, dataset).sha256

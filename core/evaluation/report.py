@@ -31,6 +31,21 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
     return lines + ["| " + " | ".join(row) + " |" for row in escaped[1:]]
 
 
+def _new_findings(phi: dict[str, Any]) -> list[str]:
+    """The new findings by record id and category, what they mean and what to do (never a value)."""
+    from core.evaluation.phi_scan import MEANING, action_for, new_by_record
+
+    per_record = new_by_record(phi)
+    if not per_record:
+        return []
+    rows = [("record", "new findings by category")]
+    rows += [(record_id, ", ".join(f"{c} {n}" for c, n in counts.items())) for record_id, counts in per_record.items()]
+    categories = sorted({c for counts in per_record.values() for c in counts})
+    return ["", "### New identifiers by record", "", f"What they mean: {MEANING}", "", *_table(rows), "",
+            "What to do: review each summary listed above before any summary of this model leaves the site; "
+            "per category:", "", *[f"- {c}: {action_for(c)}" for c in categories]]
+
+
 def render_eval_markdown(report: dict[str, Any]) -> str:
     """The report for people: headline, systems table, fidelity, PHI scan, settings, examples."""
     head, gen, phi = report["headline"], report["generation"], report["phi_scan"]
@@ -58,6 +73,7 @@ def render_eval_markdown(report: dict[str, Any]) -> str:
                      f"(not in the summary's de-identified input) in {phi['summaries_with_new']} summaries; by "
                      f"category: {phi['by_category']}; new: {phi['new_by_category']}. Positions are in the JSON "
                      "report; the text is not repeated here.")
+        lines += _new_findings(phi)
     settings = {k: v for k, v in gen.items() if k not in ("provenance",)}
     lines += ["", "## Generation", "", f"Settings: {settings}.", "", f"Provenance: {gen['provenance']}.", "",
               "## Examples", ""]

@@ -77,9 +77,15 @@ def deid_eval_command(
     """Score de-identification against gold spans: token and entity recall, precision, F1 per category."""
     from core.deid_eval import evaluate_deid, format_table  # the detectors load their lexicons
 
-    _, loaded = settings_for_command(workspace)
+    location, loaded = settings_for_command(workspace)
     require_parent_dir(report)
     scores = evaluate_deid(input_path, gold, loaded.config, workers=workers)
+    if location.initialized:  # on record for the compliance report (scores and hashes, no text)
+        from core.deid_eval import record_evaluation
+
+        recorded = record_evaluation(location.path, scores, gold, loaded.config)
+        if not as_json:
+            say(f"Recorded in the workspace: deid-evals/{recorded.name} (audit entry deid.eval)")
     data = scores.to_json()
     say(json.dumps(data, indent=2) if as_json else format_table(scores))
     if report is not None:

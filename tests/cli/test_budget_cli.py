@@ -46,7 +46,7 @@ def ws(medsum, tmp_path: Path) -> Path:
 def test_budget_table_and_flags(medsum, ws: Path) -> None:
     (ws / "config.toml").write_text("schema_version = 1\n[budget]\nmax_epsilon = 5.0\n")
     result = medsum("budget", "--workspace", str(ws))
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # over the policy: unbounded against max epsilon 5
     header, row = result.out.splitlines()
     assert header.split()[:3] == ["DATASET", "POLICY", "COMPOSED"]
     assert row.startswith("notes") and "eps 5 (workspace config)" in row and "unbounded" in row and "2/1/0" in row
@@ -63,7 +63,7 @@ def test_compliance_report_in_both_formats(medsum, ws: Path, tmp_path: Path) -> 
     for path in (md, js):
         result = medsum("budget", "--workspace", str(ws), "--report", str(path))
         assert result.code == 0, result.err
-        assert f"Report: {path} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()})" in result.out
+        assert f"Report: {path} (sha256 {hashlib.sha256(path.read_bytes()).hexdigest()};" in result.out
     data = json.loads(js.read_text())
     (notes,) = data["datasets"]
     assert notes["spend"]["unbounded"] and notes["spend"]["composed_epsilon"] is None
@@ -87,7 +87,8 @@ def test_compliance_report_in_both_formats(medsum, ws: Path, tmp_path: Path) -> 
         assert expected in text, expected
     exports = [json.loads(line) for line in audit_path(ws).read_text().splitlines()]
     assert [e["op"] for e in exports] == ["report.export", "report.export"]
-    assert exports[1]["fields"]["report_sha256"] == hashlib.sha256(js.read_bytes()).hexdigest()
+    assert exports[1]["fields"]["body_sha256"] == data["integrity"]["body_sha256"]
+    assert data["integrity"]["audit_seq"] == exports[1]["seq"] == 2
     wrong = medsum("budget", "--workspace", str(ws), "--report", str(tmp_path / "report.txt"))
     assert wrong.code == 2 and "a report is .md (Markdown) or .json" in wrong.err
 
