@@ -123,8 +123,12 @@ def test_follow_the_newest_running_run_as_another_thread_writes_it(medsum, ws: P
     _write(events, {"event": "start", "run_id": RUN, "step": 0, "total_steps": 25, "resumed": False, "dp": None},
            *_steps(1, 2, total=25))
 
+    started = threading.Event()
+    read_tail = follow.read_tail
+    monkeypatch.setattr(follow, "read_tail", lambda *a: (read_tail(*a), started.set())[0])
+
     def trainer() -> None:
-        time.sleep(0.2)
+        started.wait(30)  # the follower has read where the run stands: the rest comes as it is written
         for step in range(3, 26):
             _write(events, *_steps(step, step, total=25))
             if step == 12:
@@ -140,7 +144,7 @@ def test_follow_the_newest_running_run_as_another_thread_writes_it(medsum, ws: P
     assert result.code == 0, result.err
     _plain(result.out)
     lines = result.out.splitlines()
-    assert lines[0].startswith(f"Run {RUN} running: step 2/25 (8%) loss 1.9800")
+    assert lines[0].startswith(f"Run {RUN} running: step 2/25 (8%) loss 1.9800")  # where it stood
     steps = [int(m.group(1)) for m in map(re.compile(r"^step (\d+)/25").match, lines) if m]
     assert steps == sorted(steps) and len(steps) >= 2 and steps[-1] == 25
     assert lines.index("epoch 1: validation loss 1.5") > 0

@@ -49,8 +49,14 @@ def test_a_process_gone_without_an_end_event_is_reported(tmp_path: Path) -> None
 def test_events_appended_while_following_come_in_order_to_the_end(tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     events.touch()
+    polled = threading.Event()
+
+    def idle(seconds: float) -> None:
+        polled.set()  # the follower has read the (empty) file: the trainer may start
+        time.sleep(seconds)
 
     def trainer() -> None:
+        polled.wait(30)
         _write(events, {"event": "start", "run_id": "r1", "step": 0, "total_steps": 20, "resumed": False})
         for step in range(1, 21):
             line = _line(_step(step, epsilon=step / 10))
@@ -66,7 +72,7 @@ def test_events_appended_while_following_come_in_order_to_the_end(tmp_path: Path
 
     writer = threading.Thread(target=trainer)
     writer.start()
-    updates = list(follow_events(events, alive=lambda: True, poll_s=0.005))
+    updates = list(follow_events(events, alive=lambda: True, poll_s=0.005, sleep=idle))
     writer.join()
     assert updates[0] == Started("r1", 0, 20, False)
     steps = [u.step for u in updates if isinstance(u, Progressed)]
