@@ -203,6 +203,7 @@ def _seconds(iso: str) -> float:
 
 
 _ENDED = {s.value: s for s in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)}
+_GONE = "the training process is gone"
 
 
 def live_info(info: RunInfo, run_dir: Path) -> RunInfo:
@@ -239,7 +240,7 @@ def live_info(info: RunInfo, run_dir: Path) -> RunInfo:
         if info.status != ended:
             fields["message"] = str(end.get("message") or end.get("error") or ended.value)
     elif info.status == RunStatus.RUNNING and not alive:
-        fields.update(status=RunStatus.KILLED, message="the training process is gone")
+        fields.update(status=RunStatus.KILLED, message=_GONE)
     elif info.status == RunStatus.RUNNING and summary is not None:
         if summary.step is not None:
             fields["step"] = summary.step
@@ -311,7 +312,7 @@ class RunsTable:
         data["eval"] = json.loads(str(data["eval"])) if data["eval"] else None
         info = RunInfo(**{**data, "status": RunStatus(str(data["status"]))})  # type: ignore[arg-type]
         live = live_info(info, self.path.parent / info.run_id)
-        if info.status == RunStatus.RUNNING and live.status == RunStatus.KILLED:
+        if info.status == RunStatus.RUNNING and live.status == RunStatus.KILLED and live.message == _GONE:
             self._mark_gone(info)
         return live
 
@@ -321,7 +322,7 @@ class RunsTable:
         with self._connect() as conn:
             conn.execute("UPDATE runs SET status = ?, message = ?, updated_at = ? "
                          "WHERE run_id = ? AND status = ? AND pid IS ?",
-                         (RunStatus.KILLED.value, "the training process is gone", _now(), info.run_id,
+                         (RunStatus.KILLED.value, _GONE, _now(), info.run_id,
                           RunStatus.RUNNING.value, info.pid))
 
     def get(self, run_id: str) -> RunInfo:
