@@ -1,8 +1,11 @@
 """The workspace's runs table (SQLite): every training run and its status.
 
 A run is ``queued`` when created, ``running`` while a process trains it, then ``finished``,
-``failed`` or ``killed``. A run left ``running`` by a process that no longer exists (a
-``kill -9``, a dropped SSH session without nohup) is reported as ``killed``.
+``failed`` or ``killed``. The table is written at a run's start, at each epoch's end and at its
+end; what a listing shows is the row brought up to date by :func:`live_info`: the step of the
+run's events (``runs/RUN/events.jsonl``), the outcome of its "end" event even when the row lags,
+and ``killed`` for a run left ``running`` by a process that no longer exists (a ``kill -9``, a
+dropped SSH session without nohup).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-__all__ = ["RunInfo", "RunStatus", "RunsTable", "checkpoint_step", "process_alive"]
+from core.train.events import summarize_events
+
+__all__ = ["RunInfo", "RunStatus", "RunsTable", "checkpoint_step", "live_info", "process_alive"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -68,6 +73,13 @@ class RunInfo:
     best_val_loss: float | None
     message: str | None
     eval: dict[str, object] | None = None  # headline figures of the latest `medsum eval`
+    # what live_info adds from the run's events and process (a bare row has the defaults)
+    pid_alive: bool = False
+    last_event_at: float | None = None  # the newest event's time, seconds since the epoch
+    loss: float | None = None  # the latest training loss
+    epsilon: float | None = None  # the latest epsilon a DP run reported (the ledger has the settled one)
+    eta_s: float | None = None  # seconds left, while running
+    private: bool | None = None  # trained with DP (None: not known)
 
 
 def _now() -> str:
@@ -166,6 +178,89 @@ def checkpoint_step(run_dir: Path) -> int | None:
     return max(steps, default=None)
 
 
+_PRIVATE_CACHE: dict[tuple[str, int], bool | None] = {}
+
+
+def _private(run_dir: Path) -> bool | None:
+    """Whether the run trains with DP, from its ``config.json`` (None when it cannot be read)."""
+    path = run_dir / "config.json"
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in _PRIVATE_CACHE:
+            dp = json.loads(path.read_text(encoding="utf-8"))["config"]["dp"]
+            _PRIVATE_CACHE[key] = dp if isinstance(dp, bool) else None
+        return _PRIVATE_CACHE[key]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _seconds(iso: str) -> float:
+    """An ISO time of the table as seconds since the epoch (0 when it cannot be read)."""
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
+
+
+_ENDED = {s.value: s for s in (RunStatus.FINISHED, RunStatus.FAILED, RunStatus.KILLED)}
+_GONE = "the training process is gone"
+
+
+def live_info(info: RunInfo, run_dir: Path) -> RunInfo:
+    """The run as it stands now: its recorded row ``info`` brought up to date by its events
+    file (``run_dir/events.jsonl``, read from its end) and its process's liveness.
+
+    - The newest "end" event gives the outcome (status, step, epsilon), even when the row still
+      says "running"; unless the row is "running" with a live process and was written after
+      that event (a resume has started, and has not written its own events yet).
+    - A "running" row whose process is gone, with no end event, is "killed".
+    - A running run has the step, loss, epsilon and ETA of its latest events.
+    - A killed or failed run has the step of its newest complete checkpoint when that is
+      further than the row's (where ``--resume`` starts), as before.
+    """
+    run_dir = Path(run_dir)
+    summary = summarize_events(run_dir / "events.jsonl")
+    alive = process_alive(info.pid)
+    fields: dict[str, object] = {"pid_alive": alive, "private": _private(run_dir)}
+    if summary is not None:
+        fields.update(last_event_at=summary.last_time, loss=summary.loss, epsilon=summary.epsilon)
+        if summary.private is not None and fields["private"] is None:
+            fields["private"] = summary.private
+        if summary.best_val_loss is not None:
+            fields["best_val_loss"] = summary.best_val_loss
+    end = summary.end if summary is not None else None
+    ended = _ENDED.get(str(end.get("status"))) if end is not None else None
+    restarted = end is not None and info.status == RunStatus.RUNNING and alive and \
+        _seconds(info.updated_at) > (_number_or_zero(end.get("time")))
+    if ended is not None and not restarted:
+        assert end is not None and summary is not None
+        fields["status"] = ended
+        if summary.step is not None and ended == RunStatus.FINISHED:
+            fields["step"] = summary.step
+        if info.status != ended:
+            fields["message"] = str(end.get("message") or end.get("error") or ended.value)
+    elif info.status == RunStatus.RUNNING and not alive:
+        fields.update(status=RunStatus.KILLED, message=_GONE)
+    elif info.status == RunStatus.RUNNING and summary is not None:
+        if summary.step is not None:
+            fields["step"] = summary.step
+        if summary.total_steps is not None:
+            fields["total_steps"] = summary.total_steps
+        fields["eta_s"] = summary.eta_s
+    live = replace(info, **fields)  # type: ignore[arg-type]
+    if live.status in (RunStatus.KILLED, RunStatus.FAILED):
+        # the table's step is written at each epoch's end; a run stopped mid-epoch got
+        # further, and its newest checkpoint says how far (what a resume starts from)
+        saved = checkpoint_step(run_dir)
+        if saved is not None and saved > info.step:
+            live = replace(live, step=saved)
+    return live
+
+
+def _number_or_zero(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
 class RunsTable:
     """Read and update ``runs/runs.sqlite`` in a workspace."""
 
@@ -216,19 +311,22 @@ class RunsTable:
         data = dict(zip(_COLUMNS, row, strict=True))
         data["eval"] = json.loads(str(data["eval"])) if data["eval"] else None
         info = RunInfo(**{**data, "status": RunStatus(str(data["status"]))})  # type: ignore[arg-type]
-        if info.status == RunStatus.RUNNING and not process_alive(info.pid):
-            self.update(info.run_id, status=RunStatus.KILLED, message="the training process is gone")
-            return self.get(info.run_id)
-        if info.status in (RunStatus.KILLED, RunStatus.FAILED):
-            # the table's step is written at each epoch's end; a run stopped mid-epoch got
-            # further, and its newest checkpoint says how far (what a resume starts from)
-            saved = checkpoint_step(self.path.parent / info.run_id)
-            if saved is not None and saved > info.step:
-                return replace(info, step=saved)
-        return info
+        live = live_info(info, self.path.parent / info.run_id)
+        if info.status == RunStatus.RUNNING and live.status == RunStatus.KILLED and live.message == _GONE:
+            self._mark_gone(info)
+        return live
+
+    def _mark_gone(self, info: RunInfo) -> None:
+        """Record "killed" for a run whose process is gone without an end event, unless the
+        row changed meanwhile (the process finished, or a resume started)."""
+        with self._connect() as conn:
+            conn.execute("UPDATE runs SET status = ?, message = ?, updated_at = ? "
+                         "WHERE run_id = ? AND status = ? AND pid IS ?",
+                         (RunStatus.KILLED.value, _GONE, _now(), info.run_id,
+                          RunStatus.RUNNING.value, info.pid))
 
     def get(self, run_id: str) -> RunInfo:
-        """One run; ``KeyError`` when there is none by that id."""
+        """One run as it stands now (:func:`live_info`); ``KeyError`` when there is none by that id."""
         with self._connect() as conn:
             row = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs WHERE run_id = ?", (run_id,)).fetchone()
         if row is None:
@@ -236,7 +334,7 @@ class RunsTable:
         return self._row(row)
 
     def list(self) -> list[RunInfo]:
-        """Every run, oldest first."""
+        """Every run, oldest first, as it stands now (:func:`live_info`)."""
         with self._connect() as conn:
             rows = conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs ORDER BY created_at, run_id").fetchall()
         return [self._row(row) for row in rows]

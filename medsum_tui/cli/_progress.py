@@ -1,13 +1,83 @@
-"""The training progress bar that ``train`` and ``demo`` show, fed by a run's events."""
+"""The training progress that ``train`` and ``demo`` show, fed by a run's events: a progress
+bar in a terminal, else plain lines (a ``nohup`` log, a pipe) every :data:`PLAIN_EVERY_STEPS`
+steps or :data:`PLAIN_EVERY_S` seconds, whichever comes first. ``runs --follow`` prints the
+same lines (:func:`progress_line`)."""
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from medsum_tui.cli._runtime import say
 
-__all__ = ["CLI_HINTS", "FixHints", "TrainingProgress", "budget_fixes", "describe_preflight"]
+__all__ = ["CLI_HINTS", "PLAIN_EVERY_S", "PLAIN_EVERY_STEPS", "FixHints", "PlainTicker", "TrainingProgress",
+           "budget_fixes", "describe_preflight", "format_eta", "progress_line", "stdout_is_terminal"]
+
+PLAIN_EVERY_STEPS = 10  # without a terminal, a progress line every this many steps...
+PLAIN_EVERY_S = 10.0  # ...or after this many seconds, whichever comes first (and the last step)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (else: a file, a pipe, a ``nohup`` log)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def format_eta(seconds: float | None) -> str:
+    """``1h02m``, ``3m05s``, ``42s``; ``?`` when not known."""
+    if seconds is None:
+        return "?"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def progress_line(step: int, total: int | None, *, loss: float | None = None, lr: float | None = None,
+                  samples_per_s: float | None = None, epsilon: float | None = None,
+                  eta_s: float | None = None) -> str:
+    """One plain progress line (no colour, no carriage return), for logs and ``runs --follow``:
+    ``step 10/40 (25%) loss 2.3456 lr 4.00e-04 12.3 samples/s eps 0.512 eta 1m23s``."""
+    parts = [f"step {step}/{total}" + (f" ({100 * step // total}%)" if total else "") if total else f"step {step}"]
+    if loss is not None:
+        parts.append(f"loss {loss:.4f}")
+    if lr is not None:
+        parts.append(f"lr {lr:.2e}")
+    if samples_per_s:
+        parts.append(f"{samples_per_s:.1f} samples/s")
+    if epsilon is not None:
+        parts.append(f"eps {epsilon:.3f}")
+    if total is None or step < total:
+        parts.append(f"eta {format_eta(eta_s)}")
+    return " ".join(parts)
+
+
+class PlainTicker:
+    """Says when a plain progress line is due: every ``every_steps`` steps or ``every_s``
+    seconds, whichever comes first, and at the last step."""
+
+    def __init__(self, every_steps: int = PLAIN_EVERY_STEPS, every_s: float = PLAIN_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """Nothing printed yet: the first step is due."""
+        self.every_steps, self.every_s, self.clock = every_steps, every_s, clock
+        self.last_step: int | None = None
+        self.last_at = clock()
+
+    def due(self, step: int, total: int | None) -> bool:
+        """Whether ``step`` gets a line (and, if so, it counts as printed)."""
+        now = self.clock()
+        if not (self.last_step is None or step - self.last_step >= self.every_steps
+                or now - self.last_at >= self.every_s or (total is not None and step >= total)):
+            return False
+        self.last_step, self.last_at = step, now
+        return True
 
 
 @dataclass(frozen=True)
@@ -72,9 +142,11 @@ def describe_preflight(summary: dict[str, Any], hints: FixHints = CLI_HINTS) -> 
 
 
 class TrainingProgress:
-    """Shows the events of a run as a rich progress bar (step, loss, lr, samples/s, ETA)."""
+    """Shows the events of a run as a rich progress bar (step, loss, lr, samples/s, ETA); when
+    standard output is not a terminal (``plain``), as plain lines (:class:`PlainTicker`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, plain: bool | None = None) -> None:
+        """``plain`` None: plain lines unless standard output is a terminal."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -86,6 +158,8 @@ class TrainingProgress:
         self.bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                             TimeRemainingColumn(), transient=False)
         self.task: Any = None
+        self.plain = not stdout_is_terminal() if plain is None else plain
+        self.ticker = PlainTicker()
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event["event"]
@@ -103,8 +177,16 @@ class TrainingProgress:
             if cut["sources"] or cut["targets"]:
                 say(f"Truncated: {cut['sources']} source(s) to {cut['max_source_len']} tokens, "
                     f"{cut['targets']} target(s) to {cut['max_target_len']} tokens")
+            if self.plain:
+                self.ticker = PlainTicker()
+                return
             self.bar.start()
             self.task = self.bar.add_task("train", total=event["total_steps"], completed=event["step"], info="")
+        elif kind == "step" and self.plain:
+            if self.ticker.due(event["step"], event.get("total_steps")):
+                say(progress_line(event["step"], event.get("total_steps"), loss=event.get("loss"), lr=event.get("lr"),
+                                  samples_per_s=event.get("samples_per_s"), epsilon=event.get("epsilon"),
+                                  eta_s=event.get("eta_s")))
         elif kind == "step" and self.task is not None:
             loss = "-" if event["loss"] is None else f"{event['loss']:.4f}"
             epsilon = f" eps {event['epsilon']:.3f}" if event.get("epsilon") is not None else ""

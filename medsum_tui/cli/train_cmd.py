@@ -193,18 +193,57 @@ def _terminate_as_interrupt() -> Any:
 
 
 @app.command("runs")
-def runs_command(workspace: WorkspaceOption = None) -> None:
-    """List the training runs of the workspace with their status."""
+def runs_command(
+    run: Annotated[str | None, typer.Argument(help="A run id, or an unambiguous start of one (default with --follow: the newest running run).", show_default=False)] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Follow the run from its events until it ends: exit 0 when it finished, 1 when it failed, was killed or its process died.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the runs as one JSON document (schema medsum.runs).")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the training runs of the workspace with their status, live from their events; or
+    follow one (--follow) as it trains."""
     from core.train.runs import RunsTable
 
+    if follow and as_json:
+        raise MedsumError("--json lists the runs; it does not combine with --follow", exit_code=2)
     opened = open_initialized(workspace)
+    if follow:
+        from medsum_tui.cli._follow import follow_run
+
+        raise typer.Exit(follow_run(opened.root, run))
     rows = RunsTable(opened.root).list()
+    if run is not None:
+        from medsum_tui.cli._follow import choose_run
+
+        rows = [choose_run(rows, run)]
+    if as_json:
+        from medsum_tui.cli._json import emit_json
+
+        emit_json("runs", {"workspace": str(opened.root), "runs": [_run_json(r) for r in rows]})
+        return
     if not rows:
         say("No runs yet: `medsum train --dataset NAME --model NAME`.")
         return
-    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9} {'ROUGE-L':>8}  dataset / model")
+    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9} {'ROUGE-L':>8} {'eps':>7}  dataset / model")
     for r in rows:
         steps = f"{r.step}/{r.total_steps if r.total_steps is not None else '?'}"
         best = "-" if r.best_val_loss is None else f"{r.best_val_loss:.4f}"
         rouge = f"{r.eval['rougeL']:.3f}" if r.eval and isinstance(r.eval.get("rougeL"), float) else "-"
-        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9} {rouge:>8}  {r.dataset} / {r.model}")
+        eps = f"{r.epsilon:.3f}" if r.epsilon is not None else "-"
+        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9} {rouge:>8} {eps:>7}  {r.dataset} / {r.model}")
+
+
+def _run_json(r: Any) -> dict[str, Any]:
+    """One run of ``runs --json`` (see docs/cli.md, "JSON output")."""
+    from datetime import UTC, datetime
+
+    rouge = r.eval.get("rougeL") if r.eval else None
+    return {
+        "run_id": r.run_id, "status": r.status.value, "step": r.step, "total_steps": r.total_steps,
+        "best_val_loss": r.best_val_loss, "rouge_l": rouge if isinstance(rouge, (int, float)) else None,
+        "dataset": r.dataset, "model": r.model, "private": r.private,
+        "epsilon": r.epsilon if r.private is not False else None, "loss": r.loss, "eta_s": r.eta_s,
+        "pid": r.pid, "pid_alive": r.pid_alive,
+        "last_event_at": None if r.last_event_at is None
+        else datetime.fromtimestamp(r.last_event_at, UTC).isoformat(timespec="seconds"),
+        "created_at": r.created_at, "updated_at": r.updated_at, "message": r.message or None,
+    }

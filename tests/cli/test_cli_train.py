@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,20 @@ def test_lora_is_the_default_and_saves_an_adapter(medsum, ws: str) -> None:
     assert 0 < config["model"]["trainable_parameters"] < config["model"]["parameters"] / 5
     assert (run / "adapter" / "adapter_config.json").exists()
     assert not (run / "model").exists()
+
+
+@pytest.mark.slow  # about 15 s on 2 shared cores
+def test_without_a_terminal_train_prints_plain_progress_lines(medsum, ws: str) -> None:
+    """Under ``nohup`` or a pipe (here: captured output) the progress is plain lines every 10 steps
+    and at the last one, not a bar drawn once at the end."""
+    result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "12",
+                    "--lora-r", "4", *SHORT)
+    assert result.code == 0, result.err
+    assert "\r" not in result.out and "\x1b[" not in result.out
+    progress = [line for line in result.out.splitlines() if line.startswith("step ")]
+    assert [line.split()[1] for line in progress] == ["1/12", "11/12", "12/12"], result.out
+    assert re.match(r"step 1/12 \(8%\) loss \d+\.\d{4} lr \S+ [\d.]+ samples/s eta \S+$", progress[0]), progress[0]
+    assert progress[-1].startswith("step 12/12 (100%) loss ")
 
 
 @pytest.mark.parametrize(("args", "message"), [

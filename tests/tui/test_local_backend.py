@@ -8,6 +8,7 @@ import json
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -385,3 +386,26 @@ def test_the_dashboard_runs_the_doctor_checks_at_most_once_a_minute(tmp_path: Pa
     monkeypatch.setattr(local, "DOCTOR_EVERY_S", 0.0)
     backend.dashboard()
     assert len(runs) == 2  # once the minute is over, the checks run again
+
+
+def test_the_dashboard_and_train_screen_see_a_run_as_its_events_and_process_say(setup) -> None:
+    """The Dashboard showed "running 0/40" at step 3 or later (the table is written at epoch
+    ends), and "running" after the run had finished; the Train screen reattached to it."""
+    from core.train.runs import RunsTable, RunStatus
+
+    backend, _, _ = setup
+    root = backend.location.path
+    table = RunsTable(root)
+    for run_id in ("r-going", "r-done"):
+        table.create(run_id, "notes", "tiny")
+        table.update(run_id, status=RunStatus.RUNNING, pid=os.getpid(), total_steps=40, step=0)
+        (root / "runs" / run_id).mkdir(parents=True)
+    steps = [json.dumps({"event": "step", "time": 1.0, "step": s, "total_steps": 40, "loss": 1.0}) for s in (1, 2, 3)]
+    (root / "runs" / "r-going" / "events.jsonl").write_text("\n".join(steps) + "\n")
+    end = json.dumps({"event": "end", "time": time.time(), "status": "finished", "step": 40, "message": "done"})
+    (root / "runs" / "r-done" / "events.jsonl").write_text("\n".join([*steps, end]) + "\n")
+    runs = {r.run_id: (r.status, r.step, r.total_steps) for r in backend.dashboard().runs}
+    assert runs == {"r-going": ("running", 3, 40), "r-done": ("finished", 40, 40)}
+    assert {r.run_id: (r.status, r.step) for r in backend.runs()} == {"r-going": ("running", 3),
+                                                                      "r-done": ("finished", 40)}
+    assert [h.run_id for h in backend.running()] == ["r-going"]
