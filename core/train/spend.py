@@ -237,7 +237,7 @@ def resume_preflight(root: Path, run_id: str, config: TrainConfig, plan: DpPlan 
     """The budget check of a run about to be resumed, before anything is loaded: does the run's
     whole spend (steps already spent plus those still to do) fit the dataset's policy *now*,
     beside every other run (its own earlier reservation is not counted twice)? Refused
-    (exit 4) unless ``override_reason`` is given. :func:`resume_spend` checks it again,
+    (exit 1) unless ``override_reason`` is given. :func:`resume_spend` checks it again,
     atomically with the new reservation."""
     from core.budget import BudgetCheck, _verdict, budget_policy
     from core.train.checkpoint import checkpointed_step

@@ -59,7 +59,7 @@ def import_command(
 ) -> None:
     """De-identify records and store them as a dataset, split 80/10/10 by patient.
 
-    The raw input is never copied into the workspace. Exits 3 on bad records unless --skip-bad.
+    The raw input is never copied into the workspace. Exits 1 on bad records unless --skip-bad.
     """
     from core.datasets import import_dataset  # loads datasets and the detectors: only when used
 
