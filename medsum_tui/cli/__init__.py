@@ -30,6 +30,7 @@ from medsum_tui.cli import (  # noqa: F401  (register commands)
     train_cmd, tui_cmd, workspace_cmds,
 )
 from medsum_tui.cli import summarize_cmd  # noqa: F401  (register the command)
+from medsum_tui.cli._runtime import set_quiet
 from medsum_tui.cli.app import app
 from privacy.audit import AuditError
 from privacy.ledger import LedgerError
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     printed as one line with exit code 2 (see the module docstring for the contract).
     """
     configure_entry_guard()
+    set_quiet(False)  # the callback sets it from -q; a run in the same process starts afresh
     if not (sys.argv[1:] if argv is None else argv) and sys.stdin.isatty() and sys.stdout.isatty():
         argv = ["tui"]
     try:
