@@ -157,9 +157,8 @@ class MedsumConfig(_Section):
 
 
 class ConfigError(MedsumError):
-    """A configuration or policy file is unreadable or invalid."""
-
-    exit_code = 2
+    """A configuration or policy file is unreadable or invalid (exit code 1: the file is at
+    fault, not the command line)."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ __all__ = ["InputError", "MedsumError", "one_line"]
 class MedsumError(Exception):
     """A user-facing failure with a one-line message that names the file, record or field.
 
-    ``exit_code`` is what the CLI exits with.
+    ``exit_code`` is what the CLI exits with: 1 (the operation failed, or its check found a
+    problem) unless the mistake is in the command line itself (a bad option value, options that
+    conflict), which is a usage error, 2. There are no other codes (docs/cli.md, "Exit codes").
     """
 
     exit_code: int = 1
@@ -21,11 +23,11 @@ class MedsumError(Exception):
 
 
 class InputError(MedsumError):
-    """The input records are invalid; the message summarizes, ``problems`` lists each one."""
-
-    exit_code = 3
+    """The input records are invalid; the message summarizes, ``problems`` lists each one.
+    Exit code 1: the records are at fault, not the command line."""
 
     def __init__(self, message: str, problems: list | None = None) -> None:
+        """``message`` summarizes; ``problems`` (each printed on its own line) names every one."""
         super().__init__(message)
         self.problems = list(problems or [])
 

@@ -143,7 +143,7 @@ def import_dataset(workspace: Workspace, source: Path, name: str, *, input_field
     settings for FHIR input, and ``say`` hears what FHIR input gave and left out.
 
     Records are split 80/10/10 by patient (the split settings of the workspace config). Bad
-    records raise :class:`InputError` (exit 3) unless ``skip_bad``; records without a target
+    records raise :class:`InputError` (exit 1) unless ``skip_bad``; records without a target
     summary are bad records. An existing dataset of that name is refused. The dataset is
     recorded in the privacy ledger and the import in the audit log (counts and hashes only).
     """

@@ -501,7 +501,7 @@ def import_bundle(bundle: Path, *, root: Path, name: str, allow_pickle: bool = F
     bundle = Path(bundle)
     check_name(name)
     if (models_dir(root) / name).exists():
-        raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+        raise ModelError(f"model {name} already exists in the store: choose another --name")
     info = verify_bundle(bundle, on_file=on_file)
     pickles = sorted(n for n in info.files if _PICKLE.fullmatch(n))
     if pickles and not allow_pickle:

@@ -91,7 +91,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
         raise ModelError(f"{src}: not a directory (import a checkpoint directory)")
     final = models_dir(root, create=True) / name
     if final.exists():
-        raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+        raise ModelError(f"model {name} already exists in the store: choose another --name")
     auditor = Auditor(root)  # before the work, so a missing secret store fails fast
     model_type, info = inspect_config(src / "config.json")
     selection = select_files(src, allow_pickle)
@@ -128,7 +128,7 @@ def import_model(root: Path, src: Path, name: str, *, allow_pickle: bool = False
             "allow_pickle": entry.allow_pickle})
         with recording(root, intent):  # the audit entry, then the manifest's MAC (see core.intents)
             if final.exists():
-                raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+                raise ModelError(f"model {name} already exists in the store: choose another --name")
             os.rename(tmp, final)
             record(root, intent, auditor)
     except BaseException:

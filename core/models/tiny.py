@@ -87,7 +87,7 @@ def init_tiny(root: Path, arch: str, name: str, texts: Iterable[str] | None = No
         raise ModelError(f"unknown tiny architecture {arch!r}: use bart or t5", exit_code=2)
     check_name(name)
     if (models_dir(root) / name).exists():
-        raise ModelError(f"model {name} already exists in the store: choose another --name", exit_code=2)
+        raise ModelError(f"model {name} already exists in the store: choose another --name")
     corpus = [t for t in (synthetic_texts(seed=seed) if texts is None else texts) if isinstance(t, str) and t.strip()]
     if not corpus:
         raise ModelError(f"model {name}: no text to train the tokenizer on")

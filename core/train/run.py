@@ -119,7 +119,7 @@ def resume_run(root: Path, run_id: str, *, events: Path | None = None,
 
     Like a new run, it passes the dataset's budget check first, against the policy as it is
     now: the run's whole spend (steps spent and still to do) beside every other run. It is
-    refused (exit 4, before anything is loaded) unless ``override_budget`` gives a reason,
+    refused (exit 1, before anything is loaded) unless ``override_budget`` gives a reason,
     which is recorded in the ledger and audited."""
     dist = dist or DistContext()
     config, plan = _on_main(dist, lambda: _resumable(root, run_id, on_event, override_budget))

@@ -152,7 +152,7 @@ def fitting_epsilon(root: Path, config: TrainConfig, pre: Preflight | None = Non
 
 def _refused(reason: str) -> TrainError:
     return TrainError(f"refused before training: {reason} (give --override-budget \"reason\" "
-                      "to run anyway; the reason is audited)", exit_code=4)
+                      "to run anyway; the reason is audited)")
 
 
 class _Gate:
@@ -237,7 +237,7 @@ def resume_preflight(root: Path, run_id: str, config: TrainConfig, plan: DpPlan 
     """The budget check of a run about to be resumed, before anything is loaded: does the run's
     whole spend (steps already spent plus those still to do) fit the dataset's policy *now*,
     beside every other run (its own earlier reservation is not counted twice)? Refused
-    (exit 4) unless ``override_reason`` is given. :func:`resume_spend` checks it again,
+    (exit 1) unless ``override_reason`` is given. :func:`resume_spend` checks it again,
     atomically with the new reservation."""
     from core.budget import BudgetCheck, _verdict, budget_policy
     from core.train.checkpoint import checkpointed_step
@@ -266,7 +266,7 @@ def resume_spend(root: Path, run_id: str, config: TrainConfig, *, checkpoint_ste
     reservation for the steps still to come (spent steps are never given back).
 
     The reservation is checked against the dataset's policy as it is now, in the same ledger
-    transaction (the run's whole spend beside every other run); refused (exit 4) unless
+    transaction (the run's whole spend beside every other run); refused (exit 1) unless
     ``override_reason`` is given, which is then recorded on the run and audited.
 
     A non-private run from before the ledger existed is entered now; a private one cannot

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from medsum_tui.cli._runtime import say
+from medsum_tui.cli._runtime import is_quiet, say
 
 __all__ = ["EvalEvents", "EvalProgressBar", "cancel_on_terminate", "stop_with_parent"]
 
@@ -43,7 +43,8 @@ class EvalProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=Console(stderr=True), transient=False)
+                            TimeRemainingColumn(), console=Console(stderr=True), transient=False,
+                            disable=is_quiet())
         self.tasks: dict[str, Any] = {}
         self.live = False
 
@@ -60,7 +61,7 @@ class EvalProgressBar:
 
     def say(self, message: str) -> None:
         """A line of output that does not break the bar."""
-        (self.bar.console.print if self.live else say)(message)
+        (self.bar.console.print if self.live and not self.bar.disable else say)(message)
 
     def stop(self) -> None:
         """Leave the bars drawn as they are."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from medsum_tui.cli._runtime import say
+from medsum_tui.cli._runtime import is_quiet, say
 
 __all__ = ["CLI_HINTS", "PLAIN_EVERY_S", "PLAIN_EVERY_STEPS", "FixHints", "PlainTicker", "TrainingProgress",
            "budget_fixes", "describe_preflight", "format_eta", "progress_line", "stdout_is_terminal"]
@@ -156,7 +156,7 @@ class TrainingProgress:
         )
 
         self.bar = Progress(TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                            TimeRemainingColumn(), transient=False)
+                            TimeRemainingColumn(), transient=False, disable=is_quiet())
         self.task: Any = None
         self.plain = not stdout_is_terminal() if plain is None else plain
         self.ticker = PlainTicker()
@@ -194,7 +194,7 @@ class TrainingProgress:
                             info=f"loss {loss} lr {event['lr']:.2e} {event['samples_per_s']:.1f} samples/s{epsilon}")
         elif kind == "epoch":
             line = f"epoch {event['epoch']}: validation loss {event['val_loss']}"
-            (self.bar.console.print if self.task is not None else say)(line + (" (early stop)" if event["early_stop"] else ""))
+            (self.bar.console.print if self.task is not None and not self.bar.disable else say)(line + (" (early stop)" if event["early_stop"] else ""))
         elif kind == "end":
             self.stop()
 

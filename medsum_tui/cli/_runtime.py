@@ -1,4 +1,11 @@
-"""What every command shares: the ``--workspace`` option, the guard setup, and output."""
+"""What every command shares: the ``--workspace`` option, the guard setup, and output.
+
+Output comes in two kinds. :func:`emit` prints a command's result (a table, a dataset's
+details, summaries): scripts read it, so ``--quiet`` never drops it. :func:`say` prints
+narration (what was done, where a file went, hints), which ``medsum -q`` drops. Warnings and
+errors go to stderr and are never dropped; ``--json`` output goes through
+:func:`medsum_tui.cli._json.emit_json`.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +20,16 @@ from core.errors import MedsumError
 from core.guard import configure_network_guard
 from core.workspace import Workspace, WorkspaceLocation, open_workspace, resolve_workspace
 
-__all__ = ["WorkspaceOption", "locate", "open_initialized", "print_table", "require_parent_dir", "say",
-           "settings_for_command", "warn", "warn_unrecorded"]
+__all__ = ["JsonOption", "WorkspaceOption", "emit", "is_quiet", "locate", "open_initialized", "print_table", "require_parent_dir",
+           "say", "set_quiet", "settings_for_command", "warn", "warn_unrecorded"]
+
+_quiet = False
+
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Print the result as one JSON object on stdout, and nothing else there "
+                                "(schemas: docs/cli.md, JSON output)."),
+]
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -52,10 +67,12 @@ def open_initialized(workspace: Path | None) -> Workspace:
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    """Print rows (the first is the header) in left-aligned columns."""
+    """Print rows in left-aligned columns, as a command's result (:func:`emit`). The first row
+    is the header, printed in lowercase: every table of the CLI has lowercase headers."""
+    rows = [tuple(cell.lower() for cell in rows[0]), *rows[1:]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        emit("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def require_parent_dir(*paths: Path | None) -> None:
@@ -65,8 +82,27 @@ def require_parent_dir(*paths: Path | None) -> None:
             raise MedsumError(f"{path}: directory {path.parent} does not exist")
 
 
-def say(message: str = "") -> None:
-    """Print a line of normal output."""
+def set_quiet(quiet: bool) -> None:
+    """Drop (True) or print (False) the narration of :func:`say` and the progress bars: the
+    global ``-q/--quiet`` option sets it before each command, and ``--json`` sets it (stdout
+    then holds the JSON object alone)."""
+    global _quiet
+    _quiet = quiet
+
+
+def is_quiet() -> bool:
+    """Whether ``-q/--quiet`` is on: progress bars and :func:`say` stay silent."""
+    return _quiet
+
+
+def say(message: str = "", *, err: bool = False) -> None:
+    """Print a line of narration (on stderr with ``err``); ``--quiet`` drops it."""
+    if not _quiet:
+        typer.echo(message, err=err)
+
+
+def emit(message: str = "") -> None:
+    """Print a line of the command's result on stdout; ``--quiet`` never drops it."""
     typer.echo(message)
 
 

@@ -10,7 +10,18 @@ import typer
 from core.errors import MedsumError
 from core.workspace import Workspace
 from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, fhir_overrides
-from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn, warn_unrecorded
+from medsum_tui.cli._json import emit_json
+from medsum_tui.cli._runtime import (
+    JsonOption,
+    WorkspaceOption,
+    emit,
+    open_initialized,
+    print_table,
+    say,
+    set_quiet,
+    warn,
+    warn_unrecorded,
+)
 from medsum_tui.cli.app import data_app
 
 __all__ = ["import_command", "list_command", "show_command"]
@@ -48,7 +59,7 @@ def import_command(
 ) -> None:
     """De-identify records and store them as a dataset, split 80/10/10 by patient.
 
-    The raw input is never copied into the workspace. Exits 3 on bad records unless --skip-bad.
+    The raw input is never copied into the workspace. Exits 1 on bad records unless --skip-bad.
     """
     from core.datasets import import_dataset  # loads datasets and the detectors: only when used
 
@@ -68,18 +79,32 @@ def import_command(
              "medsum budget --report lists the records")
 
 
+def _entry_json(entry: Any) -> dict[str, Any]:
+    """A dataset's entry for ``--json``: ``dataset.json``'s fields and the directory."""
+    from core.datasets.entry import entry_json
+
+    data = entry_json(entry)
+    data.pop("format", None)
+    return {**data, "path": str(entry.path)}
+
+
 @data_app.command("list")
-def list_command(workspace: WorkspaceOption = None) -> None:
+def list_command(as_json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
     """List the workspace's datasets: records, split sizes, fingerprint and when each was made."""
     from core.datasets import list_datasets
 
+    if as_json:
+        set_quiet(True)
     opened = open_initialized(workspace)
     entries = list_datasets(opened.root)
     warn_unrecorded(opened.root, "dataset")
+    if as_json:
+        emit_json("data.list", {"datasets": [_entry_json(e) for e in entries]})
+        return
     if not entries:
         say("No datasets. Import one with: medsum data import INPUT --name NAME")
         return
-    rows = [("NAME", "RECORDS", "TRAIN/VAL/TEST", "FINGERPRINT", "CREATED")]
+    rows = [("name", "records", "train/val/test", "fingerprint", "created")]
     rows += [(e.name, str(e.records), "/".join(str(e.splits.get(s, 0)) for s in _SPLIT_LABELS),
               e.fingerprint[:12], e.created_at) for e in entries]
     print_table(rows)
@@ -90,34 +115,40 @@ def show_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset.")],
     model: Annotated[str | None, typer.Option("--model", help="A stored model whose tokenizer measures "
                                                               "lengths in tokens.")] = None,
+    as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Show a dataset: counts per split, fields, de-identification totals and, with --model, token lengths."""
     from core.datasets import get_dataset, length_stats
 
+    if as_json:
+        set_quiet(True)
     opened = open_initialized(workspace)
     entry = get_dataset(opened.root, name)
     tokenizer = _tokenizer(opened, model) if model is not None else None
-    say(f"Dataset: {entry.name}")
-    say(f"Created: {entry.created_at}")
-    say(f"Fingerprint: sha256:{entry.fingerprint}")
-    say(f"Records: {entry.records} ({entry.skipped} bad record(s) skipped at import)")
-    for split in _SPLIT_LABELS:
-        say(f"  {split:<10} {entry.splits.get(split, 0):>7} records  {entry.patients.get(split, 0):>6} patients")
-    say("Input fields: " + (", ".join(entry.input_fields) if entry.input_fields is not None
-                            else "every non-identifier field except the target"))
-    say(f"Target field: {entry.target_field}")
-    say(f"De-identification: {entry.strategy}, {entry.phi_found} PHI found, {entry.residual} word(s) left that no "
-        "allow-list knows (residual scan)")
-    if tokenizer is None:
+    stats = length_stats(opened.root, name, tokenizer) if tokenizer is not None else None
+    if as_json:
+        emit_json("data.show", {**_entry_json(entry), "length_model": model, "lengths": stats})
         return
-    stats = length_stats(opened.root, name, tokenizer)
-    say(f"Length in tokens ({model}): min / mean / median / p95 / max")
+    emit(f"Dataset: {entry.name}")
+    emit(f"Created: {entry.created_at}")
+    emit(f"Fingerprint: sha256:{entry.fingerprint}")
+    emit(f"Records: {entry.records} ({entry.skipped} bad record(s) skipped at import)")
+    for split in _SPLIT_LABELS:
+        emit(f"  {split:<10} {entry.splits.get(split, 0):>7} records  {entry.patients.get(split, 0):>6} patients")
+    emit("Input fields: " + (", ".join(entry.input_fields) if entry.input_fields is not None
+                             else "every non-identifier field except the target"))
+    emit(f"Target field: {entry.target_field}")
+    emit(f"De-identification: {entry.strategy}, {entry.phi_found} PHI found, {entry.residual} word(s) left that no "
+         "allow-list knows (residual scan)")
+    if stats is None:
+        return
+    emit(f"Length in tokens ({model}): min / mean / median / p95 / max")
     for split, columns in stats.items():
         for column, values in columns.items():
             text = ("-" if not entry.splits.get(split) else
                     " / ".join(_number(values[k]) for k in ("min", "mean", "median", "p95", "max")))
-            say(f"  {split:<10} {column:<6} {text}")
+            emit(f"  {split:<10} {column:<6} {text}")
 
 
 def _tokenizer(opened: Workspace, model: str) -> Any:

@@ -10,7 +10,17 @@ import typer
 
 from core.atomic import atomic_writer
 from core.errors import MedsumError
-from medsum_tui.cli._runtime import WorkspaceOption, require_parent_dir, say, settings_for_command, warn
+from medsum_tui.cli._json import emit_json
+from medsum_tui.cli._runtime import (
+    JsonOption,
+    WorkspaceOption,
+    emit,
+    require_parent_dir,
+    say,
+    set_quiet,
+    settings_for_command,
+    warn,
+)
 from medsum_tui.cli.app import app
 
 __all__ = ["deid_command", "deid_eval_command"]
@@ -27,23 +37,29 @@ def deid_command(
                                                                   "of the records holding them) as JSON.")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes for large corpora (FHIR input: one process).")] = 1,
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="De-identify the valid records; list the bad ones.")] = False,
+    as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """De-identify records: PHI in structured fields and free text, replaced by surrogates or tags."""
-    from core.deid_run import deidentify_file  # the detectors load their lexicons: only when used
-    from core.report import residual_sentence
-    from core.secrets import deid_secret
-
+    if as_json:
+        set_quiet(True)
     location, loaded = settings_for_command(workspace)
     config = loaded.config
     chosen = strategy or config.deid.strategy
     if chosen not in ("surrogate", "redact"):
-        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact")
+        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2 if strategy else 1)
+    from core.deid_run import deidentify_file  # the detectors load their lexicons: only when used
+    from core.report import residual_sentence
+    from core.secrets import deid_secret
+
     require_parent_dir(out, report)
     secret = deid_secret(location) if chosen == "surrogate" else None
     result = deidentify_file(input_path, out, config, strategy=chosen, secret=secret, workers=workers,
                              skip_bad=skip_bad, audit_root=location.path if location.initialized else None)
     summary = result.to_json()
+    if as_json:
+        emit_json("deid", {"input": str(input_path), "out": str(out), "report": str(report) if report else None,
+                           **summary})
     if result.fhir is not None:
         say(f"De-identified {result.records} FHIR resources, {result.fhir['notes']} notes ({chosen}) -> {out}")
         if result.fhir["attachments_skipped"]:
@@ -70,13 +86,15 @@ def deid_eval_command(
     input_path: Annotated[Path, typer.Option("--input", help="Raw records (e.g. from medsum synth).")],
     gold: Annotated[Path, typer.Option("--gold", help="Gold PHI spans (JSON Lines).")],
     report: Annotated[Path | None, typer.Option("--report", help="Write the scores as JSON.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON instead of a table.")] = False,
+    as_json: JsonOption = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Score de-identification against gold spans: token and entity recall, precision, F1 per category."""
     from core.deid_eval import evaluate_deid, format_table  # the detectors load their lexicons
 
+    if as_json:
+        set_quiet(True)
     location, loaded = settings_for_command(workspace)
     require_parent_dir(report)
     scores = evaluate_deid(input_path, gold, loaded.config, workers=workers)
@@ -84,10 +102,12 @@ def deid_eval_command(
         from core.deid_eval import record_evaluation
 
         recorded = record_evaluation(location.path, scores, gold, loaded.config)
-        if not as_json:
-            say(f"Recorded in the workspace: deid-evals/{recorded.name} (audit entry deid.eval)")
+        say(f"Recorded in the workspace: deid-evals/{recorded.name} (audit entry deid.eval)")
     data = scores.to_json()
-    say(json.dumps(data, indent=2) if as_json else format_table(scores))
+    if as_json:
+        emit_json("deid-eval", data)
+    else:
+        emit(format_table(scores))
     if report is not None:
         with atomic_writer(report, private=True) as handle:
             handle.write(json.dumps(data, indent=2) + "\n")

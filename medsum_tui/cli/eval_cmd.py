@@ -16,6 +16,7 @@ from medsum_tui.cli._runtime import (
     say,
     warn,
 )
+from medsum_tui.cli._names import require_known
 from medsum_tui.cli.app import app
 
 __all__ = ["eval_command"]
@@ -38,14 +39,16 @@ def eval_command(
     """Generate summaries for a split, score them (ROUGE, clinical fidelity, PHI scan) beside the
     baselines, and write the report (JSON and Markdown) into the run. A progress bar per
     generation pass goes to stderr; SIGTERM cancels and writes nothing."""
+    require_parent_dir(events)
+    opened = open_initialized(workspace)
+    require_known(opened.root, runs=[run])  # a mistyped run is answered before torch loads
+
     from core.errors import MedsumError
     from core.evaluation.report import systems_table
     from core.evaluation.run_eval import EvalCancelled, EvalOptions, EvalProgress, evaluate_run, report_paths
     from core.train.run import run_dir
     from medsum_tui.cli._eval_progress import EvalEvents, EvalProgressBar, cancel_on_terminate, stop_with_parent
 
-    require_parent_dir(events)
-    opened = open_initialized(workspace)
     defaults = opened.config.generation
     options = EvalOptions(split=split, num_beams=num_beams or defaults.num_beams,
                           max_new_tokens=max_new_tokens or defaults.max_new_tokens,

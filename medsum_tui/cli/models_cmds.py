@@ -9,7 +9,17 @@ import typer
 
 from core.errors import MedsumError
 from core.units import format_count, format_size
-from medsum_tui.cli._runtime import WorkspaceOption, open_initialized, print_table, say, warn_unrecorded
+from medsum_tui.cli._json import emit_json
+from medsum_tui.cli._runtime import (
+    JsonOption,
+    WorkspaceOption,
+    emit,
+    open_initialized,
+    print_table,
+    say,
+    set_quiet,
+    warn_unrecorded,
+)
 from medsum_tui.cli.app import app
 
 if TYPE_CHECKING:
@@ -57,22 +67,29 @@ def import_command(
 @models_app.command("verify")
 def verify_command(
     name: Annotated[str, typer.Argument(metavar="NAME", help="A stored model.")],
+    as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Check a stored model's manifest MAC and re-hash its files; exit 1 when anything is wrong."""
     from core.models import ModelError
     from core.models.store import manifest_problem, verify_details
 
+    if as_json:
+        set_quiet(True)
     opened = open_initialized(workspace)
     problems = verify_details(opened.root, name)
+    refused = manifest_problem(name, problems) if problems else None
+    if as_json:
+        emit_json("models.verify", {"name": name, "ok": not problems, "manifest_problem": refused,
+                                    "problems": [{"file": rel, "status": status} for rel, status in problems]})
     if not problems:
         say(f"{name}: OK")
         return
-    refused = manifest_problem(name, problems)
     if refused is not None:
         raise ModelError(refused)
-    for rel, status in problems:
-        say(f"{name}: {status}: {rel}")
+    if not as_json:
+        for rel, status in problems:
+            emit(f"{name}: {status}: {rel}")
     raise ModelError(f"model {name} does not match its manifest: {len(problems)} file(s) changed, missing or extra")
 
 
@@ -90,17 +107,22 @@ def sign_command(
 
 
 @models_app.command("list")
-def list_command(workspace: WorkspaceOption = None) -> None:
+def list_command(as_json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
     """List stored models: name, architecture, parameters, size, source, pickle flag."""
     from core.models import list_models
 
+    if as_json:
+        set_quiet(True)
     opened = open_initialized(workspace)
     entries = list_models(opened.root)
     warn_unrecorded(opened.root, "model")
+    if as_json:
+        emit_json("models.list", {"models": [{**e.to_json(), "path": str(e.path)} for e in entries]})
+        return
     if not entries:
         say("No models in the store: use medsum models import DIR --name N, or medsum models init-tiny")
         return
-    rows = [("NAME", "ARCHITECTURE", "PARAMS", "SIZE", "SOURCE", "PICKLE")]
+    rows = [("name", "architecture", "params", "size", "source", "pickle")]
     rows += [(e.name, e.architecture, format_count(e.parameters), format_size(e.size_bytes), e.source,
               "yes" if e.allow_pickle else "no") for e in entries]
     print_table(rows)
@@ -120,7 +142,7 @@ def init_tiny_command(
     from core.models import init_tiny
 
     if arch not in ("bart", "t5"):
-        raise MedsumError(f"--arch {arch!r}: use bart or t5")
+        raise MedsumError(f"--arch {arch!r}: use bart or t5", exit_code=2)
     opened = open_initialized(workspace)
     texts = _dataset_texts(opened.root, from_data) if from_data is not None else None
     entry = init_tiny(opened.root, arch, name, texts, seed=seed)

@@ -12,9 +12,11 @@ import typer
 
 from core.errors import InputError, MedsumError
 from medsum_tui.cli._fhir import FhirLevelOption, FhirMaxTokensOption, StrictOption, with_fhir
+from medsum_tui.cli._names import require_known
 from medsum_tui.cli._phases import PhaseClock
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
+    emit,
     open_initialized,
     require_parent_dir,
     say,
@@ -54,27 +56,28 @@ def summarize_command(
     """
     started = time.perf_counter()
     clock = PhaseClock("medsum summarize", enabled=verbose, order=PHASES)
+    if (run is None) == (model is None):
+        raise MedsumError("give exactly one of --run RUN and --model NAME", exit_code=2)
+    with clock.phase("workspace"):
+        opened = open_initialized(workspace)
+        config = with_fhir(opened.config, fhir_level, fhir_max_tokens, strict)
+        require_known(opened.root, runs=[run], models=[model])  # a mistyped name is answered before torch loads
+    chosen = strategy or config.deid.strategy
+    if chosen not in ("surrogate", "redact"):
+        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
     with clock.phase("imports"):
         from core.generation import GenerationSettings, load_summarizer, summarize_records
         from core.generation.warmup import import_generation_stack
         from core.records import load_records
 
         import_generation_stack()
-    with clock.phase("workspace"):
-        opened = open_initialized(workspace)
-        config = with_fhir(opened.config, fhir_level, fhir_max_tokens, strict)
-    if (run is None) == (model is None):
-        raise MedsumError("give exactly one of --run RUN and --model NAME", exit_code=2)
-    chosen = strategy or config.deid.strategy
-    if chosen not in ("surrogate", "redact"):
-        raise MedsumError(f"--strategy {chosen!r}: use surrogate or redact", exit_code=2)
     settings = GenerationSettings.from_config(config.generation).with_changes(
         batch_size=batch_size, num_beams=num_beams, max_new_tokens=max_new_tokens, no_repeat_ngram_size=no_repeat_ngram)
     require_parent_dir(out)
     with clock.phase("load records"):
         loaded = load_records(input_path, config, require_target=False)
     if loaded.fhir is not None:
-        typer.echo(loaded.fhir.describe(), err=True)  # stdout carries the summaries
+        say(loaded.fhir.describe(), err=True)  # stdout carries the summaries
     if not skip_bad:
         loaded.raise_for_problems()
     for problem in loaded.problems:
@@ -120,7 +123,7 @@ def summarize_command(
                           output_sha256=sha256_file(out)[0])
         else:
             for line in lines:
-                say(line)
+                emit(line)
     clock.report()
-    typer.echo(f"Summarized {len(results)} record(s) in {time.perf_counter() - started:.1f} s "
-               f"-> {out if out is not None else 'stdout'}", err=True)
+    say(f"Summarized {len(results)} record(s) in {time.perf_counter() - started:.1f} s "
+        f"-> {out if out is not None else 'stdout'}", err=True)

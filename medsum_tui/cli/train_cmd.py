@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from core.errors import MedsumError
+from medsum_tui.cli._names import require_known
 from medsum_tui.cli._progress import TrainingProgress, describe_preflight
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
@@ -91,17 +92,23 @@ def train_command(
     if world > 1 and nproc not in (1, world):
         raise MedsumError(f"--nproc {nproc} does not match the {world} processes torchrun started")
     if resume is not None and (dataset or model):
-        raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model")
+        raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model", exit_code=2)
+    if resume is None and not (dataset and model):
+        raise MedsumError("give --dataset and --model (or --resume RUN)", exit_code=2)
     opened = open_initialized(workspace)
     require_parent_dir(events)
+    require_known(opened.root, datasets=[dataset], models=[model], runs=[resume])  # before torch loads
     if plan:
         from core.train.spend import preflight
         from core.train.truncation import target_truncation
 
         config = build_config()
-        for line in describe_preflight(preflight(opened.root, config).summary()):
+        summary = preflight(opened.root, config).summary()
+        for line in describe_preflight(summary):
             say(line)
         say(target_truncation(opened.root, config).sentence())
+        if not summary["allowed"] and not override_budget:
+            raise MedsumError(f"the plan is refused: {summary['reason']}")
         return
     if nproc > 1 and world == 1:
         raise typer.Exit(_launch(nproc, _same_options_without_nproc(ctx)))

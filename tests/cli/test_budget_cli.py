@@ -48,7 +48,7 @@ def test_budget_table_and_flags(medsum, ws: Path) -> None:
     result = medsum("budget", "--workspace", str(ws))
     assert result.code == 1, result.err  # over the policy: unbounded against max epsilon 5
     header, row = result.out.splitlines()
-    assert header.split()[:3] == ["DATASET", "POLICY", "COMPOSED"]
+    assert header.split()[:3] == ["dataset", "policy", "composed"]
     assert row.startswith("notes") and "eps 5 (workspace config)" in row and "unbounded" in row and "2/1/0" in row
     assert "medsum: warning: notes: unbounded: non-private run r-plain" in result.err
     assert "r-dp: the guarantee is per record, not per patient" in result.err

@@ -43,7 +43,7 @@ def test_data_check_reports_one_line(medsum, tmp_path: Path, case: str) -> None:
     first, expected = CASES[case]
     path = _lines(tmp_path, first)
     result = medsum("data", "check", str(path))
-    assert result.code == 3, result.err
+    assert result.code == 1, result.err
     assert f"  {path}{expected}" in result.out.splitlines()
     _clean(result.out, result.err)
 
@@ -53,7 +53,7 @@ def test_deid_reports_one_line(medsum, tmp_path: Path, case: str) -> None:
     first, expected = CASES[case]
     path, out = _lines(tmp_path, first), tmp_path / "out.jsonl"
     result = medsum("deid", str(path), "--out", str(out), "--strategy", "redact")
-    assert result.code == 3, result.err
+    assert result.code == 1, result.err
     assert result.err.splitlines() == [
         f"{path}{expected}", "medsum: error: 1 problem(s) in the input; fix them or pass --skip-bad"]
     assert not out.exists()
@@ -73,7 +73,7 @@ def test_an_array_names_the_element(medsum, tmp_path: Path) -> None:
     path.write_text('[{"id": "r1", "note": "n", "summary": "s"},\n {"id": "r2", "note": "n", "summary": "s", "n": '
                     + HUGE + '}]', encoding="utf-8")
     result = medsum("data", "check", str(path))
-    assert result.code == 3
+    assert result.code == 1
     assert (f"  {path}:2 (element 1): record 'r2': field 'n': {LONG}; records after element 0 were not read"
             in result.out.splitlines())
 
@@ -94,6 +94,6 @@ def test_a_summaries_file_reports_one_line(medsum, tmp_path: Path, line: str, me
     summaries = tmp_path / "summaries.jsonl"
     summaries.write_text('{"id": "r0", "summary": "s"}\n' + line + "\n", encoding="utf-8")
     result = medsum("data", "check", str(path), "--summaries", str(summaries))
-    assert result.code == 3, result.err
+    assert result.code == 1, result.err
     assert f"{summaries}:2: {message}" in result.err
     _clean(result.out, result.err)

@@ -28,7 +28,7 @@ def test_clean_input_passes_with_counts(medsum, tmp_path: Path) -> None:
 def test_problems_fail_the_check_and_are_all_listed(medsum, tmp_path: Path) -> None:
     path = _input(tmp_path)
     result = medsum("data", "check", str(path))
-    assert result.code == 3
+    assert result.code == 1
     assert f"{path}:41: record 'r-bad': field 'summary': must be a string, found a number" in result.out
     assert f"{path}:42: record 'r-0001': duplicate id" in result.out
     assert "pass --skip-bad" in result.err
@@ -48,7 +48,7 @@ def test_skip_bad_succeeds_and_writes_report(medsum, tmp_path: Path) -> None:
 def test_skip_bad_with_nothing_valid_fails(medsum, tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": 1}\n')
-    assert medsum("data", "check", str(path), "--skip-bad").code == 3
+    assert medsum("data", "check", str(path), "--skip-bad").code == 1
 
 
 def test_check_writes_nothing_to_the_workspace(medsum, tmp_path: Path, workspace_dir: Path) -> None:
@@ -63,4 +63,4 @@ def test_check_uses_the_workspace_config(medsum, tmp_path: Path, workspace_dir: 
     (workspace_dir / "config.toml").write_text('[records]\ntarget_field = "note"\n')
     path = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "note": "a note", "history": "text"}])
     assert medsum("data", "check", str(path), "--workspace", str(workspace_dir)).code == 0
-    assert medsum("data", "check", str(path)).code == 3
+    assert medsum("data", "check", str(path)).code == 1

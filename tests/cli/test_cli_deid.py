@@ -60,7 +60,7 @@ def test_deid_bad_input_keeps_existing_output(medsum, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "note": "x"}\n{"id": "a", "note": "y"}\n')
     result = medsum("deid", str(bad), "--out", str(out), "--strategy", "redact")
-    assert result.code == 3 and "duplicate id" in result.err
+    assert result.code == 1 and "duplicate id" in result.err
     assert out.read_text() == "previous\n"
 
 
@@ -79,7 +79,7 @@ def test_deid_eval_bad_gold_line(medsum, corpus, tmp_path: Path) -> None:
     bad = tmp_path / "gold.jsonl"
     bad.write_text('{"record_id": "r-000001"}\n')
     result = medsum("deid-eval", "--input", str(corpus[0]), "--gold", str(bad))
-    assert result.code == 3 and f"{bad}:1: a gold span needs" in result.err
+    assert result.code == 1 and f"{bad}:1: a gold span needs" in result.err
 
 
 @pytest.mark.slow

@@ -66,5 +66,5 @@ def test_a_missing_site_list_is_a_one_line_config_error(medsum, notes: Path, tmp
     monkeypatch.setenv("MEDSUM_POLICY_FILE", str(policy))
     out = tmp_path / "out.jsonl"
     result = medsum("deid", str(notes), "--out", str(out), "--strategy", "redact")
-    assert result.code == 2 and "nope.txt" in result.err and "Traceback" not in result.err
+    assert result.code == 1 and "nope.txt" in result.err and "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1 and not out.exists()

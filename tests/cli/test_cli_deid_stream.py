@@ -38,7 +38,7 @@ def test_bad_input_fails_whole_naming_each_problem(medsum, tmp_path: Path) -> No
         handle.write('{"id": "r-000004", "note": "again"}\n{"id": "late", "note": ' + "[" * 40 + "]" * 40 + "}\n")
     out = tmp_path / "out.jsonl"
     result = medsum("deid", str(source), "--out", str(out), "--strategy", "redact", "--workers", "2")
-    assert result.code == 3
+    assert result.code == 1
     assert result.err.splitlines() == [
         f"{source}:21: record 'r-000004': duplicate id, first used at {source}:4; this record was not loaded",
         f"{source}:22: record 'late': field 'note': nests deeper than 32 levels (records.max_depth)",

@@ -122,5 +122,5 @@ def test_a_malformed_bundle_fails_with_the_entry_and_resource_named(medsum, ws: 
     bundle = small_bundle()
     del bundle["entry"][6]["resource"]["resourceType"]
     result = medsum("data", "check", str(write_json(tmp_path / "bad.json", bundle)), "--workspace", ws)
-    assert result.code == 3
+    assert result.code == 1
     assert "bad.json:1: entry 6 (resource/o1): the resource has no resourceType" in result.out

@@ -37,7 +37,7 @@ def _no_secret(*texts: str) -> None:
 def test_deid_rejects_a_lone_surrogate_in_one_line(medsum, tmp_path: Path) -> None:
     source, out = _bad_input(tmp_path), tmp_path / "out.jsonl"
     result = medsum("deid", str(source), "--out", str(out), "--strategy", "redact")
-    assert result.code == 3
+    assert result.code == 1
     assert result.err.splitlines() == [
         f"{source}:1: record 'r1': field 'note': {LINE}",
         "medsum: error: 1 problem(s) in the input; fix them or pass --skip-bad",
@@ -67,7 +67,7 @@ def test_data_check_rejects_a_lone_surrogate(medsum, tmp_path: Path) -> None:
     rows = [good_record(1), good_record(2, patient_history=f"{SECRET} \udc00"), good_record(3)]
     path = write_jsonl(tmp_path / "in.jsonl", rows)
     result = medsum("data", "check", str(path))
-    assert result.code == 3
+    assert result.code == 1
     assert f"  {path}:2: record 'r-0002': field 'patient_history': {LINE}" in result.out.splitlines()
     assert "Records: 3 read, 2 valid, 1 problem(s)" in result.out
     _no_secret(result.out, result.err)
@@ -168,7 +168,7 @@ def test_fhir_deid_rejects_a_lone_surrogate_naming_the_entry(medsum, tmp_path: P
     out.write_text("previous\n")
     args = ("deid", str(source), "--out", str(out), "--strategy", "redact", "--workspace", str(tmp_path / "ws"))
     result = medsum(*args)
-    assert result.code == 3
+    assert result.code == 1
     expected = f"{source}:1: entry 2 (Condition/c1): field 'note[0].text': {LINE}"
     assert result.err.splitlines() == [expected, "medsum: error: 1 problem(s) in the input; fix them or pass --skip-bad"]
     assert out.read_text() == "previous\n" and not _leftovers(tmp_path)
@@ -197,7 +197,7 @@ def test_fhir_deid_bad_entry_url_and_bundle_field(medsum, tmp_path: Path) -> Non
     bundle["identifier"] = {"value": f"{SECRET}\ud800"}
     source.write_text(json.dumps(bundle))
     result = medsum(*args)
-    assert result.code == 3
+    assert result.code == 1
     assert result.err.splitlines()[0] == f"{source}:1: Bundle/b1: field 'identifier.value': {LINE}"
     _no_secret(result.out, result.err)
 
@@ -208,6 +208,6 @@ def test_fhir_data_check_names_the_entry(medsum, tmp_path: Path) -> None:
     source = tmp_path / "in.json"
     source.write_text(json.dumps(bundle))
     result = medsum("data", "check", str(source))
-    assert result.code == 3
+    assert result.code == 1
     assert f"  {source}:1: entry 0 (Patient/p1): field 'name[0].family': {LINE}" in result.out.splitlines()
     _no_secret(result.out, result.err)

@@ -122,7 +122,7 @@ def test_bad_records_are_skipped_with_skip_bad(medsum, ws, records: Path, tmp_pa
     bad = tmp_path / "mixed.jsonl"
     bad.write_text(records.read_text() + '[1, 2]\n')
     failed = medsum("summarize", "--workspace", root, "--model", "tt", str(bad), *FAST)
-    assert failed.code == 3 and failed.out == ""
+    assert failed.code == 1 and failed.out == ""
     assert failed.err.strip().splitlines()[-1].startswith("medsum: error:")
     result = medsum("summarize", "--workspace", root, "--model", "tt", str(bad), *FAST, "--skip-bad")
     assert result.code == 0 and len(_rows(result.out)) == 5 and "skipped:" in result.err
@@ -157,7 +157,7 @@ def test_an_unfinished_run_and_bad_input_fail_in_one_line(medsum, ws, tmp_path: 
     broken = tmp_path / "broken.json"
     broken.write_text('[{"id": "a", "notes": "fine"}, {"id": ')
     bad = medsum("summarize", "--workspace", root, "--model", "tt", str(broken))
-    assert bad.code == 3 and "broken.json" in bad.err
+    assert bad.code == 1 and "broken.json" in bad.err
     assert [line for line in bad.err.splitlines() if line.startswith("medsum: error:")]
     missing = medsum("summarize", "--workspace", root, "--model", "tt", str(tmp_path / "absent.jsonl"))
     assert missing.code != 0 and missing.err.count("\n") == 1 and "absent.jsonl" in missing.err
@@ -203,7 +203,7 @@ def test_decoding_comes_from_the_config_and_options_override_it(medsum, ws, reco
         assert _rows(result.out)[0]["provenance"]["settings"]["no_repeat_ngram_size"] == 4
         config.write_text(before + "\n[generation]\nno_repeat_ngram_size = -1\n")
         bad = medsum("summarize", "--workspace", root, "--model", "tt", str(records))
-        assert bad.code == 2 and "generation.no_repeat_ngram_size" in bad.err
+        assert bad.code == 1 and "generation.no_repeat_ngram_size" in bad.err  # a bad config file
     finally:
         config.write_text(before)
 

@@ -91,16 +91,17 @@ def test_an_over_budget_run_is_refused_before_any_step_unless_overridden(medsum,
         ledger_before = len(open_ledger(Path(ws)).runs())
         refused = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
                          "--target-epsilon", "3", "--max-steps", "2", *SHORT)
-        assert refused.code == 4
+        assert refused.code == 1
         assert "refused before training" in refused.err and "notes" in refused.err and "--override-budget" in refused.err
         assert set((Path(ws) / "runs").iterdir()) == runs_before
         assert len(open_ledger(Path(ws)).runs()) == ledger_before
         nonprivate = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--max-steps", "1", *SHORT)
-        assert nonprivate.code == 4 and "unbounded" in nonprivate.err
+        assert nonprivate.code == 1 and "unbounded" in nonprivate.err
 
         plan = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", "--dp",
                       "--target-epsilon", "3", "--max-steps", "2", "--plan", *SHORT)
-        assert plan.code == 0 and "REFUSED" in plan.out and "DP plan" in plan.out
+        assert plan.code == 1 and "REFUSED" in plan.out and "DP plan" in plan.out  # a refused plan fails
+        assert plan.err.count("medsum: error:") == 1 and "the plan is refused" in plan.err
         assert "To run it:" in plan.out and '--override-budget "REASON"' in plan.out  # the refusal names its fixes
         assert "training targets" in plan.out and "target length 32" in plan.out
         assert "To run it:" in refused.out  # the refused run printed the same fixes before its error

@@ -17,6 +17,9 @@ def test_nproc_reruns_the_same_options_under_torchrun(medsum, workspace_dir: Pat
     seen: list[tuple[int, list[str]]] = []
     monkeypatch.setattr(train_cmd, "_launch", lambda nproc, argv: seen.append((nproc, argv)) or 0)
     medsum("init", "--workspace", str(workspace_dir))
+    (workspace_dir / "datasets" / "notes").mkdir(parents=True)  # the names are checked before the launch
+    (workspace_dir / "datasets" / "notes" / "dataset.json").write_text("{}\n")
+    (workspace_dir / "models" / "tt").mkdir(parents=True)
     result = medsum("train", "--workspace", str(workspace_dir), "--dataset", "notes", "--model", "tt", "--full",
                     "--lr", "0.003", "--nproc", "2", "--dp", "--target-epsilon", "3")
     assert result.code == 0, result.err

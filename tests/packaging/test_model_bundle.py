@@ -267,7 +267,7 @@ def test_refusals_before_extraction(run, good_bundle: Path, checkpoint: Path, tm
     assert code == 2 and "invalid model name" in err
     (ws / "models" / "taken").mkdir()
     code, _, err = run("import", str(good_bundle), "--name", "taken", "-w", str(ws))
-    assert code == 2 and "already exists" in err
+    assert code == 1 and "already exists" in err
     code, _, err = run("import", str(good_bundle), "--name", "m", "-w", str(tmp_path / "nowhere"))
     assert code == 1 and "run medsum init" in err
     code, _, err = run("export", str(checkpoint), str(good_bundle))

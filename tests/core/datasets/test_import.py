@@ -119,7 +119,7 @@ def test_bad_records_fail_unless_skipped(workspace, corpus_file, tmp_path) -> No
     bad.write_text("\n".join([*lines[:3], json.dumps(no_target), "{not json", *lines[4:]]) + "\n")
     with pytest.raises(InputError) as caught:
         import_dataset(workspace, bad, "bad", strategy="redact")
-    assert caught.value.exit_code == 3
+    assert caught.value.exit_code == 1
     messages = [str(p) for p in caught.value.problems]
     assert any(no_target["id"] in m and "'summary'" in m and "missing" in m for m in messages)
     assert not (workspace.root / "datasets" / "bad").exists()

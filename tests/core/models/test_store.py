@@ -156,7 +156,7 @@ def test_duplicate_and_invalid_names_refused(root: Path, checkpoints: dict[str, 
     import_model(root, checkpoints["t5"], "dup")
     with pytest.raises(ModelError, match="dup already exists") as exc:
         import_model(root, checkpoints["bart"], "dup")
-    assert exc.value.exit_code == 2
+    assert exc.value.exit_code == 1
     assert get_model(root, "dup").family == "t5"
     for bad in ("", "a/b", "..", ".hidden", "x" * 101, "sp ace", "../up"):
         with pytest.raises(ModelError, match="invalid model name"):
