@@ -17,6 +17,7 @@ from medsum_tui.cli._names import require_known
 from medsum_tui.cli._progress import TrainingProgress, describe_preflight
 from medsum_tui.cli._runtime import (
     WorkspaceOption,
+    emit,
     open_initialized,
     require_parent_dir,
     say,
@@ -230,13 +231,13 @@ def runs_command(
     if not rows:
         say("No runs yet: `medsum train --dataset NAME --model NAME`.")
         return
-    say(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9} {'ROUGE-L':>8} {'eps':>7}  dataset / model")
+    emit(f"{'run':40} {'status':9} {'steps':>11} {'best val':>9} {'rouge-l':>8} {'eps':>7}  dataset / model")
     for r in rows:
         steps = f"{r.step}/{r.total_steps if r.total_steps is not None else '?'}"
         best = "-" if r.best_val_loss is None else f"{r.best_val_loss:.4f}"
         rouge = f"{r.eval['rougeL']:.3f}" if r.eval and isinstance(r.eval.get("rougeL"), float) else "-"
         eps = f"{r.epsilon:.3f}" if r.epsilon is not None else "-"
-        say(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9} {rouge:>8} {eps:>7}  {r.dataset} / {r.model}")
+        emit(f"{r.run_id:40} {r.status.value:9} {steps:>11} {best:>9} {rouge:>8} {eps:>7}  {r.dataset} / {r.model}")
 
 
 def _run_json(r: Any) -> dict[str, Any]:

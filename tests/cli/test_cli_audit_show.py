@@ -40,7 +40,7 @@ def test_show_lists_each_entry_with_its_actor(medsum, ws: Path) -> None:
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0] == "Audit log: verified, 3 entries; 3 shown"
-    assert lines[1].split() == ["SEQ", "TIME", "(UTC)", "USER", "HOST", "OP", "FIELDS"]
+    assert lines[1].split() == ["seq", "time", "(utc)", "user", "host", "op", "fields"]
     assert [line.split()[3:5] for line in lines[2:]] == [["maria.lopez", "ward7-pc"]] * 3
     assert [line.split()[5] for line in lines[2:]] == ["deid", "records.view", "summarize"]
     assert "record_ids=rec-7,rec-9" in lines[4] and "input_sha256=abababababab…" in lines[2]
@@ -136,6 +136,7 @@ def test_summarize_records_the_ids_it_read_and_the_export_never_a_value(
     monkeypatch.setattr("core.generation.load_summarizer", lambda root, run, model: EchoSummarizer())
     monkeypatch.setattr("core.generation.warmup.import_generation_stack", lambda: None)
     opened, _ = init_workspace(resolve_workspace(tmp_path / "ws"))
+    (opened.root / "models" / "echo").mkdir(parents=True)  # the name check before loading finds it; the stub loads
     corpus = generate_corpus(5, 21)
     raw = tmp_path / "in.jsonl"
     write_corpus(corpus, raw, None)

@@ -61,6 +61,8 @@ def test_runs_lists_the_step_of_the_events_not_of_the_row(medsum, ws: Path) -> N
     _write(_run(ws), {"event": "start", "step": 0, "total_steps": 30, "dp": None}, *_steps(1, 29))
     line = next(row for row in medsum("runs", "--workspace", str(ws)).out.splitlines() if row.startswith(RUN))
     assert "running" in line and " 29/30 " in line, line
+    quiet = medsum("-q", "runs", "--workspace", str(ws)).out.splitlines()  # the table is the result: -q keeps it
+    assert quiet[0].split()[:3] == ["run", "status", "steps"] and quiet[1].startswith(RUN)
 
 
 def test_runs_json(medsum, ws: Path) -> None:
