@@ -372,10 +372,16 @@ class Ledger:
     def record_dataset(self, name: str, *, fingerprint: str, records: int, patients: int,
                        deid: dict[str, Any]) -> None:
         """Record (or update) a dataset: its fingerprint, counts and de-identification summary
-        (counts by category and the strategy, never a value)."""
+        (counts by category and the strategy, never a value). For the same fingerprint (the
+        same data) the summary already recorded is kept and only completed: a training run
+        records its dataset with the few counts ``dataset.json`` holds, and must not erase what
+        the import recorded (counts by category, the residual records, the allow-list pass)."""
         now = _now()
-        text = json.dumps(deid, sort_keys=True)
         with self._write() as conn:
+            row = conn.execute("SELECT fingerprint, deid FROM datasets WHERE name = ?", (name,)).fetchone()
+            if row is not None and row["fingerprint"] == fingerprint:
+                deid = {**deid, **json.loads(row["deid"])}
+            text = json.dumps(deid, sort_keys=True)
             conn.execute(
                 "INSERT INTO datasets (name, fingerprint, records, patients, deid, created_at, updated_at) "
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET fingerprint = excluded.fingerprint, "

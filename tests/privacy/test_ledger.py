@@ -80,6 +80,19 @@ def test_non_private_run_and_datasets(ledger: Ledger) -> None:
     assert entry.deid == {"strategy": "redact", "NAME": 3}
 
 
+def test_recording_a_dataset_again_keeps_what_its_import_recorded(ledger: Ledger) -> None:
+    """A training run records its dataset with the few counts dataset.json holds: for the same
+    data that completes the import's summary and never erases its counts by category."""
+    imported = {"strategy": "surrogate", "phi_found": 9, "phi_by_category": {"DATE": 4, "NAME": 5}, "residual": 0,
+                "residual_records": [], "allow_list_pass": True, "skipped": 0}
+    ledger.record_dataset("notes", fingerprint="a", records=10, patients=4, deid=imported)
+    ledger.record_dataset("notes", fingerprint="a", records=10, patients=4,
+                          deid={"strategy": "surrogate", "phi_found": 9, "residual": 0, "skipped": 0})
+    assert ledger.datasets()[0].deid == imported
+    ledger.record_dataset("notes", fingerprint="b", records=3, patients=1, deid={"strategy": "redact"})  # new data
+    assert ledger.datasets()[0].deid == {"strategy": "redact"}
+
+
 def test_audit_head_round_trip(ledger: Ledger) -> None:
     assert ledger.audit_head() is None
     ledger.set_audit_head(3, "ab")
