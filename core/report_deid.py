@@ -214,7 +214,8 @@ def _eval_lines(latest: dict[str, Any] | None) -> list[str]:
         return ["- Latest `medsum deid-eval` on this site's gold set: none on record (run `medsum deid-eval "
                 "--input RAW --gold GOLD --workspace WS`)."]
     gold = latest.get("gold") or {}
-    by_cat = ", ".join(f"{k} {v}" for k, v in sorted((latest.get("recall_by_category") or {}).items()))
+    by_cat = ", ".join(f"{k} {'- (no gold span)' if v is None else v}"
+                       for k, v in sorted((latest.get("recall_by_category") or {}).items()))
     same = "the settings in force now" if latest.get("settings_as_now") else \
         "settings that DIFFER from those in force now (run it again)"
     return [
