@@ -41,7 +41,7 @@ def test_cli_makes_no_network_attempt(tmp_path: Path, command: list[str]) -> Non
     args = [*command, "--workspace", str(tmp_path / "ws")]
     proc = subprocess.run(
         [sys.executable, "-c", _RECORDER, str(log), *args],
-        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900,
         env={**os.environ, "MEDSUM_KEYRING": "cryptfile", "MEDSUM_KEYRING_PASSPHRASE": "test"},
     )
     # doctor exits 1 when a check fails (no GPU, say); the demo must succeed
