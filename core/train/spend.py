@@ -72,12 +72,25 @@ def preflight(root: Path, config: TrainConfig, *, suggest: bool = True) -> Prefl
     entry = get_dataset(root, config.dataset)
     plan = None
     if config.dp:
-        plan = plan_dp(config, records=entry.splits.get("train", 0), patients=entry.patients.get("train", 0))
+        plan = plan_dp(config, records=entry.splits.get("train", 0), patients=entry.patients.get("train", 0),
+                       trainable=_trainable(root, config))
     check = check_budget(root, _workspace_config(root), config.dataset, None if plan is None else plan.params())
     pre = Preflight(plan, check)
     if suggest and refused_for(pre) == "epsilon":
         pre = replace(pre, fitting_epsilon=fitting_epsilon(root, config, pre), fit_searched=True)
     return pre
+
+
+def _trainable(root: Path, config: TrainConfig) -> int | None:
+    """The run's trainable parameter count for the SNR bound; None when the model cannot be
+    read (the run itself then says why)."""
+    from core.errors import MedsumError
+    from core.train.trainable import count_trainable
+
+    try:
+        return count_trainable(root, config)
+    except (MedsumError, OSError, ValueError):
+        return None
 
 
 def refused_for(pre: Preflight) -> str | None:

@@ -126,7 +126,8 @@ def describe_preflight(summary: dict[str, Any], hints: FixHints = CLI_HINTS) -> 
         lines = [(f"DP plan: epsilon {plan['planned_epsilon']:.3f} at delta {plan['delta']:g} ({plan['accountant']}), "
                   f"noise {plan['noise_multiplier']:.4f}, clip {plan['max_grad_norm']:g}, sample rate "
                   f"{plan['sample_rate']:.4g} of N = {plan['population']} {plan['privacy_unit']}s, "
-                  f"{plan['steps']} steps")]
+                  f"{plan['steps']} steps" + ("" if plan.get("snr") is None else
+                                              f", signal-to-noise per step at most {plan['snr']:.3g}"))]
     else:
         lines = ["Non-private run: this dataset's privacy spend becomes unbounded."]
     policy = summary["policy"]
