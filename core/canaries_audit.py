@@ -11,6 +11,7 @@ secret or a canary's text.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from typing import Any
 from core.errors import MedsumError
 from privacy.ledger import RunAudit
 
-__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_SECRETS", "NONPRIVATE_DELTA", "AuditOutcome", "audit_run"]
+__all__ = ["DEFAULT_CONFIDENCE", "DEFAULT_SECRETS", "NONPRIVATE_DELTA", "AuditOutcome", "PrivacyAuditError", "audit_run"]
 
 DEFAULT_CONFIDENCE = 0.95
 #: Fresh secrets each true secret is ranked against for its exposure.
@@ -98,8 +99,6 @@ def audit_run(root: Path, run_id: str, *, confidence: float = DEFAULT_CONFIDENCE
     except KeyError:
         raise PrivacyAuditError(f"run {run_id} is not in the privacy ledger") from None
     summarizer = load_summarizer(root, run=run_id, device=device)
-    import json
-
     config = json.loads((run_dir(root, run_id) / "config.json").read_text(encoding="utf-8"))["config"]
     sources, targets = [], []
     for canary in canaries:

@@ -67,7 +67,8 @@ def make_canaries(count: int, *, digits: int = 8) -> list[Canary]:
     refs: set[str] = set()
     while len(refs) < count:
         refs.add("".join(rng.choice(_REF_LETTERS) for _ in range(3)) + "-" + str(rng.randrange(1000, 10000)))
-    return [Canary(canary_id=f"canary-{n:04d}", ref=ref, secret=fresh_secret(digits, rng), member=bool(rng.getrandbits(1)))
+    return [Canary(canary_id=f"canary-{n:04d}", ref=ref, secret=fresh_secret(digits, rng),
+                   member=bool(rng.getrandbits(1)))
             for n, ref in enumerate(sorted(refs, key=lambda _: rng.random()))]
 
 

@@ -47,7 +47,8 @@ def privacy_audit_command(
             f"membership guesses right; AUC {audit.auc:.3f}")
         if audit.exposure_mean is not None:
             say(f"Exposure of trained-on secrets: mean {audit.exposure_mean:.2f}, max {audit.exposure_max:.2f} bits "
-                f"(of {_log2(secrets_per_canary + 1):.2f}); not trained on: mean {outcome.exposure_nonmember_mean}")
+                f"(of {_log2(secrets_per_canary + 1):.2f})" + ("" if outcome.exposure_nonmember_mean is None else
+                f"; not trained on: mean {outcome.exposure_nonmember_mean:.2f}"))
         say("This is a lower bound, not the true epsilon; few canaries give weak bounds. " + DEFECT_STATEMENT)
     if audit.defect:
         warn(f"run {run}: DEFECT: the audited lower bound {audit.epsilon_lower:.4g} is above the accountant's "

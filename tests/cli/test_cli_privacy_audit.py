@@ -35,9 +35,21 @@ def _audit_entries(ws: str) -> list[dict[str, object]]:
     return [e for e in map(json.loads, lines) if e["op"] == "privacy.audit"]
 
 
-def test_usage_errors_and_a_run_without_canaries(medsum, tmp_path: Path) -> None:
+def test_canaries_on_a_resumed_run_is_a_usage_error(medsum, tmp_path: Path) -> None:
     result = medsum("train", "--resume", "some-run", "--audit-canaries", "4", "--workspace", str(tmp_path))
     assert result.code == 2 and "--audit-canaries is for a new run" in result.err
+
+
+def test_a_run_trained_without_canaries_cannot_be_audited(medsum, ws: str) -> None:
+    assert medsum("privacy-audit", "no-such-run", "--workspace", ws).code == 1
+    from core.train.runs import RunsTable
+
+    RunsTable(Path(ws)).create("plain-run", "notes", "tt")
+    (Path(ws) / "runs" / "plain-run").mkdir(parents=True)
+    result = medsum("privacy-audit", "plain-run", "--workspace", ws)
+    assert result.code == 1
+    assert result.err.strip() == ("medsum: error: run plain-run was trained without audit canaries "
+                                  "(train with `medsum train ... --audit-canaries N`)")
 
 
 @pytest.mark.slow
