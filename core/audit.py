@@ -46,7 +46,7 @@ __all__ = ["AUDIT_OPS", "MAX_LISTED_IDS", "ActorMode", "AuditFailure", "AuditVer
 AUDIT_OPS: tuple[str, ...] = (
     "data.import", "models.import", "models.verify", "models.sign", "models.export", "deid", "train.start", "train.end",
     "budget.override", "budget.reconcile", "report.export", "audit.verify", "eval", "summarize", "records.view",
-    "summary.export", "deid.eval",
+    "summary.export", "deid.eval", "privacy.audit",
 )
 
 #: How many record ids one entry lists; the rest are counted and hashed (:func:`record_ids`).

@@ -24,9 +24,10 @@ from core.ledger import open_ledger
 from core.report_deid import dataset_deid, dataset_deid_markdown, deid_markdown, workspace_deid
 from core.secrets import SecretStoreError
 from core.versions import library_versions
-from privacy.ledger import Ledger, LedgerDataset, LedgerRun, Spend
+from privacy.ledger import Ledger, LedgerDataset, LedgerRun, RunAudit, Spend
 
-__all__ = ["FORMAT", "NOT_COVERED", "budget_summary", "compliance_report", "export_report", "render_markdown",
+__all__ = ["AUDIT_READING", "FORMAT", "NOT_COVERED", "audit_line", "budget_summary", "compliance_report", "export_report",
+           "render_markdown",
            "residual_sentence"]
 
 FORMAT = "medsum-compliance/1"
@@ -45,6 +46,11 @@ NOT_COVERED: tuple[str, ...] = (
      "an allow-list pass, and its residual scan counts the words no allow-list knows that were left in: "
      "a safe word used as a name ('Hope') is not counted, so zero is not proof that no identifier is left."),
 )
+
+#: How to read an empirical audit's figure (it is shown beside every audited run).
+AUDIT_READING = ("The empirical epsilon is a lower bound from canaries inserted at training time (one-run audit, "
+                 "Steinke, Nasr and Jagielski 2023), not the true epsilon; few canaries give weak bounds. A lower "
+                 "bound ABOVE the accountant's epsilon means a defect in the DP mechanism or its accounting.")
 
 _ADJACENCY = {"record": "add/remove one record", "patient": "add/remove one patient's records"}
 
@@ -87,6 +93,31 @@ def _run_report(run: LedgerRun, spend: Spend) -> dict[str, Any]:
     }
 
 
+def _audit_report(audit: RunAudit | None) -> dict[str, Any] | None:
+    """A run's empirical privacy audit for the report (figures only), or None when not audited."""
+    if audit is None:
+        return None
+    return {"epsilon_lower": audit.epsilon_lower, "confidence": audit.confidence, "canaries": audit.canaries,
+            "guesses": audit.guesses, "correct": audit.correct, "auc": audit.auc,
+            "exposure_mean": audit.exposure_mean, "exposure_max": audit.exposure_max,
+            "accountant_epsilon": audit.accountant_epsilon, "delta": audit.delta, "defect": audit.defect,
+            "method": audit.method, "created_at": audit.created_at}
+
+
+def audit_line(run_id: str, audit: dict[str, Any]) -> str:
+    """One audited run: the lower bound beside the accountant's epsilon, and a defect in bold."""
+    accountant = ("none: non-private run" if audit["accountant_epsilon"] is None
+                  else format_epsilon(audit["accountant_epsilon"]))
+    line = (f"- {run_id}: empirical epsilon lower bound {format_epsilon(audit['epsilon_lower'])} at "
+            f"{audit['confidence']:.0%} confidence (accountant's epsilon {accountant}); {audit['canaries']} canaries, "
+            f"{audit['correct']}/{audit['guesses']} guesses right, membership AUC {audit['auc']:.3f}")
+    if audit["exposure_mean"] is not None:
+        line += f", mean exposure {audit['exposure_mean']:.2f} bits"
+    if audit["defect"]:
+        line += " — **DEFECT: the lower bound is above the accountant's epsilon**"
+    return line
+
+
 def _evaluation(root: Path, run_id: str) -> dict[str, Any] | None:
     """The headline figures of the run's latest ``medsum eval``, if any."""
     from core.train.runs import RunsTable
@@ -98,8 +129,15 @@ def _evaluation(root: Path, run_id: str) -> dict[str, Any] | None:
 
 
 def _flags(name: str, runs: list[LedgerRun], records: int | None, patients: int | None, fingerprint: str | None,
-           spend: Spend, max_epsilon: float | None) -> list[str]:
+           spend: Spend, max_epsilon: float | None, audits: dict[str, RunAudit] | None = None) -> list[str]:
     flags = [f"unbounded: non-private run {r.run_id}" for r in runs if r.dp is None]
+    for run in runs:
+        audit = (audits or {}).get(run.run_id)
+        if audit is not None and audit.defect:
+            flags.append(f"run {run.run_id}: DEFECT: the audited epsilon lower bound "
+                         f"{format_epsilon(audit.epsilon_lower)} is above the accountant's epsilon "
+                         f"{format_epsilon(audit.accountant_epsilon or 0.0)} (a defect in the DP mechanism or its "
+                         "accounting)")
     several = records is not None and patients is not None and records > patients
     for run in runs:
         dp = run.dp
@@ -153,6 +191,7 @@ def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Led
             pass  # runs on a dataset that was since removed
     runs = ledger.runs(name)
     spend = ledger.spend(name)
+    audits = ledger.audits()
     policy = budget_policy(config, name)
     within = None
     if policy.max_epsilon is not None:
@@ -173,9 +212,10 @@ def _dataset_report(root: Path, config: MedsumConfig | LoadedConfig, ledger: Led
             # per patient only when every private run was per patient.
             "unit": _composed_unit(runs),
         },
-        "runs": [{**_run_report(r, spend), "evaluation": _evaluation(root, r.run_id)} for r in runs],
+        "runs": [{**_run_report(r, spend), "evaluation": _evaluation(root, r.run_id),
+                  "empirical_audit": _audit_report(audits.get(r.run_id))} for r in runs],
         "overrides": [{"run_id": r.run_id, "reason": r.override_reason} for r in runs if r.override_reason],
-        "flags": _flags(name, runs, records, patients, fingerprint, spend, policy.max_epsilon),
+        "flags": _flags(name, runs, records, patients, fingerprint, spend, policy.max_epsilon, audits),
     }
 
 
@@ -317,6 +357,11 @@ def _dataset_markdown(data: dict[str, Any]) -> list[str]:
         if evaluated:
             out += ["Evaluations (latest `medsum eval`):", ""]
             out += [_evaluation_line(run["run_id"], run["evaluation"]) for run in evaluated] + [""]
+        audited = [run for run in runs if run.get("empirical_audit")]
+        if audited:
+            out += ["Empirical privacy audits (`medsum privacy-audit`):", ""]
+            out += [audit_line(run["run_id"], run["empirical_audit"]) for run in audited]
+            out += ["", AUDIT_READING, ""]
     if data["overrides"]:
         out += ["Overrides:", ""] + [f"- {o['run_id']}: {o['reason']}" for o in data["overrides"]] + [""]
     return out

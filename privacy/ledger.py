@@ -43,6 +43,7 @@ __all__ = [
     "LedgerDataset",
     "LedgerError",
     "LedgerRun",
+    "RunAudit",
     "Spend",
     "Admit",
     "counted_steps",
@@ -93,6 +94,22 @@ CREATE TABLE IF NOT EXISTS runs (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_dataset ON runs (dataset);
+CREATE TABLE IF NOT EXISTS run_audits (
+    run_id TEXT PRIMARY KEY,
+    epsilon_lower REAL NOT NULL,
+    confidence REAL NOT NULL,
+    canaries INTEGER NOT NULL,
+    members INTEGER NOT NULL,
+    guesses INTEGER NOT NULL,
+    correct INTEGER NOT NULL,
+    auc REAL NOT NULL,
+    exposure_mean REAL,
+    exposure_max REAL,
+    accountant_epsilon REAL,
+    delta REAL NOT NULL,
+    method TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit_head (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     count INTEGER NOT NULL,
@@ -159,6 +176,37 @@ class LedgerRun:
     def private(self) -> bool:
         """Whether the run trained with DP-SGD."""
         return self.dp is not None
+
+
+@dataclass(frozen=True)
+class RunAudit:
+    """A run's empirical privacy audit (canaries scored after training): the epsilon lower bound
+    at its confidence, beside the accountant's epsilon (None for a non-private run). A lower
+    bound above the accountant's epsilon means a defect in the mechanism or the accounting."""
+
+    run_id: str
+    epsilon_lower: float
+    confidence: float
+    canaries: int
+    members: int
+    guesses: int
+    correct: int
+    auc: float
+    exposure_mean: float | None
+    exposure_max: float | None
+    accountant_epsilon: float | None
+    delta: float
+    method: str
+    created_at: str
+
+    @property
+    def defect(self) -> bool:
+        """True when the audited lower bound is above the accountant's epsilon."""
+        return self.accountant_epsilon is not None and self.epsilon_lower > self.accountant_epsilon
+
+
+_AUDIT_COLUMNS = ("run_id", "epsilon_lower", "confidence", "canaries", "members", "guesses", "correct", "auc",
+                  "exposure_mean", "exposure_max", "accountant_epsilon", "delta", "method", "created_at")
 
 
 @dataclass(frozen=True)
@@ -537,6 +585,26 @@ class Ledger:
         after it; ``exclude`` leaves one run out (a resumed run checking its own new plan).
         A run settled without a single step spent nothing and is left out."""
         return _spend_of(dataset, [r for r in self.runs(dataset) if r.run_id != exclude], delta=delta, extra=extra)
+
+    # --- empirical audits ----------------------------------------------------------------------
+
+    def record_audit(self, audit: RunAudit) -> None:
+        """Record (or replace) a run's empirical privacy audit; the run must be in the ledger."""
+        if not (math.isfinite(audit.epsilon_lower) and audit.epsilon_lower >= 0 and 0 < audit.confidence < 1):
+            raise LedgerError(f"run {audit.run_id}: invalid audit (epsilon lower bound {audit.epsilon_lower}, "
+                              f"confidence {audit.confidence})")
+        values = tuple(getattr(audit, c) for c in _AUDIT_COLUMNS)
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM runs WHERE run_id = ?", (audit.run_id,)).fetchone():
+                raise LedgerError(f"run {audit.run_id} is not in the privacy ledger")
+            conn.execute(f"INSERT OR REPLACE INTO run_audits ({', '.join(_AUDIT_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(_AUDIT_COLUMNS))})", values)
+
+    def audits(self) -> dict[str, RunAudit]:
+        """Every run's empirical audit, by run id."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {', '.join(_AUDIT_COLUMNS)} FROM run_audits ORDER BY run_id").fetchall()
+        return {r["run_id"]: RunAudit(**{c: r[c] for c in _AUDIT_COLUMNS}) for r in rows}
 
     # --- the seal ----------------------------------------------------------------------------
 

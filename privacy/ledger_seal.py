@@ -3,7 +3,7 @@
 The ledger is a plain SQLite file: anyone who can write the workspace can delete a DP run
 (and with it the privacy spent on a dataset) or rewrite the audit log's head. The seal is
 HMAC-SHA256, under a key derived from the audit key, over a canonical dump of the rows of
-``datasets``, ``runs`` and ``audit_head`` and a *version* that every sealed write increases
+``datasets``, ``runs``, ``audit_head`` and ``run_audits`` and a *version* that every sealed write increases
 by one. It lives in the one-row table ``seal``; a write seals inside its own transaction, so
 the seal and the rows always change together.
 
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS seal (
     mac TEXT NOT NULL
 );
 """
-_TABLES = (("datasets", "name"), ("runs", "run_id"), ("audit_head", "id"))
+_TABLES = (("datasets", "name"), ("runs", "run_id"), ("audit_head", "id"), ("run_audits", "run_id"))
 
 
 def seal_key(audit_key: bytes) -> bytes:

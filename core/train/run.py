@@ -66,8 +66,13 @@ def _on_main(dist: DistContext, work: Callable[[], Any]) -> Any:
 
 def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
               on_event: Callable[[dict[str, Any]], None] | None = None,
-              override_budget: str | None = None, dist: DistContext | None = None) -> RunInfo:
+              override_budget: str | None = None, dist: DistContext | None = None,
+              audit_canaries: int = 0) -> RunInfo:
     """Create a run for ``config``, register it, and train it to the end.
+
+    ``audit_canaries`` > 0 makes that many audit canaries (``runs/RUN/canaries.json``), each
+    trained on with probability 1/2, for ``medsum privacy-audit RUN`` (see
+    :mod:`core.train.canaries`).
 
     Before anything is created: the pre-flight (the DP plan and planned epsilon) and the
     dataset's budget check; an over-budget run is refused unless ``override_budget`` gives a
@@ -79,14 +84,14 @@ def start_run(root: Path, config: TrainConfig, *, events: Path | None = None,
     dist = dist or DistContext()
     if config.nproc != dist.world_size:
         raise TrainError(f"the run is planned for {config.nproc} processes but {dist.world_size} are running")
-    run_id, plan = _on_main(dist, lambda: _create_run(root, config, on_event, override_budget))
+    run_id, plan = _on_main(dist, lambda: _create_run(root, config, on_event, override_budget, audit_canaries))
     return _execute(root, run_id, config, events=events, on_event=on_event, resume=False, plan=plan, dist=dist,
                     override_budget=override_budget)
 
 
 def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, Any]], None] | None,
-                override_budget: str | None) -> tuple[str, Any]:
-    """Check, reserve and create a new run; its id and DP plan."""
+                override_budget: str | None, audit_canaries: int = 0) -> tuple[str, Any]:
+    """Check, reserve and create a new run (with its audit canaries, if asked); its id and DP plan."""
     from core.datasets import get_dataset
     from core.models import get_model
     from core.train.loop import pick_device
@@ -94,6 +99,11 @@ def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, A
 
     get_dataset(root, config.dataset)  # fail before creating anything when a name or device is wrong
     get_model(root, config.model)
+    canaries = None
+    if audit_canaries:
+        from core.train.canaries import make_canaries
+
+        canaries = make_canaries(audit_canaries)
     try:
         pick_device(config)
     except RuntimeError as exc:
@@ -105,6 +115,10 @@ def _create_run(root: Path, config: TrainConfig, on_event: Callable[[dict[str, A
     reserve(root, run_id, config, pre, override_budget)  # raises when refused: nothing created yet
     directory = run_dir(root, run_id)
     directory.mkdir(parents=True)
+    if canaries is not None:
+        from core.train.canaries import write_canaries
+
+        write_canaries(directory, canaries, digits=len(canaries[0].secret.replace("-", "")))
     with atomic_writer(directory / "config.json") as handle:
         json.dump({"run_id": run_id, "config": config.model_dump(), "preflight": pre.summary()}, handle, indent=2)
     RunsTable(root).create(run_id, config.dataset, config.model)
@@ -156,9 +170,10 @@ def _resumable(root: Path, run_id: str, on_event: Callable[[dict[str, Any]], Non
     return config, plan
 
 
-def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, dict[str, Any], list[list[int]]]:
+def _prepare(root: Path, config: TrainConfig, run_id: str | None = None) -> tuple[Any, Any, Any, Any, Any, dict[str, Any], list[list[int]]]:
     """Load the model (moved to its device, then LoRA-wrapped unless ``--full``) and the
-    tokenized splits. Under DP with ``--full``, what per-sample gradients cannot cover is frozen."""
+    tokenized splits. Under DP with ``--full``, what per-sample gradients cannot cover is frozen.
+    The run's member audit canaries, if it has any, join the training split (each its own patient)."""
     import torch
 
     from core.datasets import get_dataset, load_splits
@@ -185,11 +200,14 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
         except ValueError as exc:
             raise TrainError(f"LoRA target modules {targets} do not fit model {config.model}: {one_line(exc)}") from None
     splits = load_splits(root, config.dataset)
-    encode = lambda split: encode_pairs(tokenizer, splits[split]["source"], splits[split]["target"],
+    columns = {split: {c: list(splits[split][c]) for c in ("source", "target", "patient")}
+               for split in ("train", "validation")}
+    audit = _add_canaries(columns["train"], None if run_id is None else run_dir(root, run_id))
+    encode = lambda split: encode_pairs(tokenizer, columns[split]["source"], columns[split]["target"],
                                         max_source_len=config.max_source_len, max_target_len=config.max_target_len)
     train, validation = encode("train"), encode("validation")
     groups: dict[str, list[int]] = {}
-    for index, patient in enumerate(splits["train"]["patient"]):
+    for index, patient in enumerate(columns["train"]["patient"]):
         groups.setdefault(patient, []).append(index)
     dataset = get_dataset(root, config.dataset)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -203,8 +221,26 @@ def _prepare(root: Path, config: TrainConfig) -> tuple[Any, Any, Any, Any, Any, 
                       "targets": train.truncated_targets + validation.truncated_targets,
                       "max_source_len": config.max_source_len, "max_target_len": config.max_target_len},
         "frozen_for_dp": frozen,
+        **({} if audit is None else {"audit_canaries": audit}),
     }
     return model, tokenizer, entry, train, validation, facts, list(groups.values())
+
+
+def _add_canaries(train: dict[str, list[str]], directory: Path | None) -> dict[str, int] | None:
+    """Append the run's member canaries to the training columns (in place); their counts (never
+    a secret) for ``config.json``, or None when the run has no canaries."""
+    from core.train.canaries import canary_source, canary_target, read_canaries
+
+    found = None if directory is None else read_canaries(directory)
+    if found is None:
+        return None
+    canaries, _digits = found
+    members = [c for c in canaries if c.member]
+    for canary in members:
+        train["source"].append(canary_source(canary))
+        train["target"].append(canary_target(canary))
+        train["patient"].append(canary.canary_id)
+    return {"canaries": len(canaries), "trained_on": len(members)}
 
 
 def _execute(root: Path, run_id: str, config: TrainConfig, *, events: Path | None,
@@ -313,7 +349,7 @@ def _loop(root: Path, run_id: str, config: TrainConfig, plan: Any, dist: DistCon
     for ``config.json``."""
     from core.train.loop import TrainingLoop
 
-    model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config)
+    model, tokenizer, _entry, train, validation, facts, groups = _prepare(root, config, run_id)
     loop = TrainingLoop(model, train, validation, config, pad_id=tokenizer.pad_token_id, emit=emit,
                         run_dir=run_dir(root, run_id), dp_plan=plan, dist=dist,
                         patient_groups=groups if plan is not None and plan.privacy_unit == "patient" else None)

@@ -30,6 +30,7 @@ from medsum_tui.cli import (  # noqa: F401  (register commands)
     train_cmd, tui_cmd, workspace_cmds,
 )
 from medsum_tui.cli import summarize_cmd  # noqa: F401  (register the command)
+from medsum_tui.cli import privacy_audit_cmd  # noqa: F401  (register the command)
 from medsum_tui.cli._runtime import set_quiet
 from medsum_tui.cli.app import app
 from privacy.audit import AuditError

@@ -62,6 +62,7 @@ def train_command(
     plan: Annotated[bool, typer.Option("--plan", help="Show the pre-flight (planned epsilon, budget check) and exit.")] = False,
     events: Annotated[Path | None, typer.Option("--events", help="Also append the events (JSON lines) to this file.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", metavar="RUN", help="Continue a killed run to its planned steps.")] = None,
+    audit_canaries: Annotated[int, typer.Option("--audit-canaries", min=0, metavar="N", help="Insert N synthetic canaries (each with probability 1/2) for `medsum privacy-audit RUN`.")] = 0,
     nproc: Annotated[int, typer.Option("--nproc", min=1, help="Data-parallel processes on this machine, meeting through a file, not the network (NCCL on GPUs, gloo over loopback on CPU); the global batch is batch size x grad accum x N.")] = 1,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -94,6 +95,8 @@ def train_command(
         raise MedsumError(f"--nproc {nproc} does not match the {world} processes torchrun started")
     if resume is not None and (dataset or model):
         raise MedsumError("--resume takes the run's own dataset and model; leave out --dataset and --model", exit_code=2)
+    if resume is not None and audit_canaries:
+        raise MedsumError("--audit-canaries is for a new run (a resumed run keeps its own canaries)", exit_code=2)
     if resume is None and not (dataset and model):
         raise MedsumError("give --dataset and --model (or --resume RUN)", exit_code=2)
     opened = open_initialized(workspace)
@@ -120,7 +123,7 @@ def train_command(
                 if resume is not None:
                     resume_run(opened.root, resume, dist=dist, override_budget=override_budget)
                 else:
-                    start_run(opened.root, build_config(), override_budget=override_budget, dist=dist)
+                    start_run(opened.root, build_config(), override_budget=override_budget, dist=dist, audit_canaries=audit_canaries)
             except (MedsumError, KeyboardInterrupt):
                 raise typer.Exit(1) from None
             return
@@ -132,7 +135,7 @@ def train_command(
                                   override_budget=override_budget)
             else:
                 info = start_run(opened.root, build_config(), events=events, on_event=view,
-                                 override_budget=override_budget, dist=dist)
+                                 override_budget=override_budget, dist=dist, audit_canaries=audit_canaries)
         finally:
             view.stop()
             if previous is not None:

@@ -260,6 +260,8 @@ class PrivacyView:
     flags: list[str]
     audit_ok: bool
     audit_text: str
+    #: One line per run with an empirical privacy audit (lower bound beside the accountant's epsilon).
+    audits: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from core.hashing import sha256_files
 from core.models import list_models
 from core.records import load_records
 from core.records.flatten import model_input
-from core.report import budget_summary, compliance_report, export_report
+from core.report import audit_line, budget_summary, compliance_report, export_report
 from core.secrets import deid_secret
 from core.train import RunsTable, RunStatus
 from core.train.runs import process_alive
@@ -438,7 +438,9 @@ class LocalBackend:
         audit = report["audit"]
         text = (f"verified: {audit['entries']} entries, MAC chain intact" if audit["ok"] else
                 f"NOT verified: {audit['reason']}" + (f" (entry {audit['bad_seq']})" if audit.get("bad_seq") else ""))
-        return PrivacyView(gauges, runs, flags, bool(audit["ok"]), text)
+        audits = [audit_line(r["run_id"], r["empirical_audit"]).removeprefix("- ").replace("**", "")
+                  for d in report["datasets"] for r in d["runs"] if r.get("empirical_audit")]
+        return PrivacyView(gauges, runs, flags, bool(audit["ok"]), text, audits)
 
     def export_compliance(self, path: str) -> str:
         """Write the compliance report and audit the export (the same as ``medsum budget --report``)."""

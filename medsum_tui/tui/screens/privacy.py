@@ -16,7 +16,10 @@ from medsum_tui.tui.navbar import NavBar
 from medsum_tui.tui.screens.base import Exported, MedsumScreen, confirm_export
 from medsum_tui.tui.tables import fill_table
 
-__all__ = ["PrivacyScreen"]
+__all__ = ["AUDIT_DEFECT", "PrivacyScreen"]
+
+#: How to read the audited figures, shown under them.
+AUDIT_DEFECT = "A lower bound ABOVE the accountant's epsilon means a defect in the DP mechanism or its accounting."
 
 
 def _gauge(gauge: BudgetGauge) -> Vertical:
@@ -64,6 +67,7 @@ class PrivacyScreen(MedsumScreen):
             yield DataTable(id="ledger", cursor_type="row", zebra_stripes=True, classes="section-table")
             yield Label("Warnings and overrides", classes="section")
             yield Static("", id="flags")
+            yield Static("", id="empirical")  # shown once a run has an empirical privacy audit
             yield Label("Audit log", classes="section")
             yield Static("", id="audit")
         yield Input(placeholder="export the compliance report to a .md or .json file, then Enter", id="report-path")
@@ -71,6 +75,7 @@ class PrivacyScreen(MedsumScreen):
 
     def on_mount(self) -> None:
         """Columns, then load."""
+        self.query_one("#empirical", Static).display = False
         self.query_one("#ledger", DataTable).add_columns(
             "run", "DP", "epsilon", "delta", "status", "steps", "unit", "dataset", "override")
 
@@ -104,6 +109,12 @@ class PrivacyScreen(MedsumScreen):
         fill_table(self.query_one("#ledger", DataTable), rows or [("(no run yet)", *[""] * 8)])
         self.query_one("#flags", Static).update(
             Text("\n".join(f"⚠ {f}" for f in view.flags), style="yellow") if view.flags else Text("None."))
+        empirical = self.query_one("#empirical", Static)
+        empirical.display = bool(view.audits)
+        if view.audits:
+            empirical.update(Text("Empirical privacy audits (lower bounds, not the true epsilon):\n"
+                                  + "\n".join(view.audits) + "\n" + AUDIT_DEFECT,
+                                  style="bold red" if any("DEFECT" in a for a in view.audits) else ""))
         self.query_one("#audit", Static).update(
             Text(("✓ " if view.audit_ok else "✗ ") + view.audit_text, style="green" if view.audit_ok else "bold red"))
 
