@@ -15,7 +15,7 @@ and 3 (PRV, delta 1/(10 N)): the validation loss of each.
 records, a logical batch of 512 or more, LoRA r=1 or 2 on q/v): validation loss, ROUGE-L and the
 measured signal-to-noise ratio per step at epsilon 1, 3, 8 and infinity, one JSON line each,
 then a summary line with the fraction of the non-private improvement recovered at epsilon 8.
-``--scale small`` fits 2 CPU cores (about 10 minutes); ``--scale full --device cuda`` is for a GPU.
+``--scale small`` is for 2 CPU cores (20 min on a shared 2-core VM); ``--scale full --device cuda`` is for a GPU.
 
 Run: ``.venv/bin/python bench/dp.py [--part overhead,utility] [--steps 4] [--repeats 2] [--n 600]
 [--pretrain-steps 150] [--utility-steps 40]``
