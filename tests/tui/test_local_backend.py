@@ -344,7 +344,7 @@ def test_plan_names_the_fixes_of_a_refusal_and_counts_truncated_targets(setup) -
     fixes = [line for line in plan.lines if line.startswith(("To run it:", "   "))]
     assert any('"Override reason"' in line for line in fixes)
     assert not any("--" in line for line in fixes)  # the form's field names, not CLI flags
-    fit = float(text.split("at most ")[1].split(" ")[0])
+    fit = float(re.search(r"lower the target epsilon to at most ([0-9.]+)", text).group(1))  # type: ignore[union-attr]
     assert 0 < fit < 1.0 and backend.plan_training(TrainForm(**{**form.__dict__, "target_epsilon": fit})).allowed
     cut = next(line for line in plan.lines if line.startswith("Targets: "))
     assert f"of {len(train)} training targets are longer than the target length 8" in cut
