@@ -6,7 +6,9 @@ canary secret reaches a dataset, the ledger, an exported model or a summary."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -53,21 +55,28 @@ def test_a_run_trained_without_canaries_cannot_be_audited(medsum, ws: str) -> No
 
 
 @pytest.mark.slow
-def test_a_memorizing_run_gets_a_positive_bound_and_leaks_no_secret_elsewhere(medsum, ws: str, tmp_path: Path) -> None:
+def test_a_memorizing_run_gets_a_positive_bound_and_leaks_no_secret_elsewhere(
+        medsum, ws: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The canaries' draw (secrets and membership) is seeded here, so that the figures are the
+    # same on every run: with a fresh draw, how many of 24 canaries a 30-epoch tiny model
+    # memorizes varied, and the bound with it (0.31 in one full-suite run).
+    seeded = random.Random(20261208)
+    monkeypatch.setattr("core.train.canaries.secrets", SimpleNamespace(SystemRandom=lambda: seeded))
     result = medsum("train", "--workspace", ws, "--dataset", "notes", "--model", "tt", *SHORT, "--epochs", "30",
-                    "--lr", "3e-3", "--patience", "100", "--audit-canaries", "24", "--full")
+                    "--lr", "3e-3", "--patience", "100", "--audit-canaries", "40", "--full")
     assert result.code == 0, result.err
     run_id = _run_id(result.out)
     run = Path(ws) / "runs" / run_id
     canaries, digits = read_canaries(run)
     assert (run / "canaries.json").stat().st_mode & 0o077 == 0 and digits == 8
     config = json.loads((run / "config.json").read_text())
-    assert config["audit_canaries"] == {"canaries": 24, "trained_on": sum(c.member for c in canaries)}
+    assert config["audit_canaries"] == {"canaries": 40, "trained_on": sum(c.member for c in canaries)}
     audited = medsum("privacy-audit", run_id, "--workspace", ws, "--secrets", "9", "--json")
     assert audited.code == 0, audited.err
     data = json.loads(audited.out)
     assert data["schema"] == "medsum.privacy_audit" and data["accountant_epsilon"] is None
-    assert data["epsilon_lower"] > 0.5 and data["auc"] > 0.8 and not data["defect"]
+    assert data["epsilon_lower"] > 0.5 and data["auc"] > 0.8 and not data["defect"], \
+        {k: data[k] for k in ("epsilon_lower", "auc", "guesses", "correct") if k in data}
     (entry,) = _audit_entries(ws)
     assert entry["fields"]["run_id"] == run_id and entry["fields"]["epsilon_lower"] == data["epsilon_lower"]
     report = medsum("budget", "--workspace", ws, "--report", str(tmp_path / "report.md"))
