@@ -25,7 +25,7 @@ from pathlib import Path
 
 from core.train.events import summarize_events
 
-__all__ = ["RunInfo", "RunStatus", "RunsTable", "checkpoint_step", "live_info", "process_alive"]
+__all__ = ["RunInfo", "RunStatus", "RunsTable", "checkpoint_step", "iso_seconds", "live_info", "process_alive"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -194,7 +194,7 @@ def _private(run_dir: Path) -> bool | None:
         return None
 
 
-def _seconds(iso: str) -> float:
+def iso_seconds(iso: str) -> float:
     """An ISO time of the table as seconds since the epoch (0 when it cannot be read)."""
     try:
         return datetime.fromisoformat(iso).timestamp()
@@ -231,7 +231,7 @@ def live_info(info: RunInfo, run_dir: Path) -> RunInfo:
     end = summary.end if summary is not None else None
     ended = _ENDED.get(str(end.get("status"))) if end is not None else None
     restarted = end is not None and info.status == RunStatus.RUNNING and alive and \
-        _seconds(info.updated_at) > (_number_or_zero(end.get("time")))
+        iso_seconds(info.updated_at) > (_number_or_zero(end.get("time")))
     if ended is not None and not restarted:
         assert end is not None and summary is not None
         fields["status"] = ended

@@ -9,12 +9,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from pathlib import Path
 
 from core.errors import MedsumError
 from core.train.follow import Died, Ended, FollowUpdate, Progressed, Started, Validated, follow_events
-from core.train.runs import RunInfo, RunsTable, RunStatus, process_alive
+from core.train.runs import RunInfo, RunsTable, RunStatus, iso_seconds, process_alive
 from medsum_tui.cli._progress import PlainTicker, progress_line, stdout_is_terminal
 
 __all__ = ["QUEUED_GRACE_S", "choose_run", "follow_run", "print_updates"]
@@ -51,16 +50,10 @@ def _liveness(table: RunsTable, run: RunInfo) -> Callable[[], bool]:
         except KeyError:
             return False
         if row.pid is None and row.status == RunStatus.QUEUED:
-            return time.time() - _seconds(row.created_at) < QUEUED_GRACE_S
+            return time.time() - iso_seconds(row.created_at) < QUEUED_GRACE_S
         return process_alive(row.pid)
     return alive
 
-
-def _seconds(iso: str) -> float:
-    try:
-        return datetime.fromisoformat(iso).timestamp()
-    except ValueError:
-        return 0.0
 
 
 def follow_run(root: Path, wanted: str | None) -> int:
@@ -71,7 +64,7 @@ def follow_run(root: Path, wanted: str | None) -> int:
     events = root / "runs" / run.run_id / "events.jsonl"
     restarted = run.status == RunStatus.RUNNING and run.pid_alive
     updates = follow_events(events, _liveness(table, run),
-                            ended_before=_seconds(run.updated_at) if restarted else None)
+                            ended_before=iso_seconds(run.updated_at) if restarted else None)
     return print_updates(run.run_id, updates, live=stdout_is_terminal(), pid=run.pid)
 
 

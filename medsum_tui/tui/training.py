@@ -9,7 +9,6 @@ the run settles its spend and ends as "killed".
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from core.train.events import EventReader
 
 __all__ = ["TrainForm", "TrainingHandle", "exit_event", "exit_message", "read_events", "spawn_training", "stop_training",
            "train_arguments"]
@@ -109,21 +110,10 @@ def exit_event(handle: TrainingHandle) -> dict[str, Any]:
 
 
 def read_events(path: str, offset: int) -> tuple[list[dict[str, Any]], int]:
-    """The complete event lines of ``path`` after byte ``offset``, and the offset to read from next."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(offset)
-            data = handle.read()
-    except FileNotFoundError:
-        return [], offset
-    end = data.rfind(b"\n") + 1  # a line still being written waits for the next read
-    events = []
-    for line in data[:end].splitlines():
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # not an event line
-    return events, offset + end
+    """The complete event lines of ``path`` after byte ``offset``, and the offset to read from next
+    (:class:`core.train.events.EventReader`: a line still being written waits for the next read)."""
+    reader = EventReader(Path(path), offset)
+    return reader.read(), reader.offset
 
 
 def stop_training(pid: int) -> bool:
